@@ -1,0 +1,4 @@
+DROP TABLE users;
+DROP TABLE schools;
+DROP TABLE networks;
+DROP TABLE settings;

@@ -1,0 +1,106 @@
+//! `AuthUser`: a handler that takes one cannot forget authentication.
+//!
+//! The token says who the caller claims to be; the database says who they are now. A
+//! deactivated or deleted user, or a token whose role or school no longer matches the account,
+//! gets 401 at once, whatever the token's expiry.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+
+use crate::auth::jwt::TokenSubject;
+use crate::db::users::{self, UserRow};
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// For `school` users: the one school they act for.
+    pub school_id: Option<String>,
+}
+
+fn unauthorized(why: &str) -> ApiError {
+    ApiError::Unauthorized(why.to_string())
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| unauthorized("send an Authorization: Bearer <token> header"))?;
+    let value = value
+        .to_str()
+        .map_err(|_| unauthorized("malformed Authorization header"))?;
+    match value.split_once(' ') {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(token.trim().to_string())
+        }
+        _ => Err(unauthorized(
+            "the Authorization header must use the Bearer scheme",
+        )),
+    }
+}
+
+impl AuthUser {
+    fn from_row(row: UserRow) -> Result<AuthUser, ApiError> {
+        let role = row.role.parse::<Role>().map_err(ApiError::Internal)?;
+        Ok(AuthUser {
+            id: row.id,
+            email: row.email,
+            display_name: row.display_name,
+            role,
+            school_id: row.school_id,
+        })
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let subject = state.jwt.verify(&token?).map_err(|why| {
+                log::debug!("token refused: {why}");
+                unauthorized("the token is invalid or expired")
+            })?;
+            let lookup = subject.clone();
+            let row = state
+                .db
+                .run(move |conn| {
+                    Ok(match lookup {
+                        TokenSubject::Local { user_id, .. } => {
+                            crate::db::optional(users::find(conn, &user_id))?
+                        }
+                        TokenSubject::Idp { email } => {
+                            users::find_by_email(conn, &email.trim().to_lowercase())?
+                        }
+                    })
+                })
+                .await?;
+            let row = row.ok_or_else(|| unauthorized("the account does not exist"))?;
+            if !row.active {
+                return Err(unauthorized("the account is deactivated"));
+            }
+            if let TokenSubject::Local { role, school, .. } = &subject {
+                if *role != row.role || *school != row.school_id {
+                    return Err(unauthorized(
+                        "the account changed since this token was issued; log in again",
+                    ));
+                }
+            }
+            AuthUser::from_row(row)
+        })
+    }
+}

@@ -1,0 +1,88 @@
+//! Who may do what: DOMAIN.md's role table, in one place. Handlers ask `require`; they never
+//! compare roles themselves. Object-level scope (which school, which assigned worker) is part of
+//! the repository queries, so what is not yours is simply not found (404).
+
+use crate::auth::AuthUser;
+use crate::domain::Role;
+use crate::error::{ApiError, ApiResult};
+
+/// An action, named after a row of the role table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// networks, schools, partners, services, themes
+    ReadSocialMap,
+    WriteSocialMap,
+    /// a school account editing its own school's contact data
+    EditOwnSchoolContact,
+    ManageUsers,
+    ReadOwnProfile,
+    ManageAssignments,
+    ReadOwnAssignments,
+    ReadChecklistTemplates,
+    WriteChecklistTemplates,
+    SubmitChecklist,
+    TriageChecklist,
+    ReadChecklistAggregates,
+    ReadAllCaseMetadata,
+    ReassignCase,
+    /// family data, notes, needs, consents, referrals of assigned schools
+    WorkCases,
+    ReadSchoolCaseView,
+    ReadStatistics,
+    ReadAuditLog,
+}
+
+/// The role table. Read it as: role → the actions it may take.
+pub fn allows(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Coordinator => matches!(
+            action,
+            ReadSocialMap
+                | WriteSocialMap
+                | ManageUsers
+                | ReadOwnProfile
+                | ManageAssignments
+                | ReadChecklistTemplates
+                | WriteChecklistTemplates
+                | ReadChecklistAggregates
+                | ReadAllCaseMetadata
+                | ReassignCase
+                | ReadStatistics
+                | ReadAuditLog
+        ),
+        Role::SocialWorker => matches!(
+            action,
+            ReadSocialMap
+                | ReadOwnProfile
+                | ReadOwnAssignments
+                | ReadChecklistTemplates
+                | TriageChecklist
+                | WorkCases
+                | ReadStatistics
+        ),
+        Role::School => matches!(
+            action,
+            ReadSocialMap
+                | EditOwnSchoolContact
+                | ReadOwnProfile
+                | ReadOwnAssignments
+                | ReadChecklistTemplates
+                | SubmitChecklist
+                | ReadSchoolCaseView
+                | ReadStatistics
+        ),
+    }
+}
+
+/// Refuses (403) an action the caller's role may never take.
+pub fn require(user: &AuthUser, action: Action) -> ApiResult<()> {
+    if allows(user.role, action) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "the {} role may not do this",
+            user.role
+        )))
+    }
+}

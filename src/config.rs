@@ -1,0 +1,106 @@
+//! Typed configuration. Every knob is an environment variable (and a `serve` flag), with the
+//! default shown in the README's table.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::db::DbOptions;
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// `postgres://…` for PostgreSQL; anything else is the path of an SQLite file.
+    #[arg(long, env = "DATABASE_URL", default_value = "kinderen-eerst.db")]
+    pub database_url: String,
+    /// Connections per instance (keep instances × pool size below PostgreSQL's max_connections).
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// How long to wait for a connection before answering 503.
+    #[arg(long, env = "DB_CONNECT_TIMEOUT_SECONDS", default_value_t = 5)]
+    pub db_connect_timeout_seconds: u64,
+    /// PostgreSQL statement timeout in milliseconds (0: none).
+    #[arg(long, env = "DB_STATEMENT_TIMEOUT_MS", default_value_t = 30_000)]
+    pub db_statement_timeout_ms: u64,
+    /// How long an SQLite writer waits for the write lock, in milliseconds.
+    #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 30_000)]
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+impl DatabaseArgs {
+    pub fn options(&self) -> DbOptions {
+        DbOptions {
+            url: self.database_url.clone(),
+            pool_size: self.db_pool_size.max(1),
+            connect_timeout: Duration::from_secs(self.db_connect_timeout_seconds.max(1)),
+            statement_timeout_ms: self.db_statement_timeout_ms,
+            sqlite_busy_timeout_ms: self.sqlite_busy_timeout_ms,
+        }
+    }
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Address to listen on (`host:port`; port 0 picks a free one and logs it).
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// HTTP worker threads (default: one per CPU core).
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+/// What the running application needs to know (shared with handlers).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Settings {
+    /// HS256 signing secret (at least 32 bytes). Required on PostgreSQL; on SQLite one is
+    /// generated and kept in the database when unset.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `iss` of the tokens we issue and accept.
+    #[arg(long, env = "JWT_ISSUER", default_value = "kinderen-eerst")]
+    pub jwt_issuer: String,
+    /// `aud` of the tokens we issue and accept.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "kinderen-eerst-api")]
+    pub jwt_audience: String,
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "JWT_TTL_SECONDS", default_value_t = 3600)]
+    pub jwt_ttl_seconds: i64,
+    /// PEM public key of the city's identity provider; when set, its RS256 tokens are accepted
+    /// and mapped to local users by their `email` claim.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+    /// `iss` the identity provider's tokens must carry.
+    #[arg(long, env = "JWT_PUBLIC_KEY_ISSUER", default_value = "city-idp")]
+    pub jwt_public_key_issuer: String,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Seconds to let in-flight requests finish after SIGTERM.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub shutdown_timeout_seconds: u64,
+    /// E-mail of the coordinator created on the first start of an empty database.
+    #[arg(
+        long,
+        env = "INITIAL_COORDINATOR_EMAIL",
+        default_value = "coordinator@kinderen-eerst.local"
+    )]
+    pub initial_coordinator_email: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            jwt_secret: None,
+            jwt_issuer: "kinderen-eerst".into(),
+            jwt_audience: "kinderen-eerst-api".into(),
+            jwt_ttl_seconds: 3600,
+            jwt_public_key_file: None,
+            jwt_public_key_issuer: "city-idp".into(),
+            max_body_bytes: 1_048_576,
+            shutdown_timeout_seconds: 30,
+            initial_coordinator_email: "coordinator@kinderen-eerst.local".into(),
+        }
+    }
+}

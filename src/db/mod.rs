@@ -1,0 +1,263 @@
+//! Database access for both backends: one connection type, one pool, embedded migrations.
+//!
+//! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
+//! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
+
+pub mod schema;
+pub mod settings;
+pub mod users;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, R2D2Connection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::{ApiError, ApiResult};
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. Queries written once against `schema.rs` run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Postgres(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Connection settings that matter per connection.
+#[derive(Clone, Debug)]
+pub struct DbOptions {
+    pub url: String,
+    pub pool_size: u32,
+    pub connect_timeout: Duration,
+    /// PostgreSQL `statement_timeout`; 0 disables it.
+    pub statement_timeout_ms: u64,
+    /// SQLite `busy_timeout`: how long a writer waits for the write lock.
+    pub sqlite_busy_timeout_ms: u64,
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        DbOptions {
+            url: url.into(),
+            pool_size: 10,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout_ms: 30_000,
+            sqlite_busy_timeout_ms: 30_000,
+        }
+    }
+    pub fn backend(&self) -> Backend {
+        Backend::from_url(&self.url)
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+/// libpq takes `connect_timeout` from the URL; add ours unless the URL sets one.
+fn pg_url_with_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_string();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout={}", timeout.as_secs().max(1))
+}
+
+/// Opens a connection of the backend the URL names, with its session settings applied.
+/// (The derived `DbConn::establish` tries each backend in turn and hides the real error.)
+pub fn establish(opts: &DbOptions) -> Result<DbConn, r2d2::Error> {
+    match opts.backend() {
+        Backend::Postgres => {
+            let mut conn =
+                PgConnection::establish(&pg_url_with_timeout(&opts.url, opts.connect_timeout))
+                    .map_err(r2d2::Error::ConnectionError)?;
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {}; SET TIME ZONE 'UTC';",
+                opts.statement_timeout_ms
+            ))
+            .map_err(r2d2::Error::QueryError)?;
+            Ok(DbConn::Postgres(conn))
+        }
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(sqlite_path(&opts.url))
+                .map_err(r2d2::Error::ConnectionError)?;
+            // WAL lets readers run beside the one writer; the busy timeout makes a second
+            // writer wait for the lock instead of failing with "database is locked".
+            conn.batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON;",
+                opts.sqlite_busy_timeout_ms
+            ))
+            .map_err(r2d2::Error::QueryError)?;
+            Ok(DbConn::Sqlite(conn))
+        }
+    }
+}
+
+pub struct DbManager {
+    opts: DbOptions,
+}
+
+impl ManageConnection for DbManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        establish(&self.opts)
+    }
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.ping().map_err(r2d2::Error::QueryError)
+    }
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        conn.is_broken()
+    }
+}
+
+pub type Pool = r2d2::Pool<DbManager>;
+
+/// The shared handle handlers use: a pool and the backend it talks to.
+#[derive(Clone)]
+pub struct Db {
+    pub pool: Pool,
+    pub backend: Backend,
+}
+
+impl Db {
+    /// Builds the pool without connecting: the service starts even when PostgreSQL is down,
+    /// and reports it on `/readyz`.
+    pub fn new(opts: &DbOptions) -> Db {
+        let pool = r2d2::Pool::builder()
+            .max_size(opts.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(opts.connect_timeout)
+            .test_on_check_out(true)
+            .build_unchecked(DbManager { opts: opts.clone() });
+        Db {
+            pool,
+            backend: opts.backend(),
+        }
+    }
+
+    /// Runs blocking database work on actix's blocking thread pool, never on an async worker.
+    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `run`, inside one write transaction.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| write_tx(conn, f)).await
+    }
+}
+
+/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, which takes the write lock
+/// at once (waiting up to the busy timeout) instead of failing later when a read upgrades to a
+/// write while another writer holds the lock.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) =
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                log::warn!("rollback failed: {rollback}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Applies pending migrations and returns their names. On PostgreSQL an advisory lock makes
+/// instances that start together take turns: one migrates, the others wait and find nothing
+/// left to do.
+pub fn migrate(opts: &DbOptions) -> anyhow::Result<Vec<String>> {
+    let conn = establish(opts).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    let applied = match conn {
+        DbConn::Sqlite(mut c) => run_migrations(&mut c, SQLITE_MIGRATIONS)?,
+        DbConn::Postgres(mut c) => {
+            c.batch_execute("SELECT pg_advisory_lock(4242001)")?;
+            let result = run_migrations(&mut c, POSTGRES_MIGRATIONS);
+            c.batch_execute("SELECT pg_advisory_unlock(4242001)")?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+fn run_migrations<C>(conn: &mut C, source: EmbeddedMigrations) -> anyhow::Result<Vec<String>>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    let done = conn
+        .run_pending_migrations(source)
+        .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
+    Ok(done.iter().map(|v| v.to_string()).collect())
+}
+
+/// Maps "no row" to `None` for lookups where absence is normal.
+pub fn optional<T>(r: QueryResult<T>) -> ApiResult<Option<T>> {
+    r.optional().map_err(ApiError::from)
+}
+
+/// The current time, to the microsecond both backends store.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::SubsecRound;
+    chrono::Utc::now().naive_utc().trunc_subsecs(6)
+}

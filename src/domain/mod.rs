@@ -1,0 +1,91 @@
+//! Value types parsed once at the edge, so the rest of the code never re-checks them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Who a user is in the programme; decides what the API lets them see and do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The programme's coordinator at the OCMW.
+    Coordinator,
+    /// An OCMW social worker assigned to schools.
+    SocialWorker,
+    /// School staff (care coordinator, pupil counsellor), bound to one school.
+    School,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Coordinator, Role::SocialWorker, Role::School];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Coordinator => "coordinator",
+            Role::SocialWorker => "social_worker",
+            Role::School => "school",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| format!("unknown role `{s}` (coordinator, social_worker, school)"))
+    }
+}
+
+/// An e-mail address, trimmed and lower-cased, so lookups and uniqueness ignore case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, String> {
+        let e = raw.trim().to_lowercase();
+        if e.len() > 254 || !validator::ValidateEmail::validate_email(&e) {
+            return Err("must be a valid e-mail address".into());
+        }
+        Ok(Email(e))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The rules a new password must meet; the reasons are shown to the user.
+pub fn check_password_rules(password: &str, email: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < 12 {
+        return Err("must be at least 12 characters".into());
+    }
+    if chars > 256 {
+        return Err("must be at most 256 characters".into());
+    }
+    let lower = password.to_lowercase();
+    let local = email.split('@').next().unwrap_or_default().to_lowercase();
+    if lower == email.to_lowercase() || (local.len() >= 4 && lower.contains(&local)) {
+        return Err("must not contain your e-mail address".into());
+    }
+    Ok(())
+}
+
+/// Formats a stored UTC timestamp as RFC 3339 (`2026-11-24T09:30:00Z`).
+pub fn utc(ts: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
+    ts.and_utc()
+}

@@ -1,0 +1,10 @@
+//! Kinderen Eerst: the API of the OCMW programme against child poverty through schools.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod openapi;
+pub mod startup;

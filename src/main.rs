@@ -1,0 +1,176 @@
+//! The `kinderen-eerst` command: serve the API (the default), migrate, print the OpenAPI
+//! document, manage users.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kinderen_eerst::config::{DatabaseArgs, ServeArgs};
+use kinderen_eerst::domain::Role;
+use kinderen_eerst::{api, db, openapi, startup};
+
+#[derive(Parser)]
+#[command(
+    name = "kinderen-eerst",
+    version,
+    about = "The Kinderen Eerst API server",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Print the OpenAPI document (or write it to a file).
+    Openapi {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user; the password is read from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = |s: &str| s.parse::<Role>())]
+        role: Role,
+        /// The school id (UUID), for `school` accounts.
+        #[arg(long)]
+        school: Option<String>,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve),
+        Some(Command::Serve(args)) => serve(args),
+        Some(Command::Migrate(args)) => {
+            let applied = db::migrate(&args.options())?;
+            println!("applied {} migration(s)", applied.len());
+            for m in applied {
+                println!("  {m}");
+            }
+            Ok(())
+        }
+        Some(Command::Openapi { output }) => {
+            let json = openapi::document_json();
+            match output {
+                Some(path) => std::fs::write(&path, json)
+                    .with_context(|| format!("cannot write {}", path.display())),
+                None => {
+                    print!("{json}");
+                    Ok(())
+                }
+            }
+        }
+        Some(Command::User {
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    school,
+                    name,
+                    db: dbargs,
+                },
+        }) => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from stdin")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let opts = dbargs.options();
+            db::migrate(&opts)?;
+            let mut conn = db::establish(&opts)
+                .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+            let input = api::users::CreateUser {
+                email,
+                display_name: name,
+                role,
+                school_id: school,
+                password,
+            };
+            match api::users::create(&mut conn, input) {
+                Ok(row) => {
+                    println!("created {} {} ({})", row.role, row.email, row.id);
+                    Ok(())
+                }
+                Err(e) => {
+                    let p = e.to_problem();
+                    let fields: Vec<String> = p
+                        .errors
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|f| format!("{}: {}", f.field, f.message))
+                        .collect();
+                    anyhow::bail!(
+                        "{}{}",
+                        p.detail,
+                        if fields.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", fields.join("; "))
+                        }
+                    )
+                }
+            }
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let opts = args.db.options();
+    log::info!(
+        "database: {} ({})",
+        opts.backend().name(),
+        redact(&opts.url)
+    );
+    let state = startup::prepare(&opts, args.settings)?;
+    let listener =
+        TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
+    let addr = listener.local_addr()?;
+    actix_web::rt::System::new().block_on(async move {
+        let server = startup::build_server(state, listener, args.workers)?;
+        log::info!("listening on http://{addr} (API docs at http://{addr}/docs/)");
+        server.await
+    })?;
+    log::info!("stopped");
+    Ok(())
+}
+
+/// The URL without its password, for the log.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

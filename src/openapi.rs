@@ -1,0 +1,208 @@
+//! The OpenAPI document: info, security scheme, tags, and the error responses every operation
+//! shares, added in one pass so no operation can forget them.
+
+use actix_web::App;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Response, ResponseBuilder,
+};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{ApiError, FieldError, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kinderen Eerst API",
+        description = "The API of Kinderen Eerst (\"Children First\"), the OCMW programme that fights child \
+poverty through schools: the social map of partner services, signal checklists, cases, referrals, presence at \
+schools, network meetings, statistics and the audit trail.\n\n\
+Authenticate with `POST /api/v1/auth/login` and send the token as `Authorization: Bearer <token>`. \
+Roles: `coordinator`, `social_worker`, `school`; each operation's description says which may call it. \
+Errors are RFC 9457 `application/problem+json`. An object that exists but is not yours to see answers 404, \
+like one that does not exist.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+        version = "1.0.0"
+    ),
+    servers((url = "/", description = "This server")),
+    tags(
+        (name = "auth", description = "Logging in and the caller's own account"),
+        (name = "health", description = "Liveness and readiness probes"),
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&Security)
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("A token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The shared error responses: (component name, status, description, example problem).
+fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
+    vec![
+        (
+            "BadRequest",
+            "The body is not well-formed JSON",
+            ApiError::BadRequest(
+                "malformed JSON: EOF while parsing an object at line 1 column 1".into(),
+            ),
+        ),
+        (
+            "Unauthorized",
+            "No valid bearer token (missing, malformed, expired, or the account is deactivated)",
+            ApiError::Unauthorized("the token is invalid or expired".into()),
+        ),
+        (
+            "Forbidden",
+            "The caller's role may not do this",
+            ApiError::Forbidden("the school role may not do this".into()),
+        ),
+        (
+            "NotFound",
+            "No such object, or not yours to see",
+            ApiError::NotFound,
+        ),
+        (
+            "Conflict",
+            "The request conflicts with the object's current state",
+            ApiError::conflict("an object with the same unique value exists already"),
+        ),
+        (
+            "PreconditionFailed",
+            "If-Match does not match the object's current ETag",
+            ApiError::PreconditionFailed,
+        ),
+        (
+            "PayloadTooLarge",
+            "The body exceeds the size limit",
+            ApiError::PayloadTooLarge { limit: 1_048_576 },
+        ),
+        (
+            "UnsupportedMediaType",
+            "The body is not sent as application/json",
+            ApiError::UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ),
+        ),
+        (
+            "ValidationFailed",
+            "A field of the body, query or path is invalid; `errors` names each",
+            ApiError::field("email", "must be a valid e-mail address"),
+        ),
+        (
+            "TooManyRequests",
+            "Too many attempts; retry after `Retry-After` seconds",
+            ApiError::TooManyRequests {
+                retry_after_seconds: 60,
+            },
+        ),
+        (
+            "InternalError",
+            "An unexpected error; the cause is logged, not sent",
+            ApiError::Internal(String::new()),
+        ),
+        (
+            "Unavailable",
+            "The database cannot be reached; retry shortly",
+            ApiError::Unavailable("the database is not reachable; try again shortly".into()),
+        ),
+    ]
+}
+
+fn problem_response(description: &str, example: &ApiError) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_CONTENT_TYPE,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .example(Some(
+                    serde_json::to_value(example.to_problem()).unwrap_or_default(),
+                ))
+                .build(),
+        )
+        .build()
+}
+
+fn add_ref(op: &mut Operation, status: &str, name: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+}
+
+/// Adds the errors any operation can give, by what it takes: a token (401), a body (400, 413,
+/// 415, 422), parameters (422); and 500/503 everywhere the database is used.
+fn add_shared_errors(doc: &mut OpenApiDoc) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, description, example) in shared_responses() {
+        components.responses.insert(
+            name.to_string(),
+            RefOr::T(problem_response(description, &example)),
+        );
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            if op.security.is_some() {
+                add_ref(op, "401", "Unauthorized");
+            }
+            if op.request_body.is_some() {
+                add_ref(op, "400", "BadRequest");
+                add_ref(op, "413", "PayloadTooLarge");
+                add_ref(op, "415", "UnsupportedMediaType");
+                add_ref(op, "422", "ValidationFailed");
+            }
+            if op.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+                add_ref(op, "422", "ValidationFailed");
+            }
+            if path != "/healthz" {
+                add_ref(op, "500", "InternalError");
+                add_ref(op, "503", "Unavailable");
+            }
+        }
+    }
+}
+
+/// The complete document, generated from the mounted handlers without starting a server.
+pub fn document() -> OpenApiDoc {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::api::configure)
+        .split_for_parts();
+    add_shared_errors(&mut doc);
+    doc
+}
+
+/// The document as committed in `openapi/openapi.json` (pretty JSON, trailing newline).
+pub fn document_json() -> String {
+    let mut s = document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises");
+    s.push('\n');
+    s
+}

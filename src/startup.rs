@@ -1,0 +1,266 @@
+//! Builds the application: bootstrap (migrations, secrets, first coordinator), the App with its
+//! middleware, and the HTTP server. The one place routes are mounted (through `api::configure`).
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, Next, from_fn};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use anyhow::{Context, bail};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api;
+use crate::auth::jwt::{IdpKey, Jwt};
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, Backend, Db, DbOptions};
+use crate::domain::Role;
+use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+
+/// What every handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub jwt: Jwt,
+    pub settings: Settings,
+}
+
+/// The request id of the current request (taken from `X-Request-Id` or generated).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Migrates the database, settles the signing secret and creates the first coordinator on an
+/// empty database. Blocking: call before the server starts.
+pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    let applied = db::migrate(opts)?;
+    if !applied.is_empty() {
+        log::info!(
+            "applied {} migration(s): {}",
+            applied.len(),
+            applied.join(", ")
+        );
+    }
+    let db = Db::new(opts);
+    let mut conn = db.pool.get().context("cannot connect to the database")?;
+    let secret = match (&settings.jwt_secret, db.backend) {
+        (Some(s), _) if s.len() < 32 => bail!("JWT_SECRET must be at least 32 bytes long"),
+        (Some(s), _) => s.clone(),
+        (None, Backend::Postgres) => {
+            bail!("JWT_SECRET is required on PostgreSQL (all instances must share it)")
+        }
+        (None, Backend::Sqlite) => {
+            db::settings::get_or_insert(&mut conn, "jwt_secret", &password::random_secret())?
+        }
+    };
+    let idp = match &settings.jwt_public_key_file {
+        None => None,
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read JWT_PUBLIC_KEY_FILE {}", path.display()))?;
+            let key = jsonwebtoken::DecodingKey::from_rsa_pem(&pem)
+                .context("JWT_PUBLIC_KEY_FILE is not an RSA public key in PEM")?;
+            Some(IdpKey {
+                key,
+                issuer: settings.jwt_public_key_issuer.clone(),
+            })
+        }
+    };
+    let jwt = Jwt::new(
+        secret.as_bytes(),
+        &settings.jwt_issuer,
+        &settings.jwt_audience,
+        settings.jwt_ttl_seconds,
+        idp,
+    );
+    ensure_first_coordinator(&mut conn, &settings.initial_coordinator_email)?;
+    drop(conn);
+    Ok(web::Data::new(AppState { db, jwt, settings }))
+}
+
+/// On an empty database, creates a coordinator with a random password and logs both once, so a
+/// newcomer can log in. The password is never stored or shown again.
+fn ensure_first_coordinator(conn: &mut db::DbConn, email: &str) -> anyhow::Result<()> {
+    if db::users::count(conn)? > 0 {
+        return Ok(());
+    }
+    let pw = password::generate();
+    let created = api::users::create(
+        conn,
+        api::users::CreateUser {
+            email: email.to_string(),
+            display_name: "Coordinator".into(),
+            role: Role::Coordinator,
+            school_id: None,
+            password: pw.clone(),
+        },
+    );
+    match created {
+        Ok(_) => {
+            log::warn!(
+                "first start: created coordinator {email} with one-time password {pw} \
+                 (log in and change it with POST /api/v1/me/password; it is not shown again)"
+            );
+            Ok(())
+        }
+        // Another instance starting at the same moment created it.
+        Err(ApiError::Conflict { .. }) => Ok(()),
+        Err(e) => bail!("cannot create the first coordinator: {e:?}"),
+    }
+}
+
+/// Paths and methods of the documented API, to answer 405 (with `Allow`) rather than 404 when a
+/// known path is called with the wrong method.
+#[derive(Clone)]
+struct KnownRoutes(std::sync::Arc<Vec<(ResourceDef, Vec<String>)>>);
+
+impl KnownRoutes {
+    fn from_doc(doc: &utoipa::openapi::OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                ]
+                .into_iter()
+                .filter(|(_, present)| *present)
+                .map(|(m, _)| m.to_string())
+                .collect();
+                (ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        KnownRoutes(std::sync::Arc::new(routes))
+    }
+
+    fn methods_for(&self, path: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, m)| m.iter().cloned())
+            .collect()
+    }
+}
+
+async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
+    let allow = known.methods_for(req.path());
+    let err = if allow.is_empty() {
+        ApiError::NotFound
+    } else {
+        ApiError::MethodNotAllowed { allow }
+    };
+    err.error_response()
+}
+
+/// Turns any error response that is not problem+json yet (actix's own rejections) into one.
+fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let reason = status.canonical_reason().unwrap_or("error").to_string();
+    let err = match status.as_u16() {
+        404 => ApiError::NotFound,
+        413 => ApiError::PayloadTooLarge { limit: 0 },
+        415 => ApiError::UnsupportedMediaType(reason),
+        s if s < 500 => ApiError::BadRequest(reason),
+        _ => ApiError::Internal(format!("unhandled {status} response")),
+    };
+    let mut new = err.error_response();
+    *new.status_mut() = status;
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}
+
+fn valid_request_id(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 128
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+}
+
+/// Request id, security headers and the access log line (method, path, status, latency, id).
+/// The query string is not logged: it can carry search text or feed tokens.
+async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| valid_request_id(v))
+        .map(String::from)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let mut res = next.call(req).await?;
+    let headers = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    log::info!(
+        target: "access",
+        "{method} {path} {} {:.1}ms rid={id}",
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    Ok(res)
+}
+
+/// Starts the HTTP server on `listener`. Returns once it is listening; await the `Server` to run.
+pub fn build_server(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
+    let doc = crate::openapi::document();
+    let known = web::Data::new(KnownRoutes::from_doc(&doc));
+    let shutdown = state.settings.shutdown_timeout_seconds;
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(known.clone())
+            .app_data(web::PathConfig::default().error_handler(api::extract::path_error_handler))
+            .wrap(ErrorHandlers::new().default_handler(problem_fallback))
+            .wrap(from_fn(request_context))
+            .into_utoipa_app()
+            .configure(api::configure)
+            .into_app()
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    HttpResponse::PermanentRedirect()
+                        .insert_header((header::LOCATION, "/docs/"))
+                        .finish()
+                }),
+            )
+            .default_service(web::to(fallback))
+    })
+    .listen(listener)?
+    .shutdown_timeout(shutdown);
+    if let Some(n) = workers {
+        server = server.workers(n.max(1));
+    }
+    Ok(server.run())
+}

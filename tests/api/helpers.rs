@@ -1,0 +1,291 @@
+//! One way to start the real service for a test: `TestApp::spawn()` gives a server on a free
+//! loopback port with its own database (a fresh SQLite file, or a fresh PostgreSQL database when
+//! `TEST_DATABASE_URL` is set), and a client that speaks HTTP to it.
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use kinderen_eerst::api::users::{CreateUser, create};
+use kinderen_eerst::config::Settings;
+use kinderen_eerst::db::{self, DbConn, DbOptions};
+use kinderen_eerst::domain::Role;
+use kinderen_eerst::startup::{self, AppState};
+use serde_json::Value;
+
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub struct TestApp {
+    pub addr: String,
+    pub db_url: String,
+    #[allow(dead_code)]
+    pub state: web::Data<AppState>,
+    agent: ureq::Agent,
+    handle: Option<ServerHandle>,
+    thread: Option<JoinHandle<()>>,
+    pg_drop: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// Asserts a problem+json answer with this status, and returns the problem.
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "body: {}",
+            self.text()
+        );
+        let p = self.json();
+        for key in ["type", "title", "status", "detail"] {
+            assert!(p.get(key).is_some(), "problem lacks `{key}`: {p}");
+        }
+        assert_eq!(p["status"], status);
+        p
+    }
+}
+
+/// A user created for a test, with a token.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: String,
+    pub email: String,
+    pub token: String,
+}
+
+pub fn test_backend_url() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// A fresh, empty database: a new PostgreSQL database next to `TEST_DATABASE_URL`'s, or an
+/// SQLite file in `dir`.
+fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
+    match test_backend_url() {
+        Some(base) => {
+            let name = format!("ke_test_{}", uuid::Uuid::new_v4().simple());
+            let mut admin = PgConnection::establish(&base).expect("TEST_DATABASE_URL is reachable");
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let (head, tail) = match base.find('?') {
+                Some(q) => base.split_at(q),
+                None => (base.as_str(), ""),
+            };
+            let slash = head.rfind('/').expect("TEST_DATABASE_URL names a database");
+            (
+                format!("{}/{name}{tail}", &head[..slash]),
+                Some((base.clone(), name)),
+            )
+        }
+        None => (dir.join("test.db").to_string_lossy().into_owned(), None),
+    }
+}
+
+pub fn test_settings() -> Settings {
+    Settings {
+        jwt_secret: Some(TEST_SECRET.into()),
+        ..Settings::default()
+    }
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(test_settings())
+    }
+
+    pub fn spawn_with(settings: Settings) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (db_url, pg_drop) = fresh_database(dir.path());
+        let mut opts = DbOptions::new(db_url.clone());
+        opts.pool_size = 4;
+        let state = startup::prepare(&opts, settings).expect("the service prepares");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap().to_string();
+        let (tx, rx) = mpsc::channel();
+        let server_state = state.clone();
+        let thread = std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server =
+                    startup::build_server(server_state, listener, Some(2)).expect("server");
+                tx.send(server.handle()).unwrap();
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("server started");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        TestApp {
+            addr,
+            db_url,
+            state,
+            agent,
+            handle: Some(handle),
+            thread: Some(thread),
+            pg_drop,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A direct connection to the test's database, to look at raw tables.
+    pub fn conn(&self) -> DbConn {
+        db::establish(&DbOptions::new(self.db_url.clone())).expect("connect")
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut b = ureq::http::Request::builder()
+            .method(method)
+            .uri(self.url(path));
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let res = match body {
+            Some((content_type, bytes)) => {
+                let req = b.header("content-type", content_type).body(bytes).unwrap();
+                self.agent.run(req)
+            }
+            None => self.agent.run(b.body(()).unwrap()),
+        };
+        let mut res = res.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = res.status().as_u16();
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    v.to_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let body = res
+            .body_mut()
+            .with_config()
+            .limit(64 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap_or_default();
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.request("GET", path, token, None, &[])
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.request(
+            "POST",
+            path,
+            token,
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
+    }
+
+    pub fn login(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            &serde_json::json!({"email": email, "password": password}),
+        )
+    }
+
+    /// Creates a user directly in the database and logs them in through the API.
+    pub fn user(&self, role: Role, school: Option<&str>) -> TestUser {
+        let email = format!(
+            "{}-{}@test.example",
+            role.as_str().replace('_', "-"),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let mut conn = self.conn();
+        let row = create(
+            &mut conn,
+            CreateUser {
+                email: email.clone(),
+                display_name: format!("Test {role}"),
+                role,
+                school_id: school.map(String::from),
+                password: PASSWORD.into(),
+            },
+        )
+        .expect("create user");
+        let res = self.login(&email, PASSWORD);
+        assert_eq!(res.status, 200, "login: {}", res.text());
+        let token = res.json()["access_token"].as_str().unwrap().to_string();
+        TestUser {
+            id: row.id,
+            email,
+            token,
+        }
+    }
+
+    pub fn coordinator(&self) -> TestUser {
+        self.user(Role::Coordinator, None)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            actix_web::rt::System::new().block_on(h.stop(false));
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some((base, name)) = self.pg_drop.take() {
+            if let Ok(mut admin) = PgConnection::establish(&base) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! The one integration-test binary: the real HTTP API against a real database (SQLite files by
+//! default, PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod errors;
+mod health;
+mod openapi;
+mod tokens;
