@@ -30,6 +30,10 @@ like one that does not exist.",
     tags(
         (name = "auth", description = "Logging in and the caller's own account"),
         (name = "health", description = "Liveness and readiness probes"),
+        (name = "schools", description = "Schools with their SES figures, wishes and contact data"),
+        (name = "users", description = "User accounts, managed by the coordinator"),
+        (name = "assignments", description = "Social workers' presence at schools: office hours, consult, SPOC"),
+        (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)
@@ -206,3 +210,27 @@ pub fn document_json() -> String {
     s.push('\n');
     s
 }
+
+/// Marker types so handlers can name a shared error response: `(status = 404, response =
+/// crate::openapi::NotFound)` refers to `#/components/responses/NotFound`.
+macro_rules! shared_response {
+    ($($name:ident),*) => {$(
+        pub struct $name;
+        impl<'s> utoipa::ToResponse<'s> for $name {
+            fn response() -> (&'s str, RefOr<Response>) {
+                let (_, description, example) = shared_responses()
+                    .into_iter()
+                    .find(|(n, _, _)| *n == stringify!($name))
+                    .expect("every marker has a shared response");
+                (stringify!($name), RefOr::T(problem_response(description, &example)))
+            }
+        }
+    )*};
+}
+shared_response!(
+    NotFound,
+    Forbidden,
+    Conflict,
+    PreconditionFailed,
+    TooManyRequests
+);

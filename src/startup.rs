@@ -75,6 +75,7 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
         settings.jwt_ttl_seconds,
         idp,
     );
+    db::write_tx(&mut conn, |c| crate::seed::ensure(c, "Antwerpen")).context("seeding failed")?;
     ensure_first_coordinator(&mut conn, &settings.initial_coordinator_email)?;
     drop(conn);
     Ok(web::Data::new(AppState { db, jwt, settings }))
@@ -240,6 +241,7 @@ pub fn build_server(
         App::new()
             .app_data(state.clone())
             .app_data(known.clone())
+            .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(api::extract::path_error_handler))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(from_fn(request_context))

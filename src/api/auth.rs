@@ -55,7 +55,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: ApiJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    let req = body.0;
+    let req = body.into_inner()?;
     let found = state
         .db
         .run(move |conn| {
@@ -136,7 +136,7 @@ pub async fn change_own_password(
     user: AuthUser,
     body: ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
-    let req = body.0;
+    let req = body.into_inner()?;
     if let Err(m) = check_password_rules(&req.new_password, &user.email) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "new_password",

@@ -9,7 +9,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, ApiResult, FieldError};
 use crate::startup::AppState;
 
 /// Default body limit when no application state is present (it always is, outside unit tests).
@@ -17,13 +17,16 @@ const DEFAULT_LIMIT: usize = 1024 * 1024;
 
 /// A JSON body, checked for content type and size, deserialised with the failing field's path
 /// and validated with its `validator` rules.
+///
+/// Extraction itself never fails: actix runs a handler's extractors concurrently, and a body
+/// error must not overtake the authentication and authorization answer (401/403 come first).
+/// The handler takes the value with `into_inner()?` after its policy check.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T>(ApiResult<T>);
 
-impl<T> std::ops::Deref for ApiJson<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
+impl<T> ApiJson<T> {
+    pub fn into_inner(self) -> ApiResult<T> {
+        self.0
     }
 }
 
@@ -46,6 +49,16 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json::<T>(req, payload);
+        Box::pin(async move { Ok(ApiJson(body.await)) })
+    }
+}
+
+fn read_json<T: DeserializeOwned + Validate + 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> LocalBoxFuture<'static, ApiResult<T>> {
+    {
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.max_body_bytes)
@@ -77,7 +90,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
             }
             let value: T = parse_json(&body)?;
             value.validate()?;
-            Ok(ApiJson(value))
+            Ok(value)
         })
     }
 }

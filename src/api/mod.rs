@@ -1,8 +1,12 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
+pub mod assignments;
 pub mod auth;
+pub mod common;
 pub mod extract;
 pub mod health;
+pub mod networks;
+pub mod schools;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -14,5 +18,26 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(health::readyz)
         .service(auth::login)
         .service(auth::me)
-        .service(auth::change_own_password);
+        .service(auth::change_own_password)
+        .service(networks::list_networks)
+        .service(networks::create_network)
+        .service(networks::get_network)
+        .service(networks::update_network)
+        .service(networks::delete_network)
+        .service(schools::list_schools)
+        .service(schools::import_schools)
+        .service(schools::create_school)
+        .service(schools::get_school)
+        .service(schools::update_school)
+        .service(schools::delete_school)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::reset_user_password)
+        .service(assignments::list_assignments)
+        .service(assignments::create_assignment)
+        .service(assignments::get_assignment)
+        .service(assignments::update_assignment)
+        .service(assignments::delete_assignment);
 }

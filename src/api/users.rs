@@ -114,3 +114,251 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
     users::insert(conn, &row)?;
     users::find(conn, &row.id).map_err(ApiError::from)
 }
+
+// ---- user administration (coordinator) ----
+
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::common::{self, Page, check_if_match, decode_cursor, etag, ok_with_etag};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::auth::AuthUser;
+use crate::auth::extractor::Allowed;
+use crate::auth::policy::can;
+use crate::auth::policy::{Action, require};
+use crate::startup::AppState;
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct UserQuery {
+    pub role: Option<Role>,
+    /// Only accounts of this school.
+    #[param(format = Uuid)]
+    pub school: Option<Uuid>,
+    pub active: Option<bool>,
+    /// Page size (1–200, default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"email": "wendy@ocmw.example", "display_name": "Wendy Willems", "role": "social_worker", "password": "a long first password"}))]
+pub struct NewUser {
+    #[schema(format = Email)]
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    /// Required for `school` accounts, absent otherwise.
+    #[schema(format = Uuid)]
+    pub school_id: Option<String>,
+    /// At least 12 characters, not containing the e-mail address.
+    #[schema(format = Password, write_only)]
+    pub password: String,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct UserPatch {
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    /// `false` deactivates the account: it cannot log in and its tokens stop working at once.
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"new_password": "a long temporary password"}))]
+pub struct PasswordReset {
+    #[schema(format = Password, write_only)]
+    pub new_password: String,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/users", tag = "users", operation_id = "list_users",
+    summary = "List user accounts", description = "Sorted by e-mail. Roles: coordinator.",
+    security(("bearer" = [])), params(UserQuery),
+    responses((status = 200, description = "A page of users", body = Page<User>), (status = 403, response = crate::openapi::Forbidden))
+)]
+#[get("/api/v1/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    _: Allowed<can::ManageUsers>,
+    query: ApiQuery<UserQuery>,
+) -> ApiResult<web::Json<Page<User>>> {
+    let q = query.0;
+    let limit = common::limit(q.limit);
+    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let rows = state
+        .db
+        .run(move |conn| {
+            let school = q.school.map(|s| s.to_string());
+            Ok(users::list(
+                conn,
+                q.role.map(Role::as_str),
+                school.as_deref(),
+                q.active,
+                after,
+                limit,
+            )?)
+        })
+        .await?;
+    Ok(web::Json(common::page(
+        rows,
+        limit,
+        |r| vec![r.email.clone(), r.id.clone()],
+        User::from,
+    )))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/users", tag = "users", operation_id = "create_user",
+    summary = "Create a user account", description = "A `school` account is bound to one school. Roles: coordinator.",
+    security(("bearer" = [])), request_body = NewUser,
+    responses(
+        (status = 201, description = "Created", body = User, headers(("Location" = String, description = "The new user"), ("ETag" = String, description = "Version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, description = "A user with this e-mail exists", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/api/v1/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    _: Allowed<can::ManageUsers>,
+    body: ApiJson<NewUser>,
+) -> ApiResult<HttpResponse> {
+    let b = body.into_inner()?;
+    let row = state
+        .db
+        .write(move |conn| {
+            create(
+                conn,
+                CreateUser {
+                    email: b.email,
+                    display_name: b.display_name,
+                    role: b.role,
+                    school_id: b.school_id,
+                    password: b.password,
+                },
+            )
+        })
+        .await?;
+    let tag = etag(row.updated_at);
+    Ok(common::created(
+        &User::from(row.clone()),
+        format!("/api/v1/users/{}", row.id),
+        &tag,
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/users/{id}", tag = "users", operation_id = "get_user",
+    summary = "Get a user account", description = "The coordinator reads any account; others only their own (others: 404). Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = User, headers(("ETag" = String, description = "Version"))), (status = 404, response = crate::openapi::NotFound))
+)]
+#[get("/api/v1/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.to_string();
+    if id != user.id && require(&user, Action::ManageUsers).is_err() {
+        return Err(ApiError::NotFound);
+    }
+    let row = state
+        .db
+        .run(move |conn| Ok(users::find(conn, &id)?))
+        .await?;
+    Ok(ok_with_etag(
+        &User::from(row.clone()),
+        &etag(row.updated_at),
+    ))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "update_user",
+    summary = "Rename, deactivate or reactivate an account", description = "Deactivation takes effect at once, also for tokens already issued. A coordinator cannot deactivate their own account. Roles: coordinator.",
+    security(("bearer" = [])), request_body = UserPatch,
+    params(("id" = Uuid, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "Changed", body = User, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "A coordinator cannot deactivate their own account", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[patch("/api/v1/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    Allowed(user, _): Allowed<can::ManageUsers>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<UserPatch>,
+) -> ApiResult<HttpResponse> {
+    let (id, b, if_match) = (id.to_string(), body.into_inner()?, common::if_match(&req));
+    if id == user.id && b.active == Some(false) {
+        return Err(ApiError::conflict("you cannot deactivate your own account"));
+    }
+    let row = state
+        .db
+        .write(move |conn| {
+            let current = users::find(conn, &id)?;
+            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
+            let name = b
+                .display_name
+                .as_deref()
+                .map(str::trim)
+                .unwrap_or(&current.display_name)
+                .to_string();
+            users::update_profile(conn, &id, &name, b.active.unwrap_or(current.active))?;
+            Ok(users::find(conn, &id)?)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        &User::from(row.clone()),
+        &etag(row.updated_at),
+    ))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/users/{id}/password", tag = "users", operation_id = "reset_user_password",
+    summary = "Set a new password for an account", description = "For a user who lost theirs; tell them to change it after logging in. Roles: coordinator.",
+    security(("bearer" = [])), request_body = PasswordReset, params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 204, description = "Set"), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound))
+)]
+#[post("/api/v1/users/{id}/password")]
+pub async fn reset_user_password(
+    state: web::Data<AppState>,
+    _: Allowed<can::ManageUsers>,
+    id: web::Path<Uuid>,
+    body: ApiJson<PasswordReset>,
+) -> ApiResult<HttpResponse> {
+    let (id, b) = (id.to_string(), body.into_inner()?);
+    let target = {
+        let id = id.clone();
+        state
+            .db
+            .run(move |conn| Ok(users::find(conn, &id)?))
+            .await?
+    };
+    check_password_rules(&b.new_password, &target.email)
+        .map_err(|m| ApiError::field("new_password", m))?;
+    let hash = web::block(move || password::hash(&b.new_password))
+        .await?
+        .map_err(ApiError::internal)?;
+    state
+        .db
+        .write(move |conn| Ok(users::set_password(conn, &id, &hash)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

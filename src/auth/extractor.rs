@@ -104,3 +104,24 @@ impl FromRequest for AuthUser {
         })
     }
 }
+
+/// An `AuthUser` whose role may take action `A`, checked before the body is read, so a caller
+/// without the right gets 403 whatever they send.
+pub struct Allowed<A: crate::auth::policy::ActionMarker>(
+    pub AuthUser,
+    pub std::marker::PhantomData<A>,
+);
+
+impl<A: crate::auth::policy::ActionMarker + 'static> FromRequest for Allowed<A> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let user = AuthUser::from_request(req, payload);
+        Box::pin(async move {
+            let user = user.await?;
+            crate::auth::policy::require(&user, A::ACTION)?;
+            Ok(Allowed(user, std::marker::PhantomData))
+        })
+    }
+}

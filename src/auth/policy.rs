@@ -86,3 +86,22 @@ pub fn require(user: &AuthUser, action: Action) -> ApiResult<()> {
         )))
     }
 }
+
+/// A type standing for one action, for the `Allowed<A>` extractor.
+pub trait ActionMarker {
+    const ACTION: Action;
+}
+
+/// Marker types, one per action that a handler requires up front.
+pub mod can {
+    use super::{Action, ActionMarker};
+    macro_rules! markers {
+        ($($name:ident),*) => {$(
+            pub struct $name;
+            impl ActionMarker for $name {
+                const ACTION: Action = Action::$name;
+            }
+        )*};
+    }
+    markers!(WriteSocialMap, ManageUsers, ManageAssignments);
+}

@@ -3,7 +3,10 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
+pub mod assignments;
+pub mod networks;
 pub mod schema;
+pub mod schools;
 pub mod settings;
 pub mod users;
 
@@ -249,6 +252,11 @@ where
         .run_pending_migrations(source)
         .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
     Ok(done.iter().map(|v| v.to_string()).collect())
+}
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
 /// Maps "no row" to `None` for lookups where absence is normal.

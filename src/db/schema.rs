@@ -65,4 +65,108 @@ diesel::table! {
 diesel::joinable!(schools -> networks (network_id));
 diesel::joinable!(users -> schools (school_id));
 
-diesel::allow_tables_to_appear_in_same_query!(settings, networks, schools, users);
+diesel::table! {
+    themes (code) {
+        code -> Text,
+        label_nl -> Text,
+        label_en -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        parent_id -> Nullable<Text>,
+        name -> Text,
+        kind -> Text,
+        description -> Text,
+        website -> Text,
+        phone -> Text,
+        email -> Text,
+        street -> Text,
+        postal_code -> Text,
+        city -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    services (id) {
+        id -> Text,
+        partner_id -> Text,
+        name -> Text,
+        description -> Text,
+        eligibility -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_themes (service_id, theme_code) {
+        service_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::table! {
+    service_networks (service_id, network_id) {
+        service_id -> Text,
+        network_id -> Text,
+    }
+}
+
+diesel::table! {
+    service_contacts (id) {
+        id -> Text,
+        service_id -> Text,
+        position -> Integer,
+        name -> Text,
+        function -> Text,
+        phone -> Text,
+        email -> Text,
+    }
+}
+
+diesel::table! {
+    assignments (id) {
+        id -> Text,
+        worker_id -> Text,
+        school_id -> Text,
+        mode -> Text,
+        weekday -> Nullable<Integer>,
+        start_time -> Nullable<Time>,
+        end_time -> Nullable<Time>,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(services -> partners (partner_id));
+diesel::joinable!(service_themes -> services (service_id));
+diesel::joinable!(service_networks -> services (service_id));
+diesel::joinable!(service_contacts -> services (service_id));
+diesel::joinable!(assignments -> schools (school_id));
+diesel::joinable!(assignments -> users (worker_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    settings,
+    networks,
+    schools,
+    users,
+    themes,
+    partners,
+    services,
+    service_themes,
+    service_networks,
+    service_contacts,
+    assignments
+);

@@ -68,3 +68,50 @@ pub fn set_password(conn: &mut DbConn, id: &str, password_hash: &str) -> QueryRe
         ))
         .execute(conn)
 }
+
+pub fn list(
+    conn: &mut DbConn,
+    role: Option<&str>,
+    school_id: Option<&str>,
+    active: Option<bool>,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> QueryResult<Vec<UserRow>> {
+    let mut q = users::table
+        .select(UserRow::as_select())
+        .order((users::email, users::id))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(r) = role {
+        q = q.filter(users::role.eq(r.to_string()));
+    }
+    if let Some(s) = school_id {
+        q = q.filter(users::school_id.eq(s.to_string()));
+    }
+    if let Some(a) = active {
+        q = q.filter(users::active.eq(a));
+    }
+    if let Some((email, id)) = after {
+        q = q.filter(
+            users::email
+                .gt(email.clone())
+                .or(users::email.eq(email).and(users::id.gt(id))),
+        );
+    }
+    q.load(conn)
+}
+
+pub fn update_profile(
+    conn: &mut DbConn,
+    id: &str,
+    display_name: &str,
+    active: bool,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::display_name.eq(display_name),
+            users::active.eq(active),
+            users::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
+}

@@ -8,4 +8,5 @@ mod cli;
 mod errors;
 mod health;
 mod openapi;
+mod social_map;
 mod tokens;

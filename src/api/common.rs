@@ -1,0 +1,151 @@
+//! The conventions every resource follows: keyset pages, ETags and If-Match, 201 with Location.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 200;
+
+/// One page of a list. Pass `next_cursor` as `cursor` to get the next page; it is null on the
+/// last page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    pub items: Vec<T>,
+    /// Opaque; null when there are no more items.
+    pub next_cursor: Option<String>,
+}
+
+pub fn limit(requested: Option<i64>) -> i64 {
+    requested.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
+}
+
+/// An opaque keyset cursor: the sort key of the last item of the page.
+pub fn encode_cursor(key: &[&str]) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+pub fn decode_cursor(cursor: Option<&str>, parts: usize) -> ApiResult<Option<Vec<String>>> {
+    let Some(c) = cursor else { return Ok(None) };
+    let bad = || {
+        ApiError::Validation(vec![FieldError::new(
+            "cursor",
+            "not a cursor this list gave out",
+        )])
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let key: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if key.len() != parts {
+        return Err(bad());
+    }
+    Ok(Some(key))
+}
+
+/// Builds a page from `limit + 1` fetched rows: the extra row only tells that there is more.
+pub fn page<R, T: ToSchema>(
+    mut rows: Vec<R>,
+    limit: i64,
+    key: impl Fn(&R) -> Vec<String>,
+    map: impl FnMut(R) -> T,
+) -> Page<T> {
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more {
+        rows.last().map(|r| {
+            let k = key(r);
+            encode_cursor(&k.iter().map(String::as_str).collect::<Vec<_>>())
+        })
+    } else {
+        None
+    };
+    Page {
+        items: rows.into_iter().map(map).collect(),
+        next_cursor,
+    }
+}
+
+/// The ETag of an object: its last change, to the microsecond.
+pub fn etag(updated_at: NaiveDateTime) -> String {
+    format!("\"{}\"", updated_at.and_utc().timestamp_micros())
+}
+
+/// `If-Match` is optional; when sent, it must name the current version (or `*`).
+pub fn check_if_match(if_match: Option<&str>, current: &str) -> ApiResult<()> {
+    match if_match {
+        None => Ok(()),
+        Some(v) if v.trim() == "*" => Ok(()),
+        Some(v)
+            if v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == current) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(ApiError::PreconditionFailed),
+    }
+}
+
+pub fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
+}
+
+/// 200 with the object and its ETag.
+pub fn ok_with_etag<T: Serialize>(body: &T, tag: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, tag.to_string()))
+        .json(body)
+}
+
+/// 201 with the object, its ETag and its Location.
+pub fn created<T: Serialize>(body: &T, location: String, tag: &str) -> HttpResponse {
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, tag.to_string()))
+        .json(body)
+}
+
+/// Collects field errors, then fails once with all of them.
+#[derive(Default)]
+pub struct Checks(pub Vec<FieldError>);
+
+impl Checks {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
+        if !ok {
+            self.add(field, message);
+        }
+    }
+    pub fn finish(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+}
+
+/// Case- and accent-insensitive text for search.
+pub fn fold(s: &str) -> String {
+    s.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'á' | 'â' | 'ä' => 'a',
+            'è' | 'é' | 'ê' | 'ë' => 'e',
+            'ì' | 'í' | 'î' | 'ï' => 'i',
+            'ò' | 'ó' | 'ô' | 'ö' => 'o',
+            'ù' | 'ú' | 'û' | 'ü' => 'u',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}

@@ -1,0 +1,921 @@
+//! Schools: the directory, SES figures, wishes and contact data, and CSV import.
+
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::common::{
+    self, Checks, Page, check_if_match, created, decode_cursor, etag, ok_with_etag,
+};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::auth::AuthUser;
+use crate::auth::extractor::Allowed;
+use crate::auth::policy::can;
+use crate::auth::policy::{Action, allows, require};
+use crate::db::schools::{self as repo, SchoolFilter, SchoolRow};
+use crate::db::{DbConn, networks, now};
+use crate::domain::{Email, Role, utc};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::startup::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SchoolLevel {
+    Primary,
+    Secondary,
+}
+
+/// The three ways a social worker is present at a school.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceMode {
+    /// A fixed weekly moment at the school (zitdag).
+    OfficeHours,
+    /// A visit on the school's request.
+    Consult,
+    /// The named worker the school calls with questions.
+    Spoc,
+}
+
+impl PresenceMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PresenceMode::OfficeHours => "office_hours",
+            PresenceMode::Consult => "consult",
+            PresenceMode::Spoc => "spoc",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            PresenceMode::OfficeHours,
+            PresenceMode::Consult,
+            PresenceMode::Spoc,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Address {
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub city: String,
+}
+
+/// Share of pupils (0–100) with the Flemish pupil indicators.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SesFigures {
+    /// Pupils with at least one indicator.
+    pub any: Option<f64>,
+    /// Home language is not Dutch.
+    pub home_language: Option<f64>,
+    /// Mother without a secondary-school diploma.
+    pub maternal_education: Option<f64>,
+    /// Receiving a school allowance (schooltoeslag).
+    pub school_allowance: Option<f64>,
+    /// Living in a neighbourhood with high school delay.
+    pub neighbourhood: Option<f64>,
+}
+
+/// What the school wishes of the programme.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolWishes {
+    pub preferred_presence: Option<PresenceMode>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// The school's contact person for the programme.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolContact {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    #[schema(format = Email)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// A school in the programme.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct School {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    #[schema(format = Uuid)]
+    pub network_id: String,
+    pub name: String,
+    /// The Flemish 6-digit school number (instellingsnummer).
+    #[schema(example = "012345", pattern = "^[0-9]{6}$")]
+    pub institution_number: String,
+    pub level: SchoolLevel,
+    pub address: Address,
+    pub pupil_count: i32,
+    pub ses: SesFigures,
+    pub wishes: SchoolWishes,
+    pub contact: SchoolContact,
+    pub active: bool,
+    #[schema(read_only)]
+    pub created_at: DateTime<Utc>,
+    #[schema(read_only)]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SchoolRow> for School {
+    fn from(r: SchoolRow) -> Self {
+        School {
+            id: r.id,
+            network_id: r.network_id,
+            name: r.name,
+            institution_number: r.institution_number,
+            level: if r.level == "secondary" {
+                SchoolLevel::Secondary
+            } else {
+                SchoolLevel::Primary
+            },
+            address: Address {
+                street: r.street,
+                postal_code: r.postal_code,
+                city: r.city,
+            },
+            pupil_count: r.pupil_count,
+            ses: SesFigures {
+                any: r.ses_any,
+                home_language: r.ses_home_language,
+                maternal_education: r.ses_maternal_education,
+                school_allowance: r.ses_school_allowance,
+                neighbourhood: r.ses_neighbourhood,
+            },
+            wishes: SchoolWishes {
+                preferred_presence: r
+                    .preferred_presence
+                    .as_deref()
+                    .and_then(PresenceMode::parse),
+                note: r.wishes_note,
+            },
+            contact: SchoolContact {
+                name: r.contact_name,
+                email: r.contact_email,
+                phone: r.contact_phone,
+            },
+            active: r.active,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// A school as created or imported.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "network_id": "0193a1b2-0000-7000-8000-000000000001", "name": "Basisschool De Luchtballon",
+    "institution_number": "012345", "level": "primary",
+    "address": {"street": "Columbiastraat 1", "postal_code": "2030", "city": "Antwerpen"},
+    "pupil_count": 240, "ses": {"any": 78.5, "home_language": 64.0},
+    "wishes": {"preferred_presence": "office_hours", "note": "Liefst op dinsdag"},
+    "contact": {"name": "Sara Janssens", "email": "zorg@luchtballon.example", "phone": "03 123 45 67"}
+}))]
+pub struct NewSchool {
+    #[schema(format = Uuid)]
+    pub network_id: String,
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    #[schema(pattern = "^[0-9]{6}$")]
+    pub institution_number: String,
+    pub level: SchoolLevel,
+    #[serde(default)]
+    pub address: Address,
+    #[serde(default)]
+    #[validate(range(min = 0, max = 100000))]
+    pub pupil_count: i32,
+    #[serde(default)]
+    pub ses: SesFigures,
+    #[serde(default)]
+    pub wishes: SchoolWishes,
+    #[serde(default)]
+    pub contact: SchoolContact,
+}
+
+/// Changes to a school. A `school` account may send only `contact`, for its own school.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"contact": {"name": "Sara Janssens", "email": "zorg@luchtballon.example", "phone": "03 123 45 67"}}))]
+pub struct SchoolPatch {
+    #[schema(format = Uuid)]
+    pub network_id: Option<String>,
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    pub institution_number: Option<String>,
+    pub level: Option<SchoolLevel>,
+    pub address: Option<Address>,
+    #[validate(range(min = 0, max = 100000))]
+    pub pupil_count: Option<i32>,
+    pub ses: Option<SesFigures>,
+    pub wishes: Option<SchoolWishes>,
+    pub contact: Option<SchoolContact>,
+    pub active: Option<bool>,
+}
+
+/// The checks every school write passes (API and CSV import alike); the network must exist.
+fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks) -> ApiResult<()> {
+    checks.check(
+        s.institution_number.len() == 6 && s.institution_number.bytes().all(|b| b.is_ascii_digit()),
+        "institution_number",
+        "must be exactly 6 digits",
+    );
+    checks.check(
+        !s.name.trim().is_empty() && s.name.len() <= 200,
+        "name",
+        "must be 1 to 200 characters",
+    );
+    checks.check(
+        (0..=100_000).contains(&s.pupil_count),
+        "pupil_count",
+        "must be between 0 and 100000",
+    );
+    for (field, v) in [
+        ("ses.any", s.ses.any),
+        ("ses.home_language", s.ses.home_language),
+        ("ses.maternal_education", s.ses.maternal_education),
+        ("ses.school_allowance", s.ses.school_allowance),
+        ("ses.neighbourhood", s.ses.neighbourhood),
+    ] {
+        if let Some(v) = v {
+            checks.check(
+                v.is_finite() && (0.0..=100.0).contains(&v),
+                field,
+                "must be a percentage between 0 and 100",
+            );
+        }
+    }
+    if !s.contact.email.is_empty() && Email::parse(&s.contact.email).is_err() {
+        checks.add("contact.email", "must be a valid e-mail address");
+    }
+    for (field, v, max) in [
+        ("address.street", &s.address.street, 200),
+        ("address.postal_code", &s.address.postal_code, 10),
+        ("address.city", &s.address.city, 100),
+        ("wishes.note", &s.wishes.note, 2000),
+        ("contact.name", &s.contact.name, 200),
+        ("contact.phone", &s.contact.phone, 50),
+    ] {
+        checks.check(
+            v.chars().count() <= max,
+            field,
+            &format!("must be at most {max} characters"),
+        );
+    }
+    match crate::db::optional(networks::find(conn, &s.network_id))? {
+        None => checks.add("network_id", "no such network"),
+        Some(n) if !n.active => checks.add("network_id", "the network is inactive"),
+        Some(_) => {}
+    }
+    Ok(())
+}
+
+fn to_row(id: String, s: &NewSchool, active: bool, created_at: chrono::NaiveDateTime) -> SchoolRow {
+    SchoolRow {
+        id,
+        network_id: s.network_id.clone(),
+        name: s.name.trim().to_string(),
+        institution_number: s.institution_number.clone(),
+        level: match s.level {
+            SchoolLevel::Primary => "primary".into(),
+            SchoolLevel::Secondary => "secondary".into(),
+        },
+        street: s.address.street.trim().into(),
+        postal_code: s.address.postal_code.trim().into(),
+        city: s.address.city.trim().into(),
+        pupil_count: s.pupil_count,
+        ses_any: s.ses.any,
+        ses_home_language: s.ses.home_language,
+        ses_maternal_education: s.ses.maternal_education,
+        ses_school_allowance: s.ses.school_allowance,
+        ses_neighbourhood: s.ses.neighbourhood,
+        preferred_presence: s.wishes.preferred_presence.map(|m| m.as_str().to_string()),
+        wishes_note: s.wishes.note.clone(),
+        contact_name: s.contact.name.trim().into(),
+        contact_email: s.contact.email.trim().to_lowercase(),
+        contact_phone: s.contact.phone.trim().into(),
+        active,
+        created_at,
+        updated_at: now(),
+    }
+}
+
+fn from_row(r: &SchoolRow) -> NewSchool {
+    let s = School::from(r.clone());
+    NewSchool {
+        network_id: s.network_id,
+        name: s.name,
+        institution_number: s.institution_number,
+        level: s.level,
+        address: s.address,
+        pupil_count: s.pupil_count,
+        ses: s.ses,
+        wishes: s.wishes,
+        contact: s.contact,
+    }
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SchoolQuery {
+    /// Only schools of this network.
+    #[param(format = Uuid)]
+    pub network: Option<Uuid>,
+    /// Only active (true) or inactive (false) schools.
+    pub active: Option<bool>,
+    /// Text in the name or institution number.
+    #[validate(length(max = 100))]
+    pub q: Option<String>,
+    /// Page size (1–200, default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/schools", tag = "schools", operation_id = "list_schools",
+    summary = "List schools", description = "Schools sorted by name. Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(SchoolQuery),
+    responses((status = 200, description = "A page of schools", body = Page<School>))
+)]
+#[get("/api/v1/schools")]
+pub async fn list_schools(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: ApiQuery<SchoolQuery>,
+) -> ApiResult<web::Json<Page<School>>> {
+    require(&user, Action::ReadSocialMap)?;
+    let q = query.0;
+    let limit = common::limit(q.limit);
+    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let filter = SchoolFilter {
+        network_id: q.network.map(|n| n.to_string()),
+        active: q.active,
+        q: q.q,
+    };
+    let rows = state
+        .db
+        .run(move |conn| Ok(repo::list(conn, filter, after, limit)?))
+        .await?;
+    Ok(web::Json(common::page(
+        rows,
+        limit,
+        |r| vec![r.name.clone(), r.id.clone()],
+        School::from,
+    )))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/schools/{id}", tag = "schools", operation_id = "get_school",
+    summary = "Get a school", description = "Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "School id")),
+    responses(
+        (status = 200, description = "The school", body = School, headers(("ETag" = String, description = "Version, for If-Match"))),
+        (status = 404, response = crate::openapi::NotFound)
+    )
+)]
+#[get("/api/v1/schools/{id}")]
+pub async fn get_school(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::ReadSocialMap)?;
+    let id = id.to_string();
+    let row = state.db.run(move |conn| Ok(repo::find(conn, &id)?)).await?;
+    Ok(ok_with_etag(
+        &School::from(row.clone()),
+        &etag(row.updated_at),
+    ))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/schools", tag = "schools", operation_id = "create_school",
+    summary = "Create a school", description = "Roles: coordinator.",
+    security(("bearer" = [])), request_body = NewSchool,
+    responses(
+        (status = 201, description = "Created", body = School, headers(("Location" = String, description = "The new school"), ("ETag" = String, description = "Version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, description = "A school with this institution number exists", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/api/v1/schools")]
+pub async fn create_school(
+    state: web::Data<AppState>,
+    _: Allowed<can::WriteSocialMap>,
+    body: ApiJson<NewSchool>,
+) -> ApiResult<HttpResponse> {
+    let s = body.into_inner()?;
+    let row = state
+        .db
+        .write(move |conn| {
+            let mut checks = Checks::default();
+            check_school(conn, &s, &mut checks)?;
+            checks.finish()?;
+            if repo::find_by_institution_number(conn, &s.institution_number)?.is_some() {
+                return Err(ApiError::conflict(format!(
+                    "a school with institution number {} exists already",
+                    s.institution_number
+                )));
+            }
+            let row = to_row(Uuid::now_v7().to_string(), &s, true, now());
+            repo::insert(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    let tag = etag(row.updated_at);
+    Ok(created(
+        &School::from(row.clone()),
+        format!("/api/v1/schools/{}", row.id),
+        &tag,
+    ))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/schools/{id}", tag = "schools", operation_id = "update_school",
+    summary = "Change a school",
+    description = "Only the fields sent change. The coordinator may change every field; a `school` account only `contact`, and only of its own school (another school: 404). Roles: coordinator, school.",
+    security(("bearer" = [])), request_body = SchoolPatch,
+    params(("id" = Uuid, Path, description = "School id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "Changed", body = School, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "Another school has this institution number", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[patch("/api/v1/schools/{id}")]
+pub async fn update_school(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<SchoolPatch>,
+) -> ApiResult<HttpResponse> {
+    let id = id.to_string();
+    let coordinator = allows(user.role, Action::WriteSocialMap);
+    if !coordinator {
+        require(&user, Action::EditOwnSchoolContact)?;
+        if user.school_id.as_deref() != Some(id.as_str()) {
+            return Err(ApiError::NotFound);
+        }
+    }
+    let p = body.into_inner()?;
+    if !coordinator {
+        let only_contact = p.network_id.is_none()
+            && p.name.is_none()
+            && p.institution_number.is_none()
+            && p.level.is_none()
+            && p.address.is_none()
+            && p.pupil_count.is_none()
+            && p.ses.is_none()
+            && p.wishes.is_none()
+            && p.active.is_none();
+        if !only_contact {
+            return Err(ApiError::Forbidden(
+                "a school account may change only its school's `contact`".into(),
+            ));
+        }
+    }
+    let if_match = common::if_match(&req);
+    let row = state
+        .db
+        .write(move |conn| {
+            let current = repo::find(conn, &id)?;
+            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
+            let mut s = from_row(&current);
+            if let Some(v) = p.network_id {
+                s.network_id = v;
+            }
+            if let Some(v) = p.name {
+                s.name = v;
+            }
+            if let Some(v) = p.institution_number {
+                s.institution_number = v;
+            }
+            if let Some(v) = p.level {
+                s.level = v;
+            }
+            if let Some(v) = p.address {
+                s.address = v;
+            }
+            if let Some(v) = p.pupil_count {
+                s.pupil_count = v;
+            }
+            if let Some(v) = p.ses {
+                s.ses = v;
+            }
+            if let Some(v) = p.wishes {
+                s.wishes = v;
+            }
+            if let Some(v) = p.contact {
+                s.contact = v;
+            }
+            let mut checks = Checks::default();
+            check_school(conn, &s, &mut checks)?;
+            // An inactive network blocks new schools, not edits of those already in it.
+            if s.network_id == current.network_id {
+                checks
+                    .0
+                    .retain(|e| !(e.field == "network_id" && e.message.contains("inactive")));
+            }
+            checks.finish()?;
+            if let Some(other) = repo::find_by_institution_number(conn, &s.institution_number)? {
+                if other.id != current.id {
+                    return Err(ApiError::conflict(
+                        "another school has this institution number",
+                    ));
+                }
+            }
+            let row = to_row(
+                current.id.clone(),
+                &s,
+                p.active.unwrap_or(current.active),
+                current.created_at,
+            );
+            repo::update(conn, &row)?;
+            Ok(row)
+        })
+        .await?;
+    Ok(ok_with_etag(
+        &School::from(row.clone()),
+        &etag(row.updated_at),
+    ))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/schools/{id}", tag = "schools", operation_id = "delete_school",
+    summary = "Delete a school", description = "Only a school no user or assignment refers to; otherwise 409: deactivate it instead. Roles: coordinator.",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "School id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "Users or assignments still refer to the school", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[delete("/api/v1/schools/{id}")]
+pub async fn delete_school(
+    state: web::Data<AppState>,
+    _: Allowed<can::WriteSocialMap>,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let (id, if_match) = (id.to_string(), common::if_match(&req));
+    state
+        .db
+        .write(move |conn| {
+            use diesel::prelude::*;
+            let current = repo::find(conn, &id)?;
+            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
+            if repo::in_use(conn, &id)? {
+                return Err(ApiError::conflict(
+                    "users or assignments still refer to this school; deactivate it instead (active: false)",
+                ));
+            }
+            diesel::delete(crate::db::schema::schools::table.find(&id)).execute(conn)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---- CSV import ----
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Report what would happen without changing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportAction {
+    Created,
+    Updated,
+    Rejected,
+}
+
+/// What happened to one line of the file.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportLine {
+    /// Line number in the file (the header is line 1).
+    pub line: u64,
+    pub institution_number: String,
+    pub action: ImportAction,
+    /// Why the line was rejected.
+    pub errors: Vec<FieldError>,
+    #[schema(format = Uuid)]
+    pub school_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportReport {
+    /// When true, nothing was changed.
+    pub dry_run: bool,
+    pub created: usize,
+    pub updated: usize,
+    pub rejected: usize,
+    pub lines: Vec<ImportLine>,
+}
+
+pub const CSV_COLUMNS: [&str; 18] = [
+    "institution_number",
+    "name",
+    "network",
+    "level",
+    "street",
+    "postal_code",
+    "city",
+    "pupil_count",
+    "ses_any",
+    "ses_home_language",
+    "ses_maternal_education",
+    "ses_school_allowance",
+    "ses_neighbourhood",
+    "preferred_presence",
+    "wishes_note",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+];
+const REQUIRED_COLUMNS: [&str; 4] = ["institution_number", "name", "network", "level"];
+
+/// Turns one CSV record into a school, resolving the network by name or id.
+fn parse_record(
+    conn: &mut DbConn,
+    get: &dyn Fn(&str) -> String,
+    checks: &mut Checks,
+) -> ApiResult<Option<NewSchool>> {
+    use diesel::prelude::*;
+    let network_ref = get("network");
+    let network_id: Option<String> = crate::db::schema::networks::table
+        .filter(
+            crate::db::schema::networks::name
+                .eq(&network_ref)
+                .or(crate::db::schema::networks::id.eq(&network_ref)),
+        )
+        .select(crate::db::schema::networks::id)
+        .first(conn)
+        .optional()?;
+    if network_id.is_none() {
+        checks.add("network", "no network with this name or id");
+    }
+    let level = match get("level").as_str() {
+        "primary" => Some(SchoolLevel::Primary),
+        "secondary" => Some(SchoolLevel::Secondary),
+        _ => {
+            checks.add("level", "must be primary or secondary");
+            None
+        }
+    };
+    let pupil_count = match get("pupil_count").as_str() {
+        "" => 0,
+        v => v.parse::<i32>().unwrap_or_else(|_| {
+            checks.add("pupil_count", "must be a whole number");
+            0
+        }),
+    };
+    let mut pct = |col: &str| -> Option<f64> {
+        match get(col).replace(',', ".").as_str() {
+            "" => None,
+            v => v
+                .parse::<f64>()
+                .map_err(|_| checks.add(col, "must be a number between 0 and 100"))
+                .ok(),
+        }
+    };
+    let ses = SesFigures {
+        any: pct("ses_any"),
+        home_language: pct("ses_home_language"),
+        maternal_education: pct("ses_maternal_education"),
+        school_allowance: pct("ses_school_allowance"),
+        neighbourhood: pct("ses_neighbourhood"),
+    };
+    let preferred_presence = match get("preferred_presence").as_str() {
+        "" => None,
+        v => PresenceMode::parse(v).or_else(|| {
+            checks.add(
+                "preferred_presence",
+                "must be office_hours, consult or spoc",
+            );
+            None
+        }),
+    };
+    let (Some(network_id), Some(level)) = (network_id, level) else {
+        return Ok(None);
+    };
+    Ok(Some(NewSchool {
+        network_id,
+        name: get("name"),
+        institution_number: get("institution_number"),
+        level,
+        address: Address {
+            street: get("street"),
+            postal_code: get("postal_code"),
+            city: get("city"),
+        },
+        pupil_count,
+        ses,
+        wishes: SchoolWishes {
+            preferred_presence,
+            note: get("wishes_note"),
+        },
+        contact: SchoolContact {
+            name: get("contact_name"),
+            email: get("contact_email"),
+            phone: get("contact_phone"),
+        },
+    }))
+}
+
+/// Imports schools from CSV: each good line creates or updates (by institution number), each bad
+/// line is rejected with its reasons; all in one transaction, rolled back on a dry run.
+pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<ImportReport> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(false)
+        .from_reader(body);
+    let headers = reader
+        .headers()
+        .map_err(|e| ApiError::field("body", format!("not a CSV file with a header row: {e}")))?
+        .clone();
+    let columns: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+        .collect();
+    let mut header_checks = Checks::default();
+    for c in REQUIRED_COLUMNS {
+        header_checks.check(
+            columns.iter().any(|h| h == c),
+            c,
+            "required column is missing from the header",
+        );
+    }
+    for c in &columns {
+        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, "unknown column");
+    }
+    header_checks.finish()?;
+    let mut report = ImportReport {
+        dry_run,
+        created: 0,
+        updated: 0,
+        rejected: 0,
+        lines: Vec::new(),
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i as u64 + 2;
+        let record = record
+            .map_err(|e| ApiError::field(format!("line {line}"), format!("malformed CSV: {e}")))?;
+        let get = |col: &str| -> String {
+            columns
+                .iter()
+                .position(|c| c == col)
+                .and_then(|p| record.get(p))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let number = get("institution_number");
+        let mut checks = Checks::default();
+        if !seen.insert(number.clone()) {
+            checks.add("institution_number", "appears twice in this file");
+        }
+        let parsed = parse_record(conn, &get, &mut checks)?;
+        if let Some(s) = &parsed {
+            check_school(conn, s, &mut checks)?;
+        }
+        let school = match parsed {
+            Some(s) if checks.0.is_empty() => s,
+            _ => {
+                report.rejected += 1;
+                report.lines.push(ImportLine {
+                    line,
+                    institution_number: number,
+                    action: ImportAction::Rejected,
+                    errors: checks.0,
+                    school_id: None,
+                });
+                continue;
+            }
+        };
+        let (action, id) = match repo::find_by_institution_number(conn, &number)? {
+            Some(existing) => {
+                repo::update(
+                    conn,
+                    &to_row(
+                        existing.id.clone(),
+                        &school,
+                        existing.active,
+                        existing.created_at,
+                    ),
+                )?;
+                report.updated += 1;
+                (ImportAction::Updated, existing.id)
+            }
+            None => {
+                let id = Uuid::now_v7().to_string();
+                repo::insert(conn, &to_row(id.clone(), &school, true, now()))?;
+                report.created += 1;
+                (ImportAction::Created, id)
+            }
+        };
+        report.lines.push(ImportLine {
+            line,
+            institution_number: number,
+            action,
+            errors: vec![],
+            school_id: Some(id),
+        });
+    }
+    Ok(report)
+}
+
+/// Ends a dry run's transaction with a rollback while carrying its report out.
+enum Rollback {
+    Done(ApiResult<ImportReport>),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Rollback {
+    fn from(e: diesel::result::Error) -> Self {
+        Rollback::Db(e)
+    }
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/schools/import", tag = "schools", operation_id = "import_schools",
+    summary = "Import schools from CSV",
+    description = "A CSV file with a header row. Columns: institution_number, name, network (name or id), level (primary|secondary) are required; street, postal_code, city, pupil_count, ses_any, ses_home_language, ses_maternal_education, ses_school_allowance, ses_neighbourhood (0–100, `.` or `,` as decimal mark), preferred_presence (office_hours|consult|spoc), wishes_note, contact_name, contact_email, contact_phone are optional. A line whose institution number exists updates that school; otherwise it creates one. Bad lines are rejected with their reasons and the rest applied, in one transaction; with `dry_run=true` nothing changes. Roles: coordinator.",
+    security(("bearer" = [])), params(ImportQuery),
+    request_body(content = String, content_type = "text/csv", description = "The CSV file",
+        example = "institution_number,name,network,level,pupil_count,ses_any\n012345,Basisschool De Luchtballon,Luchtbal,primary,240,78.5\n"),
+    responses(
+        (status = 200, description = "What happened per line", body = ImportReport),
+        (status = 403, response = crate::openapi::Forbidden)
+    )
+)]
+#[post("/api/v1/schools/import")]
+pub async fn import_schools(
+    state: web::Data<AppState>,
+    _: Allowed<can::WriteSocialMap>,
+    req: HttpRequest,
+    query: ApiQuery<ImportQuery>,
+    body: web::Bytes,
+) -> ApiResult<web::Json<ImportReport>> {
+    let is_csv = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "text/csv");
+    if !is_csv {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the file with Content-Type: text/csv".into(),
+        ));
+    }
+    let dry_run = query.dry_run;
+    let report = state
+        .db
+        .run(move |conn| {
+            if !dry_run {
+                return crate::db::write_tx(conn, |c| import_csv(c, &body, false));
+            }
+            match crate::db::write_tx(conn, |c| {
+                Err::<(), _>(Rollback::Done(import_csv(c, &body, true)))
+            }) {
+                Err(Rollback::Done(report)) => report,
+                Err(Rollback::Db(e)) => Err(e.into()),
+                Ok(()) => Err(ApiError::internal("a dry run must roll back")),
+            }
+        })
+        .await?;
+    Ok(web::Json(report))
+}
+
+/// The school a `school` user acts for, as a value the queries can carry.
+pub fn own_school(user: &AuthUser) -> Option<&str> {
+    if user.role == Role::School {
+        user.school_id.as_deref()
+    } else {
+        None
+    }
+}

@@ -1,0 +1,146 @@
+//! Assignments of social workers to schools, and the one answer to "which schools may this
+//! worker act for, now".
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{assignments, schools, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = assignments, treat_none_as_null = true)]
+pub struct AssignmentRow {
+    pub id: String,
+    pub worker_id: String,
+    pub school_id: String,
+    pub mode: String,
+    pub weekday: Option<i32>,
+    pub start_time: Option<NaiveTime>,
+    pub end_time: Option<NaiveTime>,
+    pub valid_from: NaiveDate,
+    pub valid_to: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An assignment with the names a reader needs beside it.
+pub type AssignmentView = (AssignmentRow, String, String, String);
+
+fn current_on(
+    day: NaiveDate,
+) -> Box<
+    dyn BoxableExpression<
+            assignments::table,
+            super::MultiBackend,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        >,
+> {
+    Box::new(
+        assignments::valid_from.le(day).and(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(day)),
+        ),
+    )
+}
+
+/// The schools a worker may act for on `day`: those with an assignment valid that day, in any
+/// mode. Reassignments take effect at once because this is asked on every request.
+pub fn schools_of_worker(
+    conn: &mut DbConn,
+    worker_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Vec<String>> {
+    assignments::table
+        .filter(assignments::worker_id.eq(worker_id))
+        .filter(current_on(day))
+        .select(assignments::school_id)
+        .distinct()
+        .load(conn)
+}
+
+pub struct AssignmentFilter {
+    pub worker_id: Option<String>,
+    pub school_id: Option<String>,
+    pub mode: Option<String>,
+    pub current_on: Option<NaiveDate>,
+}
+
+/// Assignments with the worker's name and e-mail and the school's name, sorted by school name.
+pub fn list(
+    conn: &mut DbConn,
+    f: AssignmentFilter,
+    after: Option<(String, String)>,
+    limit: i64,
+) -> QueryResult<Vec<AssignmentView>> {
+    let mut q = assignments::table
+        .inner_join(users::table)
+        .inner_join(schools::table)
+        .select((
+            AssignmentRow::as_select(),
+            users::display_name,
+            users::email,
+            schools::name,
+        ))
+        .order((schools::name, assignments::id))
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(w) = f.worker_id {
+        q = q.filter(assignments::worker_id.eq(w));
+    }
+    if let Some(s) = f.school_id {
+        q = q.filter(assignments::school_id.eq(s));
+    }
+    if let Some(m) = f.mode {
+        q = q.filter(assignments::mode.eq(m));
+    }
+    if let Some(day) = f.current_on {
+        q = q.filter(
+            assignments::valid_from.le(day).and(
+                assignments::valid_to
+                    .is_null()
+                    .or(assignments::valid_to.ge(day)),
+            ),
+        );
+    }
+    if let Some((name, id)) = after {
+        q = q.filter(
+            schools::name
+                .gt(name.clone())
+                .or(schools::name.eq(name).and(assignments::id.gt(id))),
+        );
+    }
+    q.load(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<AssignmentView> {
+    assignments::table
+        .inner_join(users::table)
+        .inner_join(schools::table)
+        .filter(assignments::id.eq(id))
+        .select((
+            AssignmentRow::as_select(),
+            users::display_name,
+            users::email,
+            schools::name,
+        ))
+        .first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &AssignmentRow) -> QueryResult<()> {
+    diesel::insert_into(assignments::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update(conn: &mut DbConn, row: &AssignmentRow) -> QueryResult<()> {
+    diesel::update(assignments::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(assignments::table.find(id)).execute(conn)
+}
