@@ -34,6 +34,8 @@ like one that does not exist.",
         (name = "users", description = "User accounts, managed by the coordinator"),
         (name = "assignments", description = "Social workers' presence at schools: office hours, consult, SPOC"),
         (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
+        (name = "cases", description = "Cases: a help request about one pupil's family, in the view each role may see"),
+        (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)
@@ -87,6 +89,14 @@ fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
             "Conflict",
             "The request conflicts with the object's current state",
             ApiError::conflict("an object with the same unique value exists already"),
+        ),
+        (
+            "InvalidState",
+            "The action is not allowed in the object's current state; `current_state` names it",
+            ApiError::invalid_state(
+                "closed",
+                "a case can `wait` only when it is in_progress; it is closed",
+            ),
         ),
         (
             "PreconditionFailed",
@@ -231,6 +241,7 @@ shared_response!(
     NotFound,
     Forbidden,
     Conflict,
+    InvalidState,
     PreconditionFailed,
     TooManyRequests
 );

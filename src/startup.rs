@@ -212,6 +212,10 @@ async fn request_context(
     let path = req.path().to_string();
     let mut res = next.call(req).await?;
     let headers = res.headers_mut();
+    // API answers can carry personal data: no cache, proxy or browser may keep them.
+    if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-request-id"), v);
     }

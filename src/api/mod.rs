@@ -2,6 +2,8 @@
 
 pub mod assignments;
 pub mod auth;
+pub mod case_records;
+pub mod cases;
 pub mod common;
 pub mod extract;
 pub mod health;
@@ -39,5 +41,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assignments::create_assignment)
         .service(assignments::get_assignment)
         .service(assignments::update_assignment)
-        .service(assignments::delete_assignment);
+        .service(assignments::delete_assignment)
+        .service(cases::list_cases)
+        .service(cases::create_case)
+        .service(cases::raise_case_request)
+        .service(cases::get_case)
+        .service(cases::update_case)
+        .service(cases::start_case)
+        .service(cases::put_case_on_wait)
+        .service(cases::resume_case)
+        .service(cases::close_case)
+        .service(cases::reopen_case)
+        .service(cases::set_case_lead_worker)
+        .service(case_records::list_case_needs)
+        .service(case_records::add_case_need)
+        .service(case_records::list_case_contact_moments)
+        .service(case_records::add_case_contact_moment)
+        .service(case_records::list_case_consents)
+        .service(case_records::add_case_consent)
+        .service(case_records::withdraw_case_consent)
+        .service(case_records::set_case_feedback);
 }

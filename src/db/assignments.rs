@@ -144,3 +144,16 @@ pub fn update(conn: &mut DbConn, row: &AssignmentRow) -> QueryResult<()> {
 pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(assignments::table.find(id)).execute(conn)
 }
+
+/// The school's SPOC on `day`: the worker with a current `spoc` assignment there (the earliest
+/// assigned when there are several), if any.
+pub fn spoc_of(conn: &mut DbConn, school_id: &str, day: NaiveDate) -> QueryResult<Option<String>> {
+    assignments::table
+        .filter(assignments::school_id.eq(school_id))
+        .filter(assignments::mode.eq("spoc"))
+        .filter(current_on(day))
+        .order((assignments::valid_from, assignments::id))
+        .select(assignments::worker_id)
+        .first(conn)
+        .optional()
+}

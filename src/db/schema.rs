@@ -157,6 +157,99 @@ diesel::joinable!(service_contacts -> services (service_id));
 diesel::joinable!(assignments -> schools (school_id));
 diesel::joinable!(assignments -> users (worker_id));
 
+diesel::table! {
+    case_counters (year) {
+        year -> Integer,
+        last -> Integer,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        reference -> Text,
+        school_id -> Text,
+        origin -> Text,
+        priority -> Text,
+        known_to_ocmw -> Nullable<Bool>,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        outcome_note -> Nullable<Text>,
+        lead_worker_id -> Nullable<Text>,
+        opened_at -> Timestamp,
+        first_contact_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+        pupil_pseudonym -> Nullable<Text>,
+        pupil_birth_year -> Nullable<Integer>,
+        pupil_class -> Nullable<Text>,
+        question -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        family_phone -> Nullable<Text>,
+        family_language -> Nullable<Text>,
+        interpreter_needed -> Nullable<Bool>,
+        feedback_for_school -> Nullable<Text>,
+        feedback_at -> Nullable<Timestamp>,
+        submission_id -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_themes (case_id, theme_code) {
+        case_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::table! {
+    case_needs (id) {
+        id -> Text,
+        case_id -> Text,
+        text -> Nullable<Text>,
+        theme_code -> Nullable<Text>,
+        raised_by -> Text,
+        author_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_contacts (id) {
+        id -> Text,
+        case_id -> Text,
+        occurred_at -> Timestamp,
+        kind -> Text,
+        summary -> Nullable<Text>,
+        author_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_consents (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        partner_id -> Nullable<Text>,
+        given_by -> Text,
+        method -> Text,
+        given_at -> Timestamp,
+        withdrawn_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cases -> schools (school_id));
+diesel::joinable!(case_themes -> cases (case_id));
+diesel::joinable!(case_needs -> cases (case_id));
+diesel::joinable!(case_contacts -> cases (case_id));
+diesel::joinable!(case_consents -> cases (case_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -168,5 +261,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_themes,
     service_networks,
     service_contacts,
-    assignments
+    assignments,
+    case_counters,
+    cases,
+    case_themes,
+    case_needs,
+    case_contacts,
+    case_consents
 );

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod cases;
 mod cli;
 mod errors;
 mod health;

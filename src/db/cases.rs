@@ -1,0 +1,349 @@
+//! Cases and what hangs on them (themes, needs, contact moments, consents): rows and queries.
+//! Every read that serves a caller goes through a `CaseScope`, so a case outside the caller's
+//! reach is simply not found.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{
+    assignments, case_consents, case_contacts, case_counters, case_needs, case_themes, cases,
+    schools, users,
+};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = cases, treat_none_as_null = true)]
+pub struct CaseRow {
+    pub id: String,
+    pub reference: String,
+    pub school_id: String,
+    pub origin: String,
+    pub priority: String,
+    pub known_to_ocmw: Option<bool>,
+    pub status: String,
+    pub outcome: Option<String>,
+    pub outcome_note: Option<String>,
+    pub lead_worker_id: Option<String>,
+    pub opened_at: NaiveDateTime,
+    pub first_contact_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub pupil_pseudonym: Option<String>,
+    pub pupil_birth_year: Option<i32>,
+    pub pupil_class: Option<String>,
+    pub question: Option<String>,
+    pub family_name: Option<String>,
+    pub family_phone: Option<String>,
+    pub family_language: Option<String>,
+    pub interpreter_needed: Option<bool>,
+    pub feedback_for_school: Option<String>,
+    pub feedback_at: Option<NaiveDateTime>,
+    pub submission_id: Option<String>,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A case with the names its views show beside it: school name, network, lead worker's name.
+#[derive(Debug, Clone, Queryable)]
+pub struct CaseListRow {
+    pub case: CaseRow,
+    pub school_name: String,
+    pub network_id: String,
+    pub lead_worker_name: Option<String>,
+}
+
+/// Whose cases a caller may see.
+#[derive(Debug, Clone)]
+pub enum CaseScope {
+    /// The coordinator: every case (the API shows metadata only).
+    All,
+    /// A social worker: cases of the schools they are assigned to on `day`.
+    Worker { worker_id: String, day: NaiveDate },
+    /// A school account: the cases its school raised (checklist, school request).
+    SchoolRaised { school_id: String },
+}
+
+/// Restricts a boxed query on `cases` (alone or joined) to a scope.
+macro_rules! scoped {
+    ($q:expr, $scope:expr) => {{
+        let q = $q;
+        match $scope {
+            CaseScope::All => q,
+            CaseScope::Worker { worker_id, day } => q.filter(
+                cases::school_id.eq_any(
+                    assignments::table
+                        .filter(assignments::worker_id.eq(worker_id.clone()))
+                        .filter(assignments::valid_from.le(*day))
+                        .filter(
+                            assignments::valid_to
+                                .is_null()
+                                .or(assignments::valid_to.ge(*day)),
+                        )
+                        .select(assignments::school_id),
+                ),
+            ),
+            CaseScope::SchoolRaised { school_id } => q
+                .filter(cases::school_id.eq(school_id.clone()))
+                .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL)),
+        }
+    }};
+}
+
+#[derive(Debug, Default)]
+pub struct CaseFilter {
+    pub school_id: Option<String>,
+    pub network_id: Option<String>,
+    pub status: Option<String>,
+    pub theme: Option<String>,
+    pub origin: Option<String>,
+    pub lead_worker_id: Option<String>,
+    pub opened_from: Option<NaiveDateTime>,
+    pub opened_before: Option<NaiveDateTime>,
+}
+
+type LeadWorker = diesel::dsl::Nullable<users::display_name>;
+
+fn list_select() -> (
+    diesel::dsl::AsSelect<CaseRow, super::MultiBackend>,
+    schools::name,
+    schools::network_id,
+    LeadWorker,
+) {
+    (
+        CaseRow::as_select(),
+        schools::name,
+        schools::network_id,
+        users::display_name.nullable(),
+    )
+}
+
+/// The case with this id, if the scope reaches it.
+pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResult<CaseListRow> {
+    let q = cases::table
+        .inner_join(schools::table)
+        .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
+        .filter(cases::id.eq(id.to_string()))
+        .select(list_select())
+        .into_boxed();
+    scoped!(q, scope).first(conn)
+}
+
+/// Cases newest first (`opened_at`, then id, both descending); `after` is the last row's key.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &CaseScope,
+    f: CaseFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<CaseListRow>> {
+    let mut q = cases::table
+        .inner_join(schools::table)
+        .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
+        .select(list_select())
+        .order((cases::opened_at.desc(), cases::id.desc()))
+        .limit(limit + 1)
+        .into_boxed();
+    q = scoped!(q, scope);
+    if let Some(s) = f.school_id {
+        q = q.filter(cases::school_id.eq(s));
+    }
+    if let Some(n) = f.network_id {
+        q = q.filter(schools::network_id.eq(n));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(cases::status.eq(s));
+    }
+    if let Some(o) = f.origin {
+        q = q.filter(cases::origin.eq(o));
+    }
+    if let Some(w) = f.lead_worker_id {
+        q = q.filter(cases::lead_worker_id.eq(w));
+    }
+    if let Some(t) = f.theme {
+        q = q.filter(
+            cases::id.eq_any(
+                case_themes::table
+                    .filter(case_themes::theme_code.eq(t))
+                    .select(case_themes::case_id),
+            ),
+        );
+    }
+    if let Some(from) = f.opened_from {
+        q = q.filter(cases::opened_at.ge(from));
+    }
+    if let Some(before) = f.opened_before {
+        q = q.filter(cases::opened_at.lt(before));
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            cases::opened_at
+                .lt(at)
+                .or(cases::opened_at.eq(at).and(cases::id.lt(id))),
+        );
+    }
+    q.load(conn)
+}
+
+/// The next reference of `year`: `KE-2026-00042`. The counter row is created if missing
+/// (`ON CONFLICT DO NOTHING` is the same on both backends), then incremented under the row lock
+/// (PostgreSQL) or the write lock (SQLite), so concurrent creations never share a number.
+pub fn next_reference(conn: &mut DbConn, year: i32) -> QueryResult<String> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(&format!(
+        "INSERT INTO case_counters (year, last) VALUES ({year}, 0) ON CONFLICT (year) DO NOTHING"
+    ))?;
+    diesel::update(case_counters::table.find(year))
+        .set(case_counters::last.eq(case_counters::last + 1))
+        .execute(conn)?;
+    let n: i32 = case_counters::table
+        .find(year)
+        .select(case_counters::last)
+        .first(conn)?;
+    Ok(format!("KE-{year}-{n:05}"))
+}
+
+pub fn insert(conn: &mut DbConn, row: &CaseRow, themes: &[String]) -> QueryResult<()> {
+    diesel::insert_into(cases::table)
+        .values(row)
+        .execute(conn)?;
+    set_themes(conn, &row.id, themes)
+}
+
+pub fn set_themes(conn: &mut DbConn, case_id: &str, themes: &[String]) -> QueryResult<()> {
+    diesel::delete(case_themes::table.filter(case_themes::case_id.eq(case_id))).execute(conn)?;
+    for t in themes {
+        diesel::insert_into(case_themes::table)
+            .values((
+                case_themes::case_id.eq(case_id),
+                case_themes::theme_code.eq(t),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Theme codes per case, for a page of cases in one query.
+pub fn themes_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = case_themes::table
+        .filter(case_themes::case_id.eq_any(ids))
+        .order((case_themes::case_id, case_themes::theme_code))
+        .select((case_themes::case_id, case_themes::theme_code))
+        .load(conn)?;
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (case_id, code) in rows {
+        map.entry(case_id).or_default().push(code);
+    }
+    Ok(map)
+}
+
+/// Marks the case changed (new ETag) at `at`.
+pub fn touch(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set(cases::updated_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_needs)]
+pub struct NeedRow {
+    pub id: String,
+    pub case_id: String,
+    pub text: Option<String>,
+    pub theme_code: Option<String>,
+    pub raised_by: String,
+    pub author_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn needs(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<NeedRow>> {
+    case_needs::table
+        .filter(case_needs::case_id.eq(case_id))
+        .order((case_needs::created_at, case_needs::id))
+        .select(NeedRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_contacts)]
+pub struct ContactRow {
+    pub id: String,
+    pub case_id: String,
+    pub occurred_at: NaiveDateTime,
+    pub kind: String,
+    pub summary: Option<String>,
+    pub author_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Contact moments, oldest first, with their author's name.
+pub fn contacts(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<(ContactRow, String)>> {
+    case_contacts::table
+        .inner_join(users::table.on(users::id.eq(case_contacts::author_id)))
+        .filter(case_contacts::case_id.eq(case_id))
+        .order((case_contacts::occurred_at, case_contacts::id))
+        .select((ContactRow::as_select(), users::display_name))
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_consents, treat_none_as_null = true)]
+pub struct ConsentRow {
+    pub id: String,
+    pub case_id: String,
+    pub kind: String,
+    pub partner_id: Option<String>,
+    pub given_by: String,
+    pub method: String,
+    pub given_at: NaiveDateTime,
+    pub withdrawn_at: Option<NaiveDateTime>,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn consents(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<ConsentRow>> {
+    case_consents::table
+        .filter(case_consents::case_id.eq(case_id))
+        .order((case_consents::given_at, case_consents::id))
+        .select(ConsentRow::as_select())
+        .load(conn)
+}
+
+pub fn find_consent(conn: &mut DbConn, case_id: &str, id: &str) -> QueryResult<ConsentRow> {
+    case_consents::table
+        .filter(case_consents::case_id.eq(case_id))
+        .filter(case_consents::id.eq(id))
+        .select(ConsentRow::as_select())
+        .first(conn)
+}
+
+/// The cases among `ids` with a live (given, not withdrawn) consent of `kind`; for
+/// `refer_to_partner`, `partner_id` narrows it to that partner.
+pub fn with_live_consent(
+    conn: &mut DbConn,
+    ids: &[String],
+    kind: &str,
+    partner_id: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
+    let mut q = case_consents::table
+        .filter(case_consents::case_id.eq_any(ids))
+        .filter(case_consents::kind.eq(kind))
+        .filter(case_consents::given_at.le(at))
+        .filter(
+            case_consents::withdrawn_at
+                .is_null()
+                .or(case_consents::withdrawn_at.gt(at)),
+        )
+        .select(case_consents::case_id)
+        .distinct()
+        .into_boxed();
+    if let Some(p) = partner_id {
+        q = q.filter(case_consents::partner_id.eq(p.to_string()));
+    }
+    q.load(conn)
+}

@@ -1,0 +1,195 @@
+//! The closed vocabularies of cases (DOMAIN.md's lifecycles), each stored as its snake_case code.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// An enum of stable snake_case codes: serde, OpenAPI, and `as_str`/`parse` for the database.
+macro_rules! code_enum {
+    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+            /// The value for a stored code; `None` for a code this version does not know.
+            pub fn parse(code: &str) -> Option<$name> {
+                match code { $($code => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// How the case came in.
+    pub enum CaseOrigin {
+        /// From a school's signal checklist.
+        Checklist = "checklist",
+        /// The school asked directly.
+        SchoolRequest = "school_request",
+        /// A family came to the office hours at school.
+        OfficeHours = "office_hours",
+        /// A parent contacted the worker.
+        Parent = "parent",
+        /// The worker noticed it.
+        SocialWorker = "social_worker",
+    }
+}
+
+impl CaseOrigin {
+    /// Cases a school raised: the only ones its school view shows. A family that came to the
+    /// office hours on its own stays invisible to the school.
+    pub const RAISED_BY_SCHOOL: [&'static str; 2] = ["checklist", "school_request"];
+}
+
+code_enum! {
+    pub enum CasePriority {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
+        Urgent = "urgent",
+    }
+}
+
+code_enum! {
+    /// `new` → `in_progress` ⇄ `waiting`; any open state → `closed`; `closed` → `in_progress`.
+    pub enum CaseStatus {
+        New = "new",
+        InProgress = "in_progress",
+        Waiting = "waiting",
+        Closed = "closed",
+    }
+}
+
+code_enum! {
+    /// Why a case was closed.
+    pub enum CaseOutcome {
+        Resolved = "resolved",
+        Referred = "referred",
+        DeclinedByFamily = "declined_by_family",
+        NoContact = "no_contact",
+        MovedAway = "moved_away",
+        Other = "other",
+    }
+}
+
+code_enum! {
+    /// Who raised a need: parent, child and school may want different things.
+    pub enum NeedRaisedBy {
+        Parent = "parent",
+        Child = "child",
+        School = "school",
+        SocialWorker = "social_worker",
+    }
+}
+
+code_enum! {
+    pub enum ContactKind {
+        OfficeHours = "office_hours",
+        Consult = "consult",
+        Phone = "phone",
+        HomeVisit = "home_visit",
+        Meeting = "meeting",
+        Other = "other",
+    }
+}
+
+code_enum! {
+    /// What the family allowed.
+    pub enum ConsentKind {
+        /// The worker may share feedback (and referral status) with the school.
+        ShareWithSchool = "share_with_school",
+        /// The worker may refer the case to one partner organisation.
+        ReferToPartner = "refer_to_partner",
+    }
+}
+
+code_enum! {
+    pub enum ConsentGivenBy {
+        Parent = "parent",
+        Guardian = "guardian",
+        Pupil = "pupil",
+    }
+}
+
+code_enum! {
+    pub enum ConsentMethod {
+        Verbal = "verbal",
+        Written = "written",
+    }
+}
+
+/// A lifecycle action on a case: the states it may start from and the state it leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseTransition {
+    Start,
+    Wait,
+    Resume,
+    Close,
+    Reopen,
+}
+
+impl CaseTransition {
+    pub fn name(self) -> &'static str {
+        match self {
+            CaseTransition::Start => "start",
+            CaseTransition::Wait => "wait",
+            CaseTransition::Resume => "resume",
+            CaseTransition::Close => "close",
+            CaseTransition::Reopen => "reopen",
+        }
+    }
+    pub fn from_states(self) -> &'static [CaseStatus] {
+        use CaseStatus::*;
+        match self {
+            CaseTransition::Start => &[New],
+            CaseTransition::Wait => &[InProgress],
+            CaseTransition::Resume => &[Waiting],
+            CaseTransition::Close => &[New, InProgress, Waiting],
+            CaseTransition::Reopen => &[Closed],
+        }
+    }
+    pub fn to(self) -> CaseStatus {
+        match self {
+            CaseTransition::Start | CaseTransition::Resume | CaseTransition::Reopen => {
+                CaseStatus::InProgress
+            }
+            CaseTransition::Wait => CaseStatus::Waiting,
+            CaseTransition::Close => CaseStatus::Closed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(*s));
+        }
+        for o in CaseOutcome::ALL {
+            assert_eq!(CaseOutcome::parse(o.as_str()), Some(*o));
+        }
+        assert_eq!(CaseStatus::parse("bogus"), None);
+    }
+
+    #[test]
+    fn every_open_state_can_close_and_only_closed_reopens() {
+        for s in [CaseStatus::New, CaseStatus::InProgress, CaseStatus::Waiting] {
+            assert!(CaseTransition::Close.from_states().contains(&s));
+            assert!(!CaseTransition::Reopen.from_states().contains(&s));
+        }
+    }
+}

@@ -1,0 +1,767 @@
+//! Cases: the three views, the lifecycle, what hangs on a case, references, and who reaches what.
+
+use std::collections::BTreeSet;
+
+use kinderen_eerst::domain::Role;
+use serde_json::{Value, json};
+
+use crate::helpers::{Resp, TestApp, TestUser};
+
+/// Two schools in one network, each with its own worker (SPOC) and school account, and a
+/// coordinator. School A's worker is `worker_a`; `worker_b` works only at school B.
+pub struct World {
+    pub app: TestApp,
+    pub coord: TestUser,
+    pub school_a: String,
+    pub school_b: String,
+    pub worker_a: TestUser,
+    pub worker_b: TestUser,
+    pub user_a: TestUser,
+    pub user_b: TestUser,
+}
+
+pub fn world() -> World {
+    let app = TestApp::spawn();
+    let coord = app.coordinator();
+    let nets = app.get("/api/v1/networks", Some(&coord.token)).json();
+    let net = nets["items"][0]["id"].as_str().unwrap().to_string();
+    let school = |number: &str| {
+        let res = app.post(
+            "/api/v1/schools",
+            Some(&coord.token),
+            &json!({"network_id": net, "name": format!("School {number}"), "institution_number": number, "level": "primary"}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()["id"].as_str().unwrap().to_string()
+    };
+    let school_a = school("100001");
+    let school_b = school("100002");
+    let worker_a = app.user(Role::SocialWorker, None);
+    let worker_b = app.user(Role::SocialWorker, None);
+    for (w, s) in [(&worker_a, &school_a), (&worker_b, &school_b)] {
+        let res = app.post(
+            "/api/v1/assignments",
+            Some(&coord.token),
+            &json!({"worker_id": w.id, "school_id": s, "mode": "spoc", "valid_from": "2020-01-01"}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    let user_a = app.user(Role::School, Some(&school_a));
+    let user_b = app.user(Role::School, Some(&school_b));
+    World {
+        app,
+        coord,
+        school_a,
+        school_b,
+        worker_a,
+        worker_b,
+        user_a,
+        user_b,
+    }
+}
+
+impl World {
+    /// A case worker A opens at school A.
+    pub fn case_by_worker(&self, origin: &str) -> Value {
+        let res = self.app.post(
+            "/api/v1/cases",
+            Some(&self.worker_a.token),
+            &json!({"school_id": self.school_a, "origin": origin, "themes": ["school_costs"],
+                    "pupil": {"pseudonym": "4B-07", "birth_year": 2016, "class": "4B"},
+                    "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56", "language": "Frans", "interpreter_needed": true},
+                    "question": "Schoolrekening blijft open"}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
+
+    /// A case school A raises itself.
+    pub fn case_by_school(&self) -> Value {
+        let res = self.app.post(
+            "/api/v1/case-requests",
+            Some(&self.user_a.token),
+            &json!({"pupil": {"pseudonym": "5A-02", "birth_year": 2015}, "themes": ["poverty"],
+                    "question": "Komt vaak zonder lunch naar school."}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+        res.json()
+    }
+
+    pub fn post(&self, user: &TestUser, path: &str, body: Value) -> Resp {
+        self.app.post(path, Some(&user.token), &body)
+    }
+
+    pub fn put(&self, user: &TestUser, path: &str, body: Value) -> Resp {
+        self.app.request(
+            "PUT",
+            path,
+            Some(&user.token),
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
+    }
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+const SCHOOL_VIEW: [&str; 7] = [
+    "id",
+    "reference",
+    "status",
+    "opened_at",
+    "closed_at",
+    "worker_name",
+    "feedback_for_school",
+];
+
+/// Keys no coordinator or school may ever see on a case.
+const PERSONAL: [&str; 9] = [
+    "pupil",
+    "family",
+    "question",
+    "needs",
+    "contact_moments",
+    "consents",
+    "submission_id",
+    "outcome_note",
+    "feedback_for_school",
+];
+
+#[test]
+fn a_school_request_lands_as_new_with_the_school_spoc_and_each_role_sees_its_own_view() {
+    let w = world();
+    let created = w.case_by_school();
+    assert_eq!(
+        keys(&created),
+        SCHOOL_VIEW.iter().map(|s| s.to_string()).collect(),
+        "the school gets its own view back"
+    );
+    assert_eq!(created["status"], "new");
+    assert_eq!(created["worker_name"], "Test social_worker");
+    let reference = created["reference"].as_str().unwrap();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(reference, format!("KE-{year}-00001"));
+    let path = format!("/api/v1/cases/{}", created["id"].as_str().unwrap());
+
+    let as_worker = w.app.get(&path, Some(&w.worker_a.token));
+    assert_eq!(as_worker.status, 200, "{}", as_worker.text());
+    let detail = as_worker.json();
+    assert_eq!(detail["origin"], "school_request");
+    assert_eq!(detail["lead_worker"]["id"], w.worker_a.id);
+    assert_eq!(detail["pupil"]["pseudonym"], "5A-02");
+    assert_eq!(detail["question"], "Komt vaak zonder lunch naar school.");
+
+    let meta = w.app.get(&path, Some(&w.coord.token)).json();
+    for k in PERSONAL {
+        assert!(meta.get(k).is_none(), "coordinator sees `{k}`: {meta}");
+    }
+    assert_eq!(meta["themes"], json!(["poverty"]));
+    assert_eq!(meta["school"]["id"], w.school_a);
+
+    w.app.get(&path, Some(&w.user_b.token)).problem(404);
+    w.app.get(&path, Some(&w.worker_b.token)).problem(404);
+}
+
+#[test]
+fn the_school_sees_status_and_feedback_only_while_the_family_allows_it() {
+    let w = world();
+    let created = w.case_by_school();
+    let id = created["id"].as_str().unwrap();
+    let base = format!("/api/v1/cases/{id}");
+
+    // The worker records a contact, needs from parent and school side by side, a consent.
+    let res = w.post(
+        &w.worker_a,
+        &format!("{base}/contact-moments"),
+        json!({"occurred_at": "2026-01-10T09:00:00Z", "kind": "office_hours", "summary": "Moeder op de zitdag"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    for (who, text) in [
+        ("parent", "Hulp bij de schoolrekening"),
+        ("school", "Dat het kind een lunch meeheeft"),
+    ] {
+        let res = w.post(
+            &w.worker_a,
+            &format!("{base}/needs"),
+            json!({"text": text, "theme": "school_costs", "raised_by": who}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    let feedback = json!({"text": "Het gezin krijgt hulp; de school hoeft niets te doen."});
+    let p = w
+        .put(&w.worker_a, &format!("{base}/feedback"), feedback.clone())
+        .problem(409);
+    assert!(
+        p["detail"].as_str().unwrap().contains("share_with_school"),
+        "{p}"
+    );
+    let consent = w.post(
+        &w.worker_a,
+        &format!("{base}/consents"),
+        json!({"kind": "share_with_school", "given_by": "parent", "method": "verbal", "given_at": "2026-01-10T09:00:00Z"}),
+    );
+    assert_eq!(consent.status, 201, "{}", consent.text());
+    assert_eq!(consent.json()["live"], true);
+    let res = w.put(&w.worker_a, &format!("{base}/feedback"), feedback);
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = w.post(&w.worker_a, &format!("{base}/start"), json!({}));
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let detail = w.app.get(&base, Some(&w.worker_a.token)).json();
+    assert_eq!(detail["first_contact_at"], "2026-01-10T09:00:00Z");
+    let raised: Vec<&str> = detail["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["raised_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(raised, ["parent", "school"]);
+    assert_eq!(detail["contact_moments"][0]["author"]["id"], w.worker_a.id);
+
+    let seen = w.app.get(&base, Some(&w.user_a.token)).json();
+    assert_eq!(
+        keys(&seen),
+        SCHOOL_VIEW.iter().map(|s| s.to_string()).collect()
+    );
+    assert_eq!(seen["status"], "in_progress");
+    assert_eq!(
+        seen["feedback_for_school"],
+        "Het gezin krijgt hulp; de school hoeft niets te doen."
+    );
+    let listed = w.app.get("/api/v1/cases", Some(&w.user_a.token)).json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(keys(&listed["items"][0]), keys(&seen));
+
+    // Withdrawn: the school no longer sees the feedback, and it cannot be set again.
+    let cid = consent.json()["id"].as_str().unwrap().to_string();
+    let res = w.post(
+        &w.worker_a,
+        &format!("{base}/consents/{cid}/withdraw"),
+        json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["live"], false);
+    w.post(
+        &w.worker_a,
+        &format!("{base}/consents/{cid}/withdraw"),
+        json!({}),
+    )
+    .problem(409);
+    let seen = w.app.get(&base, Some(&w.user_a.token)).json();
+    assert_eq!(seen["feedback_for_school"], Value::Null);
+    w.put(
+        &w.worker_a,
+        &format!("{base}/feedback"),
+        json!({"text": "nog iets"}),
+    )
+    .problem(409);
+}
+
+#[test]
+fn a_case_the_school_did_not_raise_stays_invisible_to_the_school() {
+    let w = world();
+    let case = w.case_by_worker("office_hours");
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    w.app.get(&path, Some(&w.user_a.token)).problem(404);
+    let list = w.app.get("/api/v1/cases", Some(&w.user_a.token)).json();
+    assert_eq!(list["items"], json!([]));
+    // The worker's own case: full detail, the family data kept here only.
+    let detail = w.app.get(&path, Some(&w.worker_a.token)).json();
+    assert_eq!(detail["family"]["name"], "Mevrouw Diallo");
+    assert_eq!(detail["family"]["interpreter_needed"], true);
+}
+
+/// Every legal transition of DOMAIN.md's case lifecycle, and every illegal one answered 409
+/// naming the current state.
+#[test]
+fn every_case_transition_is_allowed_exactly_where_the_lifecycle_says() {
+    let w = world();
+    let actions = ["start", "wait", "resume", "close", "reopen"];
+    let legal = |from: &str, action: &str| -> Option<&'static str> {
+        match (from, action) {
+            ("new", "start") => Some("in_progress"),
+            ("in_progress", "wait") => Some("waiting"),
+            ("waiting", "resume") => Some("in_progress"),
+            ("new" | "in_progress" | "waiting", "close") => Some("closed"),
+            ("closed", "reopen") => Some("in_progress"),
+            _ => None,
+        }
+    };
+    // How to bring a fresh case into each state.
+    let paths: [(&str, &[&str]); 4] = [
+        ("new", &[]),
+        ("in_progress", &["start"]),
+        ("waiting", &["start", "wait"]),
+        ("closed", &["close"]),
+    ];
+    let act = |id: &str, action: &str| {
+        let body = if action == "close" {
+            json!({"outcome": "resolved", "note": "opgelost"})
+        } else {
+            json!({})
+        };
+        w.post(&w.worker_a, &format!("/api/v1/cases/{id}/{action}"), body)
+    };
+    for (state, setup) in paths {
+        for action in actions {
+            let case = w.case_by_worker("parent");
+            let id = case["id"].as_str().unwrap();
+            for step in setup {
+                let res = act(id, step);
+                assert_eq!(res.status, 200, "{step}: {}", res.text());
+            }
+            let res = act(id, action);
+            match legal(state, action) {
+                Some(to) => {
+                    assert_eq!(res.status, 200, "{state} -{action}-> {}", res.text());
+                    let c = res.json();
+                    assert_eq!(c["status"], to);
+                    if to == "closed" {
+                        assert_eq!(c["outcome"], "resolved");
+                        assert!(c["closed_at"].is_string());
+                    } else {
+                        assert_eq!(c["outcome"], Value::Null);
+                        assert_eq!(c["closed_at"], Value::Null);
+                    }
+                }
+                None => {
+                    let p = res.problem(409);
+                    assert_eq!(p["current_state"], state, "{state} -{action}-> {p}");
+                }
+            }
+        }
+    }
+    // Closing needs an outcome.
+    let case = w.case_by_worker("parent");
+    let p = w
+        .post(
+            &w.worker_a,
+            &format!("/api/v1/cases/{}/close", case["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "outcome");
+}
+
+#[test]
+fn fifty_cases_created_at_once_get_fifty_consecutive_references() {
+    let w = world();
+    let refs: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..50)
+            .map(|i| {
+                let w = &w;
+                s.spawn(move || {
+                    let res = if i % 2 == 0 {
+                        w.post(
+                            &w.worker_a,
+                            "/api/v1/cases",
+                            json!({"school_id": w.school_a, "origin": "parent", "pupil": {"pseudonym": format!("P{i}")}}),
+                        )
+                    } else {
+                        w.post(
+                            &w.user_a,
+                            "/api/v1/case-requests",
+                            json!({"pupil": {"pseudonym": format!("P{i}")}, "question": "?"}),
+                        )
+                    };
+                    assert_eq!(res.status, 201, "{}", res.text());
+                    res.json()["reference"].as_str().unwrap().to_string()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let unique: BTreeSet<&String> = refs.iter().collect();
+    assert_eq!(unique.len(), 50, "duplicates among {refs:?}");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let expected: BTreeSet<String> = (1..=50).map(|n| format!("KE-{year}-{n:05}")).collect();
+    assert_eq!(
+        unique.into_iter().cloned().collect::<BTreeSet<_>>(),
+        expected
+    );
+}
+
+#[test]
+fn bad_case_input_is_422_naming_the_field() {
+    let w = world();
+    let p = w
+        .post(
+            &w.worker_a,
+            "/api/v1/cases",
+            json!({"school_id": w.school_b, "origin": "checklist", "themes": ["poverty", "no_such_theme"],
+                   "pupil": {"pseudonym": "x"}}),
+        )
+        .problem(422);
+    let fields: BTreeSet<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["school_id", "origin", "themes[1]"]),
+        "{p}"
+    );
+    let p = w
+        .post(
+            &w.worker_a,
+            "/api/v1/cases",
+            json!({"school_id": w.school_a, "origin": "parent", "pupil": {"pseudonym": "", "birth_year": 1800}}),
+        )
+        .problem(422);
+    let fields: BTreeSet<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["pupil.birth_year", "pupil.pseudonym"])
+    );
+    let p = w
+        .post(
+            &w.worker_a,
+            "/api/v1/cases",
+            json!({"school_id": w.school_a, "origin": "parent", "pupil": {"pseudonym": "x"}, "status": "closed"}),
+        )
+        .problem(422);
+    assert_eq!(
+        p["errors"][0]["field"], "status",
+        "server-owned fields are refused"
+    );
+
+    let case = w.case_by_worker("parent");
+    let base = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let p = w
+        .post(
+            &w.worker_a,
+            &format!("{base}/consents"),
+            json!({"kind": "refer_to_partner", "given_by": "parent", "method": "written", "given_at": "2026-01-01T00:00:00Z"}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "partner_id");
+    let p = w
+        .post(
+            &w.worker_a,
+            &format!("{base}/contact-moments"),
+            json!({"occurred_at": "2999-01-01T00:00:00Z", "kind": "phone", "summary": "x"}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "occurred_at");
+    let p = w
+        .post(
+            &w.worker_a,
+            &format!("{base}/needs"),
+            json!({"text": "x", "theme": "nope", "raised_by": "child"}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "theme");
+    let p = w
+        .put(
+            &w.worker_a,
+            &format!("{base}/lead-worker"),
+            json!({"worker_id": w.worker_b.id}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "worker_id");
+}
+
+#[test]
+fn the_coordinator_reassigns_the_lead_worker_to_an_assigned_worker() {
+    let w = world();
+    let case = w.case_by_worker("parent");
+    let id = case["id"].as_str().unwrap();
+    let colleague = w.app.user(Role::SocialWorker, None);
+    let res = w.post(
+        &w.coord,
+        "/api/v1/assignments",
+        json!({"worker_id": colleague.id, "school_id": w.school_a, "mode": "consult", "valid_from": "2020-01-01"}),
+    );
+    assert_eq!(res.status, 201);
+    let res = w.put(
+        &w.coord,
+        &format!("/api/v1/cases/{id}/lead-worker"),
+        json!({"worker_id": colleague.id}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let meta = res.json();
+    assert_eq!(meta["lead_worker"]["id"], colleague.id);
+    assert!(meta.get("pupil").is_none());
+    // The new lead works the case; filtering by worker finds it.
+    let list = w
+        .app
+        .get(
+            &format!("/api/v1/cases?worker={}", colleague.id),
+            Some(&colleague.token),
+        )
+        .json();
+    assert_eq!(list["items"][0]["id"], id);
+    w.put(
+        &w.user_a,
+        &format!("/api/v1/cases/{id}/lead-worker"),
+        json!({"worker_id": colleague.id}),
+    )
+    .problem(403);
+}
+
+#[test]
+fn a_stale_if_match_on_a_case_is_412() {
+    let w = world();
+    let case = w.case_by_worker("parent");
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let read = w.app.get(&path, Some(&w.worker_a.token));
+    let tag = read.header("etag").unwrap().to_string();
+    let patch = |tag: &str, body: &str| {
+        w.app.request(
+            "PATCH",
+            &path,
+            Some(&w.worker_a.token),
+            Some(("application/json", body.as_bytes().to_vec())),
+            &[("if-match", tag)],
+        )
+    };
+    let res = patch(&tag, r#"{"priority": "high", "known_to_ocmw": false}"#);
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["priority"], "high");
+    assert_ne!(res.header("etag").unwrap(), tag);
+    patch(&tag, r#"{"priority": "low"}"#).problem(412);
+    // A note added to the case changes its version too.
+    let fresh = res.header("etag").unwrap().to_string();
+    let res = w.post(
+        &w.worker_a,
+        &format!("{path}/needs"),
+        json!({"text": "x", "raised_by": "child"}),
+    );
+    assert_eq!(res.status, 201);
+    patch(&fresh, r#"{"priority": "low"}"#).problem(412);
+}
+
+#[test]
+fn case_lists_filter_and_page_without_gaps() {
+    let w = world();
+    let mut ids = BTreeSet::new();
+    for i in 0..7 {
+        let c = w.case_by_worker(if i % 2 == 0 { "parent" } else { "office_hours" });
+        ids.insert(c["id"].as_str().unwrap().to_string());
+        if i < 3 {
+            w.post(
+                &w.worker_a,
+                &format!("/api/v1/cases/{}/start", c["id"].as_str().unwrap()),
+                json!({}),
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/cases?limit=3&cursor={c}"),
+            None => "/api/v1/cases?limit=3".into(),
+        };
+        let page = w.app.get(&path, Some(&w.worker_a.token)).json();
+        for item in page["items"].as_array().unwrap() {
+            assert!(
+                seen.insert(item["id"].as_str().unwrap().to_string()),
+                "duplicate"
+            );
+            assert!(item.get("family").is_none(), "lists carry no family data");
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids);
+    let count = |q: &str| {
+        w.app
+            .get(&format!("/api/v1/cases?{q}"), Some(&w.worker_a.token))
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(count("status=in_progress"), 3);
+    assert_eq!(count("origin=office_hours"), 3);
+    assert_eq!(count("theme=school_costs"), 7);
+    assert_eq!(count("theme=housing"), 0);
+    assert_eq!(count(&format!("school={}", w.school_b)), 0);
+    assert_eq!(count("opened_from=2000-01-01&opened_to=2000-12-31"), 0);
+    // Worker B sees none of school A's cases; the coordinator sees all seven.
+    let b = w.app.get("/api/v1/cases", Some(&w.worker_b.token)).json();
+    assert_eq!(b["items"], json!([]));
+    let all = w.app.get("/api/v1/cases", Some(&w.coord.token)).json();
+    assert_eq!(all["items"].as_array().unwrap().len(), 7);
+    for item in all["items"].as_array().unwrap() {
+        for k in PERSONAL {
+            assert!(item.get(k).is_none(), "coordinator list carries `{k}`");
+        }
+    }
+    w.app
+        .get("/api/v1/cases?status=bogus", Some(&w.worker_a.token))
+        .problem(422);
+    w.app
+        .get("/api/v1/cases?cursor=garbage", Some(&w.worker_a.token))
+        .problem(422);
+}
+
+/// Each role × each case endpoint × own/other school (assigned/unassigned worker).
+#[test]
+fn authorization_matrix_for_cases() {
+    let w = world();
+    let raised = w.case_by_school();
+    let own = raised["id"].as_str().unwrap().to_string();
+    let c = format!("/api/v1/cases/{own}");
+    let cid = {
+        let r = w.post(
+            &w.worker_a,
+            &format!("{c}/consents"),
+            json!({"kind": "share_with_school", "given_by": "parent", "method": "verbal", "given_at": "2026-01-01T00:00:00Z"}),
+        );
+        assert_eq!(r.status, 201);
+        r.json()["id"].as_str().unwrap().to_string()
+    };
+    let need = json!({"text": "x", "raised_by": "parent"});
+    let contact =
+        json!({"occurred_at": "2026-01-02T00:00:00Z", "kind": "phone", "summary": "gebeld"});
+    let consent = json!({"kind": "share_with_school", "given_by": "parent", "method": "verbal", "given_at": "2026-01-01T00:00:00Z"});
+    // (method, path, body, [coordinator, worker A (assigned), worker B (not), school A (own), school B (other)])
+    let rows: Vec<(&str, String, Option<Value>, [u16; 5])> = vec![
+        (
+            "GET",
+            "/api/v1/cases".into(),
+            None,
+            [200, 200, 200, 200, 200],
+        ),
+        ("GET", c.clone(), None, [200, 200, 404, 200, 404]),
+        (
+            "PATCH",
+            c.clone(),
+            Some(json!({"priority": "high"})),
+            [403, 200, 404, 403, 403],
+        ),
+        ("GET", format!("{c}/needs"), None, [403, 200, 404, 403, 403]),
+        (
+            "POST",
+            format!("{c}/needs"),
+            Some(need),
+            [403, 201, 404, 403, 403],
+        ),
+        (
+            "GET",
+            format!("{c}/contact-moments"),
+            None,
+            [403, 200, 404, 403, 403],
+        ),
+        (
+            "POST",
+            format!("{c}/contact-moments"),
+            Some(contact),
+            [403, 201, 404, 403, 403],
+        ),
+        (
+            "GET",
+            format!("{c}/consents"),
+            None,
+            [403, 200, 404, 403, 403],
+        ),
+        (
+            "POST",
+            format!("{c}/consents"),
+            Some(consent),
+            [403, 201, 404, 403, 403],
+        ),
+        (
+            "PUT",
+            format!("{c}/feedback"),
+            Some(json!({"text": "ok"})),
+            [403, 200, 404, 403, 403],
+        ),
+        (
+            "POST",
+            format!("{c}/consents/{cid}/withdraw"),
+            Some(json!({})),
+            [403, 200, 404, 403, 403],
+        ),
+        (
+            "POST",
+            format!("{c}/start"),
+            Some(json!({})),
+            [403, 200, 404, 403, 403],
+        ),
+        (
+            "PUT",
+            format!("{c}/lead-worker"),
+            Some(json!({"worker_id": w.worker_a.id})),
+            [200, 200, 404, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/cases".into(),
+            Some(json!({"school_id": w.school_a, "origin": "parent", "pupil": {"pseudonym": "x"}})),
+            [403, 201, 422, 403, 403],
+        ),
+        (
+            "POST",
+            "/api/v1/case-requests".into(),
+            Some(json!({"pupil": {"pseudonym": "x"}, "question": "?"})),
+            [403, 403, 403, 201, 201],
+        ),
+    ];
+    let users = [&w.coord, &w.worker_a, &w.worker_b, &w.user_a, &w.user_b];
+    for (method, path, body, want) in rows {
+        for (user, want) in users.iter().zip(want) {
+            let res = w.app.request(
+                method,
+                &path,
+                Some(&user.token),
+                body.as_ref()
+                    .map(|b| ("application/json", b.to_string().into_bytes())),
+                &[],
+            );
+            assert_eq!(
+                res.status,
+                want,
+                "{method} {path} as {}: {}",
+                user.email,
+                res.text()
+            );
+            if res.status >= 400 {
+                res.problem(want);
+                continue;
+            }
+            assert_eq!(res.header("cache-control"), Some("no-store"));
+            let body = res.json();
+            let objects: Vec<&Value> = match body.get("items") {
+                Some(items) => items.as_array().unwrap().iter().collect(),
+                None => vec![&body],
+            };
+            for o in objects {
+                if user.id == w.coord.id && path.starts_with("/api/v1/cases") {
+                    for k in PERSONAL {
+                        assert!(
+                            o.get(k).is_none(),
+                            "{method} {path}: coordinator sees `{k}`"
+                        );
+                    }
+                }
+                if user.id == w.user_a.id || user.id == w.user_b.id {
+                    let allowed: BTreeSet<String> =
+                        SCHOOL_VIEW.iter().map(|s| s.to_string()).collect();
+                    assert!(
+                        keys(o).is_subset(&allowed),
+                        "{method} {path}: school sees {:?}",
+                        keys(o)
+                    );
+                }
+            }
+        }
+    }
+}
