@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::audit::{AuditAction, record};
 use crate::api::cases::{
     CaseDetail, Consent, ContactMoment, Need, check_themes, detail, worked_case,
 };
@@ -55,7 +56,14 @@ where
         .await
 }
 
-async fn read_worked_case<T, F>(state: &AppState, user: AuthUser, id: Uuid, f: F) -> ApiResult<T>
+/// Reads what hangs on a case the caller works, and records the read of `object_type`.
+async fn read_worked_case<T, F>(
+    state: &AppState,
+    user: AuthUser,
+    id: Uuid,
+    object_type: &'static str,
+    f: F,
+) -> ApiResult<T>
 where
     F: FnOnce(&mut DbConn, &str) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
@@ -63,8 +71,9 @@ where
     let id = id.to_string();
     state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             worked_case(conn, &user, &id)?;
+            record(conn, &user, AuditAction::List, object_type, None, Some(&id))?;
             f(conn, &id)
         })
         .await
@@ -100,7 +109,10 @@ pub async fn list_case_needs(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<Need>>> {
-    let needs = read_worked_case(&state, user, *id, |conn, id| Ok(repo::needs(conn, id)?)).await?;
+    let needs = read_worked_case(&state, user, *id, "need", |conn, id| {
+        Ok(repo::needs(conn, id)?)
+    })
+    .await?;
     Ok(web::Json(
         needs.into_iter().map(crate::api::cases::need_of).collect(),
     ))
@@ -151,6 +163,14 @@ pub async fn add_case_need(
         diesel::insert_into(crate::db::schema::case_needs::table)
             .values(&row)
             .execute(conn)?;
+        record(
+            conn,
+            user,
+            AuditAction::Create,
+            "need",
+            Some(&row.id),
+            Some(case_id),
+        )?;
         Ok(row)
     })
     .await?;
@@ -191,8 +211,10 @@ pub async fn list_case_contact_moments(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<ContactMoment>>> {
-    let rows =
-        read_worked_case(&state, user, *id, |conn, id| Ok(repo::contacts(conn, id)?)).await?;
+    let rows = read_worked_case(&state, user, *id, "contact_moment", |conn, id| {
+        Ok(repo::contacts(conn, id)?)
+    })
+    .await?;
     Ok(web::Json(
         rows.into_iter()
             .map(crate::api::cases::contact_of)
@@ -248,6 +270,14 @@ pub async fn add_case_contact_moment(
         )
         .set(cases::first_contact_at.eq(at))
         .execute(conn)?;
+        record(
+            conn,
+            user,
+            AuditAction::Create,
+            "contact_moment",
+            Some(&row.id),
+            Some(case_id),
+        )?;
         Ok((row, user.display_name.clone()))
     })
     .await?;
@@ -302,8 +332,10 @@ pub async fn list_case_consents(
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<Consent>>> {
-    let rows =
-        read_worked_case(&state, user, *id, |conn, id| Ok(repo::consents(conn, id)?)).await?;
+    let rows = read_worked_case(&state, user, *id, "consent", |conn, id| {
+        Ok(repo::consents(conn, id)?)
+    })
+    .await?;
     let at = now();
     Ok(web::Json(
         rows.into_iter()
@@ -382,6 +414,14 @@ pub async fn add_case_consent(
         diesel::insert_into(case_consents::table)
             .values(&row)
             .execute(conn)?;
+        record(
+            conn,
+            user,
+            AuditAction::Create,
+            "consent",
+            Some(&row.id),
+            Some(case_id),
+        )?;
         Ok(row)
     })
     .await?;
@@ -421,7 +461,7 @@ pub async fn withdraw_case_consent(
         crate::api::extract::parse_json(&body)?
     };
     let consent_id = consent_id.to_string();
-    let row = on_worked_case(&state, user, case_id, move |conn, _, case_id| {
+    let row = on_worked_case(&state, user, case_id, move |conn, user, case_id| {
         let current = repo::find_consent(conn, case_id, &consent_id)?;
         if current.withdrawn_at.is_some() {
             return Err(ApiError::invalid_state(
@@ -449,6 +489,14 @@ pub async fn withdraw_case_consent(
                 case_consents::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        record(
+            conn,
+            user,
+            AuditAction::Update,
+            "consent",
+            Some(&consent_id),
+            Some(case_id),
+        )?;
         Ok(repo::find_consent(conn, case_id, &consent_id)?)
     })
     .await?;
@@ -517,6 +565,14 @@ pub async fn set_case_feedback(
                 cases::feedback_for_school.eq(text),
             ))
             .execute(conn)?;
+        record(
+            conn,
+            user,
+            AuditAction::Update,
+            "feedback",
+            Some(case_id),
+            Some(case_id),
+        )?;
         let r = worked_case(conn, user, case_id)?;
         let tag = etag(r.case.updated_at);
         Ok((detail(conn, r)?, tag))

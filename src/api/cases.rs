@@ -13,6 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::audit::{AuditAction, record};
 use crate::api::common::{self, Checks, Page, check_if_match, created, decode_cursor, etag};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::AuthUser;
@@ -664,8 +665,12 @@ pub async fn list_cases(
     let role = user.role;
     let page = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let rows = repo::list(conn, &scope, filter, after, limit)?;
+            if role != Role::Coordinator {
+                // Workers' and schools' lists carry personal data (pseudonyms, feedback).
+                record(conn, &user, AuditAction::List, "case", None, None)?;
+            }
             let key = |r: &CaseListRow| {
                 vec![
                     r.case.opened_at.and_utc().timestamp_micros().to_string(),
@@ -730,8 +735,9 @@ pub async fn get_case(
     let id = id.to_string();
     let (v, tag) = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
             let tag = etag(r.case.updated_at);
             Ok((view(conn, &user, r)?, tag))
         })
@@ -839,6 +845,7 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
 }
 
 fn created_case(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<(CaseView, String)> {
+    record(conn, user, AuditAction::Create, "case", Some(id), Some(id))?;
     let r = repo::find_scoped(conn, id, &scope_of(user))?;
     let tag = etag(r.case.updated_at);
     Ok((view(conn, user, r)?, tag))
@@ -1068,6 +1075,14 @@ pub async fn update_case(
             if let Some(t) = &b.themes {
                 repo::set_themes(conn, &id, t)?;
             }
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "case",
+                Some(&id),
+                Some(&id),
+            )?;
             let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
             let tag = etag(r.case.updated_at);
             Ok((detail(conn, r)?, tag))
@@ -1129,6 +1144,14 @@ fn transition(
             cases::updated_at.eq(at),
         ))
         .execute(conn)?;
+    record(
+        conn,
+        user,
+        AuditAction::StatusChange,
+        "case",
+        Some(id),
+        Some(id),
+    )?;
     let r = repo::find_scoped(conn, id, &scope_of(user))?;
     let tag = etag(r.case.updated_at);
     Ok((detail(conn, r)?, tag))
@@ -1303,6 +1326,14 @@ pub async fn set_case_lead_worker(
                     cases::updated_at.eq(now()),
                 ))
                 .execute(conn)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "case",
+                Some(&id),
+                Some(&id),
+            )?;
             let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
             let tag = etag(r.case.updated_at);
             Ok((view(conn, &user, r)?, tag))

@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
 pub mod assignments;
+pub mod audit;
 pub mod auth;
 pub mod case_records;
 pub mod cases;
@@ -60,5 +61,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_records::list_case_consents)
         .service(case_records::add_case_consent)
         .service(case_records::withdraw_case_consent)
-        .service(case_records::set_case_feedback);
+        .service(case_records::set_case_feedback)
+        .service(audit::get_case_access_log)
+        .service(audit::list_audit_events)
+        .service(audit::verify_audit_chain);
 }

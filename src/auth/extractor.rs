@@ -6,7 +6,7 @@
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::jwt::TokenSubject;
@@ -23,6 +23,10 @@ pub struct AuthUser {
     pub role: Role,
     /// For `school` users: the one school they act for.
     pub school_id: Option<String>,
+    /// The request this caller is making, for the audit trail.
+    pub request_id: String,
+    /// The client's address as this server saw it (the peer, not a forwarded header).
+    pub client_addr: String,
 }
 
 fn unauthorized(why: &str) -> ApiError {
@@ -50,7 +54,11 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 impl AuthUser {
-    fn from_row(row: UserRow) -> Result<AuthUser, ApiError> {
+    fn from_row(
+        row: UserRow,
+        request_id: String,
+        client_addr: String,
+    ) -> Result<AuthUser, ApiError> {
         let role = row.role.parse::<Role>().map_err(ApiError::Internal)?;
         Ok(AuthUser {
             id: row.id,
@@ -58,6 +66,8 @@ impl AuthUser {
             display_name: row.display_name,
             role,
             school_id: row.school_id,
+            request_id,
+            client_addr,
         })
     }
 }
@@ -69,6 +79,15 @@ impl FromRequest for AuthUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer_token(req);
+        let request_id = req
+            .extensions()
+            .get::<crate::startup::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        let client_addr = req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".into());
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
             let subject = state.jwt.verify(&token?).map_err(|why| {
@@ -100,7 +119,7 @@ impl FromRequest for AuthUser {
                     ));
                 }
             }
-            AuthUser::from_row(row)
+            AuthUser::from_row(row, request_id, client_addr)
         })
     }
 }

@@ -103,5 +103,5 @@ pub mod can {
             }
         )*};
     }
-    markers!(WriteSocialMap, ManageUsers, ManageAssignments);
+    markers!(WriteSocialMap, ManageUsers, ManageAssignments, ReadAuditLog);
 }

@@ -250,6 +250,32 @@ diesel::joinable!(case_needs -> cases (case_id));
 diesel::joinable!(case_contacts -> cases (case_id));
 diesel::joinable!(case_consents -> cases (case_id));
 
+diesel::table! {
+    audit_events (seq) {
+        seq -> BigInt,
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        request_id -> Text,
+        client_addr -> Text,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    audit_head (id) {
+        id -> Integer,
+        seq -> BigInt,
+        hash -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -267,5 +293,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_themes,
     case_needs,
     case_contacts,
-    case_consents
+    case_consents,
+    audit_events,
+    audit_head
 );

@@ -1,0 +1,228 @@
+//! The audit trail: every read and write of personal data leaves an event without the data,
+//! the chain shows tampering, the table refuses changes, and a case's workers see its access log.
+
+use diesel::connection::SimpleConnection;
+use kinderen_eerst::db::{Backend, DbConn};
+use serde_json::{Value, json};
+
+use crate::cases::{World, world};
+
+fn events(w: &World, query: &str) -> Vec<Value> {
+    let res = w.app.get(
+        &format!("/api/v1/audit-events?{query}"),
+        Some(&w.coord.token),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["items"].as_array().unwrap().clone()
+}
+
+fn verify(w: &World) -> Value {
+    let res = w
+        .app
+        .get("/api/v1/audit-events/verify", Some(&w.coord.token));
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+/// A case with a need, a contact moment and a consent, read once by its worker and its school.
+fn busy_case(w: &World) -> String {
+    let case = w.case_by_school();
+    let id = case["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/cases/{id}");
+    for (path, body) in [
+        (
+            "needs",
+            json!({"text": "Geheime nood XYZZY", "raised_by": "parent"}),
+        ),
+        (
+            "contact-moments",
+            json!({"occurred_at": "2026-01-02T10:00:00Z", "kind": "home_visit", "summary": "Huisbezoek PLUGH"}),
+        ),
+        (
+            "consents",
+            json!({"kind": "share_with_school", "given_by": "guardian", "method": "written", "given_at": "2026-01-02T10:00:00Z"}),
+        ),
+    ] {
+        let res = w.post(&w.worker_a, &format!("{base}/{path}"), body);
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    assert_eq!(w.app.get(&base, Some(&w.worker_a.token)).status, 200);
+    assert_eq!(w.app.get(&base, Some(&w.user_a.token)).status, 200);
+    id
+}
+
+/// Runs raw SQL on the test database with the append-only triggers out of the way, as an
+/// attacker with direct database access would.
+fn tamper(conn: &mut DbConn, sql: &str) {
+    match conn.backend() {
+        Backend::Sqlite => conn
+            .batch_execute(&format!(
+                "DROP TRIGGER IF EXISTS audit_events_no_update; \
+                 DROP TRIGGER IF EXISTS audit_events_no_delete; {sql}"
+            ))
+            .unwrap(),
+        Backend::Postgres => conn
+            .batch_execute(&format!(
+                "ALTER TABLE audit_events DISABLE TRIGGER USER; {sql}; \
+                 ALTER TABLE audit_events ENABLE TRIGGER USER;"
+            ))
+            .unwrap(),
+    }
+}
+
+#[test]
+fn reads_and_writes_of_a_case_leave_events_that_carry_no_personal_data() {
+    let w = world();
+    let id = busy_case(&w);
+    let evs = events(&w, &format!("case={id}&limit=200"));
+    let mut seen: Vec<(String, String, String)> = evs
+        .iter()
+        .map(|e| {
+            (
+                e["actor_role"].as_str().unwrap().to_string(),
+                e["action"].as_str().unwrap().to_string(),
+                e["object_type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    seen.reverse();
+    let expected: Vec<(String, String, String)> = [
+        ("school", "create", "case"),
+        ("social_worker", "create", "need"),
+        ("social_worker", "create", "contact_moment"),
+        ("social_worker", "create", "consent"),
+        ("social_worker", "read", "case"),
+        ("school", "read", "case"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(seen, expected);
+    for e in &evs {
+        assert!(e["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+        assert_eq!(e["client_addr"], "127.0.0.1");
+    }
+    let all = serde_json::to_string(&events(&w, "limit=200")).unwrap();
+    for secret in ["XYZZY", "PLUGH", "5A-02", "lunch"] {
+        assert!(
+            !all.contains(secret),
+            "the audit trail carries personal data `{secret}`"
+        );
+    }
+    let report = verify(&w);
+    assert_eq!(report["intact"], true, "{report}");
+    assert!(report["events_checked"].as_i64().unwrap() >= 6);
+    // Filters: by actor, by object type, and time windows.
+    let by_school = events(&w, &format!("actor={}", w.user_a.id));
+    assert_eq!(by_school.len(), 2);
+    assert_eq!(events(&w, "object_type=consent").len(), 1);
+    assert!(events(&w, "to=2000-01-01T00:00:00Z").is_empty());
+}
+
+#[test]
+fn only_the_coordinator_reads_the_trail_and_only_the_cases_workers_read_its_access_log() {
+    let w = world();
+    let id = busy_case(&w);
+    for u in [&w.worker_a, &w.user_a] {
+        w.app
+            .get("/api/v1/audit-events", Some(&u.token))
+            .problem(403);
+        w.app
+            .get("/api/v1/audit-events/verify", Some(&u.token))
+            .problem(403);
+    }
+    let log_path = format!("/api/v1/cases/{id}/access-log");
+    let res = w.app.get(&log_path, Some(&w.worker_a.token));
+    assert_eq!(res.status, 200, "{}", res.text());
+    let log = res.json();
+    let readers: Vec<(&str, &str)> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "read")
+        .map(|e| {
+            (
+                e["actor_name"].as_str().unwrap(),
+                e["actor_role"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        readers,
+        [
+            ("Test school", "school"),
+            ("Test social_worker", "social_worker")
+        ]
+    );
+    w.app.get(&log_path, Some(&w.worker_b.token)).problem(404);
+    w.app.get(&log_path, Some(&w.coord.token)).problem(403);
+    w.app.get(&log_path, Some(&w.user_a.token)).problem(403);
+}
+
+#[test]
+fn the_audit_table_refuses_updates_and_deletes() {
+    let w = world();
+    busy_case(&w);
+    let mut conn = w.app.conn();
+    let update = conn.batch_execute("UPDATE audit_events SET actor_role = 'coordinator'");
+    assert!(update.is_err(), "an UPDATE of the audit trail went through");
+    let delete = conn.batch_execute("DELETE FROM audit_events");
+    assert!(delete.is_err(), "a DELETE of the audit trail went through");
+    assert_eq!(verify(&w)["intact"], true);
+}
+
+#[test]
+fn verification_finds_an_altered_a_removed_and_an_inserted_event() {
+    let attacks: [(&str, &str, i64); 4] = [
+        (
+            "altered",
+            "UPDATE audit_events SET actor_role = 'coordinator' WHERE seq = 3",
+            3,
+        ),
+        ("removed", "DELETE FROM audit_events WHERE seq = 3", 3),
+        (
+            "inserted",
+            "INSERT INTO audit_events (seq, id, at, actor_id, actor_role, action, object_type, object_id, \
+             case_id, request_id, client_addr, prev_hash, hash) SELECT 1000, 'forged', at, actor_id, actor_role, \
+             action, object_type, object_id, case_id, request_id, client_addr, hash, hash FROM audit_events \
+             WHERE seq = 6",
+            7,
+        ),
+        (
+            "truncated at the end",
+            "DELETE FROM audit_events WHERE seq = 6",
+            6,
+        ),
+    ];
+    for (what, sql, broken_at) in attacks {
+        let w = world();
+        busy_case(&w);
+        assert_eq!(verify(&w)["intact"], true);
+        tamper(&mut w.app.conn(), sql);
+        let report = verify(&w);
+        assert_eq!(report["intact"], false, "{what}: {report}");
+        assert_eq!(report["first_break"]["seq"], broken_at, "{what}: {report}");
+    }
+}
+
+#[test]
+fn concurrent_reads_are_each_audited_and_keep_one_chain() {
+    let w = world();
+    let id = busy_case(&w);
+    let path = format!("/api/v1/cases/{id}");
+    std::thread::scope(|s| {
+        for _ in 0..32 {
+            s.spawn(|| {
+                let res = w.app.get(&path, Some(&w.worker_a.token));
+                assert_eq!(res.status, 200, "{}", res.text());
+            });
+        }
+    });
+    let reads = events(&w, &format!("case={id}&limit=200"))
+        .into_iter()
+        .filter(|e| e["action"] == "read")
+        .count();
+    assert_eq!(reads, 2 + 32);
+    let report = verify(&w);
+    assert_eq!(report["intact"], true, "{report}");
+}
