@@ -87,6 +87,13 @@ pub struct Settings {
         default_value = "coordinator@kinderen-eerst.local"
     )]
     pub initial_coordinator_email: String,
+    /// Months after closing a case before its personal data is erased.
+    #[arg(long, env = "RETENTION_MONTHS", default_value_t = 24)]
+    pub retention_months: u32,
+    /// Whether the service runs the retention pass daily itself (once per day across all
+    /// instances on one database).
+    #[arg(long, env = "RETENTION_JOB", default_value_t = true, action = clap::ArgAction::Set)]
+    pub retention_job: bool,
 }
 
 impl Default for Settings {
@@ -101,6 +108,8 @@ impl Default for Settings {
             max_body_bytes: 1_048_576,
             shutdown_timeout_seconds: 30,
             initial_coordinator_email: "coordinator@kinderen-eerst.local".into(),
+            retention_months: 24,
+            retention_job: true,
         }
     }
 }

@@ -7,5 +7,6 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod openapi;
+pub mod retention;
 pub mod seed;
 pub mod startup;

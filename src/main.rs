@@ -41,6 +41,26 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Erase the personal data of cases closed longer than the retention period.
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// Run one retention pass now (the service also runs one daily).
+    Run {
+        /// Only report what would be erased.
+        #[arg(long)]
+        dry_run: bool,
+        /// Months after closing before a case's personal data is erased.
+        #[arg(long, env = "RETENTION_MONTHS", default_value_t = 24)]
+        months: u32,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -76,6 +96,14 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Command::Retention {
+            command:
+                RetentionCommand::Run {
+                    dry_run,
+                    months,
+                    db: dbargs,
+                },
+        }) => retention(dry_run, months, dbargs),
         Some(Command::Openapi { output }) => {
             let json = openapi::document_json();
             match output {
@@ -141,6 +169,33 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
+fn retention(dry_run: bool, months: u32, dbargs: DatabaseArgs) -> anyhow::Result<()> {
+    let opts = dbargs.options();
+    db::migrate(&opts)?;
+    let database = db::Db::new(&opts);
+    let report = kinderen_eerst::retention::run(&database, months, dry_run, |done, total| {
+        eprintln!(
+            "{} {done}/{total} case(s)",
+            if dry_run { "found" } else { "erased" }
+        );
+    })
+    .map_err(|e| anyhow::anyhow!("retention failed: {}", e.to_problem().detail))?;
+    let verb = if dry_run { "would erase" } else { "erased" };
+    println!(
+        "{verb} the personal data of {} case(s) closed before {} ({months} months)",
+        report.erased.len(),
+        report.cutoff.format("%Y-%m-%d")
+    );
+    for d in &report.erased {
+        println!(
+            "  {} closed {}",
+            d.reference,
+            d.closed_at.format("%Y-%m-%d")
+        );
+    }
+    Ok(())
+}
+
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let opts = args.db.options();
     log::info!(
@@ -149,6 +204,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         redact(&opts.url)
     );
     let state = startup::prepare(&opts, args.settings)?;
+    if state.settings.retention_job {
+        kinderen_eerst::retention::spawn_daily(state.db.clone(), state.settings.retention_months);
+    }
     let listener =
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;
     let addr = listener.local_addr()?;

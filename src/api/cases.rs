@@ -122,6 +122,9 @@ pub struct CaseDetail {
     /// The checklist submission the case was opened from.
     #[schema(read_only, format = Uuid)]
     pub submission_id: Option<String>,
+    /// When the case's personal data was erased (retention or the family's request).
+    #[schema(read_only)]
+    pub erased_at: Option<DateTime<Utc>>,
     #[schema(read_only)]
     pub needs: Vec<Need>,
     #[schema(read_only)]
@@ -458,6 +461,7 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
         question: c.question,
         feedback_for_school: c.feedback_for_school,
         submission_id: c.submission_id,
+        erased_at: c.erased_at.map(utc),
         needs,
         contact_moments,
         consents,
@@ -836,6 +840,8 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
         feedback_for_school: None,
         feedback_at: None,
         submission_id: o.submission_id,
+        erased_at: None,
+        erasure_reason: None,
         created_by: o.created_by,
         created_at: at,
         updated_at: at,

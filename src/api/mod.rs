@@ -7,6 +7,7 @@ pub mod case_records;
 pub mod cases;
 pub mod common;
 pub mod extract;
+pub mod family_rights;
 pub mod health;
 pub mod networks;
 pub mod schools;
@@ -62,6 +63,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_records::add_case_consent)
         .service(case_records::withdraw_case_consent)
         .service(case_records::set_case_feedback)
+        .service(family_rights::export_case)
+        .service(family_rights::erase_case)
         .service(audit::get_case_access_log)
         .service(audit::list_audit_events)
         .service(audit::verify_audit_chain);

@@ -40,6 +40,8 @@ pub struct CaseRow {
     pub feedback_for_school: Option<String>,
     pub feedback_at: Option<NaiveDateTime>,
     pub submission_id: Option<String>,
+    pub erased_at: Option<NaiveDateTime>,
+    pub erasure_reason: Option<String>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,

@@ -122,9 +122,11 @@ pub fn establish(opts: &DbOptions) -> Result<DbConn, r2d2::Error> {
                 .map_err(r2d2::Error::ConnectionError)?;
             // WAL lets readers run beside the one writer; the busy timeout makes a second
             // writer wait for the lock instead of failing with "database is locked".
+            // secure_delete overwrites erased values in the file instead of leaving them in
+            // free pages: erasure of personal data must be real.
             conn.batch_execute(&format!(
                 "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON;",
+                 PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON;",
                 opts.sqlite_busy_timeout_ms
             ))
             .map_err(r2d2::Error::QueryError)?;

@@ -190,6 +190,8 @@ diesel::table! {
         feedback_for_school -> Nullable<Text>,
         feedback_at -> Nullable<Timestamp>,
         submission_id -> Nullable<Text>,
+        erased_at -> Nullable<Timestamp>,
+        erasure_reason -> Nullable<Text>,
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -31,6 +31,9 @@ CREATE TABLE cases (
     feedback_for_school TEXT,
     feedback_at TIMESTAMP,
     submission_id TEXT,
+    -- When the personal data above was erased (retention or the family's request), and why.
+    erased_at TIMESTAMP,
+    erasure_reason TEXT,
     created_by TEXT NOT NULL REFERENCES users (id),
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,
@@ -42,6 +45,7 @@ CREATE INDEX cases_school_opened ON cases (school_id, opened_at, id);
 CREATE INDEX cases_lead_opened ON cases (lead_worker_id, opened_at, id);
 CREATE INDEX cases_status_opened ON cases (status, opened_at, id);
 CREATE INDEX cases_submission ON cases (submission_id);
+CREATE INDEX cases_closed ON cases (closed_at) WHERE erased_at IS NULL;
 
 CREATE TABLE case_themes (
     case_id TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,

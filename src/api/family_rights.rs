@@ -1,0 +1,172 @@
+//! A family's rights over its case: to get everything kept about it (export) and to have it
+//! erased now. Both are done by the case's social worker, and both are audited.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::audit::{AuditAction, AuditEvent, record};
+use crate::api::cases::{CaseDetail, detail, worked_case};
+use crate::api::common::etag;
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, require};
+use crate::db::audit::{self as audit_repo, AuditFilter};
+use crate::db::now;
+use crate::domain::utc;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+
+/// Everything kept about one case: the case with its needs, contact moments and consents,
+/// and its whole access log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseExport {
+    #[schema(read_only)]
+    pub exported_at: DateTime<Utc>,
+    pub case: CaseDetail,
+    /// Every audit event about the case and what hangs on it, oldest first.
+    pub access_log: Vec<AuditEvent>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// Answer as a file download (`Content-Disposition: attachment`).
+    #[serde(default)]
+    pub download: bool,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/export", tag = "family-rights", operation_id = "export_case",
+    summary = "Export everything kept about a case",
+    description = "One JSON document with the case, its needs, contact moments, consents and its whole access \
+log — what the family is entitled to see. With `download=true` it comes as a file. Audited. Roles: \
+social_worker (assigned to the case's school).",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id"), ExportQuery),
+    responses(
+        (status = 200, description = "The export", body = CaseExport, headers(("Content-Disposition" = String, description = "With download=true: attachment; filename=<reference>.json"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound)
+    )
+)]
+#[get("/api/v1/cases/{id}/export")]
+pub async fn export_case(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    query: ApiQuery<ExportQuery>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::WorkCases)?;
+    let id = id.to_string();
+    let export = state
+        .db
+        .write(move |conn| {
+            let r = worked_case(conn, &user, &id)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Export,
+                "case",
+                Some(&id),
+                Some(&id),
+            )?;
+            let case = detail(conn, r)?;
+            let mut log = audit_repo::list(
+                conn,
+                AuditFilter {
+                    case_id: Some(id.clone()),
+                    ..AuditFilter::default()
+                },
+                None,
+                i64::MAX - 1,
+            )?;
+            log.reverse();
+            Ok(CaseExport {
+                exported_at: utc(now()),
+                case,
+                access_log: log.into_iter().map(AuditEvent::from).collect(),
+            })
+        })
+        .await?;
+    let mut res = HttpResponse::Ok();
+    if query.download {
+        res.insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.json\"", export.case.reference),
+        ));
+    }
+    Ok(res.json(export))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Verzoek van de moeder op 24/11/2026 (recht op gegevenswissing)."}))]
+pub struct EraseCase {
+    /// Why, for the audit trail (not personal data).
+    #[validate(length(min = 1, max = 500))]
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/erase", tag = "family-rights", operation_id = "erase_case",
+    summary = "Erase a case's personal data now",
+    description = "On the family's request: removes the pupil, family contact, question, feedback, needs' \
+texts, contact moments' summaries and consents, and keeps what statistics need (school, themes, origin, \
+dates, status, outcome). Only a closed case (409 otherwise: close it first, e.g. with outcome \
+`declined_by_family`); a case erased before answers 409. Audited. Roles: social_worker (assigned to the \
+case's school).",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id")), request_body = EraseCase,
+    responses(
+        (status = 200, description = "What is left of the case", body = CaseDetail, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState)
+    )
+)]
+#[post("/api/v1/cases/{id}/erase")]
+pub async fn erase_case(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<EraseCase>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::WorkCases)?;
+    let b = body.into_inner()?;
+    let id = id.to_string();
+    let (v, tag) = state
+        .db
+        .write(move |conn| {
+            let r = worked_case(conn, &user, &id)?;
+            if r.case.erased_at.is_some() {
+                return Err(ApiError::invalid_state(
+                    "erased",
+                    "this case's personal data was erased already",
+                ));
+            }
+            if r.case.status != "closed" {
+                return Err(ApiError::invalid_state(
+                    r.case.status.clone(),
+                    "only a closed case can be erased; close it first",
+                ));
+            }
+            crate::retention::erase_case(conn, &id, b.reason.trim())?;
+            record(
+                conn,
+                &user,
+                AuditAction::Erase,
+                "case",
+                Some(&id),
+                Some(&id),
+            )?;
+            let r = worked_case(conn, &user, &id)?;
+            let tag = etag(r.case.updated_at);
+            Ok((detail(conn, r)?, tag))
+        })
+        .await?;
+    Ok(crate::api::common::ok_with_etag(&v, &tag))
+}

@@ -1,0 +1,216 @@
+//! Erasing a family's personal data: on request (one case) and by retention (every case closed
+//! longer than `RETENTION_MONTHS`). What statistics need stays: the school, themes, origin,
+//! priority, dates, status, outcome, whether the family was known to the OCMW, the kinds and
+//! dates of needs and contact moments. The values are overwritten in place (NULL), and SQLite
+//! runs with `secure_delete`, so nothing of them is left in the file; PostgreSQL drops the old
+//! row versions at its next vacuum, which `run` asks for after a retention pass.
+
+use chrono::{Months, NaiveDateTime};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+use crate::db::audit::{self, NewEvent};
+use crate::db::schema::{case_consents, case_contacts, case_needs, cases, settings};
+use crate::db::{Backend, Db, DbConn, now, write_tx};
+use crate::error::{ApiError, ApiResult};
+
+/// Erases the personal data of one case. Call inside a write transaction.
+pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult<()> {
+    let at = now();
+    diesel::update(cases::table.find(case_id))
+        .set((
+            cases::pupil_pseudonym.eq(None::<String>),
+            cases::pupil_birth_year.eq(None::<i32>),
+            cases::pupil_class.eq(None::<String>),
+            cases::question.eq(None::<String>),
+            cases::family_name.eq(None::<String>),
+            cases::family_phone.eq(None::<String>),
+            cases::family_language.eq(None::<String>),
+            cases::interpreter_needed.eq(None::<bool>),
+            cases::feedback_for_school.eq(None::<String>),
+            cases::feedback_at.eq(None::<NaiveDateTime>),
+            cases::outcome_note.eq(None::<String>),
+            cases::erased_at.eq(Some(at)),
+            cases::erasure_reason.eq(Some(reason)),
+            cases::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    diesel::update(case_needs::table.filter(case_needs::case_id.eq(case_id)))
+        .set(case_needs::text.eq(None::<String>))
+        .execute(conn)?;
+    diesel::update(case_contacts::table.filter(case_contacts::case_id.eq(case_id)))
+        .set(case_contacts::summary.eq(None::<String>))
+        .execute(conn)?;
+    diesel::delete(case_consents::table.filter(case_consents::case_id.eq(case_id)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A case whose personal data retention would erase.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub id: String,
+    pub reference: String,
+    pub closed_at: NaiveDateTime,
+}
+
+/// The cutoff: cases closed before it are past retention.
+pub fn cutoff(months: u32, at: NaiveDateTime) -> NaiveDateTime {
+    at.checked_sub_months(Months::new(months)).unwrap_or(at)
+}
+
+/// Cases closed before `cutoff` whose personal data is still there, oldest first.
+pub fn due(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<Due>> {
+    cases::table
+        .filter(cases::status.eq("closed"))
+        .filter(cases::closed_at.lt(cutoff))
+        .filter(cases::erased_at.is_null())
+        .order((cases::closed_at, cases::id))
+        .limit(limit)
+        .select((cases::id, cases::reference, cases::closed_at))
+        .load::<(String, String, Option<NaiveDateTime>)>(conn)
+        .map(|rows| {
+            rows.into_iter()
+                .map(|(id, reference, closed_at)| Due {
+                    id,
+                    reference,
+                    closed_at: closed_at.unwrap_or_default(),
+                })
+                .collect()
+        })
+}
+
+pub fn count_due(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<i64> {
+    cases::table
+        .filter(cases::status.eq("closed"))
+        .filter(cases::closed_at.lt(cutoff))
+        .filter(cases::erased_at.is_null())
+        .count()
+        .get_result(conn)
+}
+
+/// What a retention pass did (or, dry, would do).
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    pub cutoff: NaiveDateTime,
+    pub dry_run: bool,
+    pub erased: Vec<Due>,
+}
+
+const BATCH: i64 = 200;
+
+/// One retention pass. Each batch of cases is erased in its own transaction, with one audit
+/// event per case (actor `system`), so a long pass holds no lock for long and an interrupted
+/// one simply continues next time. `progress(done, total)` is called after every batch.
+pub fn run(
+    db: &Db,
+    months: u32,
+    dry_run: bool,
+    mut progress: impl FnMut(usize, i64),
+) -> ApiResult<Report> {
+    let mut conn = db.pool.get()?;
+    let cutoff = cutoff(months, now());
+    let total = count_due(&mut conn, cutoff)?;
+    let mut report = Report {
+        cutoff,
+        dry_run,
+        erased: Vec::new(),
+    };
+    if dry_run {
+        report.erased = due(&mut conn, cutoff, i64::MAX)?;
+        progress(report.erased.len(), total);
+        return Ok(report);
+    }
+    loop {
+        let batch = write_tx(&mut conn, |c| -> ApiResult<Vec<Due>> {
+            let batch = due(c, cutoff, BATCH)?;
+            for d in &batch {
+                erase_case(c, &d.id, "retention")?;
+                audit::append(
+                    c,
+                    NewEvent {
+                        actor_id: None,
+                        actor_role: "system".into(),
+                        action: "erase".into(),
+                        object_type: "case".into(),
+                        object_id: Some(d.id.clone()),
+                        case_id: Some(d.id.clone()),
+                        request_id: "retention".into(),
+                        client_addr: "local".into(),
+                    },
+                )?;
+            }
+            Ok(batch)
+        })?;
+        if batch.is_empty() {
+            break;
+        }
+        report.erased.extend(batch);
+        progress(report.erased.len(), total);
+    }
+    if db.backend == Backend::Postgres && !report.erased.is_empty() {
+        // Old row versions still hold the erased values until vacuumed.
+        if let Err(e) = conn.batch_execute(
+            "VACUUM cases; VACUUM case_needs; VACUUM case_contacts; VACUUM case_consents;",
+        ) {
+            log::warn!("vacuum after retention failed (autovacuum will follow): {e}");
+        }
+    }
+    Ok(report)
+}
+
+/// Claims today's retention run: true for exactly one caller per day, across every instance on
+/// the same database (the claim is one conditional UPDATE of a settings row).
+pub fn claim_daily_run(conn: &mut DbConn, today: chrono::NaiveDate) -> QueryResult<bool> {
+    let key = "retention_last_run";
+    conn.batch_execute(&format!(
+        "INSERT INTO settings (key, value, updated_at) VALUES ('{key}', '', CURRENT_TIMESTAMP) \
+         ON CONFLICT (key) DO NOTHING"
+    ))?;
+    let day = today.to_string();
+    let won = diesel::update(
+        settings::table
+            .filter(settings::key.eq(key))
+            .filter(settings::value.ne(&day)),
+    )
+    .set((settings::value.eq(&day), settings::updated_at.eq(now())))
+    .execute(conn)?;
+    Ok(won == 1)
+}
+
+/// The service's daily job: once an hour it tries to claim today's run; the instance that wins
+/// runs the pass. Runs on its own thread until the process ends.
+pub fn spawn_daily(db: Db, months: u32) {
+    std::thread::Builder::new()
+        .name("retention".into())
+        .spawn(move || {
+            loop {
+                if let Err(e) = daily_once(&db, months) {
+                    log::warn!("retention job: {e}");
+                }
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| log::error!("cannot start the retention job: {e}"));
+}
+
+fn daily_once(db: &Db, months: u32) -> Result<(), String> {
+    let today = chrono::Utc::now().date_naive();
+    let mut conn = db.pool.get().map_err(|e| e.to_string())?;
+    let won = write_tx(&mut conn, |c| claim_daily_run(c, today)).map_err(|e| e.to_string())?;
+    drop(conn);
+    if !won {
+        return Ok(());
+    }
+    let report = run(db, months, false, |_, _| {}).map_err(|e| match e {
+        ApiError::Internal(m) => m,
+        other => other.to_string(),
+    })?;
+    log::info!(
+        "retention: erased the personal data of {} case(s) closed before {}",
+        report.erased.len(),
+        report.cutoff.format("%Y-%m-%d")
+    );
+    Ok(())
+}

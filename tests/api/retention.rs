@@ -1,0 +1,391 @@
+//! A family's export and erasure, and retention: checked in the raw tables, on both backends.
+
+use std::process::Command;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use kinderen_eerst::db::schema::{
+    audit_events, case_consents, case_contacts, case_needs, case_themes, cases,
+};
+use serde_json::{Value, json};
+
+use crate::cases::{World, world};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kinderen-eerst");
+
+/// A case of school A with two needs, a contact moment, both consents and feedback.
+fn full_case(w: &World) -> String {
+    let id = w.case_by_school()["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/cases/{id}");
+    let posts = [
+        (
+            "needs",
+            json!({"text": "Ouder: hulp bij de rekening", "theme": "school_costs", "raised_by": "parent"}),
+        ),
+        (
+            "needs",
+            json!({"text": "Kind: mee op schoolreis", "raised_by": "child"}),
+        ),
+        (
+            "contact-moments",
+            json!({"occurred_at": "2024-01-02T10:00:00Z", "kind": "phone", "summary": "Gebeld met moeder"}),
+        ),
+        (
+            "consents",
+            json!({"kind": "share_with_school", "given_by": "parent", "method": "written", "given_at": "2024-01-02T10:00:00Z"}),
+        ),
+    ];
+    for (path, body) in posts {
+        let res = w.post(&w.worker_a, &format!("{base}/{path}"), body);
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    let res = w.put(
+        &w.worker_a,
+        &format!("{base}/feedback"),
+        json!({"text": "Alles loopt goed."}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    id
+}
+
+fn close(w: &World, id: &str) {
+    let res = w.post(
+        &w.worker_a,
+        &format!("/api/v1/cases/{id}/close"),
+        json!({"outcome": "resolved", "note": "Afgerond met moeder"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+}
+
+type Personal = (
+    Option<String>,
+    Option<i32>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn personal(conn: &mut kinderen_eerst::db::DbConn, id: &str) -> Personal {
+    cases::table
+        .find(id)
+        .select((
+            cases::pupil_pseudonym,
+            cases::pupil_birth_year,
+            cases::pupil_class,
+            cases::question,
+            cases::family_name,
+            cases::family_phone,
+            cases::feedback_for_school,
+            cases::outcome_note,
+        ))
+        .first(conn)
+        .unwrap()
+}
+
+/// What statistics need, which erasure must keep.
+fn skeleton(
+    conn: &mut kinderen_eerst::db::DbConn,
+    id: &str,
+) -> (
+    String,
+    String,
+    String,
+    Option<String>,
+    usize,
+    Vec<String>,
+    Vec<String>,
+) {
+    let (school, origin, status, outcome): (String, String, String, Option<String>) = cases::table
+        .find(id)
+        .select((
+            cases::school_id,
+            cases::origin,
+            cases::status,
+            cases::outcome,
+        ))
+        .first(conn)
+        .unwrap();
+    let themes: Vec<String> = case_themes::table
+        .filter(case_themes::case_id.eq(id))
+        .select(case_themes::theme_code)
+        .load(conn)
+        .unwrap();
+    let raised: Vec<String> = case_needs::table
+        .filter(case_needs::case_id.eq(id))
+        .order(case_needs::created_at)
+        .select(case_needs::raised_by)
+        .load(conn)
+        .unwrap();
+    let contacts: i64 = case_contacts::table
+        .filter(case_contacts::case_id.eq(id))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    (
+        school,
+        origin,
+        status,
+        outcome,
+        contacts as usize,
+        themes,
+        raised,
+    )
+}
+
+fn texts_left(conn: &mut kinderen_eerst::db::DbConn, id: &str) -> (usize, usize, i64) {
+    let needs: Vec<Option<String>> = case_needs::table
+        .filter(case_needs::case_id.eq(id))
+        .select(case_needs::text)
+        .load(conn)
+        .unwrap();
+    let summaries: Vec<Option<String>> = case_contacts::table
+        .filter(case_contacts::case_id.eq(id))
+        .select(case_contacts::summary)
+        .load(conn)
+        .unwrap();
+    let consents: i64 = case_consents::table
+        .filter(case_consents::case_id.eq(id))
+        .count()
+        .get_result(conn)
+        .unwrap();
+    (
+        needs.iter().flatten().count(),
+        summaries.iter().flatten().count(),
+        consents,
+    )
+}
+
+fn retention_cli(w: &World, dry: bool) -> String {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["retention", "run"])
+        .env("DATABASE_URL", &w.app.db_url)
+        .env("RETENTION_MONTHS", "24");
+    if dry {
+        cmd.arg("--dry-run");
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn retention_erases_exactly_the_cases_closed_longer_than_the_period() {
+    let w = world();
+    let old = full_case(&w);
+    let recent = full_case(&w);
+    let open = full_case(&w);
+    close(&w, &old);
+    close(&w, &recent);
+    let mut conn = w.app.conn();
+    // 30 months ago and 23 months ago, on either side of the 24-month boundary.
+    let at = |months: u32| {
+        chrono::Utc::now()
+            .naive_utc()
+            .checked_sub_months(chrono::Months::new(months))
+            .unwrap()
+    };
+    diesel::update(cases::table.find(&old))
+        .set(cases::closed_at.eq(at(30)))
+        .execute(&mut conn)
+        .unwrap();
+    diesel::update(cases::table.find(&recent))
+        .set(cases::closed_at.eq(at(23)))
+        .execute(&mut conn)
+        .unwrap();
+    let before = skeleton(&mut conn, &old);
+    let old_ref: String = cases::table
+        .find(&old)
+        .select(cases::reference)
+        .first(&mut conn)
+        .unwrap();
+
+    let dry = retention_cli(&w, true);
+    assert!(
+        dry.contains("would erase the personal data of 1 case(s)"),
+        "{dry}"
+    );
+    assert!(dry.contains(&old_ref), "{dry}");
+    assert_eq!(
+        texts_left(&mut conn, &old),
+        (2, 1, 1),
+        "a dry run erases nothing"
+    );
+
+    let run = retention_cli(&w, false);
+    assert!(
+        run.contains("erased the personal data of 1 case(s)"),
+        "{run}"
+    );
+    assert_eq!(
+        personal(&mut conn, &old),
+        (None, None, None, None, None, None, None, None)
+    );
+    assert_eq!(texts_left(&mut conn, &old), (0, 0, 0));
+    assert_eq!(
+        skeleton(&mut conn, &old),
+        before,
+        "what statistics need stays"
+    );
+    for keep in [&recent, &open] {
+        let p = personal(&mut conn, keep);
+        assert_eq!(p.0.as_deref(), Some("5A-02"));
+        assert_eq!(p.6.as_deref(), Some("Alles loopt goed."));
+        assert_eq!(texts_left(&mut conn, keep), (2, 1, 1));
+    }
+    let erase_events: i64 = audit_events::table
+        .filter(audit_events::action.eq("erase"))
+        .filter(audit_events::case_id.eq(&old))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(erase_events, 1);
+    let again = retention_cli(&w, false);
+    assert!(
+        again.contains("erased the personal data of 0 case(s)"),
+        "{again}"
+    );
+    let report = w
+        .app
+        .get("/api/v1/audit-events/verify", Some(&w.coord.token))
+        .json();
+    assert_eq!(report["intact"], true, "{report}");
+    // The worker sees what is left.
+    let d = w
+        .app
+        .get(&format!("/api/v1/cases/{old}"), Some(&w.worker_a.token))
+        .json();
+    assert_eq!(d["pupil"], Value::Null);
+    assert!(d["erased_at"].is_string());
+    assert_eq!(d["needs"][0]["text"], Value::Null);
+    assert_eq!(d["needs"][0]["raised_by"], "parent");
+}
+
+#[test]
+fn the_export_holds_every_row_of_the_case_and_its_access_log() {
+    let w = world();
+    let id = full_case(&w);
+    let res = w.app.get(
+        &format!("/api/v1/cases/{id}/export?download=true"),
+        Some(&w.worker_a.token),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let reference = res.json()["case"]["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        res.header("content-disposition"),
+        Some(format!("attachment; filename=\"{reference}.json\"").as_str())
+    );
+    let e = res.json();
+    let mut conn = w.app.conn();
+    let needs: i64 = case_needs::table
+        .filter(case_needs::case_id.eq(&id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let contacts: i64 = case_contacts::table
+        .filter(case_contacts::case_id.eq(&id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let consents: i64 = case_consents::table
+        .filter(case_consents::case_id.eq(&id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    let events: i64 = audit_events::table
+        .filter(audit_events::case_id.eq(&id))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(e["case"]["needs"].as_array().unwrap().len() as i64, needs);
+    assert_eq!(
+        e["case"]["contact_moments"].as_array().unwrap().len() as i64,
+        contacts
+    );
+    assert_eq!(
+        e["case"]["consents"].as_array().unwrap().len() as i64,
+        consents
+    );
+    assert_eq!(e["case"]["family"]["interpreter_needed"], false);
+    assert_eq!(e["case"]["feedback_for_school"], "Alles loopt goed.");
+    assert_eq!(e["access_log"].as_array().unwrap().len() as i64, events);
+    assert_eq!(
+        e["access_log"].as_array().unwrap().last().unwrap()["action"],
+        "export",
+        "the export is audited, and in its own log"
+    );
+    w.app
+        .get(
+            &format!("/api/v1/cases/{id}/export"),
+            Some(&w.worker_b.token),
+        )
+        .problem(404);
+    w.app
+        .get(&format!("/api/v1/cases/{id}/export"), Some(&w.coord.token))
+        .problem(403);
+    w.app
+        .get(&format!("/api/v1/cases/{id}/export"), Some(&w.user_a.token))
+        .problem(403);
+}
+
+#[test]
+fn erasing_on_request_keeps_the_statistical_skeleton() {
+    let w = world();
+    let id = full_case(&w);
+    let erase = |body: Value| w.post(&w.worker_a, &format!("/api/v1/cases/{id}/erase"), body);
+    let p = erase(json!({"reason": "Verzoek van de ouder"})).problem(409);
+    assert_eq!(p["current_state"], "new");
+    erase(json!({})).problem(422);
+    close(&w, &id);
+    let meta_before = w
+        .app
+        .get(&format!("/api/v1/cases/{id}"), Some(&w.coord.token))
+        .json();
+    let mut conn = w.app.conn();
+    let before = skeleton(&mut conn, &id);
+    let res = erase(json!({"reason": "Verzoek van de ouder"}));
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["family"]["name"], Value::Null);
+    assert_eq!(
+        personal(&mut conn, &id),
+        (None, None, None, None, None, None, None, None)
+    );
+    assert_eq!(texts_left(&mut conn, &id), (0, 0, 0));
+    assert_eq!(skeleton(&mut conn, &id), before);
+    let mut meta_after = w
+        .app
+        .get(&format!("/api/v1/cases/{id}"), Some(&w.coord.token))
+        .json();
+    meta_after["updated_at"] = meta_before["updated_at"].clone();
+    assert_eq!(
+        meta_after, meta_before,
+        "the coordinator's figures do not change"
+    );
+    erase(json!({"reason": "nog eens"})).problem(409);
+    w.post(
+        &w.worker_b,
+        &format!("/api/v1/cases/{id}/erase"),
+        json!({"reason": "x"}),
+    )
+    .problem(404);
+    // On SQLite, erased values are overwritten in the file, not left in free pages.
+    if w.app.state.db.backend == kinderen_eerst::db::Backend::Sqlite {
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .unwrap();
+        let bytes = std::fs::read(&w.app.db_url).unwrap();
+        let needle = b"Gebeld met moeder";
+        assert!(
+            !bytes.windows(needle.len()).any(|win| win == needle),
+            "the erased summary is still in the database file"
+        );
+    }
+}
