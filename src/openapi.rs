@@ -34,6 +34,8 @@ like one that does not exist.",
         (name = "users", description = "User accounts, managed by the coordinator"),
         (name = "assignments", description = "Social workers' presence at schools: office hours, consult, SPOC"),
         (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
+        (name = "themes", description = "Themes: the problem themes services and cases are tagged with (taal, armoede, ...)"),
+        (name = "partners", description = "Partner organisations of the social map (OCMW, CAW, Kind & Gezin, CLB, ...)"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

@@ -6,7 +6,9 @@ pub mod common;
 pub mod extract;
 pub mod health;
 pub mod networks;
+pub mod partners;
 pub mod schools;
+pub mod themes;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -39,5 +41,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assignments::create_assignment)
         .service(assignments::get_assignment)
         .service(assignments::update_assignment)
-        .service(assignments::delete_assignment);
+        .service(assignments::delete_assignment)
+        .service(themes::list_themes)
+        .service(themes::create_theme)
+        .service(themes::get_theme)
+        .service(themes::update_theme)
+        .service(partners::list_partners)
+        .service(partners::create_partner)
+        .service(partners::get_partner)
+        .service(partners::update_partner)
+        .service(partners::delete_partner);
 }

@@ -5,9 +5,11 @@
 
 pub mod assignments;
 pub mod networks;
+pub mod partners;
 pub mod schema;
 pub mod schools;
 pub mod settings;
+pub mod themes;
 pub mod users;
 
 use std::time::Duration;
