@@ -36,6 +36,7 @@ like one that does not exist.",
         (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
         (name = "themes", description = "Themes: the problem themes services and cases are tagged with (taal, armoede, ...)"),
         (name = "partners", description = "Partner organisations of the social map (OCMW, CAW, Kind & Gezin, CLB, ...)"),
+        (name = "services", description = "Partner services and the social-map query: who helps with this theme in this network"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

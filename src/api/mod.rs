@@ -8,6 +8,7 @@ pub mod health;
 pub mod networks;
 pub mod partners;
 pub mod schools;
+pub mod services;
 pub mod themes;
 pub mod users;
 
@@ -50,5 +51,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(partners::create_partner)
         .service(partners::get_partner)
         .service(partners::update_partner)
-        .service(partners::delete_partner);
+        .service(partners::delete_partner)
+        .service(services::list_services)
+        .service(services::create_service)
+        .service(services::get_service)
+        .service(services::update_service)
+        .service(services::delete_service);
 }

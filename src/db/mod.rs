@@ -8,6 +8,7 @@ pub mod networks;
 pub mod partners;
 pub mod schema;
 pub mod schools;
+pub mod services;
 pub mod settings;
 pub mod themes;
 pub mod users;

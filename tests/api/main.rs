@@ -8,5 +8,8 @@ mod cli;
 mod errors;
 mod health;
 mod openapi;
+mod partners;
+mod services;
 mod social_map;
+mod themes;
 mod tokens;
