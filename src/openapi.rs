@@ -37,6 +37,7 @@ like one that does not exist.",
         (name = "themes", description = "Themes: the problem themes services and cases are tagged with (taal, armoede, ...)"),
         (name = "partners", description = "Partner organisations of the social map (OCMW, CAW, Kind & Gezin, CLB, ...)"),
         (name = "services", description = "Partner services and the social-map query: who helps with this theme in this network"),
+        (name = "hsds", description = "A read-only Open Referral HSDS 3.0 view of the social map (organizations, services)"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

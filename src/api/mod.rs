@@ -5,6 +5,7 @@ pub mod auth;
 pub mod common;
 pub mod extract;
 pub mod health;
+pub mod hsds;
 pub mod networks;
 pub mod partners;
 pub mod schools;
@@ -56,5 +57,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(services::create_service)
         .service(services::get_service)
         .service(services::update_service)
-        .service(services::delete_service);
+        .service(services::delete_service)
+        .service(hsds::list_hsds_services)
+        .service(hsds::get_hsds_service)
+        .service(hsds::list_hsds_organizations)
+        .service(hsds::get_hsds_organization);
 }

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod errors;
 mod health;
+mod hsds;
 mod openapi;
 mod partners;
 mod services;
