@@ -12,5 +12,6 @@ mod openapi;
 mod partners;
 mod services;
 mod social_map;
+mod social_map_matrix;
 mod themes;
 mod tokens;
