@@ -85,22 +85,12 @@ pub struct HsdsPage<T: ToSchema> {
     pub contents: Vec<T>,
 }
 
-fn hsds_page<R, T: ToSchema>(
-    all: Vec<R>,
-    page: i64,
-    per_page: i64,
-    map: impl FnMut(R) -> T,
-) -> HsdsPage<T> {
-    let total = all.len() as i64;
-    let total_pages = (total + per_page - 1) / per_page;
-    let contents: Vec<T> = all
-        .into_iter()
-        .skip(((page - 1) * per_page) as usize)
-        .take(per_page as usize)
-        .map(map)
-        .collect();
+/// The envelope of one page, given the number of all matching items.
+fn envelope<T: ToSchema>(total: usize, page: i64, per_page: i64, contents: Vec<T>) -> HsdsPage<T> {
+    let total_items = total as i64;
+    let total_pages = (total_items + per_page - 1) / per_page;
     HsdsPage {
-        total_items: total,
+        total_items,
         total_pages,
         page_number: page,
         size: contents.len() as i64,
@@ -109,6 +99,14 @@ fn hsds_page<R, T: ToSchema>(
         empty: contents.is_empty(),
         contents,
     }
+}
+
+/// The items of page `page` (1-based).
+fn slice<R>(all: Vec<R>, page: i64, per_page: i64) -> Vec<R> {
+    all.into_iter()
+        .skip(((page - 1) * per_page) as usize)
+        .take(per_page as usize)
+        .collect()
 }
 
 /// HSDS phone.
@@ -513,7 +511,7 @@ pub async fn list_hsds_services(
         q.per_page.unwrap_or(50),
         q.full.unwrap_or(false),
     );
-    let views = state
+    let (total, views) = state
         .db
         .run(move |conn| {
             let rows = all_services(
@@ -522,23 +520,15 @@ pub async fn list_hsds_services(
                 q.organization_id.map(|o| o.to_string()),
             )?;
             let total = rows.len();
-            // Attach the lists only to the requested page.
-            let page_rows: Vec<_> = rows
-                .into_iter()
-                .skip(((page - 1) * per_page) as usize)
-                .take(per_page as usize)
-                .collect();
-            Ok((total, services_repo::views(conn, page_rows)?))
+            // The lists are loaded for the requested page only.
+            Ok((
+                total,
+                services_repo::views(conn, slice(rows, page, per_page))?,
+            ))
         })
         .await?;
-    let (total, views) = views;
-    let mut p = hsds_page(views, 1, per_page, |v| service(v, full));
-    p.total_items = total as i64;
-    p.total_pages = (p.total_items + per_page - 1) / per_page;
-    p.page_number = page;
-    p.first_page = page == 1;
-    p.last_page = page >= p.total_pages;
-    Ok(web::Json(p))
+    let contents = views.into_iter().map(|v| service(v, full)).collect();
+    Ok(web::Json(envelope(total, page, per_page, contents)))
 }
 
 #[utoipa::path(
@@ -599,9 +589,12 @@ pub async fn list_hsds_organizations(
         })
         .collect();
     rows.sort_by_cached_key(|p| (fold(&p.name), p.name.clone(), p.id.clone()));
-    Ok(web::Json(hsds_page(rows, page, per_page, |p| {
-        organization(&p, full)
-    })))
+    let total = rows.len();
+    let contents = slice(rows, page, per_page)
+        .iter()
+        .map(|p| organization(p, full))
+        .collect();
+    Ok(web::Json(envelope(total, page, per_page, contents)))
 }
 
 #[utoipa::path(
