@@ -9,8 +9,12 @@ pub mod common;
 pub mod extract;
 pub mod family_rights;
 pub mod health;
+pub mod hsds;
 pub mod networks;
+pub mod partners;
 pub mod schools;
+pub mod services;
+pub mod themes;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -67,5 +71,23 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(family_rights::erase_case)
         .service(audit::get_case_access_log)
         .service(audit::list_audit_events)
-        .service(audit::verify_audit_chain);
+        .service(audit::verify_audit_chain)
+        .service(themes::list_themes)
+        .service(themes::create_theme)
+        .service(themes::get_theme)
+        .service(themes::update_theme)
+        .service(partners::list_partners)
+        .service(partners::create_partner)
+        .service(partners::get_partner)
+        .service(partners::update_partner)
+        .service(partners::delete_partner)
+        .service(services::list_services)
+        .service(services::create_service)
+        .service(services::get_service)
+        .service(services::update_service)
+        .service(services::delete_service)
+        .service(hsds::list_hsds_services)
+        .service(hsds::get_hsds_service)
+        .service(hsds::list_hsds_organizations)
+        .service(hsds::get_hsds_organization);
 }

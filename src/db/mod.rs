@@ -7,9 +7,12 @@ pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod networks;
+pub mod partners;
 pub mod schema;
 pub mod schools;
+pub mod services;
 pub mod settings;
+pub mod themes;
 pub mod users;
 
 use std::time::Duration;

@@ -105,6 +105,8 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        email -> Text,
+        url -> Text,
     }
 }
 
@@ -151,6 +153,8 @@ diesel::table! {
 }
 
 diesel::joinable!(services -> partners (partner_id));
+diesel::joinable!(service_themes -> themes (theme_code));
+diesel::joinable!(service_networks -> networks (network_id));
 diesel::joinable!(service_themes -> services (service_id));
 diesel::joinable!(service_networks -> services (service_id));
 diesel::joinable!(service_contacts -> services (service_id));

@@ -1,0 +1,2 @@
+ALTER TABLE services DROP COLUMN url;
+ALTER TABLE services DROP COLUMN email;
