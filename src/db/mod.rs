@@ -4,6 +4,7 @@
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
 pub mod assignments;
+pub mod checklists;
 pub mod networks;
 pub mod schema;
 pub mod schools;
