@@ -34,6 +34,7 @@ like one that does not exist.",
         (name = "users", description = "User accounts, managed by the coordinator"),
         (name = "assignments", description = "Social workers' presence at schools: office hours, consult, SPOC"),
         (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
+        (name = "checklists", description = "Signal checklists for child poverty: versioned templates, schools' submissions for a pupil, and their triage by social workers"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

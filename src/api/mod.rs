@@ -2,6 +2,7 @@
 
 pub mod assignments;
 pub mod auth;
+pub mod checklist_templates;
 pub mod common;
 pub mod extract;
 pub mod health;
@@ -40,4 +41,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assignments::get_assignment)
         .service(assignments::update_assignment)
         .service(assignments::delete_assignment);
+    // Signal checklists. Fixed paths (`current`) before the `{id}` they would match.
+    cfg.service(checklist_templates::list_checklist_templates)
+        .service(checklist_templates::create_checklist_template)
+        .service(checklist_templates::get_checklist_template)
+        .service(checklist_templates::create_checklist_version)
+        .service(checklist_templates::get_current_checklist_version)
+        .service(checklist_templates::get_checklist_version)
+        .service(checklist_templates::replace_checklist_version)
+        .service(checklist_templates::publish_checklist_version);
 }

@@ -103,5 +103,12 @@ pub mod can {
             }
         )*};
     }
-    markers!(WriteSocialMap, ManageUsers, ManageAssignments);
+    markers!(
+        WriteSocialMap,
+        ManageUsers,
+        ManageAssignments,
+        WriteChecklistTemplates,
+        SubmitChecklist,
+        TriageChecklist
+    );
 }
