@@ -2,6 +2,7 @@
 
 pub mod assignments;
 pub mod auth;
+pub mod checklist_submissions;
 pub mod checklist_templates;
 pub mod common;
 pub mod extract;
@@ -41,7 +42,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assignments::get_assignment)
         .service(assignments::update_assignment)
         .service(assignments::delete_assignment);
-    // Signal checklists. Fixed paths (`current`) before the `{id}` they would match.
+    // Signal checklists. Fixed paths (`current`, `counts`) before the `{id}` they would match.
     cfg.service(checklist_templates::list_checklist_templates)
         .service(checklist_templates::create_checklist_template)
         .service(checklist_templates::get_checklist_template)
@@ -49,5 +50,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(checklist_templates::get_current_checklist_version)
         .service(checklist_templates::get_checklist_version)
         .service(checklist_templates::replace_checklist_version)
-        .service(checklist_templates::publish_checklist_version);
+        .service(checklist_templates::publish_checklist_version)
+        .service(checklist_submissions::create_checklist_submission)
+        .service(checklist_submissions::list_checklist_submissions)
+        .service(checklist_submissions::count_checklist_submissions)
+        .service(checklist_submissions::get_checklist_submission)
+        .service(checklist_submissions::triage_checklist_submission)
+        .service(checklist_submissions::close_checklist_submission_without_action);
 }
