@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod checklists;
 mod cli;
 mod errors;
 mod health;
