@@ -1258,3 +1258,37 @@ fn bad_ids_and_bodies_are_4xx_naming_the_field() {
         .problem(404);
     assert!(p.get("errors").is_none());
 }
+
+#[test]
+fn concurrent_triage_moves_a_submission_once() {
+    let app = TestApp::spawn();
+    let coord = app.coordinator();
+    let s = school_with_worker(&app, &coord, "720001");
+    let id = submit(&app, &s.school, &["A1"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let path = format!("/api/v1/checklist-submissions/{id}/triage");
+    let statuses: Vec<(u16, Value)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                scope.spawn(|| {
+                    let res = app.post(&path, Some(&s.worker.token), &empty());
+                    (res.status, res.json())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        statuses.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    for (status, body) in &statuses {
+        if *status != 200 {
+            assert_eq!(*status, 409, "{body}");
+            assert_eq!(body["current_state"], "triaged");
+        }
+    }
+}
