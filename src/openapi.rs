@@ -42,6 +42,7 @@ like one that does not exist.",
         (name = "partners", description = "Partner organisations of the social map (OCMW, CAW, Kind & Gezin, CLB, ...)"),
         (name = "services", description = "Partner services and the social-map query: who helps with this theme in this network"),
         (name = "hsds", description = "A read-only Open Referral HSDS 3.0 view of the social map (organizations, services)"),
+        (name = "checklists", description = "Signal checklists for child poverty: versioned templates, schools' submissions for a pupil, and their triage by social workers"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

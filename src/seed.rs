@@ -1,6 +1,8 @@
-//! What a new installation starts with: the themes of DOMAIN.md, Antwerp's seven networks and
-//! the partner organisations its brochure lists. Each part is seeded only into an empty table,
-//! so a coordinator's later changes are never overwritten.
+//! What a new installation starts with: the themes of DOMAIN.md, Antwerp's seven networks, the
+//! partner organisations its brochure lists and the first signal checklist. Each part is seeded
+//! only into an empty table, so a coordinator's later changes are never overwritten.
+
+pub mod checklist;
 
 use diesel::prelude::*;
 
@@ -334,5 +336,6 @@ pub fn ensure(conn: &mut DbConn, city: &str) -> QueryResult<()> {
             ids.push((p.name, id));
         }
     }
+    checklist::ensure(conn)?;
     Ok(())
 }

@@ -5,6 +5,8 @@ pub mod audit;
 pub mod auth;
 pub mod case_records;
 pub mod cases;
+pub mod checklist_submissions;
+pub mod checklist_templates;
 pub mod common;
 pub mod extract;
 pub mod family_rights;
@@ -89,5 +91,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(hsds::list_hsds_services)
         .service(hsds::get_hsds_service)
         .service(hsds::list_hsds_organizations)
-        .service(hsds::get_hsds_organization);
+        .service(hsds::get_hsds_organization)
+        .service(assignments::delete_assignment);
+    // Signal checklists. Fixed paths (`current`, `counts`) before the `{id}` they would match.
+    cfg.service(checklist_templates::list_checklist_templates)
+        .service(checklist_templates::create_checklist_template)
+        .service(checklist_templates::get_checklist_template)
+        .service(checklist_templates::create_checklist_version)
+        .service(checklist_templates::get_current_checklist_version)
+        .service(checklist_templates::get_checklist_version)
+        .service(checklist_templates::replace_checklist_version)
+        .service(checklist_templates::publish_checklist_version)
+        .service(checklist_submissions::create_checklist_submission)
+        .service(checklist_submissions::list_checklist_submissions)
+        .service(checklist_submissions::count_checklist_submissions)
+        .service(checklist_submissions::get_checklist_submission)
+        .service(checklist_submissions::triage_checklist_submission)
+        .service(checklist_submissions::close_checklist_submission_without_action);
 }

@@ -103,5 +103,13 @@ pub mod can {
             }
         )*};
     }
-    markers!(WriteSocialMap, ManageUsers, ManageAssignments, ReadAuditLog);
+    markers!(
+        WriteSocialMap,
+        ManageUsers,
+        ManageAssignments,
+        ReadAuditLog,
+        WriteChecklistTemplates,
+        SubmitChecklist,
+        TriageChecklist
+    );
 }

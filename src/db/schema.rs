@@ -282,6 +282,91 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checklist_templates (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checklist_versions (id) {
+        id -> Text,
+        template_id -> Text,
+        number -> Integer,
+        status -> Text,
+        is_current -> Bool,
+        intro -> Text,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checklist_sections (version_id, code) {
+        version_id -> Text,
+        code -> Text,
+        position -> Integer,
+        title -> Text,
+    }
+}
+
+diesel::table! {
+    checklist_items (version_id, code) {
+        version_id -> Text,
+        code -> Text,
+        section_code -> Text,
+        position -> Integer,
+        text -> Text,
+        theme_code -> Text,
+        help_text -> Text,
+    }
+}
+
+diesel::table! {
+    checklist_submissions (id) {
+        id -> Text,
+        school_id -> Text,
+        submitted_by -> Text,
+        version_id -> Text,
+        pupil_pseudonym -> Text,
+        birth_year -> Integer,
+        class_name -> Text,
+        concern -> Text,
+        context -> Text,
+        parents_informed -> Bool,
+        status -> Text,
+        triaged_by -> Nullable<Text>,
+        triaged_at -> Nullable<Timestamp>,
+        triage_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+        no_action_reason -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        case_reference -> Nullable<Text>,
+        submitted_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    checklist_answers (submission_id, item_code) {
+        submission_id -> Text,
+        item_code -> Text,
+        answer -> Text,
+        remark -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(checklist_versions -> checklist_templates (template_id));
+diesel::joinable!(checklist_submissions -> schools (school_id));
+diesel::joinable!(checklist_submissions -> checklist_versions (version_id));
+diesel::joinable!(checklist_answers -> checklist_submissions (submission_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -301,5 +386,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_contacts,
     case_consents,
     audit_events,
-    audit_head
+    audit_head,
+    checklist_templates,
+    checklist_versions,
+    checklist_sections,
+    checklist_items,
+    checklist_submissions,
+    checklist_answers
 );
