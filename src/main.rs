@@ -186,6 +186,12 @@ fn retention(dry_run: bool, months: u32, dbargs: DatabaseArgs) -> anyhow::Result
         report.erased.len(),
         report.cutoff.format("%Y-%m-%d")
     );
+    if !dry_run {
+        println!(
+            "erased {} checklist submission(s) that never became a case",
+            report.submissions_erased
+        );
+    }
     for d in &report.erased {
         println!(
             "  {} closed {}",

@@ -10,7 +10,10 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::audit::{self, NewEvent};
-use crate::db::schema::{case_consents, case_contacts, case_needs, cases, settings};
+use crate::db::schema::{
+    case_consents, case_contacts, case_needs, cases, checklist_answers, checklist_submissions,
+    settings,
+};
 use crate::db::{Backend, Db, DbConn, now, write_tx};
 use crate::error::{ApiError, ApiResult};
 
@@ -43,7 +46,42 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
         .execute(conn)?;
     diesel::delete(case_consents::table.filter(case_consents::case_id.eq(case_id)))
         .execute(conn)?;
+    let submissions: Vec<String> = checklist_submissions::table
+        .filter(checklist_submissions::case_id.eq(case_id))
+        .select(checklist_submissions::id)
+        .load(conn)?;
+    for s in submissions {
+        erase_submission(conn, &s)?;
+    }
     Ok(())
+}
+
+/// Erases what a checklist submission says about the pupil (label, class, context, remarks,
+/// the worker's notes), keeping its school, version, dates, concern and the answers themselves.
+pub fn erase_submission(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::update(checklist_submissions::table.find(id))
+        .set((
+            checklist_submissions::pupil_pseudonym.eq(""),
+            checklist_submissions::class_name.eq(""),
+            checklist_submissions::context.eq(""),
+            checklist_submissions::triage_note.eq(None::<String>),
+            checklist_submissions::no_action_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    diesel::update(checklist_answers::table.filter(checklist_answers::submission_id.eq(id)))
+        .set(checklist_answers::remark.eq(None::<String>))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Submissions that never became a case, decided before `cutoff`, not erased yet.
+fn stale_submissions(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<String>> {
+    checklist_submissions::table
+        .filter(checklist_submissions::status.eq("no_action"))
+        .filter(checklist_submissions::decided_at.lt(cutoff))
+        .filter(checklist_submissions::pupil_pseudonym.ne(""))
+        .select(checklist_submissions::id)
+        .load(conn)
 }
 
 /// A case whose personal data retention would erase.
@@ -95,6 +133,8 @@ pub struct Report {
     pub cutoff: NaiveDateTime,
     pub dry_run: bool,
     pub erased: Vec<Due>,
+    /// Checklist submissions that never became a case, erased too.
+    pub submissions_erased: usize,
 }
 
 const BATCH: i64 = 200;
@@ -114,7 +154,7 @@ pub fn run(
     let mut report = Report {
         cutoff,
         dry_run,
-        erased: Vec::new(),
+        ..Report::default()
     };
     if dry_run {
         report.erased = due(&mut conn, cutoff, i64::MAX)?;
@@ -148,6 +188,13 @@ pub fn run(
         report.erased.extend(batch);
         progress(report.erased.len(), total);
     }
+    report.submissions_erased = write_tx(&mut conn, |c| -> ApiResult<usize> {
+        let stale = stale_submissions(c, cutoff)?;
+        for s in &stale {
+            erase_submission(c, s)?;
+        }
+        Ok(stale.len())
+    })?;
     if db.backend == Backend::Postgres && !report.erased.is_empty() {
         // Old row versions still hold the erased values until vacuumed.
         if let Err(e) = conn.batch_execute(

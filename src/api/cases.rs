@@ -1347,3 +1347,122 @@ pub async fn set_case_lead_worker(
         .await?;
     Ok(common::ok_with_etag(&v, &tag))
 }
+
+/// How the worker opens a case from a triaged checklist submission; everything is optional.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"priority": "high", "known_to_ocmw": false, "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56", "language": "Frans", "interpreter_needed": true}}))]
+pub struct CaseFromSubmission {
+    /// Defaults to the themes of the items answered `yes`.
+    pub themes: Option<Vec<String>>,
+    /// Defaults from the school's overall concern (low → low, medium → normal, high → high).
+    pub priority: Option<CasePriority>,
+    pub known_to_ocmw: Option<bool>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub family: FamilyContact,
+    /// Defaults to the caller.
+    #[schema(format = Uuid)]
+    pub lead_worker_id: Option<String>,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/checklist-submissions/{id}/open-case", tag = "checklists", operation_id = "open_case_from_submission",
+    summary = "Open a case from a triaged submission",
+    description = "`triaged` → `case_opened`: creates the case (origin `checklist`, the pupil as the school \
+described them, the school's context as its question, the signalled themes) and links it to the submission; \
+the school then sees the case's reference on its submission. Any other state is 409 with `current_state`. \
+An empty body takes every default. Roles: social_worker (assigned to the submission's school).",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Submission id")),
+    request_body(content = Option<CaseFromSubmission>, description = "Optional; an empty body takes every default"),
+    responses(
+        (status = 201, description = "The new case", body = CaseDetail, headers(("Location" = String, description = "The new case"), ("ETag" = String, description = "Version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState)
+    )
+)]
+#[post("/api/v1/checklist-submissions/{id}/open-case")]
+pub async fn open_case_from_submission(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::TriageChecklist)?;
+    let b: CaseFromSubmission = if body.iter().all(u8::is_ascii_whitespace) {
+        CaseFromSubmission::default()
+    } else {
+        let b: CaseFromSubmission = crate::api::extract::parse_json(&body)?;
+        b.validate()?;
+        b
+    };
+    let submission_id = id.to_string();
+    let (v, tag, case_id) = state
+        .db
+        .write(move |conn| {
+            use crate::db::checklists as sub_repo;
+            let scope = schools_of_worker(conn, &user.id, today())?;
+            let sub = sub_repo::find_submission_in(conn, &submission_id, &scope)?;
+            if sub.status != sub_repo::TRIAGED {
+                return Err(ApiError::invalid_state(
+                    sub.status.clone(),
+                    format!(
+                        "only a triaged submission can become a case; this one is {}",
+                        sub.status
+                    ),
+                ));
+            }
+            let mut checks = Checks::default();
+            let themes = match b.themes {
+                Some(t) => {
+                    check_themes(conn, &mut checks, "themes", &t);
+                    t
+                }
+                None => sub_repo::signal_themes(conn, &submission_id)?,
+            };
+            let lead = b.lead_worker_id.clone().unwrap_or_else(|| user.id.clone());
+            if b.lead_worker_id.is_some() {
+                check_lead_worker(conn, &mut checks, "lead_worker_id", &lead, &sub.school_id)?;
+            }
+            checks.finish()?;
+            let priority = b.priority.unwrap_or(match sub.concern.as_str() {
+                "high" => CasePriority::High,
+                "low" => CasePriority::Low,
+                _ => CasePriority::Normal,
+            });
+            let row = open_case(
+                conn,
+                Opening {
+                    school_id: sub.school_id.clone(),
+                    origin: CaseOrigin::Checklist,
+                    themes,
+                    priority,
+                    known_to_ocmw: b.known_to_ocmw,
+                    pupil: Pupil {
+                        pseudonym: sub.pupil_pseudonym.clone(),
+                        birth_year: Some(sub.birth_year),
+                        class: Some(sub.class_name.clone()),
+                    },
+                    family: b.family,
+                    question: Some(sub.context.clone()),
+                    lead_worker_id: Some(lead),
+                    submission_id: Some(submission_id.clone()),
+                    created_by: user.id.clone(),
+                },
+            )?;
+            sub_repo::mark_case_opened(conn, &submission_id, &row.id, &row.reference, &user.id)?;
+            record(
+                conn,
+                &user,
+                AuditAction::StatusChange,
+                "checklist_submission",
+                Some(&submission_id),
+                Some(&row.id),
+            )?;
+            let (v, tag) = created_case(conn, &user, &row.id)?;
+            Ok((v, tag, row.id))
+        })
+        .await?;
+    Ok(created(&v, format!("/api/v1/cases/{case_id}"), &tag))
+}

@@ -3,6 +3,7 @@
 //! input and the status, never what a worker wrote; the worker sees everything, with a summary of
 //! the signals per theme. The coordinator sees counts only.
 
+use crate::api::audit::{AuditAction, record};
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -24,6 +25,9 @@ use crate::db::{DbConn, assignments, now};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
+
+/// The audit trail's name for a submission.
+const OBJECT: &str = "checklist_submission";
 
 /// A school's answer to one item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -936,6 +940,7 @@ pub async fn create_checklist_submission(
                 updated_at: at,
             };
             repo::insert_submission(conn, &row, &answers)?;
+            record(conn, &user, AuditAction::Create, OBJECT, Some(&id), None)?;
             let row = repo::find_submission(conn, &id)?;
             load_view(conn, Viewer::School, row)
         })
@@ -978,7 +983,8 @@ pub async fn list_checklist_submissions(
     checks.finish()?;
     let page = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
+            record(conn, &user, AuditAction::List, OBJECT, None, None)?;
             let scope = narrow(readable_schools(conn, &user, v)?, q.school);
             let f = SubmissionFilter {
                 school_ids: scope,
@@ -1089,9 +1095,17 @@ pub async fn get_checklist_submission(
     let id = id.to_string();
     let (view, tag) = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let scope = readable_schools(conn, &user, v)?;
             let row = repo::find_submission_in(conn, &id, &scope)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Read,
+                OBJECT,
+                Some(&id),
+                row.case_id.as_deref(),
+            )?;
             load_view(conn, v, row)
         })
         .await?;
@@ -1114,6 +1128,14 @@ async fn transition(
             let current = repo::find_submission_in(conn, &id, &scope)?;
             check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
             act(conn, &id, &user.id)?;
+            record(
+                conn,
+                &user,
+                AuditAction::StatusChange,
+                OBJECT,
+                Some(&id),
+                None,
+            )?;
             let row = repo::find_submission(conn, &id)?;
             load_view(conn, Viewer::Worker, row)
         })

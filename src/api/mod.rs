@@ -61,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cases::close_case)
         .service(cases::reopen_case)
         .service(cases::set_case_lead_worker)
+        .service(cases::open_case_from_submission)
         .service(case_records::list_case_needs)
         .service(case_records::add_case_need)
         .service(case_records::list_case_contact_moments)

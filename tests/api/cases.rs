@@ -765,3 +765,119 @@ fn authorization_matrix_for_cases() {
         }
     }
 }
+
+/// Issue 4's whole flow through the API: a school's checklist becomes a worker's case, and
+/// each role sees exactly its part.
+#[test]
+fn a_checklist_becomes_a_case_and_every_role_sees_only_its_part() {
+    let w = world();
+    let version = w
+        .app
+        .get("/api/v1/checklist-versions/current", Some(&w.user_a.token))
+        .json();
+    let answers: Vec<Value> = version["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["items"].as_array().unwrap().clone())
+        .map(|i| {
+            let code = i["code"].as_str().unwrap().to_string();
+            let yes = ["A1", "A5", "E5"].contains(&code.as_str());
+            json!({"code": code, "answer": if yes { "yes" } else { "no" }})
+        })
+        .collect();
+    let res = w.post(
+        &w.user_a,
+        "/api/v1/checklist-submissions",
+        json!({"pupil_pseudonym": "3A-11", "birth_year": 2017, "class_name": "3A", "concern": "high",
+               "context": "Komt zonder lunch; rekeningen open.", "parents_informed": true, "answers": answers}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    let sub = res.json()["id"].as_str().unwrap().to_string();
+    let sub_path = format!("/api/v1/checklist-submissions/{sub}");
+    // Only a triaged submission becomes a case.
+    let p = w
+        .post(&w.worker_a, &format!("{sub_path}/open-case"), json!({}))
+        .problem(409);
+    assert_eq!(p["current_state"], "submitted");
+    w.post(&w.worker_b, &format!("{sub_path}/triage"), json!({}))
+        .problem(404);
+    let res = w.post(
+        &w.worker_a,
+        &format!("{sub_path}/triage"),
+        json!({"note": "Snel bellen"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = w.post(&w.worker_a, &format!("{sub_path}/open-case"), json!({}));
+    assert_eq!(res.status, 201, "{}", res.text());
+    let case = res.json();
+    assert_eq!(case["origin"], "checklist");
+    assert_eq!(case["priority"], "high");
+    assert_eq!(case["themes"], json!(["finances_debt", "poverty"]));
+    assert_eq!(case["pupil"]["pseudonym"], "3A-11");
+    assert_eq!(case["submission_id"], sub.as_str());
+    let id = case["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/cases/{id}");
+    w.post(&w.worker_a, &format!("{sub_path}/open-case"), json!({}))
+        .problem(409);
+
+    for (path, body) in [
+        (
+            "contact-moments",
+            json!({"occurred_at": "2026-02-01T08:30:00Z", "kind": "office_hours", "summary": "Moeder op de zitdag"}),
+        ),
+        (
+            "needs",
+            json!({"text": "Afbetalingsplan schoolrekening", "theme": "finances_debt", "raised_by": "parent"}),
+        ),
+        (
+            "needs",
+            json!({"text": "Elke dag een lunch", "theme": "poverty", "raised_by": "school"}),
+        ),
+        (
+            "consents",
+            json!({"kind": "share_with_school", "given_by": "parent", "method": "verbal", "given_at": "2026-02-01T08:30:00Z"}),
+        ),
+    ] {
+        let res = w.post(&w.worker_a, &format!("{base}/{path}"), body);
+        assert_eq!(res.status, 201, "{path}: {}", res.text());
+    }
+    let res = w.put(
+        &w.worker_a,
+        &format!("{base}/feedback"),
+        json!({"text": "We helpen het gezin met de rekeningen."}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        w.post(&w.worker_a, &format!("{base}/start"), json!({}))
+            .status,
+        200
+    );
+
+    // The school: status and feedback, nothing else; its submission names the case.
+    let seen = w.app.get(&base, Some(&w.user_a.token)).json();
+    assert_eq!(
+        keys(&seen),
+        SCHOOL_VIEW.iter().map(|s| s.to_string()).collect()
+    );
+    assert_eq!(seen["status"], "in_progress");
+    assert_eq!(
+        seen["feedback_for_school"],
+        "We helpen het gezin met de rekeningen."
+    );
+    let s = w.app.get(&sub_path, Some(&w.user_a.token)).json();
+    assert_eq!(s["status"], "case_opened");
+    assert_eq!(s["case_reference"], case["reference"]);
+    assert!(s.get("triage_note").is_none(), "{s}");
+    // The coordinator: the case without personal data.
+    let meta = w.app.get(&base, Some(&w.coord.token)).json();
+    assert_eq!(meta["status"], "in_progress");
+    for k in PERSONAL {
+        assert!(meta.get(k).is_none(), "coordinator sees `{k}`");
+    }
+    // Another school and an unassigned worker: nothing.
+    w.app.get(&base, Some(&w.user_b.token)).problem(404);
+    w.app.get(&base, Some(&w.worker_b.token)).problem(404);
+    w.app.get(&sub_path, Some(&w.user_b.token)).problem(404);
+    w.app.get(&sub_path, Some(&w.worker_b.token)).problem(404);
+}
