@@ -94,6 +94,10 @@ pub struct Settings {
     /// instances on one database).
     #[arg(long, env = "RETENTION_JOB", default_value_t = true, action = clap::ArgAction::Set)]
     pub retention_job: bool,
+    /// Statistics withhold counts under this number for every role but the coordinator (who
+    /// chooses with `suppress_below`).
+    #[arg(long, env = "STATS_SUPPRESS_BELOW", default_value_t = 5)]
+    pub stats_suppress_below: i64,
 }
 
 impl Default for Settings {
@@ -110,6 +114,7 @@ impl Default for Settings {
             initial_coordinator_email: "coordinator@kinderen-eerst.local".into(),
             retention_months: 24,
             retention_job: true,
+            stats_suppress_below: 5,
         }
     }
 }

@@ -261,6 +261,11 @@ pub async fn add_case_contact_moment(
             .values(&row)
             .execute(conn)?;
         // first_contact_at is the earliest contact, whatever order they are recorded in.
+        let opened_at: chrono::NaiveDateTime = cases::table
+            .find(case_id)
+            .select(cases::opened_at)
+            .first(conn)?;
+        let days = (at - opened_at).num_days().clamp(0, i32::MAX as i64) as i32;
         diesel::update(
             cases::table.find(case_id).filter(
                 cases::first_contact_at
@@ -268,7 +273,10 @@ pub async fn add_case_contact_moment(
                     .or(cases::first_contact_at.gt(at)),
             ),
         )
-        .set(cases::first_contact_at.eq(at))
+        .set((
+            cases::first_contact_at.eq(at),
+            cases::first_contact_days.eq(days),
+        ))
         .execute(conn)?;
         record(
             conn,

@@ -828,6 +828,7 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
         lead_worker_id: o.lead_worker_id,
         opened_at: at,
         first_contact_at: None,
+        first_contact_days: None,
         closed_at: None,
         pupil_pseudonym: Some(o.pupil.pseudonym.trim().to_string()),
         pupil_birth_year: o.pupil.birth_year,

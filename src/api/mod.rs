@@ -16,6 +16,7 @@ pub mod networks;
 pub mod partners;
 pub mod schools;
 pub mod services;
+pub mod stats;
 pub mod themes;
 pub mod users;
 
@@ -75,6 +76,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::get_case_access_log)
         .service(audit::list_audit_events)
         .service(audit::verify_audit_chain)
+        .service(stats::get_case_stats)
+        .service(stats::get_checklist_stats)
         .service(themes::list_themes)
         .service(themes::create_theme)
         .service(themes::get_theme)

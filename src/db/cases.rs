@@ -28,6 +28,7 @@ pub struct CaseRow {
     pub lead_worker_id: Option<String>,
     pub opened_at: NaiveDateTime,
     pub first_contact_at: Option<NaiveDateTime>,
+    pub first_contact_days: Option<i32>,
     pub closed_at: Option<NaiveDateTime>,
     pub pupil_pseudonym: Option<String>,
     pub pupil_birth_year: Option<i32>,

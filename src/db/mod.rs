@@ -13,6 +13,7 @@ pub mod schema;
 pub mod schools;
 pub mod services;
 pub mod settings;
+pub mod stats;
 pub mod themes;
 pub mod users;
 

@@ -182,6 +182,7 @@ diesel::table! {
         lead_worker_id -> Nullable<Text>,
         opened_at -> Timestamp,
         first_contact_at -> Nullable<Timestamp>,
+        first_contact_days -> Nullable<Integer>,
         closed_at -> Nullable<Timestamp>,
         pupil_pseudonym -> Nullable<Text>,
         pupil_birth_year -> Nullable<Integer>,

@@ -21,7 +21,11 @@ pub struct World {
 }
 
 pub fn world() -> World {
-    let app = TestApp::spawn();
+    world_with(crate::helpers::test_settings())
+}
+
+pub fn world_with(settings: kinderen_eerst::config::Settings) -> World {
+    let app = TestApp::spawn_with(settings);
     let coord = app.coordinator();
     let nets = app.get("/api/v1/networks", Some(&coord.token)).json();
     let net = nets["items"][0]["id"].as_str().unwrap().to_string();

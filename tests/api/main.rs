@@ -17,5 +17,6 @@ mod retention;
 mod services;
 mod social_map;
 mod social_map_matrix;
+mod stats;
 mod themes;
 mod tokens;

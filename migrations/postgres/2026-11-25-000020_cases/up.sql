@@ -19,6 +19,8 @@ CREATE TABLE cases (
     lead_worker_id TEXT REFERENCES users (id),
     opened_at TIMESTAMP NOT NULL,
     first_contact_at TIMESTAMP,
+    -- Whole days from opening to first contact (0 when contact came first), for the statistics.
+    first_contact_days INTEGER,
     closed_at TIMESTAMP,
     pupil_pseudonym TEXT,
     pupil_birth_year INTEGER,

@@ -1,0 +1,693 @@
+//! Statistics: aggregates only, scoped by role (school: its own; worker: assigned schools;
+//! coordinator: all), with small cells suppressed before they leave the system — including
+//! cells that could be recovered by subtracting the shown ones from a shown total. Every
+//! statistic is also available as CSV (`Accept: text/csv`) for the yearly report.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::extract::ApiQuery;
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, require};
+use crate::db::DbConn;
+use crate::db::assignments::schools_of_worker;
+use crate::db::stats::{self as repo, StatScope};
+use crate::domain::Role;
+use crate::domain::case::{CaseOrigin, CaseOutcome, CaseStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+
+/// A count that may be withheld: `value` is null when `suppressed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"value": 12, "suppressed": false}))]
+pub struct Cell {
+    pub value: Option<i64>,
+    /// The count is below the threshold, or would let a withheld count be recomputed.
+    pub suppressed: bool,
+}
+
+impl Cell {
+    fn shown(n: i64) -> Cell {
+        Cell {
+            value: Some(n),
+            suppressed: false,
+        }
+    }
+    fn hidden() -> Cell {
+        Cell {
+            value: None,
+            suppressed: true,
+        }
+    }
+}
+
+/// Suppresses a group of counts that add up to `total` (shown or not). Every count in
+/// `1..threshold` is withheld; then, while the withheld counts could be recovered from a shown
+/// total — a single one withheld, or together fewer than the threshold — the smallest shown
+/// non-zero count is withheld too. When the total itself is small, everything is withheld.
+pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: bool) -> Vec<Cell> {
+    if threshold <= 1 {
+        return counts.iter().map(|&n| Cell::shown(n)).collect();
+    }
+    if total > 0 && total < threshold {
+        return counts
+            .iter()
+            .map(|&n| {
+                if n == 0 {
+                    Cell::shown(0)
+                } else {
+                    Cell::hidden()
+                }
+            })
+            .collect();
+    }
+    let mut hidden: Vec<bool> = counts.iter().map(|&n| n > 0 && n < threshold).collect();
+    if total_shown {
+        loop {
+            let withheld: Vec<i64> = counts
+                .iter()
+                .zip(&hidden)
+                .filter(|(_, h)| **h)
+                .map(|(n, _)| *n)
+                .collect();
+            let exposed = !withheld.is_empty()
+                && (withheld.len() == 1 || withheld.iter().sum::<i64>() < threshold);
+            if !exposed {
+                break;
+            }
+            let next = counts
+                .iter()
+                .enumerate()
+                .filter(|(i, n)| !hidden[*i] && **n > 0)
+                .min_by_key(|(i, n)| (**n, *i))
+                .map(|(i, _)| i);
+            match next {
+                Some(i) => hidden[i] = true,
+                None => break,
+            }
+        }
+    }
+    counts
+        .iter()
+        .zip(hidden)
+        .map(|(&n, h)| if h { Cell::hidden() } else { Cell::shown(n) })
+        .collect()
+}
+
+fn single(n: i64, threshold: i64) -> Cell {
+    if n > 0 && n < threshold {
+        Cell::hidden()
+    } else {
+        Cell::shown(n)
+    }
+}
+
+/// One category of a breakdown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Count {
+    /// A code (status, origin, outcome, theme, …).
+    pub key: String,
+    pub count: Cell,
+}
+
+/// Builds a breakdown over `keys` (every key listed, zeros included) that adds up to `total`.
+fn breakdown(
+    keys: &[String],
+    counts: &[(String, i64)],
+    total: i64,
+    threshold: i64,
+    total_shown: bool,
+    additive: bool,
+) -> Vec<Count> {
+    let by_key: BTreeMap<&str, i64> = counts.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    let mut all: Vec<String> = keys.to_vec();
+    for (k, _) in counts {
+        if !all.contains(k) {
+            all.push(k.clone());
+        }
+    }
+    let values: Vec<i64> = all
+        .iter()
+        .map(|k| by_key.get(k.as_str()).copied().unwrap_or(0))
+        .collect();
+    let cells = if additive {
+        suppress_group(total, &values, threshold, total_shown)
+    } else {
+        values.iter().map(|&n| single(n, threshold)).collect()
+    };
+    all.into_iter()
+        .zip(cells)
+        .map(|(key, count)| Count { key, count })
+        .collect()
+}
+
+fn codes<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<String> {
+    all.iter().map(|v| f(*v).to_string()).collect()
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StatsQuery {
+    /// First day of the period (opening date of cases, submission date of checklists).
+    pub from: Option<NaiveDate>,
+    /// Last day of the period.
+    pub to: Option<NaiveDate>,
+    /// Only schools of this network.
+    #[param(format = Uuid)]
+    pub network: Option<Uuid>,
+    /// Only this school (within the caller's own scope).
+    #[param(format = Uuid)]
+    pub school: Option<Uuid>,
+    /// Withhold every count under this number. For roles other than coordinator the configured
+    /// minimum (`STATS_SUPPRESS_BELOW`) applies even when a lower value is asked.
+    #[validate(range(min = 0, max = 1000))]
+    pub suppress_below: Option<i64>,
+}
+
+/// What a statistic covered.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsScopeInfo {
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    #[schema(format = Uuid)]
+    pub network: Option<String>,
+    #[schema(format = Uuid)]
+    pub school: Option<String>,
+    /// Counts under this number are withheld.
+    pub suppress_below: i64,
+}
+
+/// Resolves the caller's scope: which schools, which period, which threshold.
+fn resolve(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    q: &StatsQuery,
+    default_threshold: i64,
+) -> ApiResult<(StatScope, StatsScopeInfo)> {
+    require(user, Action::ReadStatistics)?;
+    if let (Some(f), Some(t)) = (q.from, q.to) {
+        if f > t {
+            return Err(ApiError::field("to", "must not be before from"));
+        }
+    }
+    let own: Option<Vec<String>> = match user.role {
+        Role::Coordinator => None,
+        Role::SocialWorker => Some(schools_of_worker(conn, &user.id, Utc::now().date_naive())?),
+        Role::School => Some(user.school_id.iter().cloned().collect()),
+    };
+    let school_ids = match (own, q.school) {
+        (None, None) => None,
+        (None, Some(s)) => Some(vec![s.to_string()]),
+        (Some(own), None) => Some(own),
+        (Some(own), Some(s)) => Some(own.into_iter().filter(|o| *o == s.to_string()).collect()),
+    };
+    let threshold = match user.role {
+        Role::Coordinator => q.suppress_below.unwrap_or(0),
+        _ => q.suppress_below.unwrap_or(0).max(default_threshold),
+    };
+    let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
+    Ok((
+        StatScope {
+            school_ids,
+            network_id: q.network.map(|n| n.to_string()),
+            from: q.from.and_then(midnight),
+            before: q.to.and_then(|d| d.succ_opt()).and_then(midnight),
+        },
+        StatsScopeInfo {
+            from: q.from,
+            to: q.to,
+            network: q.network.map(|n| n.to_string()),
+            school: q.school.map(|s| s.to_string()),
+            suppress_below: threshold,
+        },
+    ))
+}
+
+/// The programme's reach: families the OCMW did not know before.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reach {
+    /// Cases of families already known to the OCMW.
+    pub known: Cell,
+    /// Cases of families the OCMW reached for the first time.
+    pub new: Cell,
+    /// Cases where it is not recorded.
+    pub unknown: Cell,
+    /// `new / (known + new)`, 0–1; null when either count is withheld or both are 0.
+    pub share_new: Option<f64>,
+}
+
+/// Whole days from opening a case to the first contact with the family.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FirstContact {
+    /// Cases with a first contact.
+    pub cases: Cell,
+    /// Median (nearest rank); null when withheld or there are none.
+    pub median_days: Option<i32>,
+    /// 90th percentile (nearest rank); null when withheld or there are none.
+    pub p90_days: Option<i32>,
+}
+
+/// Nearest-rank percentile of a histogram of (value, count).
+fn percentile(hist: &[(i32, i64)], p: f64) -> Option<i32> {
+    let mut sorted = hist.to_vec();
+    sorted.sort();
+    let n: i64 = sorted.iter().map(|(_, c)| c).sum();
+    if n == 0 {
+        return None;
+    }
+    let rank = ((p * n as f64).ceil() as i64).max(1);
+    let mut seen = 0;
+    for (v, c) in sorted {
+        seen += c;
+        if seen >= rank {
+            return Some(v);
+        }
+    }
+    None
+}
+
+/// Case figures for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseStats {
+    pub scope: StatsScopeInfo,
+    /// Cases opened in the period.
+    pub total: Cell,
+    pub by_status: Vec<Count>,
+    pub by_origin: Vec<Count>,
+    /// Closed cases by outcome (adds up to the `closed` status).
+    pub by_outcome: Vec<Count>,
+    /// Cases per theme; a case with several themes counts for each.
+    pub by_theme: Vec<Count>,
+    pub reach: Reach,
+    pub first_contact: FirstContact,
+}
+
+fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResult<CaseStats> {
+    let t = info.suppress_below;
+    let status = repo::cases_by_status(conn, s)?;
+    let total: i64 = status.iter().map(|(_, n)| n).sum();
+    let total_cell = single(total, t);
+    let by_status = breakdown(
+        &codes(CaseStatus::ALL, CaseStatus::as_str),
+        &status,
+        total,
+        t,
+        !total_cell.suppressed,
+        true,
+    );
+    let by_origin = breakdown(
+        &codes(CaseOrigin::ALL, CaseOrigin::as_str),
+        &repo::cases_by_origin(conn, s)?,
+        total,
+        t,
+        !total_cell.suppressed,
+        true,
+    );
+    let closed = status
+        .iter()
+        .find(|(k, _)| k == "closed")
+        .map(|(_, n)| *n)
+        .unwrap_or(0);
+    let closed_shown = by_status
+        .iter()
+        .find(|c| c.key == "closed")
+        .is_some_and(|c| !c.count.suppressed);
+    let by_outcome = breakdown(
+        &codes(CaseOutcome::ALL, CaseOutcome::as_str),
+        &repo::cases_by_outcome(conn, s)?,
+        closed,
+        t,
+        closed_shown,
+        true,
+    );
+    let by_theme = breakdown(&[], &repo::cases_by_theme(conn, s)?, total, t, false, false);
+    let known_rows = repo::cases_by_known(conn, s)?;
+    let reach_counts = breakdown(
+        &[
+            "known".to_string(),
+            "new".to_string(),
+            "unknown".to_string(),
+        ],
+        &known_rows,
+        total,
+        t,
+        !total_cell.suppressed,
+        true,
+    );
+    let cell = |k: &str| {
+        reach_counts
+            .iter()
+            .find(|c| c.key == k)
+            .map(|c| c.count)
+            .unwrap_or(Cell::shown(0))
+    };
+    let (known, new) = (cell("known"), cell("new"));
+    let share_new = match (known.value, new.value) {
+        (Some(k), Some(n)) if k + n > 0 => Some(n as f64 / (k + n) as f64),
+        _ => None,
+    };
+    let hist = repo::first_contact_histogram(conn, s)?;
+    let contacted: i64 = hist.iter().map(|(_, n)| n).sum();
+    let contacted_cell = single(contacted, t);
+    let (median_days, p90_days) = if contacted_cell.suppressed {
+        (None, None)
+    } else {
+        (percentile(&hist, 0.5), percentile(&hist, 0.9))
+    };
+    Ok(CaseStats {
+        scope: info,
+        total: total_cell,
+        by_status,
+        by_origin,
+        by_outcome,
+        by_theme,
+        reach: Reach {
+            known,
+            new,
+            unknown: cell("unknown"),
+            share_new,
+        },
+        first_contact: FirstContact {
+            cases: contacted_cell,
+            median_days,
+            p90_days,
+        },
+    })
+}
+
+/// Checklist figures for a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChecklistStats {
+    pub scope: StatsScopeInfo,
+    /// Submissions in the period.
+    pub total: Cell,
+    pub by_status: Vec<Count>,
+    /// Submissions that became a case (`case_opened`) as a share of those decided
+    /// (`case_opened` + `no_action`); null when withheld or none were decided.
+    pub share_became_case: Option<f64>,
+}
+
+fn checklist_stats(
+    conn: &mut DbConn,
+    s: &StatScope,
+    info: StatsScopeInfo,
+) -> ApiResult<ChecklistStats> {
+    let t = info.suppress_below;
+    let rows = repo::submissions_by_status(conn, s)?;
+    let total: i64 = rows.iter().map(|(_, n)| n).sum();
+    let total_cell = single(total, t);
+    let keys: Vec<String> = ["submitted", "triaged", "case_opened", "no_action"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let by_status = breakdown(&keys, &rows, total, t, !total_cell.suppressed, true);
+    let get = |k: &str| {
+        by_status
+            .iter()
+            .find(|c| c.key == k)
+            .and_then(|c| c.count.value)
+    };
+    let share = match (get("case_opened"), get("no_action")) {
+        (Some(o), Some(n)) if o + n > 0 => Some(o as f64 / (o + n) as f64),
+        _ => None,
+    };
+    Ok(ChecklistStats {
+        scope: info,
+        total: total_cell,
+        by_status,
+        share_became_case: share,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV
+
+/// A text cell a spreadsheet would run as a formula gets a leading apostrophe.
+pub fn neutralise(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_string(),
+    }
+}
+
+fn wants_csv(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/csv"))
+}
+
+/// `section,key,value,suppressed` rows.
+fn to_csv(rows: Vec<(String, String, Cell)>) -> ApiResult<String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let io = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
+    w.write_record(["section", "key", "value", "suppressed"])
+        .map_err(io)?;
+    for (section, key, cell) in rows {
+        w.write_record([
+            neutralise(&section),
+            neutralise(&key),
+            cell.value.map(|v| v.to_string()).unwrap_or_default(),
+            cell.suppressed.to_string(),
+        ])
+        .map_err(io)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(ApiError::internal)
+}
+
+fn rows_of(section: &str, counts: &[Count]) -> Vec<(String, String, Cell)> {
+    counts
+        .iter()
+        .map(|c| (section.to_string(), c.key.clone(), c.count))
+        .collect()
+}
+
+fn respond<T: Serialize>(
+    req: &HttpRequest,
+    body: &T,
+    rows: impl FnOnce() -> Vec<(String, String, Cell)>,
+    name: &str,
+) -> ApiResult<HttpResponse> {
+    if wants_csv(req) {
+        Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ))
+            .body(to_csv(rows())?))
+    } else {
+        Ok(HttpResponse::Ok().json(body))
+    }
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/stats/cases", tag = "stats", operation_id = "get_case_stats",
+    summary = "Case figures",
+    description = "Cases opened in the period by status, origin, outcome and theme; the programme's reach \
+(families new to the OCMW); median and 90th percentile days from opening to first contact. Scoped by role: a \
+school its own school, a social worker their assigned schools, the coordinator all. Counts under \
+`suppress_below` are withheld (`value: null, suppressed: true`), and so is the smallest other count when a \
+withheld one could otherwise be recomputed from a shown total. With `Accept: text/csv` the same figures come \
+as CSV rows `section,key,value,suppressed`. Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures", body = CaseStats, content(
+            (CaseStats = "application/json"),
+            (String = "text/csv", example = "section,key,value,suppressed\ntotal,cases,42,false\nstatus,new,,true\n")
+        )),
+        (status = 403, response = crate::openapi::Forbidden)
+    )
+)]
+#[get("/api/v1/stats/cases")]
+pub async fn get_case_stats(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: ApiQuery<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let threshold = state.settings.stats_suppress_below;
+    let q = query.0;
+    let stats = state
+        .db
+        .run(move |conn| {
+            let (scope, info) = resolve(conn, &user, &q, threshold)?;
+            case_stats(conn, &scope, info)
+        })
+        .await?;
+    respond(
+        &req,
+        &stats,
+        || {
+            let mut rows = vec![("total".to_string(), "cases".to_string(), stats.total)];
+            rows.extend(rows_of("status", &stats.by_status));
+            rows.extend(rows_of("origin", &stats.by_origin));
+            rows.extend(rows_of("outcome", &stats.by_outcome));
+            rows.extend(rows_of("theme", &stats.by_theme));
+            for (k, c) in [
+                ("known", stats.reach.known),
+                ("new", stats.reach.new),
+                ("unknown", stats.reach.unknown),
+            ] {
+                rows.push(("reach".into(), k.into(), c));
+            }
+            rows.push((
+                "first_contact".into(),
+                "cases".into(),
+                stats.first_contact.cases,
+            ));
+            for (k, v) in [
+                ("median_days", stats.first_contact.median_days),
+                ("p90_days", stats.first_contact.p90_days),
+            ] {
+                let cell = match v {
+                    Some(d) => Cell::shown(d as i64),
+                    None => Cell::hidden(),
+                };
+                rows.push(("first_contact".into(), k.into(), cell));
+            }
+            rows
+        },
+        "case-stats",
+    )
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/stats/checklists", tag = "stats", operation_id = "get_checklist_stats",
+    summary = "Checklist figures",
+    description = "Signal checklist submissions in the period by status, and the share that became a case. \
+Scoped and suppressed like the case figures; `Accept: text/csv` for CSV. Roles: coordinator, social_worker, \
+school.",
+    security(("bearer" = [])), params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures", body = ChecklistStats, content(
+            (ChecklistStats = "application/json"),
+            (String = "text/csv", example = "section,key,value,suppressed\ntotal,submissions,12,false\n")
+        )),
+        (status = 403, response = crate::openapi::Forbidden)
+    )
+)]
+#[get("/api/v1/stats/checklists")]
+pub async fn get_checklist_stats(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: ApiQuery<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let threshold = state.settings.stats_suppress_below;
+    let q = query.0;
+    let stats = state
+        .db
+        .run(move |conn| {
+            let (scope, info) = resolve(conn, &user, &q, threshold)?;
+            checklist_stats(conn, &scope, info)
+        })
+        .await?;
+    respond(
+        &req,
+        &stats,
+        || {
+            let mut rows = vec![("total".to_string(), "submissions".to_string(), stats.total)];
+            rows.extend(rows_of("status", &stats.by_status));
+            rows
+        },
+        "checklist-stats",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(cells: &[Cell]) -> Vec<Option<i64>> {
+        cells.iter().map(|c| c.value).collect()
+    }
+
+    #[test]
+    fn small_counts_are_withheld_and_so_is_one_more_when_one_could_be_recomputed() {
+        // 3 alone under 5 could be recomputed as 100 - 40 - 57: the smallest other goes too.
+        let cells = suppress_group(100, &[40, 3, 57, 0], 5, true);
+        assert_eq!(values(&cells), [None, None, Some(57), Some(0)]);
+        // Two small ones that together stay under the threshold: one more is withheld.
+        let cells = suppress_group(100, &[1, 2, 50, 47], 5, true);
+        assert_eq!(values(&cells), [None, None, Some(50), None]);
+        // Two small ones that together reach it: enough.
+        let cells = suppress_group(100, &[3, 4, 50, 43], 5, true);
+        assert_eq!(values(&cells), [None, None, Some(50), Some(43)]);
+        // A withheld total protects on its own; a small total withholds everything non-zero.
+        let cells = suppress_group(4, &[1, 3, 0], 5, false);
+        assert_eq!(values(&cells), [None, None, Some(0)]);
+        // No threshold, no suppression.
+        assert_eq!(
+            values(&suppress_group(10, &[1, 9], 0, true)),
+            [Some(1), Some(9)]
+        );
+    }
+
+    #[test]
+    fn no_withheld_count_can_be_recomputed_from_a_shown_total() {
+        // Exhaustive over small groups: whenever the total is shown, the withheld counts are
+        // either none or at least two that together reach the threshold (or every non-zero).
+        let t = 5;
+        for a in 0..8 {
+            for b in 0..8 {
+                for c in 0..8 {
+                    let counts = [a, b, c];
+                    let total: i64 = counts.iter().sum();
+                    let shown = !(total > 0 && total < t);
+                    let cells = suppress_group(total, &counts, t, shown);
+                    let withheld: Vec<i64> = counts
+                        .iter()
+                        .zip(&cells)
+                        .filter(|(_, c)| c.suppressed)
+                        .map(|(n, _)| *n)
+                        .collect();
+                    if shown && !withheld.is_empty() {
+                        let nonzero_shown = counts
+                            .iter()
+                            .zip(&cells)
+                            .any(|(n, c)| !c.suppressed && *n > 0);
+                        assert!(
+                            (withheld.len() >= 2 && withheld.iter().sum::<i64>() >= t)
+                                || !nonzero_shown,
+                            "{counts:?} -> {cells:?}"
+                        );
+                    }
+                    for (n, c) in counts.iter().zip(&cells) {
+                        if *n > 0 && *n < t {
+                            assert!(c.suppressed, "{counts:?}: {n} shown");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn percentiles_use_the_nearest_rank() {
+        let hist = [(0, 1), (2, 2), (10, 1)];
+        assert_eq!(percentile(&hist, 0.5), Some(2));
+        assert_eq!(percentile(&hist, 0.9), Some(10));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(neutralise("+1"), "'+1");
+        assert_eq!(neutralise("-1"), "'-1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("poverty"), "poverty");
+    }
+}

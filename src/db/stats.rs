@@ -1,0 +1,167 @@
+//! Aggregate queries for the statistics: counts grouped in the database, never rows of people.
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{case_themes, cases, checklist_submissions, schools};
+
+/// Which cases (or submissions) a statistic counts: a period and a set of schools.
+#[derive(Debug, Clone, Default)]
+pub struct StatScope {
+    /// `None`: every school (the coordinator); otherwise only these.
+    pub school_ids: Option<Vec<String>>,
+    pub network_id: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub before: Option<NaiveDateTime>,
+}
+
+/// Applies the scope to a boxed query over `cases`.
+macro_rules! case_scope {
+    ($q:expr, $s:expr) => {{
+        let mut q = $q;
+        if let Some(ids) = &$s.school_ids {
+            q = q.filter(cases::school_id.eq_any(ids.clone()));
+        }
+        if let Some(n) = &$s.network_id {
+            q = q.filter(
+                cases::school_id.eq_any(
+                    schools::table
+                        .filter(schools::network_id.eq(n.clone()))
+                        .select(schools::id),
+                ),
+            );
+        }
+        if let Some(f) = $s.from {
+            q = q.filter(cases::opened_at.ge(f));
+        }
+        if let Some(b) = $s.before {
+            q = q.filter(cases::opened_at.lt(b));
+        }
+        q
+    }};
+}
+
+fn grouped<C>(rows: QueryResult<Vec<(C, i64)>>) -> QueryResult<Vec<(String, i64)>>
+where
+    C: Into<Option<String>>,
+{
+    rows.map(|r| {
+        r.into_iter()
+            .map(|(k, n)| (k.into().unwrap_or_else(|| "unknown".into()), n))
+            .collect()
+    })
+}
+
+pub fn cases_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let q = case_scope!(
+        cases::table
+            .group_by(cases::status)
+            .select((cases::status, count_star()))
+            .into_boxed(),
+        s
+    );
+    grouped(q.load::<(String, i64)>(conn))
+}
+
+pub fn cases_by_origin(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let q = case_scope!(
+        cases::table
+            .group_by(cases::origin)
+            .select((cases::origin, count_star()))
+            .into_boxed(),
+        s
+    );
+    grouped(q.load::<(String, i64)>(conn))
+}
+
+/// Closed cases by outcome.
+pub fn cases_by_outcome(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let q = case_scope!(
+        cases::table
+            .group_by(cases::outcome)
+            .select((cases::outcome, count_star()))
+            .into_boxed(),
+        s
+    )
+    .filter(cases::outcome.is_not_null());
+    grouped(q.load::<(Option<String>, i64)>(conn))
+}
+
+/// Cases per theme (a case with two themes counts for both).
+pub fn cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let q = case_scope!(
+        case_themes::table
+            .inner_join(cases::table)
+            .group_by(case_themes::theme_code)
+            .select((case_themes::theme_code, count_star()))
+            .into_boxed(),
+        s
+    );
+    grouped(q.load::<(String, i64)>(conn))
+}
+
+/// Cases by whether the family was known to the OCMW: `known`, `new`, `unknown`.
+pub fn cases_by_known(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let q = case_scope!(
+        cases::table
+            .group_by(cases::known_to_ocmw)
+            .select((cases::known_to_ocmw, count_star()))
+            .into_boxed(),
+        s
+    );
+    q.load::<(Option<bool>, i64)>(conn).map(|rows| {
+        rows.into_iter()
+            .map(|(k, n)| {
+                let key = match k {
+                    Some(true) => "known",
+                    Some(false) => "new",
+                    None => "unknown",
+                };
+                (key.to_string(), n)
+            })
+            .collect()
+    })
+}
+
+/// How many cases took how many days from opening to first contact.
+pub fn first_contact_histogram(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(i32, i64)>> {
+    let q = case_scope!(
+        cases::table
+            .group_by(cases::first_contact_days)
+            .select((cases::first_contact_days, count_star()))
+            .into_boxed(),
+        s
+    )
+    .filter(cases::first_contact_days.is_not_null());
+    q.load::<(Option<i32>, i64)>(conn)
+        .map(|rows| rows.into_iter().map(|(d, n)| (d.unwrap_or(0), n)).collect())
+}
+
+/// Checklist submissions by status, within the same kind of scope (by submission date).
+pub fn submissions_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let mut q = checklist_submissions::table
+        .group_by(checklist_submissions::status)
+        .select((checklist_submissions::status, count_star()))
+        .into_boxed();
+    if let Some(ids) = &s.school_ids {
+        q = q.filter(checklist_submissions::school_id.eq_any(ids.clone()));
+    }
+    if let Some(n) = &s.network_id {
+        q = q.filter(
+            checklist_submissions::school_id.eq_any(
+                schools::table
+                    .filter(schools::network_id.eq(n.clone()))
+                    .select(schools::id),
+            ),
+        );
+    }
+    if let Some(f) = s.from {
+        q = q.filter(checklist_submissions::submitted_at.ge(f));
+    }
+    if let Some(b) = s.before {
+        q = q.filter(checklist_submissions::submitted_at.lt(b));
+    }
+    q.load::<(String, i64)>(conn)
+}

@@ -1,0 +1,193 @@
+//! Statistics: scoped by role, small cells withheld (also from subtraction), CSV, unchanged by
+//! erasure.
+
+use serde_json::{Value, json};
+
+use crate::cases::{World, world_with};
+use crate::helpers::test_settings;
+
+fn stats(w: &World, token: &str, query: &str) -> Value {
+    let res = w
+        .app
+        .get(&format!("/api/v1/stats/cases?{query}"), Some(token));
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+fn count(s: &Value, section: &str, key: &str) -> Value {
+    s[section]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["key"] == key)
+        .map(|c| c["count"].clone())
+        .unwrap_or_else(|| panic!("no {section}.{key} in {s}"))
+}
+
+/// Three cases at school A (worker A), two at school B (worker B).
+fn five_cases(threshold: i64) -> World {
+    let mut settings = test_settings();
+    settings.stats_suppress_below = threshold;
+    let w = world_with(settings);
+    for i in 0..3 {
+        let c = w.case_by_worker(if i == 0 { "office_hours" } else { "parent" });
+        let id = c["id"].as_str().unwrap();
+        if i == 0 {
+            let r = w.post(
+                &w.worker_a,
+                &format!("/api/v1/cases/{id}/contact-moments"),
+                json!({"occurred_at": chrono::Utc::now().to_rfc3339(), "kind": "phone", "summary": "x"}),
+            );
+            assert_eq!(r.status, 201);
+        }
+    }
+    for _ in 0..2 {
+        let r = w.post(
+            &w.worker_b,
+            "/api/v1/cases",
+            json!({"school_id": w.school_b, "origin": "parent", "themes": ["housing"], "known_to_ocmw": false,
+                   "pupil": {"pseudonym": "B"}}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    w
+}
+
+#[test]
+fn each_role_counts_only_its_own_schools() {
+    let w = five_cases(0);
+    let all = stats(&w, &w.coord.token, "");
+    assert_eq!(all["total"], json!({"value": 5, "suppressed": false}));
+    assert_eq!(count(&all, "by_theme", "housing")["value"], 2);
+    assert_eq!(count(&all, "by_theme", "school_costs")["value"], 3);
+    assert_eq!(count(&all, "by_origin", "office_hours")["value"], 1);
+    assert_eq!(all["reach"]["new"]["value"], 2);
+    assert_eq!(all["reach"]["unknown"]["value"], 3);
+    assert_eq!(all["reach"]["share_new"], 1.0);
+    assert_eq!(all["first_contact"]["cases"]["value"], 1);
+    assert_eq!(all["first_contact"]["median_days"], 0);
+    let a = stats(&w, &w.worker_a.token, "");
+    assert_eq!(a["total"]["value"], 3);
+    assert_eq!(count(&a, "by_theme", "school_costs")["value"], 3);
+    assert!(
+        a["by_theme"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["key"] != "housing")
+    );
+    let b = stats(&w, &w.user_b.token, "");
+    assert_eq!(b["total"]["value"], 2);
+    // Asking for another school inside one's scope gives nothing, not that school's figures.
+    let other = stats(&w, &w.worker_a.token, &format!("school={}", w.school_b));
+    assert_eq!(other["total"]["value"], 0);
+    let narrowed = stats(&w, &w.coord.token, &format!("school={}", w.school_b));
+    assert_eq!(narrowed["total"]["value"], 2);
+    let future = stats(&w, &w.coord.token, "from=2999-01-01");
+    assert_eq!(future["total"]["value"], 0);
+    w.app
+        .get(
+            "/api/v1/stats/cases?from=2026-02-01&to=2026-01-01",
+            Some(&w.coord.token),
+        )
+        .problem(422);
+}
+
+#[test]
+fn small_cells_are_withheld_including_those_recoverable_by_subtraction() {
+    let w = five_cases(0);
+    // Threshold 3 over the coordinator's 5 cases: origin office_hours (1) is withheld, and so
+    // is parent (4), or 5 - 4 would give it away.
+    let s = stats(&w, &w.coord.token, "suppress_below=3");
+    assert_eq!(s["total"], json!({"value": 5, "suppressed": false}));
+    assert_eq!(
+        count(&s, "by_origin", "office_hours"),
+        json!({"value": null, "suppressed": true})
+    );
+    assert_eq!(
+        count(&s, "by_origin", "parent"),
+        json!({"value": null, "suppressed": true})
+    );
+    assert_eq!(
+        count(&s, "by_origin", "checklist"),
+        json!({"value": 0, "suppressed": false})
+    );
+    // Housing (2) is under 3; themes do not add up to a total, so only it is withheld.
+    assert_eq!(count(&s, "by_theme", "housing")["suppressed"], true);
+    assert_eq!(count(&s, "by_theme", "school_costs")["value"], 3);
+    assert_eq!(
+        s["reach"]["share_new"],
+        Value::Null,
+        "a share over withheld counts is withheld"
+    );
+    assert_eq!(s["first_contact"]["median_days"], Value::Null);
+
+    // Roles other than the coordinator get the configured minimum whatever they ask.
+    let w = five_cases(4);
+    let a = stats(&w, &w.worker_a.token, "suppress_below=0");
+    assert_eq!(a["scope"]["suppress_below"], 4);
+    assert_eq!(a["total"], json!({"value": null, "suppressed": true}));
+    for c in a["by_status"].as_array().unwrap() {
+        assert!(
+            c["count"]["value"] == 0 || c["count"]["suppressed"] == true,
+            "{a}"
+        );
+    }
+    let coord = stats(&w, &w.coord.token, "");
+    assert_eq!(coord["total"]["value"], 5, "the coordinator chooses");
+}
+
+#[test]
+fn figures_come_as_csv_for_the_yearly_report() {
+    let w = five_cases(0);
+    let res = w.app.request(
+        "GET",
+        "/api/v1/stats/cases?suppress_below=3",
+        Some(&w.coord.token),
+        None,
+        &[("accept", "text/csv")],
+    );
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = res.text();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "section,key,value,suppressed");
+    assert!(lines.contains(&"total,cases,5,false"), "{text}");
+    assert!(lines.contains(&"origin,office_hours,,true"), "{text}");
+    let res = w.app.request(
+        "GET",
+        "/api/v1/stats/checklists",
+        Some(&w.coord.token),
+        None,
+        &[("accept", "text/csv")],
+    );
+    assert!(
+        res.text()
+            .starts_with("section,key,value,suppressed\ntotal,submissions,0,false")
+    );
+}
+
+#[test]
+fn erasing_a_case_leaves_the_statistics_unchanged() {
+    let w = five_cases(0);
+    let before = stats(&w, &w.coord.token, "");
+    let list = w.app.get("/api/v1/cases", Some(&w.worker_a.token)).json();
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let r = w.post(
+        &w.worker_a,
+        &format!("/api/v1/cases/{id}/close"),
+        json!({"outcome": "resolved"}),
+    );
+    assert_eq!(r.status, 200);
+    let closed = stats(&w, &w.coord.token, "");
+    let r = w.post(
+        &w.worker_a,
+        &format!("/api/v1/cases/{id}/erase"),
+        json!({"reason": "verzoek"}),
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let after = stats(&w, &w.coord.token, "");
+    assert_eq!(after, closed);
+    assert_eq!(after["total"], before["total"]);
+    assert_eq!(count(&after, "by_outcome", "resolved")["value"], 1);
+}
