@@ -170,6 +170,30 @@ fn add_ref(op: &mut Operation, status: &str, name: &str) {
         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
 }
 
+/// Every authenticated POST honours `Idempotency-Key` (see `api::idempotency`).
+fn add_idempotency_key(op: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let param = ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "Makes the request safe to retry: the same key with the same request returns the first \
+             answer (header `Idempotent-Replayed: true`) instead of doing it twice; the same key with \
+             another request is 422. Per user, kept 24 hours. A UUID is a good key.",
+        ))
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        ))
+        .build();
+    op.parameters
+        .get_or_insert_with(Vec::new)
+        .push(RefOr::T(param));
+}
+
 /// Adds the errors any operation can give, by what it takes: a token (401), a body (400, 413,
 /// 415, 422), parameters (422); and 500/503 everywhere the database is used.
 fn add_shared_errors(doc: &mut OpenApiDoc) {
@@ -181,6 +205,9 @@ fn add_shared_errors(doc: &mut OpenApiDoc) {
         );
     }
     for (path, item) in doc.paths.paths.iter_mut() {
+        if let Some(op) = item.post.as_mut().filter(|op| op.security.is_some()) {
+            add_idempotency_key(op);
+        }
         let ops = [
             &mut item.get,
             &mut item.put,

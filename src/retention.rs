@@ -246,6 +246,13 @@ fn daily_once(db: &Db, months: u32) -> Result<(), String> {
     let today = chrono::Utc::now().date_naive();
     let mut conn = db.pool.get().map_err(|e| e.to_string())?;
     let won = write_tx(&mut conn, |c| claim_daily_run(c, today)).map_err(|e| e.to_string())?;
+    if won {
+        match crate::db::idempotency::purge_expired(&mut conn) {
+            Ok(n) if n > 0 => log::info!("dropped {n} expired idempotency key(s)"),
+            Ok(_) => {}
+            Err(e) => log::warn!("cannot drop expired idempotency keys: {e}"),
+        }
+    }
     drop(conn);
     if !won {
         return Ok(());

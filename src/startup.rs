@@ -247,6 +247,7 @@ pub fn build_server(
             .app_data(known.clone())
             .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(api::extract::path_error_handler))
+            .wrap(from_fn(api::idempotency::idempotency))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(from_fn(request_context))
             .into_utoipa_app()

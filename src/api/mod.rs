@@ -12,6 +12,7 @@ pub mod extract;
 pub mod family_rights;
 pub mod health;
 pub mod hsds;
+pub mod idempotency;
 pub mod networks;
 pub mod partners;
 pub mod schools;

@@ -45,10 +45,6 @@ pub struct NewEvent {
     pub client_addr: String,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The hash of an event: every field but the hash itself, the previous hash included.
 pub fn hash_of(r: &AuditRow) -> String {
     let at = r.at.and_utc().timestamp_micros().to_string();
@@ -69,7 +65,7 @@ pub fn hash_of(r: &AuditRow) -> String {
     ];
     // Unit separator: none of the fields (ids, codes, addresses) can contain it.
     let text = fields.join("\u{1f}");
-    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, text.as_bytes()).as_ref())
+    crate::domain::sha256_hex(text.as_bytes())
 }
 
 /// Appends one event to the chain. Call inside the transaction of the write it records, so

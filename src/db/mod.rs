@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod checklists;
+pub mod idempotency;
 pub mod networks;
 pub mod partners;
 pub mod schema;

@@ -368,6 +368,21 @@ diesel::joinable!(checklist_submissions -> schools (school_id));
 diesel::joinable!(checklist_submissions -> checklist_versions (version_id));
 diesel::joinable!(checklist_answers -> checklist_submissions (submission_id));
 
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Nullable<Integer>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -393,5 +408,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     checklist_sections,
     checklist_items,
     checklist_submissions,
-    checklist_answers
+    checklist_answers,
+    idempotency_keys
 );

@@ -91,3 +91,12 @@ pub fn check_password_rules(password: &str, email: &str) -> Result<(), String> {
 pub fn utc(ts: chrono::NaiveDateTime) -> chrono::DateTime<chrono::Utc> {
     ts.and_utc()
 }
+
+/// SHA-256 of `bytes`, as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

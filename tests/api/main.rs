@@ -11,6 +11,7 @@ mod cli;
 mod errors;
 mod health;
 mod hsds;
+mod idempotency;
 mod openapi;
 mod partners;
 mod retention;

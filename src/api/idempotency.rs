@@ -1,0 +1,207 @@
+//! `Idempotency-Key` on POST: a retry of a request that was answered gets the same answer
+//! instead of creating twice — also when the retries race each other, and on any instance,
+//! since the keys live in the database. The same key with a different request is 422. Keys are
+//! per user and expire after 24 hours. A first request that fails on our side (5xx) releases
+//! its key so the client can retry.
+
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web};
+
+use crate::auth::jwt::TokenSubject;
+use crate::db::idempotency::{self as repo, Claim, KeyRow};
+use crate::domain::sha256_hex;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+pub const HEADER: &str = "idempotency-key";
+
+/// How long a retry waits for a concurrent first request with the same key to finish.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(15);
+
+fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
+    let (req, _) = req.into_parts();
+    ServiceResponse::new(req, e.error_response())
+}
+
+fn replay(row: &KeyRow) -> HttpResponse {
+    let status = row
+        .status
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    if let Some(v) = &row.content_type {
+        res.insert_header((header::CONTENT_TYPE, v.clone()));
+    }
+    if let Some(v) = &row.location {
+        res.insert_header((header::LOCATION, v.clone()));
+    }
+    if let Some(v) = &row.etag {
+        res.insert_header((header::ETAG, v.clone()));
+    }
+    res.insert_header(("idempotent-replayed", "true"));
+    res.body(row.body.clone().unwrap_or_default())
+}
+
+fn header_str(res: &HttpResponse<impl MessageBody>, name: header::HeaderName) -> Option<String> {
+    res.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from)
+}
+
+/// The caller's identity for scoping keys, from the bearer token alone (the handler still
+/// authenticates the request fully). `None`: no valid token, so nothing to make idempotent.
+fn caller(req: &ServiceRequest, state: &AppState) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    match state.jwt.verify(token.trim()).ok()? {
+        TokenSubject::Local { user_id, .. } => Some(user_id),
+        TokenSubject::Idp { email } => Some(format!("idp:{}", email.to_lowercase())),
+    }
+}
+
+pub async fn idempotency(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let key = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().map(str::to_string));
+    let (Some(key), true) = (key, req.method() == Method::POST) else {
+        return next.call(req).await.map(|r| r.map_into_boxed_body());
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => k,
+        _ => {
+            return Ok(problem(
+                req,
+                ApiError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
+                ),
+            ));
+        }
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(|r| r.map_into_boxed_body());
+    };
+    let Some(user_id) = caller(&req, &state) else {
+        return next.call(req).await.map(|r| r.map_into_boxed_body());
+    };
+    // The body is read here (within the configured size limit) and handed on unchanged.
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(b) => b,
+        Err(e) => {
+            return Ok(ServiceResponse::new(
+                req.request().clone(),
+                e.error_response(),
+            ));
+        }
+    };
+    req.set_payload(Payload::from(body.clone()));
+    let mut fingerprint = format!("{} {}\n", req.method(), req.uri()).into_bytes();
+    fingerprint.extend_from_slice(&body);
+    let hash = sha256_hex(&fingerprint);
+
+    let claim = {
+        let (db, user_id, key, hash) =
+            (state.db.clone(), user_id.clone(), key.clone(), hash.clone());
+        db.run(move |conn| Ok(repo::claim(conn, &user_id, &key, &hash)?))
+            .await
+    };
+    let earlier = match claim {
+        Err(e) => return Ok(problem(req, e)),
+        Ok(Claim::Earlier(row)) => Some(row),
+        Ok(Claim::First) => None,
+    };
+    if let Some(mut row) = earlier {
+        if row.request_hash != hash {
+            return Ok(problem(
+                req,
+                ApiError::field(
+                    "Idempotency-Key",
+                    "this key was used for a different request; use a new key",
+                ),
+            ));
+        }
+        // A concurrent first request may still be running: wait for its answer.
+        let started = Instant::now();
+        while row.status.is_none() {
+            if started.elapsed() > WAIT_FOR_FIRST {
+                return Ok(problem(
+                    req,
+                    ApiError::conflict("a request with this Idempotency-Key is still in progress"),
+                ));
+            }
+            actix_web::rt::time::sleep(Duration::from_millis(25)).await;
+            let (db, u, k) = (state.db.clone(), user_id.clone(), key.clone());
+            match db.run(move |conn| Ok(repo::find(conn, &u, &k)?)).await {
+                Ok(Some(r)) => row = r,
+                Ok(None) => {
+                    return Ok(problem(
+                        req,
+                        ApiError::conflict(
+                            "the first request with this Idempotency-Key failed; retry it",
+                        ),
+                    ));
+                }
+                Err(e) => return Ok(problem(req, e)),
+            }
+        }
+        let (req, _) = req.into_parts();
+        return Ok(ServiceResponse::new(req, replay(&row)));
+    }
+
+    // The first request: answer it, then keep the answer (or let the key go on a 5xx).
+    let res = next.call(req).await?;
+    let (http_req, res) = res.into_parts();
+    let status = res.status();
+    let content_type = header_str(&res, header::CONTENT_TYPE);
+    let location = header_str(&res, header::LOCATION);
+    let etag = header_str(&res, header::ETAG);
+    let mut headers = res.headers().clone();
+    let bytes = match actix_web::body::to_bytes(res.into_body()).await {
+        Ok(b) => b,
+        Err(_) => web::Bytes::new(),
+    };
+    let db = state.db.clone();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let stored = db
+        .run(move |conn| {
+            if status.is_server_error() {
+                repo::release(conn, &user_id, &key)?;
+            } else {
+                repo::finish(
+                    conn,
+                    &user_id,
+                    &key,
+                    status.as_u16() as i32,
+                    content_type,
+                    location,
+                    etag,
+                    text,
+                )?;
+            }
+            Ok(())
+        })
+        .await;
+    if let Err(e) = stored {
+        log::warn!("cannot store the answer of an idempotent request: {e}");
+    }
+    let mut rebuilt = HttpResponse::build(status);
+    for (name, value) in headers.drain() {
+        if let Some(name) = name {
+            rebuilt.append_header((name, value));
+        }
+    }
+    Ok(ServiceResponse::new(http_req, rebuilt.body(bytes)))
+}

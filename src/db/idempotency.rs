@@ -1,0 +1,119 @@
+//! Idempotency keys: claim a key for a request, store its answer, find it again.
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::schema::idempotency_keys as k;
+use super::{DbConn, now};
+
+/// How long a key is honoured.
+pub const TTL_HOURS: i64 = 24;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = k)]
+pub struct KeyRow {
+    pub user_id: String,
+    pub key: String,
+    pub request_hash: String,
+    /// Null while the first request is still being answered.
+    pub status: Option<i32>,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub etag: Option<String>,
+    pub body: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub enum Claim {
+    /// This request is the first: answer it, then `finish` or `release`.
+    First,
+    /// An earlier request with this key; its answer if it has one yet.
+    Earlier(KeyRow),
+}
+
+/// Claims `key` for `user_id`, or returns the earlier request that holds it. An expired key is
+/// dropped first. Runs in its own write transaction, so two concurrent requests cannot both be
+/// first.
+pub fn claim(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> QueryResult<Claim> {
+    super::write_tx(conn, |c| {
+        let at = now();
+        diesel::delete(
+            k::table
+                .filter(k::user_id.eq(user_id))
+                .filter(k::key.eq(key))
+                .filter(k::expires_at.lt(at)),
+        )
+        .execute(c)?;
+        if let Some(row) = find(c, user_id, key)? {
+            return Ok(Claim::Earlier(row));
+        }
+        diesel::insert_into(k::table)
+            .values(&KeyRow {
+                user_id: user_id.into(),
+                key: key.into(),
+                request_hash: hash.into(),
+                status: None,
+                content_type: None,
+                location: None,
+                etag: None,
+                body: None,
+                created_at: at,
+                expires_at: at + Duration::hours(TTL_HOURS),
+            })
+            .execute(c)?;
+        Ok(Claim::First)
+    })
+}
+
+pub fn find(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<KeyRow>> {
+    k::table
+        .filter(k::user_id.eq(user_id))
+        .filter(k::key.eq(key))
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores the answer of the first request.
+pub fn finish(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    status: i32,
+    content_type: Option<String>,
+    location: Option<String>,
+    etag: Option<String>,
+    body: String,
+) -> QueryResult<()> {
+    diesel::update(
+        k::table
+            .filter(k::user_id.eq(user_id))
+            .filter(k::key.eq(key)),
+    )
+    .set((
+        k::status.eq(Some(status)),
+        k::content_type.eq(content_type),
+        k::location.eq(location),
+        k::etag.eq(etag),
+        k::body.eq(Some(body)),
+    ))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Lets the key go (the first request failed on our side; a retry may try again).
+pub fn release(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<()> {
+    diesel::delete(
+        k::table
+            .filter(k::user_id.eq(user_id))
+            .filter(k::key.eq(key)),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Drops expired keys; returns how many.
+pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
+    diesel::delete(k::table.filter(k::expires_at.lt(now()))).execute(conn)
+}
