@@ -36,6 +36,7 @@ like one that does not exist.",
         (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
         (name = "cases", description = "Cases: a help request about one pupil's family, in the view each role may see"),
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
+        (name = "referrals", description = "Referrals of a case to a partner service, followed until the partner answers and finishes (the closed loop); states map onto FHIR Task"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

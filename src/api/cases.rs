@@ -1110,6 +1110,16 @@ fn transition(
             ),
         ));
     }
+    if let (CaseTransition::Close, Some(c)) = (t, &close) {
+        if c.outcome == CaseOutcome::Referred
+            && !crate::db::referrals::case_has_sent_referral(conn, id)?
+        {
+            return Err(ApiError::conflict(
+                "a case closes as `referred` only when at least one of its referrals was sent; \
+                 send a referral first, or close with another outcome",
+            ));
+        }
+    }
     let at = now();
     let to = t.to();
     let (outcome, note, closed_at) = match (t, close) {
@@ -1208,7 +1218,8 @@ case_action!(
     post, path = "/api/v1/cases/{id}/close", tag = "cases", operation_id = "close_case",
     summary = "Close a case",
     description = "Any open state (`new`, `in_progress`, `waiting`) → `closed`, with an outcome. A closed case \
-answers 409 with `current_state`. Roles: social_worker (assigned to the case's school).",
+answers 409 with `current_state`; the outcome `referred` needs at least one referral of the case that was sent \
+(409 otherwise). Roles: social_worker (assigned to the case's school).",
     security(("bearer" = [])), request_body = CloseCase,
     params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(

@@ -8,6 +8,7 @@ pub mod common;
 pub mod extract;
 pub mod health;
 pub mod networks;
+pub mod referrals;
 pub mod schools;
 pub mod users;
 
@@ -60,5 +61,19 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_records::list_case_consents)
         .service(case_records::add_case_consent)
         .service(case_records::withdraw_case_consent)
-        .service(case_records::set_case_feedback);
+        .service(case_records::set_case_feedback)
+        .service(referrals::list_referrals)
+        .service(referrals::list_case_referrals)
+        .service(referrals::create_referral)
+        .service(referrals::get_referral)
+        .service(referrals::update_referral)
+        .service(referrals::send_referral)
+        .service(referrals::accept_referral)
+        .service(referrals::decline_referral)
+        .service(referrals::start_referral)
+        .service(referrals::hold_referral)
+        .service(referrals::resume_referral)
+        .service(referrals::complete_referral)
+        .service(referrals::fail_referral)
+        .service(referrals::cancel_referral);
 }

@@ -30,6 +30,11 @@ pub enum Action {
     ReadSchoolCaseView,
     ReadStatistics,
     ReadAuditLog,
+    /// referrals of every case as metadata (no message, no partner answer), and their statistics
+    ReadReferralMetadata,
+    /// the event stream and the webhook subscriptions that push it to city systems
+    ReadEvents,
+    ManageWebhooks,
 }
 
 /// The role table. Read it as: role → the actions it may take.
@@ -50,6 +55,9 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReassignCase
                 | ReadStatistics
                 | ReadAuditLog
+                | ReadReferralMetadata
+                | ReadEvents
+                | ManageWebhooks
         ),
         Role::SocialWorker => matches!(
             action,
@@ -103,5 +111,12 @@ pub mod can {
             }
         )*};
     }
-    markers!(WriteSocialMap, ManageUsers, ManageAssignments);
+    markers!(
+        WriteSocialMap,
+        ManageUsers,
+        ManageAssignments,
+        ReadEvents,
+        ManageWebhooks,
+        ReadReferralMetadata
+    );
 }

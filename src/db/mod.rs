@@ -6,6 +6,7 @@
 pub mod assignments;
 pub mod cases;
 pub mod networks;
+pub mod referrals;
 pub mod schema;
 pub mod schools;
 pub mod settings;

@@ -9,5 +9,6 @@ mod cli;
 mod errors;
 mod health;
 mod openapi;
+mod referrals;
 mod social_map;
 mod tokens;
