@@ -37,6 +37,7 @@ like one that does not exist.",
         (name = "cases", description = "Cases: a help request about one pupil's family, in the view each role may see"),
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
         (name = "referrals", description = "Referrals of a case to a partner service, followed until the partner answers and finishes (the closed loop); states map onto FHIR Task"),
+        (name = "events", description = "The stream of case and referral status changes for city systems, without personal data"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

@@ -835,6 +835,18 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
         updated_at: at,
     };
     repo::insert(conn, &row, &o.themes)?;
+    crate::db::events::record(
+        conn,
+        "case.opened",
+        &serde_json::json!({
+            "case_id": row.id,
+            "school_id": row.school_id,
+            "origin": row.origin,
+            "status": row.status,
+            "at": utc(at),
+        }),
+        at,
+    )?;
     Ok(row)
 }
 
@@ -1130,6 +1142,7 @@ fn transition(
         ),
         _ => (None, None, None),
     };
+    let outcome_code = outcome.clone();
     diesel::update(cases::table.find(id))
         .set((
             cases::status.eq(to.as_str()),
@@ -1139,6 +1152,19 @@ fn transition(
             cases::updated_at.eq(at),
         ))
         .execute(conn)?;
+    crate::db::events::record(
+        conn,
+        "case.status_changed",
+        &serde_json::json!({
+            "case_id": id,
+            "school_id": current.case.school_id,
+            "from_status": from.as_str(),
+            "to_status": to.as_str(),
+            "outcome": outcome_code,
+            "at": utc(at),
+        }),
+        at,
+    )?;
     let r = repo::find_scoped(conn, id, &scope_of(user))?;
     let tag = etag(r.case.updated_at);
     Ok((detail(conn, r)?, tag))

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod case_records;
 pub mod cases;
 pub mod common;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod networks;
@@ -75,5 +76,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(referrals::resume_referral)
         .service(referrals::complete_referral)
         .service(referrals::fail_referral)
-        .service(referrals::cancel_referral);
+        .service(referrals::cancel_referral)
+        .service(events::list_events);
 }

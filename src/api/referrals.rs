@@ -22,7 +22,7 @@ use crate::auth::policy::{Action, require};
 use crate::db::cases as case_repo;
 use crate::db::referrals::{self as repo, ReferralFilter, ReferralListRow, ReferralRow};
 use crate::db::schema::{partners, referrals, services};
-use crate::db::{DbConn, now, optional};
+use crate::db::{DbConn, events, now, optional};
 use crate::domain::case::{CaseStatus, ConsentKind};
 use crate::domain::referral::{
     LegalBasis, ReferralAction, ReferralStatus, ReferralUrgency, Requires,
@@ -1149,6 +1149,27 @@ fn transition(
             comment,
         })
         .execute(conn)?;
+    let basis = over
+        .as_ref()
+        .map(|o| o.legal_basis.as_str().to_string())
+        .or(c.consent_override_basis.clone());
+    events::record(
+        conn,
+        &format!("referral.{}", to.as_str()),
+        &serde_json::json!({
+            "referral_id": id,
+            "case_id": c.case_id,
+            "school_id": current.school_id,
+            "service_id": c.service_id,
+            "partner_id": c.partner_id,
+            "from_status": from.as_str(),
+            "to_status": to.as_str(),
+            "fhir_status": to.fhir(),
+            "consent_override": basis,
+            "at": utc(at),
+        }),
+        at,
+    )?;
     let r = worked_referral(conn, user, id)?;
     let tag = etag(r.referral.updated_at);
     Ok((detail(conn, r)?, tag))
@@ -1159,7 +1180,7 @@ macro_rules! referral_action {
         #[utoipa::path(
             post, path = $path, tag = "referrals", operation_id = $op, summary = $summary,
             description = concat!($desc, " From any other state 409 with `current_state`. Every transition is \
-kept in the history (who, when, why). Roles: social_worker (assigned to the case's \
+kept in the history (who, when, why) and published as an event. Roles: social_worker (assigned to the case's \
 school), who records the partner's answers too."),
             security(("bearer" = [])), request_body(content = Option<$body>, content_type = "application/json"),
             params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),

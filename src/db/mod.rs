@@ -5,6 +5,7 @@
 
 pub mod assignments;
 pub mod cases;
+pub mod events;
 pub mod networks;
 pub mod referrals;
 pub mod schema;

@@ -7,6 +7,7 @@ mod auth;
 mod cases;
 mod cli;
 mod errors;
+mod events;
 mod health;
 mod openapi;
 mod referrals;
