@@ -12,6 +12,7 @@ pub mod networks;
 pub mod referrals;
 pub mod schools;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -77,5 +78,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(referrals::complete_referral)
         .service(referrals::fail_referral)
         .service(referrals::cancel_referral)
-        .service(events::list_events);
+        .service(events::list_events)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_webhook_deliveries);
 }

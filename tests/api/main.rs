@@ -13,3 +13,4 @@ mod openapi;
 mod referrals;
 mod social_map;
 mod tokens;
+mod webhooks;
