@@ -39,6 +39,7 @@ like one that does not exist.",
         (name = "referrals", description = "Referrals of a case to a partner service, followed until the partner answers and finishes (the closed loop); states map onto FHIR Task"),
         (name = "events", description = "The stream of case and referral status changes for city systems, without personal data"),
         (name = "webhooks", description = "Webhook subscriptions that push the event stream, signed, to city systems, with their delivery log"),
+        (name = "stats", description = "Aggregates for the coordinator"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

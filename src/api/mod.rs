@@ -11,6 +11,7 @@ pub mod health;
 pub mod networks;
 pub mod referrals;
 pub mod schools;
+pub mod stats;
 pub mod users;
 pub mod webhooks;
 
@@ -84,5 +85,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::get_webhook)
         .service(webhooks::update_webhook)
         .service(webhooks::delete_webhook)
-        .service(webhooks::list_webhook_deliveries);
+        .service(webhooks::list_webhook_deliveries)
+        .service(stats::get_referral_stats);
 }

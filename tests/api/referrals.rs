@@ -895,3 +895,110 @@ fn authorization_matrix_for_referrals() {
     f.withdraw(&share);
     assert_eq!(f.get(&f.w.user_a, &c).json(), json!([]));
 }
+
+/// Moves a referral's sending, answer and completion into the past, as if time had passed.
+fn backdate(f: &Fixture, id: &str, sent: i64, answered: Option<i64>, completed: Option<i64>) {
+    let at = |days_ago: i64| (Utc::now() - Duration::days(days_ago)).naive_utc();
+    diesel::update(referrals::table.find(id))
+        .set((
+            referrals::sent_at.eq(Some(at(sent))),
+            referrals::answered_at.eq(answered.map(at)),
+            referrals::completed_at.eq(completed.map(at)),
+        ))
+        .execute(&mut f.w.app.conn())
+        .expect("backdate the referral");
+}
+
+#[test]
+fn partner_statistics_count_outcomes_overrides_and_median_lead_times_for_the_coordinator() {
+    let f = fixture();
+    f.consent("refer_to_partner", Some(&f.partner));
+    f.consent("refer_to_partner", Some(&f.other_partner));
+    let make = |service: &str, steps: &[&str]| {
+        let id = id_of(&f.draft_for(service));
+        for s in steps {
+            f.step(&id, s);
+        }
+        id
+    };
+    let a = make(&f.service, &["send", "accept", "complete"]);
+    backdate(&f, &a, 10, Some(8), Some(4));
+    let b = make(&f.service, &["send", "decline"]);
+    backdate(&f, &b, 5, Some(4), None);
+    let c = make(&f.service, &["send", "accept", "fail"]);
+    backdate(&f, &c, 3, Some(2), None);
+    make(&f.service, &[]); // a draft: not sent, not counted
+    make(&f.service, &["cancel"]); // cancelled before sending: not counted
+    let d = make(&f.other_service, &["send"]);
+    backdate(&f, &d, 1, None, None);
+    // An override, on a case without consent for the other partner's service.
+    let other_case = f.w.case_by_worker("parent");
+    let res = f.w.post(
+        &f.w.worker_a,
+        &format!("/api/v1/cases/{}/referrals", id_of(&other_case)),
+        json!({"service_id": f.other_service}),
+    );
+    let e = id_of(&res.json());
+    let res = f.w.post(
+        &f.w.worker_a,
+        &format!("/api/v1/referrals/{e}/send"),
+        json!({"consent_override": {"legal_basis": "legal_obligation", "reason": "Meldingsplicht."}}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let res = f.get(&f.w.coord, "/api/v1/stats/referrals");
+    assert_eq!(res.status, 200, "{}", res.text());
+    let stats = res.json();
+    let partners = stats["partners"].as_array().unwrap();
+    assert_eq!(partners.len(), 2, "{stats}");
+    let of = |partner: &str| {
+        partners
+            .iter()
+            .find(|p| p["partner"]["id"] == partner)
+            .unwrap_or_else(|| panic!("{partner} in {stats}"))
+            .clone()
+    };
+    let first = of(&f.partner);
+    assert_eq!(first["sent"], 3);
+    assert_eq!(first["accepted"], 2);
+    assert_eq!(first["declined"], 1);
+    assert_eq!(first["completed"], 1);
+    assert_eq!(first["failed"], 1);
+    assert_eq!(first["overrides"], 0);
+    // Answers after 2, 1 and 1 days; one completion after 6 days.
+    assert_eq!(first["median_days_to_answer"], 1.0);
+    assert_eq!(first["median_days_to_completion"], 6.0);
+    assert_eq!(first["services"].as_array().unwrap().len(), 1);
+    assert_eq!(first["services"][0]["service"]["id"], f.service.as_str());
+    assert_eq!(first["services"][0]["sent"], 3);
+    let second = of(&f.other_partner);
+    assert_eq!(second["sent"], 2);
+    assert_eq!(second["overrides"], 1);
+    assert_eq!(second["median_days_to_answer"], Value::Null);
+    // The period filters on the day of sending.
+    let from = (today() - Duration::days(4)).to_string();
+    let recent = f
+        .get(
+            &f.w.coord,
+            &format!("/api/v1/stats/referrals?sent_from={from}"),
+        )
+        .json();
+    assert_eq!(
+        recent["partners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["sent"].as_i64().unwrap())
+            .sum::<i64>(),
+        3,
+        "{recent}"
+    );
+    f.get(
+        &f.w.coord,
+        "/api/v1/stats/referrals?sent_from=2026-02-01&sent_to=2026-01-01",
+    )
+    .problem(422);
+    for u in [&f.w.worker_a, &f.w.user_a] {
+        f.get(u, "/api/v1/stats/referrals").problem(403);
+    }
+}
