@@ -178,4 +178,21 @@ mod tests {
             "fa5f6481efc59da48b19c9dc10196c9953e5651f8304b3a318b6b87d70272e0a"
         );
     }
+
+    /// An https URL goes through rustls on the aws-lc-rs provider: against a peer that does not
+    /// speak TLS it fails as an error to retry, it does not panic for want of a provider.
+    #[test]
+    fn https_receivers_use_rustls_and_fail_cleanly_without_tls() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            if let Ok((mut s, _)) = listener.accept() {
+                use std::io::Write;
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
+            }
+        });
+        let agent = super::client(std::time::Duration::from_secs(5));
+        let r = super::send(&agent, &format!("https://{addr}/"), "s", "d", "t", b"{}");
+        assert!(r.is_err(), "{r:?}");
+    }
 }
