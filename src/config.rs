@@ -98,6 +98,36 @@ pub struct Settings {
     /// chooses with `suppress_below`).
     #[arg(long, env = "STATS_SUPPRESS_BELOW", default_value_t = 5)]
     pub stats_suppress_below: i64,
+    /// Run the webhook delivery worker in this instance (several instances share the work).
+    #[arg(long, env = "WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
+    pub webhook_worker: bool,
+    /// How often the delivery worker looks for due deliveries, in milliseconds.
+    #[arg(long, env = "WEBHOOK_POLL_INTERVAL_MS", default_value_t = 1000)]
+    pub webhook_poll_interval_ms: u64,
+    /// How long one delivery attempt may take (connect, send, answer), in milliseconds.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_MS", default_value_t = 10_000)]
+    pub webhook_timeout_ms: u64,
+    /// Wait before the first retry, in milliseconds; doubled after each failed attempt.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_MS", default_value_t = 5_000)]
+    pub webhook_retry_base_ms: u64,
+    /// The longest wait between two attempts, in milliseconds.
+    #[arg(long, env = "WEBHOOK_RETRY_MAX_MS", default_value_t = 3_600_000)]
+    pub webhook_retry_max_ms: u64,
+    /// Attempts before a delivery is given up as `failed`.
+    #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
+    pub webhook_max_attempts: u32,
+}
+
+impl Settings {
+    /// The wait after the `attempts`-th failed attempt: base × 2^(attempts−1), capped.
+    pub fn webhook_backoff(&self, attempts: u32) -> Duration {
+        let exp = attempts.saturating_sub(1).min(32);
+        let ms = self
+            .webhook_retry_base_ms
+            .saturating_mul(1u64 << exp)
+            .min(self.webhook_retry_max_ms);
+        Duration::from_millis(ms)
+    }
 }
 
 impl Default for Settings {
@@ -115,6 +145,12 @@ impl Default for Settings {
             retention_months: 24,
             retention_job: true,
             stats_suppress_below: 5,
+            webhook_worker: true,
+            webhook_poll_interval_ms: 1000,
+            webhook_timeout_ms: 10_000,
+            webhook_retry_base_ms: 5_000,
+            webhook_retry_max_ms: 3_600_000,
+            webhook_max_attempts: 12,
         }
     }
 }

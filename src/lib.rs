@@ -10,3 +10,4 @@ pub mod openapi;
 pub mod retention;
 pub mod seed;
 pub mod startup;
+pub mod webhooks;

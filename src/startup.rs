@@ -232,7 +232,8 @@ async fn request_context(
     Ok(res)
 }
 
-/// Starts the HTTP server on `listener`. Returns once it is listening; await the `Server` to run.
+/// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
+/// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
     state: web::Data<AppState>,
     listener: TcpListener,
@@ -240,6 +241,8 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let doc = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::from_doc(&doc));
+    // Webhook deliveries run beside the server, on its runtime, and stop with it.
+    crate::webhooks::spawn(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
     let mut server = HttpServer::new(move || {
         App::new()

@@ -848,6 +848,18 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
         updated_at: at,
     };
     repo::insert(conn, &row, &o.themes)?;
+    crate::db::events::record(
+        conn,
+        "case.opened",
+        &serde_json::json!({
+            "case_id": row.id,
+            "school_id": row.school_id,
+            "origin": row.origin,
+            "status": row.status,
+            "at": utc(at),
+        }),
+        at,
+    )?;
     Ok(row)
 }
 
@@ -1132,6 +1144,16 @@ fn transition(
             ),
         ));
     }
+    if let (CaseTransition::Close, Some(c)) = (t, &close) {
+        if c.outcome == CaseOutcome::Referred
+            && !crate::db::referrals::case_has_sent_referral(conn, id)?
+        {
+            return Err(ApiError::conflict(
+                "a case closes as `referred` only when at least one of its referrals was sent; \
+                 send a referral first, or close with another outcome",
+            ));
+        }
+    }
     let at = now();
     let to = t.to();
     let (outcome, note, closed_at) = match (t, close) {
@@ -1142,6 +1164,7 @@ fn transition(
         ),
         _ => (None, None, None),
     };
+    let outcome_code = outcome.clone();
     diesel::update(cases::table.find(id))
         .set((
             cases::status.eq(to.as_str()),
@@ -1158,6 +1181,19 @@ fn transition(
         "case",
         Some(id),
         Some(id),
+    )?;
+    crate::db::events::record(
+        conn,
+        "case.status_changed",
+        &serde_json::json!({
+            "case_id": id,
+            "school_id": current.case.school_id,
+            "from_status": from.as_str(),
+            "to_status": to.as_str(),
+            "outcome": outcome_code,
+            "at": utc(at),
+        }),
+        at,
     )?;
     let r = repo::find_scoped(conn, id, &scope_of(user))?;
     let tag = etag(r.case.updated_at);
@@ -1238,7 +1274,8 @@ case_action!(
     post, path = "/api/v1/cases/{id}/close", tag = "cases", operation_id = "close_case",
     summary = "Close a case",
     description = "Any open state (`new`, `in_progress`, `waiting`) → `closed`, with an outcome. A closed case \
-answers 409 with `current_state`. Roles: social_worker (assigned to the case's school).",
+answers 409 with `current_state`; the outcome `referred` needs at least one referral of the case that was sent \
+(409 otherwise). Roles: social_worker (assigned to the case's school).",
     security(("bearer" = [])), request_body = CloseCase,
     params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(

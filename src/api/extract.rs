@@ -248,3 +248,44 @@ pub fn path_error_handler(err: actix_web::error::PathError, req: &HttpRequest) -
     };
     ApiError::Validation(errors).into()
 }
+
+/// Like `ApiJson`, for actions whose body is optional: an empty body without a Content-Type
+/// gets `T::default()`; a body that is sent is checked like `ApiJson`.
+#[derive(Debug)]
+pub struct OptionalJson<T>(ApiResult<T>);
+
+impl<T> OptionalJson<T> {
+    pub fn into_inner(self) -> ApiResult<T> {
+        self.0
+    }
+}
+
+impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for OptionalJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().contains_key(header::CONTENT_TYPE) {
+            let body = read_json::<T>(req, payload);
+            return Box::pin(async move { Ok(OptionalJson(body.await)) });
+        }
+        let mut payload = payload.take();
+        Box::pin(async move {
+            // Without a Content-Type only an empty body is acceptable.
+            let mut empty = true;
+            while let Some(chunk) = payload.next().await {
+                if chunk.map(|c| !c.is_empty()).unwrap_or(true) {
+                    empty = false;
+                    break;
+                }
+            }
+            Ok(OptionalJson(if empty {
+                Ok(T::default())
+            } else {
+                Err(ApiError::UnsupportedMediaType(
+                    "send the body as JSON with Content-Type: application/json".into(),
+                ))
+            }))
+        })
+    }
+}

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod checklist_submissions;
 pub mod checklist_templates;
 pub mod common;
+pub mod events;
 pub mod extract;
 pub mod family_rights;
 pub mod health;
@@ -15,11 +16,14 @@ pub mod hsds;
 pub mod idempotency;
 pub mod networks;
 pub mod partners;
+pub mod referral_stats;
+pub mod referrals;
 pub mod schools;
 pub mod services;
 pub mod stats;
 pub mod themes;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -112,5 +116,27 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(checklist_submissions::count_checklist_submissions)
         .service(checklist_submissions::get_checklist_submission)
         .service(checklist_submissions::triage_checklist_submission)
-        .service(checklist_submissions::close_checklist_submission_without_action);
+        .service(checklist_submissions::close_checklist_submission_without_action)
+        .service(referrals::list_referrals)
+        .service(referrals::list_case_referrals)
+        .service(referrals::create_referral)
+        .service(referrals::get_referral)
+        .service(referrals::update_referral)
+        .service(referrals::send_referral)
+        .service(referrals::accept_referral)
+        .service(referrals::decline_referral)
+        .service(referrals::start_referral)
+        .service(referrals::hold_referral)
+        .service(referrals::resume_referral)
+        .service(referrals::complete_referral)
+        .service(referrals::fail_referral)
+        .service(referrals::cancel_referral)
+        .service(events::list_events)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_webhook_deliveries)
+        .service(referral_stats::get_referral_stats);
 }

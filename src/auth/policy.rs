@@ -30,6 +30,11 @@ pub enum Action {
     ReadSchoolCaseView,
     ReadStatistics,
     ReadAuditLog,
+    /// referrals of every case as metadata (no message, no partner answer), and their statistics
+    ReadReferralMetadata,
+    /// the event stream and the webhook subscriptions that push it to city systems
+    ReadEvents,
+    ManageWebhooks,
 }
 
 /// The role table. Read it as: role → the actions it may take.
@@ -50,6 +55,9 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReassignCase
                 | ReadStatistics
                 | ReadAuditLog
+                | ReadReferralMetadata
+                | ReadEvents
+                | ManageWebhooks
         ),
         Role::SocialWorker => matches!(
             action,
@@ -110,6 +118,9 @@ pub mod can {
         ReadAuditLog,
         WriteChecklistTemplates,
         SubmitChecklist,
-        TriageChecklist
+        TriageChecklist,
+        ReadEvents,
+        ManageWebhooks,
+        ReadReferralMetadata
     );
 }

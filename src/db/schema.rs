@@ -383,6 +383,103 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    referrals (id) {
+        id -> Text,
+        case_id -> Text,
+        service_id -> Text,
+        partner_id -> Text,
+        message_for_partner -> Nullable<Text>,
+        urgency -> Text,
+        follow_up_on -> Nullable<Date>,
+        status -> Text,
+        consent_override_basis -> Nullable<Text>,
+        consent_override_reason -> Nullable<Text>,
+        partner_contact_name -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        answered_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        last_transition_at -> Timestamp,
+        last_transition_on -> Date,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    referral_themes (referral_id, theme_code) {
+        referral_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::table! {
+    referral_transitions (id) {
+        id -> Text,
+        referral_id -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        actor_id -> Text,
+        at -> Timestamp,
+        comment -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox_events (position) {
+        position -> BigInt,
+        event_id -> Text,
+        event_type -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        event_types -> Text,
+        secret -> Text,
+        description -> Text,
+        active -> Bool,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        subscription_id -> Text,
+        event_position -> BigInt,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+        claimed_by -> Nullable<Text>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(referrals -> cases (case_id));
+diesel::joinable!(referrals -> services (service_id));
+diesel::joinable!(referrals -> partners (partner_id));
+diesel::joinable!(referral_themes -> referrals (referral_id));
+diesel::joinable!(referral_transitions -> referrals (referral_id));
+diesel::joinable!(referral_transitions -> users (actor_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> outbox_events (event_position));
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -409,5 +506,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     checklist_items,
     checklist_submissions,
     checklist_answers,
-    idempotency_keys
+    idempotency_keys,
+    referrals,
+    referral_themes,
+    referral_transitions,
+    outbox_events,
+    webhook_subscriptions,
+    webhook_deliveries
 );

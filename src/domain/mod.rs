@@ -1,6 +1,7 @@
 //! Value types parsed once at the edge, so the rest of the code never re-checks them.
 
 pub mod case;
+pub mod referral;
 
 use std::fmt;
 use std::str::FromStr;

@@ -131,17 +131,7 @@ impl TestApp {
         let state = startup::prepare(&opts, settings).expect("the service prepares");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().unwrap().to_string();
-        let (tx, rx) = mpsc::channel();
-        let server_state = state.clone();
-        let thread = std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server =
-                    startup::build_server(server_state, listener, Some(2)).expect("server");
-                tx.send(server.handle()).unwrap();
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().expect("server started");
+        let (handle, thread) = serve(state.clone(), listener);
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(60)))
@@ -156,6 +146,30 @@ impl TestApp {
             thread: Some(thread),
             pg_drop,
             _dir: dir,
+        }
+    }
+
+    /// Stops the server and starts a new one on the same database, as a redeploy would: what
+    /// was in memory is gone, what was committed stays. Tokens stay valid (same secret).
+    pub fn restart_with(&mut self, settings: Settings) {
+        self.stop();
+        let mut opts = DbOptions::new(self.db_url.clone());
+        opts.pool_size = 4;
+        let state = startup::prepare(&opts, settings).expect("the service prepares again");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        self.addr = listener.local_addr().unwrap().to_string();
+        let (handle, thread) = serve(state.clone(), listener);
+        self.state = state;
+        self.handle = Some(handle);
+        self.thread = Some(thread);
+    }
+
+    fn stop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            actix_web::rt::System::new().block_on(h.stop(false));
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 
@@ -273,14 +287,22 @@ impl TestApp {
     }
 }
 
+/// Runs the server (and its background tasks) on a thread of its own.
+fn serve(state: web::Data<AppState>, listener: TcpListener) -> (ServerHandle, JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = startup::build_server(state, listener, Some(2)).expect("server");
+            tx.send(server.handle()).unwrap();
+            let _ = server.await;
+        })
+    });
+    (rx.recv().expect("server started"), thread)
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
-        if let Some(h) = self.handle.take() {
-            actix_web::rt::System::new().block_on(h.stop(false));
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.stop();
         if let Some((base, name)) = self.pg_drop.take() {
             if let Ok(mut admin) = PgConnection::establish(&base) {
                 let _ =

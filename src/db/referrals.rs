@@ -1,0 +1,365 @@
+//! Referrals, their themes and status history: rows and queries. Reads that serve a caller go
+//! through a `CaseScope` (the referral's case), so a referral outside the caller's reach is
+//! simply not found.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::cases::CaseScope;
+use super::schema::{
+    assignments, case_consents, cases, partners, referral_themes, referral_transitions, referrals,
+    schools, services, users,
+};
+use crate::domain::case::ConsentKind;
+use crate::domain::referral::ReferralStatus;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = referrals, treat_none_as_null = true)]
+pub struct ReferralRow {
+    pub id: String,
+    pub case_id: String,
+    pub service_id: String,
+    pub partner_id: String,
+    pub message_for_partner: Option<String>,
+    pub urgency: String,
+    pub follow_up_on: Option<NaiveDate>,
+    pub status: String,
+    pub consent_override_basis: Option<String>,
+    pub consent_override_reason: Option<String>,
+    pub partner_contact_name: Option<String>,
+    pub decline_reason: Option<String>,
+    pub outcome: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+    pub last_transition_at: NaiveDateTime,
+    pub last_transition_on: NaiveDate,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl ReferralRow {
+    pub fn status(&self) -> ReferralStatus {
+        ReferralStatus::parse(&self.status).unwrap_or_else(|| {
+            log::error!("unknown stored referral status `{}`", self.status);
+            ReferralStatus::Draft
+        })
+    }
+
+    /// Sent, not answered or not finished by the partner, past its follow-up day, and nothing
+    /// happened since that day. The same rule as the `overdue` filter of `list`.
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        ReferralStatus::OPEN_AT_PARTNER.contains(&self.status())
+            && self
+                .follow_up_on
+                .is_some_and(|f| f < today && self.last_transition_on <= f)
+    }
+}
+
+/// A referral with the names its views show beside it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ReferralListRow {
+    pub referral: ReferralRow,
+    pub service_name: String,
+    pub partner_name: String,
+    pub school_id: String,
+    pub school_name: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = referral_transitions)]
+pub struct TransitionRow {
+    pub id: String,
+    pub referral_id: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub actor_id: String,
+    pub at: NaiveDateTime,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct ReferralFilter {
+    pub case_id: Option<String>,
+    pub status: Option<String>,
+    pub partner_id: Option<String>,
+    pub service_id: Option<String>,
+    pub school_id: Option<String>,
+    /// Only overdue referrals, as of this day.
+    pub overdue_on: Option<NaiveDate>,
+    /// Only referrals that were sent (the school's view).
+    pub sent_only: bool,
+}
+
+/// Referrals newest first (`created_at`, then id, both descending); `after` is the last row's
+/// key. `limit` of `None` loads everything (the referrals of one case).
+pub fn list(
+    conn: &mut DbConn,
+    scope: &CaseScope,
+    f: ReferralFilter,
+    after: Option<(NaiveDateTime, String)>,
+    limit: Option<i64>,
+) -> QueryResult<Vec<ReferralListRow>> {
+    let mut q = referrals::table
+        .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))
+        .inner_join(schools::table.on(schools::id.eq(cases::school_id)))
+        .inner_join(services::table.on(services::id.eq(referrals::service_id)))
+        .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
+        .select((
+            ReferralRow::as_select(),
+            services::name,
+            partners::name,
+            cases::school_id,
+            schools::name,
+        ))
+        .order((referrals::created_at.desc(), referrals::id.desc()))
+        .into_boxed();
+    match scope {
+        CaseScope::All => {}
+        CaseScope::Worker { worker_id, day } => {
+            q = q.filter(
+                cases::school_id.eq_any(
+                    assignments::table
+                        .filter(assignments::worker_id.eq(worker_id.clone()))
+                        .filter(assignments::valid_from.le(*day))
+                        .filter(
+                            assignments::valid_to
+                                .is_null()
+                                .or(assignments::valid_to.ge(*day)),
+                        )
+                        .select(assignments::school_id),
+                ),
+            )
+        }
+        CaseScope::SchoolRaised { school_id } => {
+            q = q
+                .filter(cases::school_id.eq(school_id.clone()))
+                .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL))
+        }
+    }
+    if let Some(c) = f.case_id {
+        q = q.filter(referrals::case_id.eq(c));
+    }
+    if let Some(s) = f.status {
+        q = q.filter(referrals::status.eq(s));
+    }
+    if let Some(p) = f.partner_id {
+        q = q.filter(referrals::partner_id.eq(p));
+    }
+    if let Some(s) = f.service_id {
+        q = q.filter(referrals::service_id.eq(s));
+    }
+    if let Some(s) = f.school_id {
+        q = q.filter(cases::school_id.eq(s));
+    }
+    if f.sent_only {
+        q = q.filter(referrals::sent_at.is_not_null());
+    }
+    if let Some(today) = f.overdue_on {
+        let open: Vec<&str> = ReferralStatus::OPEN_AT_PARTNER
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        q = q
+            .filter(referrals::status.eq_any(open))
+            .filter(referrals::follow_up_on.lt(today))
+            .filter(
+                referrals::last_transition_on
+                    .nullable()
+                    .le(referrals::follow_up_on),
+            );
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            referrals::created_at
+                .lt(at)
+                .or(referrals::created_at.eq(at).and(referrals::id.lt(id))),
+        );
+    }
+    if let Some(l) = limit {
+        q = q.limit(l + 1);
+    }
+    q.load(conn)
+}
+
+/// The referral with this id, if the scope reaches its case.
+pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResult<ReferralListRow> {
+    let mut q = referrals::table
+        .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))
+        .inner_join(schools::table.on(schools::id.eq(cases::school_id)))
+        .inner_join(services::table.on(services::id.eq(referrals::service_id)))
+        .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
+        .filter(referrals::id.eq(id.to_string()))
+        .select((
+            ReferralRow::as_select(),
+            services::name,
+            partners::name,
+            cases::school_id,
+            schools::name,
+        ))
+        .into_boxed();
+    match scope {
+        CaseScope::All => {}
+        CaseScope::Worker { worker_id, day } => {
+            q = q.filter(
+                cases::school_id.eq_any(
+                    assignments::table
+                        .filter(assignments::worker_id.eq(worker_id.clone()))
+                        .filter(assignments::valid_from.le(*day))
+                        .filter(
+                            assignments::valid_to
+                                .is_null()
+                                .or(assignments::valid_to.ge(*day)),
+                        )
+                        .select(assignments::school_id),
+                ),
+            )
+        }
+        // Schools never read a referral by itself.
+        CaseScope::SchoolRaised { .. } => return Err(diesel::result::Error::NotFound),
+    }
+    q.first(conn)
+}
+
+pub fn insert(conn: &mut DbConn, row: &ReferralRow, themes: &[String]) -> QueryResult<()> {
+    diesel::insert_into(referrals::table)
+        .values(row)
+        .execute(conn)?;
+    set_themes(conn, &row.id, themes)
+}
+
+pub fn set_themes(conn: &mut DbConn, referral_id: &str, themes: &[String]) -> QueryResult<()> {
+    diesel::delete(referral_themes::table.filter(referral_themes::referral_id.eq(referral_id)))
+        .execute(conn)?;
+    for t in themes {
+        diesel::insert_into(referral_themes::table)
+            .values((
+                referral_themes::referral_id.eq(referral_id),
+                referral_themes::theme_code.eq(t),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Theme codes per referral, for a page of referrals in one query.
+pub fn themes_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, Vec<String>>> {
+    let rows: Vec<(String, String)> = referral_themes::table
+        .filter(referral_themes::referral_id.eq_any(ids))
+        .order((referral_themes::referral_id, referral_themes::theme_code))
+        .select((referral_themes::referral_id, referral_themes::theme_code))
+        .load(conn)?;
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, code) in rows {
+        map.entry(id).or_default().push(code);
+    }
+    Ok(map)
+}
+
+/// The status history, oldest first, with each actor's name.
+pub fn history(conn: &mut DbConn, referral_id: &str) -> QueryResult<Vec<(TransitionRow, String)>> {
+    referral_transitions::table
+        .inner_join(users::table.on(users::id.eq(referral_transitions::actor_id)))
+        .filter(referral_transitions::referral_id.eq(referral_id))
+        .order((referral_transitions::at, referral_transitions::id))
+        .select((TransitionRow::as_select(), users::display_name))
+        .load(conn)
+}
+
+/// (case, partner) pairs among `case_ids` with a live `refer_to_partner` consent at `at`.
+pub fn live_partner_consents(
+    conn: &mut DbConn,
+    case_ids: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<HashSet<(String, String)>> {
+    let rows: Vec<(String, Option<String>)> = case_consents::table
+        .filter(case_consents::case_id.eq_any(case_ids))
+        .filter(case_consents::kind.eq(ConsentKind::ReferToPartner.as_str()))
+        .filter(case_consents::given_at.le(at))
+        .filter(
+            case_consents::withdrawn_at
+                .is_null()
+                .or(case_consents::withdrawn_at.gt(at)),
+        )
+        .select((case_consents::case_id, case_consents::partner_id))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(c, p)| p.map(|p| (c, p)))
+        .collect())
+}
+
+/// Whether the case has a referral that was sent at some point (whatever happened after).
+pub fn case_has_sent_referral(conn: &mut DbConn, case_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        referrals::table
+            .filter(referrals::case_id.eq(case_id))
+            .filter(referrals::sent_at.is_not_null()),
+    ))
+    .get_result(conn)
+}
+
+/// One sent referral as the partner statistics need it.
+#[derive(Debug, Clone, Queryable)]
+pub struct StatRow {
+    pub id: String,
+    pub partner_id: String,
+    pub partner_name: String,
+    pub service_id: String,
+    pub service_name: String,
+    pub consent_override_basis: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub answered_at: Option<NaiveDateTime>,
+    pub completed_at: Option<NaiveDateTime>,
+}
+
+/// Every referral sent in `[from, before)`, with the states it ever reached.
+pub fn sent_for_stats(
+    conn: &mut DbConn,
+    from: Option<NaiveDateTime>,
+    before: Option<NaiveDateTime>,
+) -> QueryResult<(Vec<StatRow>, HashMap<String, HashSet<String>>)> {
+    let mut q = referrals::table
+        .inner_join(services::table.on(services::id.eq(referrals::service_id)))
+        .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
+        .filter(referrals::sent_at.is_not_null())
+        .select((
+            referrals::id,
+            referrals::partner_id,
+            partners::name,
+            referrals::service_id,
+            services::name,
+            referrals::consent_override_basis,
+            referrals::sent_at,
+            referrals::answered_at,
+            referrals::completed_at,
+        ))
+        .order((partners::name, services::name, referrals::id))
+        .into_boxed();
+    if let Some(f) = from {
+        q = q.filter(referrals::sent_at.ge(f));
+    }
+    if let Some(b) = before {
+        q = q.filter(referrals::sent_at.lt(b));
+    }
+    let rows: Vec<StatRow> = q.load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let mut reached: HashMap<String, HashSet<String>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let t: Vec<(String, String)> = referral_transitions::table
+            .filter(referral_transitions::referral_id.eq_any(chunk))
+            .select((
+                referral_transitions::referral_id,
+                referral_transitions::to_status,
+            ))
+            .load(conn)?;
+        for (id, s) in t {
+            reached.entry(id).or_default().insert(s);
+        }
+    }
+    Ok((rows, reached))
+}
