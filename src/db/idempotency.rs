@@ -33,9 +33,21 @@ pub enum Claim {
 }
 
 /// Claims `key` for `user_id`, or returns the earlier request that holds it. An expired key is
-/// dropped first. Runs in its own write transaction, so two concurrent requests cannot both be
-/// first.
+/// dropped first. When two requests race, the database's primary key lets one insert; the
+/// other sees the unique violation and finds the winner's row on its next look.
 pub fn claim(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> QueryResult<Claim> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match try_claim(conn, user_id, key, hash) {
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempt < 3 => {}
+            other => return other,
+        }
+    }
+}
+
+fn try_claim(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> QueryResult<Claim> {
     super::write_tx(conn, |c| {
         let at = now();
         diesel::delete(
