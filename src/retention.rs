@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use crate::db::audit::{self, NewEvent};
 use crate::db::schema::{
     case_consents, case_contacts, case_needs, cases, checklist_answers, checklist_submissions,
-    settings,
+    referral_transitions, referrals, settings,
 };
 use crate::db::{Backend, Db, DbConn, now, write_tx};
 use crate::error::{ApiError, ApiResult};
@@ -46,6 +46,25 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
         .execute(conn)?;
     diesel::delete(case_consents::table.filter(case_consents::case_id.eq(case_id)))
         .execute(conn)?;
+    // Referrals keep their statuses and dates; what was written about the family goes.
+    let referral_ids: Vec<String> = referrals::table
+        .filter(referrals::case_id.eq(case_id))
+        .select(referrals::id)
+        .load(conn)?;
+    diesel::update(referrals::table.filter(referrals::case_id.eq(case_id)))
+        .set((
+            referrals::message_for_partner.eq(None::<String>),
+            referrals::partner_contact_name.eq(None::<String>),
+            referrals::decline_reason.eq(None::<String>),
+            referrals::outcome.eq(None::<String>),
+            referrals::consent_override_reason.eq(None::<String>),
+        ))
+        .execute(conn)?;
+    diesel::update(
+        referral_transitions::table.filter(referral_transitions::referral_id.eq_any(&referral_ids)),
+    )
+    .set(referral_transitions::comment.eq(None::<String>))
+    .execute(conn)?;
     let submissions: Vec<String> = checklist_submissions::table
         .filter(checklist_submissions::case_id.eq(case_id))
         .select(checklist_submissions::id)

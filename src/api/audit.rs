@@ -33,6 +33,8 @@ pub enum AuditAction {
     StatusChange,
     Export,
     Erase,
+    /// A referral sent without the family's consent, on another legal basis.
+    ConsentOverride,
 }
 
 impl AuditAction {
@@ -45,6 +47,7 @@ impl AuditAction {
             AuditAction::StatusChange => "status_change",
             AuditAction::Export => "export",
             AuditAction::Erase => "erase",
+            AuditAction::ConsentOverride => "consent_override",
         }
     }
 }
@@ -110,6 +113,7 @@ fn action_of(code: &str) -> AuditAction {
         "status_change" => AuditAction::StatusChange,
         "export" => AuditAction::Export,
         "erase" => AuditAction::Erase,
+        "consent_override" => AuditAction::ConsentOverride,
         _ => AuditAction::Update,
     }
 }

@@ -28,6 +28,8 @@ pub struct CaseExport {
     #[schema(read_only)]
     pub exported_at: DateTime<Utc>,
     pub case: CaseDetail,
+    /// The case's referrals with their history, oldest first.
+    pub referrals: Vec<crate::api::referrals::ReferralDetail>,
     /// Every audit event about the case and what hangs on it, oldest first.
     pub access_log: Vec<AuditEvent>,
 }
@@ -44,8 +46,8 @@ pub struct ExportQuery {
 #[utoipa::path(
     get, path = "/api/v1/cases/{id}/export", tag = "family-rights", operation_id = "export_case",
     summary = "Export everything kept about a case",
-    description = "One JSON document with the case, its needs, contact moments, consents and its whole access \
-log — what the family is entitled to see. With `download=true` it comes as a file. Audited. Roles: \
+    description = "One JSON document with the case, its needs, contact moments, consents, referrals and its whole \
+access log — what the family is entitled to see. With `download=true` it comes as a file. Audited. Roles: \
 social_worker (assigned to the case's school).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id"), ExportQuery),
     responses(
@@ -76,6 +78,7 @@ pub async fn export_case(
                 Some(&id),
             )?;
             let case = detail(conn, r)?;
+            let referrals = crate::api::referrals::of_case(conn, &user, &id)?;
             let mut log = audit_repo::list(
                 conn,
                 AuditFilter {
@@ -89,6 +92,7 @@ pub async fn export_case(
             Ok(CaseExport {
                 exported_at: utc(now()),
                 case,
+                referrals,
                 access_log: log.into_iter().map(AuditEvent::from).collect(),
             })
         })

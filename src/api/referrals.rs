@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::audit::{AuditAction, record};
 use crate::api::cases::{check_themes, scope_of};
 use crate::api::common::{self, Checks, Page, check_if_match, created, decode_cursor, etag};
 use crate::api::extract::{ApiJson, ApiQuery, OptionalJson};
@@ -339,7 +340,7 @@ fn metadata_view(r: ReferralListRow, themes: Vec<String>, day: NaiveDate) -> Ref
 }
 
 /// The worker's full view of one referral, with its history.
-fn detail(conn: &mut DbConn, r: ReferralListRow) -> ApiResult<ReferralDetail> {
+pub(crate) fn detail(conn: &mut DbConn, r: ReferralListRow) -> ApiResult<ReferralDetail> {
     let id = r.referral.id.clone();
     let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
         .remove(&id)
@@ -387,6 +388,22 @@ fn require_reader(user: &AuthUser) -> ApiResult<()> {
 }
 
 /// The referral, for a social worker assigned to its case's school now; 404 otherwise.
+/// Every referral of a case the caller works, in full, oldest first (for the family's export).
+pub(crate) fn of_case(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    case_id: &str,
+) -> ApiResult<Vec<ReferralDetail>> {
+    require(user, Action::WorkCases)?;
+    let filter = ReferralFilter {
+        case_id: Some(case_id.to_string()),
+        ..ReferralFilter::default()
+    };
+    let mut rows = repo::list(conn, &scope_of(user), filter, None, None)?;
+    rows.reverse();
+    rows.into_iter().map(|r| detail(conn, r)).collect()
+}
+
 fn worked_referral(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<ReferralListRow> {
     require(user, Action::WorkCases)?;
     Ok(repo::find_scoped(conn, id, &scope_of(user))?)
@@ -529,6 +546,14 @@ pub async fn create_referral(
                     comment: None,
                 })
                 .execute(conn)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                "referral",
+                Some(&row.id),
+                Some(&case_id),
+            )?;
             let r = worked_referral(conn, &user, &row.id)?;
             let tag = etag(r.referral.updated_at);
             Ok((detail(conn, r)?, tag, row.id))
@@ -622,6 +647,14 @@ pub async fn update_referral(
             if let Some(t) = &b.themes {
                 repo::set_themes(conn, &id, t)?;
             }
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "referral",
+                Some(&id),
+                Some(&c.case_id),
+            )?;
             let r = worked_referral(conn, &user, &id)?;
             let tag = etag(r.referral.updated_at);
             Ok((detail(conn, r)?, tag))
@@ -704,7 +737,10 @@ pub async fn list_referrals(
     let role = user.role;
     let page = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
+            if role == Role::SocialWorker {
+                record(conn, &user, AuditAction::List, "referral", None, None)?;
+            }
             let rows = repo::list(conn, &scope, filter, after, Some(limit))?;
             let key = |r: &ReferralListRow| {
                 vec![
@@ -761,9 +797,17 @@ pub async fn list_case_referrals(
     let case_id = id.to_string();
     let v = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let scope = scope_of(&user);
             case_repo::find_scoped(conn, &case_id, &scope)?;
+            record(
+                conn,
+                &user,
+                AuditAction::List,
+                "referral",
+                None,
+                Some(&case_id),
+            )?;
             let day = today();
             let filter = |sent_only| ReferralFilter {
                 case_id: Some(case_id.clone()),
@@ -854,8 +898,16 @@ pub async fn get_referral(
     let id = id.to_string();
     let (v, tag) = state
         .db
-        .run(move |conn| {
+        .write(move |conn| {
             let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            record(
+                conn,
+                &user,
+                AuditAction::Read,
+                "referral",
+                Some(&id),
+                Some(&r.referral.case_id),
+            )?;
             let tag = etag(r.referral.updated_at);
             Ok((view(conn, &user, r)?, tag))
         })
@@ -1169,6 +1221,18 @@ fn transition(
             "at": utc(at),
         }),
         at,
+    )?;
+    record(
+        conn,
+        user,
+        if over.is_some() {
+            AuditAction::ConsentOverride
+        } else {
+            AuditAction::StatusChange
+        },
+        "referral",
+        Some(id),
+        Some(&c.case_id),
     )?;
     let r = worked_referral(conn, user, id)?;
     let tag = etag(r.referral.updated_at);

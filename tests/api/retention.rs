@@ -389,3 +389,97 @@ fn erasing_on_request_keeps_the_statistical_skeleton() {
         );
     }
 }
+
+/// Referrals: in the family's export with their history; on erasure their messages and the
+/// partner's words go, their statuses stay; an override shows in the audit trail.
+#[test]
+fn referrals_are_exported_erased_and_an_override_is_audited() {
+    use kinderen_eerst::db::schema::{referral_transitions, referrals};
+    let f = crate::referrals::fixture();
+    let w = &f.w;
+    f.consent("refer_to_partner", Some(&f.partner));
+    let r = crate::referrals::id_of(&f.draft());
+    for step in ["send", "accept", "start", "complete"] {
+        f.step(&r, step);
+    }
+    let other = crate::referrals::id_of(&f.draft_for(&f.other_service));
+    let res = w.post(
+        &w.worker_a,
+        &format!("/api/v1/referrals/{other}/send"),
+        json!({"consent_override": {"legal_basis": "vital_interest", "reason": "Kind in gevaar"}}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let overrides = w
+        .app
+        .get(
+            &format!("/api/v1/audit-events?object_id={other}"),
+            Some(&w.coord.token),
+        )
+        .json();
+    assert!(
+        overrides["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "consent_override"),
+        "{overrides}"
+    );
+
+    let export = w
+        .app
+        .get(
+            &format!("/api/v1/cases/{}/export", f.case_id),
+            Some(&w.worker_a.token),
+        )
+        .json();
+    let exported = export["referrals"].as_array().unwrap();
+    assert_eq!(exported.len(), 2);
+    assert_eq!(exported[0]["id"], r.as_str());
+    assert_eq!(exported[0]["status"], "completed");
+    assert_eq!(
+        exported[0]["history"].as_array().unwrap().len(),
+        5,
+        "{}",
+        exported[0]
+    );
+
+    let res = w.post(
+        &w.worker_a,
+        &format!("/api/v1/referrals/{other}/cancel"),
+        json!({"reason": "opgelost"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    close(w, &f.case_id);
+    let res = w.post(
+        &w.worker_a,
+        &format!("/api/v1/cases/{}/erase", f.case_id),
+        json!({"reason": "verzoek"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let mut conn = w.app.conn();
+    let left: Vec<(String, Option<String>, Option<String>, Option<String>)> = referrals::table
+        .filter(referrals::case_id.eq(&f.case_id))
+        .order(referrals::created_at)
+        .select((
+            referrals::status,
+            referrals::message_for_partner,
+            referrals::outcome,
+            referrals::partner_contact_name,
+        ))
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(
+        left,
+        vec![
+            ("completed".to_string(), None, None, None),
+            ("cancelled".to_string(), None, None, None)
+        ]
+    );
+    let comments: i64 = referral_transitions::table
+        .filter(referral_transitions::referral_id.eq_any([&r, &other]))
+        .filter(referral_transitions::comment.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(comments, 0);
+}
