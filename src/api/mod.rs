@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
+pub mod anonymity;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
