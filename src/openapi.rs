@@ -37,6 +37,7 @@ like one that does not exist.",
         (name = "cases", description = "Cases: a help request about one pupil's family, in the view each role may see"),
         (name = "audit", description = "The tamper-evident audit trail of every read and write of personal data"),
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
+        (name = "presence", description = "Office hours (zitdag): concrete sessions, cancelled or moved ones, school holidays, sessions held; calendar feeds"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

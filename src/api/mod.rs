@@ -10,6 +10,7 @@ pub mod common;
 pub mod extract;
 pub mod health;
 pub mod networks;
+pub mod presence;
 pub mod schools;
 pub mod users;
 
@@ -65,5 +66,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(case_records::set_case_feedback)
         .service(audit::get_case_access_log)
         .service(audit::list_audit_events)
-        .service(audit::verify_audit_chain);
+        .service(audit::verify_audit_chain)
+        .service(presence::list_office_hours)
+        .service(presence::create_office_hours_exception)
+        .service(presence::delete_office_hours_exception)
+        .service(presence::log_office_hours_session)
+        .service(presence::list_closed_periods)
+        .service(presence::create_closed_period)
+        .service(presence::delete_closed_period);
 }

@@ -7,6 +7,7 @@ pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod networks;
+pub mod presence;
 pub mod schema;
 pub mod schools;
 pub mod settings;

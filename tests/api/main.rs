@@ -10,5 +10,6 @@ mod cli;
 mod errors;
 mod health;
 mod openapi;
+mod presence;
 mod social_map;
 mod tokens;
