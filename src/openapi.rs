@@ -38,6 +38,7 @@ like one that does not exist.",
         (name = "audit", description = "The tamper-evident audit trail of every read and write of personal data"),
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
         (name = "presence", description = "Office hours (zitdag): concrete sessions, cancelled or moved ones, school holidays, sessions held; calendar feeds"),
+        (name = "consults", description = "Consult requests: a school asks for a visit; scheduled, done or cancelled; a consult can open a case"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

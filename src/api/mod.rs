@@ -7,6 +7,7 @@ pub mod auth;
 pub mod case_records;
 pub mod cases;
 pub mod common;
+pub mod consults;
 pub mod extract;
 pub mod health;
 pub mod networks;
@@ -73,5 +74,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(presence::log_office_hours_session)
         .service(presence::list_closed_periods)
         .service(presence::create_closed_period)
-        .service(presence::delete_closed_period);
+        .service(presence::delete_closed_period)
+        .service(consults::list_consult_requests)
+        .service(consults::create_consult_request)
+        .service(consults::get_consult_request)
+        .service(consults::schedule_consult_request)
+        .service(consults::complete_consult_request)
+        .service(consults::cancel_consult_request)
+        .service(consults::open_case_from_consult);
 }

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod cases;
 mod cli;
+mod consults;
 mod errors;
 mod health;
 mod openapi;
