@@ -39,6 +39,7 @@ like one that does not exist.",
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
         (name = "presence", description = "Office hours (zitdag): concrete sessions, cancelled or moved ones, school holidays, sessions held; calendar feeds"),
         (name = "consults", description = "Consult requests: a school asks for a visit; scheduled, done or cancelled; a consult can open a case"),
+        (name = "allocation", description = "Proposals to share the social workers' office-hour slots over the schools, by SES figures, pupils, help requests and wishes"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

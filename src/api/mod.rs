@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
+pub mod allocation;
 pub mod anonymity;
 pub mod assignments;
 pub mod audit;
@@ -81,5 +82,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consults::schedule_consult_request)
         .service(consults::complete_consult_request)
         .service(consults::cancel_consult_request)
-        .service(consults::open_case_from_consult);
+        .service(consults::open_case_from_consult)
+        .service(allocation::propose_allocation);
 }

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod allocation;
 mod audit;
 mod auth;
 mod cases;
