@@ -11,6 +11,7 @@ pub mod common;
 pub mod consults;
 pub mod extract;
 pub mod health;
+pub mod meetings;
 pub mod networks;
 pub mod presence;
 pub mod schools;
@@ -83,5 +84,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consults::complete_consult_request)
         .service(consults::cancel_consult_request)
         .service(consults::open_case_from_consult)
-        .service(allocation::propose_allocation);
+        .service(allocation::propose_allocation)
+        .service(meetings::list_meetings)
+        .service(meetings::create_meeting)
+        .service(meetings::get_meeting)
+        .service(meetings::update_meeting)
+        .service(meetings::set_meeting_attendance)
+        .service(meetings::add_agenda_item)
+        .service(meetings::add_action_point)
+        .service(meetings::update_action_point);
 }

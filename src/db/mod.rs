@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod consults;
+pub mod meetings;
 pub mod networks;
 pub mod presence;
 pub mod schema;

@@ -11,6 +11,7 @@ mod cli;
 mod consults;
 mod errors;
 mod health;
+mod meetings;
 mod openapi;
 mod presence;
 mod social_map;
