@@ -41,6 +41,7 @@ like one that does not exist.",
         (name = "consults", description = "Consult requests: a school asks for a visit; scheduled, done or cancelled; a consult can open a case"),
         (name = "allocation", description = "Proposals to share the social workers' office-hour slots over the schools, by SES figures, pupils, help requests and wishes"),
         (name = "meetings", description = "Network meetings: invitees and attendance, an anonymised agenda, minutes and action points"),
+        (name = "activities", description = "Trainings, school activities, coaching and publicity, for the programme's report and statistics"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)

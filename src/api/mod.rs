@@ -1,5 +1,6 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
+pub mod activities;
 pub mod allocation;
 pub mod anonymity;
 pub mod assignments;
@@ -92,5 +93,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(meetings::set_meeting_attendance)
         .service(meetings::add_agenda_item)
         .service(meetings::add_action_point)
-        .service(meetings::update_action_point);
+        .service(meetings::update_action_point)
+        .service(activities::list_activities)
+        .service(activities::create_activity)
+        .service(activities::get_activity)
+        .service(activities::update_activity)
+        .service(activities::delete_activity)
+        .service(activities::get_activity_stats);
 }

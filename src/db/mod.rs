@@ -3,6 +3,7 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
+pub mod activities;
 pub mod allocation;
 pub mod assignments;
 pub mod audit;

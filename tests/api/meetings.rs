@@ -323,3 +323,192 @@ fn meetings_authorization_matrix() {
         .problem(422);
     assert_eq!(p["errors"][0]["field"], "invited_schools[0]");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Activities
+
+const ACTIVITY: [&str; 13] = [
+    "id",
+    "kind",
+    "title",
+    "date",
+    "school",
+    "network",
+    "audiences",
+    "participants",
+    "themes",
+    "description",
+    "owner",
+    "created_at",
+    "updated_at",
+];
+
+fn activity(w: &World, by: &TestUser, body: Value) -> Value {
+    let res = w.post(by, "/api/v1/activities", body);
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+#[test]
+fn activities_count_in_the_statistics_by_role() {
+    let w = world();
+    let a = activity(
+        &w,
+        &w.worker_a,
+        json!({"kind": "training", "title": "Vorming kansarmoede", "date": "2026-10-05", "school_id": w.school_a,
+               "audiences": ["teachers", "pupil_counsellors"], "participants": 20, "themes": ["poverty"]}),
+    );
+    assert_eq!(keys(&a), set(&ACTIVITY));
+    assert_eq!(a["network"]["id"], network_of(&w, &w.school_a));
+    activity(
+        &w,
+        &w.worker_b,
+        json!({"kind": "coaching", "title": "Kostenbewust lesgeven", "date": "2026-10-06", "school_id": w.school_b,
+               "audiences": ["teachers"], "participants": 8}),
+    );
+    let net = network_of(&w, &w.school_a);
+    activity(
+        &w,
+        &w.coord,
+        json!({"kind": "publicity", "title": "Infomarkt", "date": "2026-10-07", "network_id": net,
+               "audiences": ["parents", "partners"], "participants": 40}),
+    );
+
+    let stats = |user: &TestUser| {
+        let res = w.app.get(
+            "/api/v1/stats/activities?from=2026-09-01&to=2027-06-30",
+            Some(&user.token),
+        );
+        assert_eq!(res.status, 200, "{}", res.text());
+        let s = res.json();
+        assert_eq!(
+            keys(&s),
+            set(&["from", "to", "total", "by_kind", "by_audience"])
+        );
+        s
+    };
+    let all = stats(&w.coord);
+    assert_eq!(all["total"], json!({"activities": 3, "participants": 68}));
+    let kind = |s: &Value, k: &str| {
+        s["by_kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == k)
+            .unwrap()["activities"]
+            .clone()
+    };
+    assert_eq!(kind(&all, "training"), 1);
+    assert_eq!(kind(&all, "school_activity"), 0);
+    let teachers = all["by_audience"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["audience"] == "teachers")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        teachers,
+        json!({"audience": "teachers", "activities": 2, "participants": 28})
+    );
+    assert_eq!(
+        stats(&w.worker_a)["total"],
+        json!({"activities": 1, "participants": 20})
+    );
+    assert_eq!(
+        stats(&w.user_b)["total"],
+        json!({"activities": 1, "participants": 8})
+    );
+}
+
+#[test]
+fn activities_authorization_matrix() {
+    let w = world();
+    let a = activity(
+        &w,
+        &w.worker_a,
+        json!({"kind": "school_activity", "title": "Klasgesprek", "date": "2026-10-05", "school_id": w.school_a,
+               "audiences": ["pupils"], "participants": 22}),
+    );
+    let id = a["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/activities/{id}");
+    let listed = |user: &TestUser| {
+        let res = w.app.get("/api/v1/activities", Some(&user.token));
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                assert_eq!(keys(x), set(&ACTIVITY));
+                x["id"].as_str().unwrap().to_string()
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    let none: BTreeSet<String> = BTreeSet::new();
+    assert_eq!(listed(&w.coord), set(&[&id]));
+    assert_eq!(listed(&w.worker_a), set(&[&id]));
+    assert_eq!(listed(&w.worker_b), none);
+    assert_eq!(listed(&w.user_a), set(&[&id]));
+    assert_eq!(listed(&w.user_b), none);
+    for (user, status) in [
+        (&w.coord, 200),
+        (&w.worker_a, 200),
+        (&w.worker_b, 404),
+        (&w.user_a, 200),
+        (&w.user_b, 404),
+    ] {
+        assert_eq!(w.app.get(&path, Some(&user.token)).status, status);
+    }
+    let patch = |user: &TestUser| {
+        w.app.request(
+            "PATCH",
+            &path,
+            Some(&user.token),
+            Some((
+                "application/json",
+                json!({"participants": 25}).to_string().into_bytes(),
+            )),
+            &[],
+        )
+    };
+    patch(&w.worker_b).problem(404);
+    patch(&w.user_a).problem(403);
+    assert_eq!(patch(&w.worker_a).json()["participants"], 25);
+    assert_eq!(patch(&w.coord).status, 200);
+    // A worker records activities only at their own schools; bad codes name the field.
+    let p = w
+        .post(
+            &w.worker_b,
+            "/api/v1/activities",
+            json!({"kind": "training", "title": "x", "date": "2026-10-05", "school_id": w.school_a, "participants": 1}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "school_id");
+    let p = w
+        .post(
+            &w.coord,
+            "/api/v1/activities",
+            json!({"kind": "party", "title": "x", "date": "2026-10-05", "school_id": w.school_a, "participants": 1}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "kind");
+    let p = w
+        .post(
+            &w.coord,
+            "/api/v1/activities",
+            json!({"kind": "training", "title": "x", "date": "2026-10-05", "participants": 1}),
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "school_id");
+    w.post(
+        &w.user_a,
+        "/api/v1/activities",
+        json!({"kind": "training", "title": "x", "date": "2026-10-05", "school_id": w.school_a, "participants": 1}),
+    )
+    .problem(403);
+    let res = w
+        .app
+        .request("DELETE", &path, Some(&w.worker_a.token), None, &[]);
+    assert_eq!(res.status, 204);
+}
