@@ -3,7 +3,7 @@
 
 use actix_web::App;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Response, ResponseBuilder,
 };
@@ -62,6 +62,14 @@ impl Modify for Security {
                     .description(Some("A token from POST /api/v1/auth/login"))
                     .build(),
             ),
+        );
+        // Calendar clients cannot send headers: feeds take a personal token in the query.
+        components.add_security_scheme(
+            "calendar_token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "token",
+                "A personal calendar feed token from POST /api/v1/me/calendar-token",
+            ))),
         );
     }
 }
@@ -244,6 +252,7 @@ macro_rules! shared_response {
     )*};
 }
 shared_response!(
+    Unauthorized,
     NotFound,
     Forbidden,
     Conflict,

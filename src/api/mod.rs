@@ -6,6 +6,7 @@ pub mod anonymity;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod case_records;
 pub mod cases;
 pub mod common;
@@ -75,6 +76,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(presence::create_office_hours_exception)
         .service(presence::delete_office_hours_exception)
         .service(presence::log_office_hours_session)
+        .service(calendar::rotate_calendar_token)
+        .service(calendar::get_school_calendar)
+        .service(calendar::get_worker_calendar)
         .service(presence::list_closed_periods)
         .service(presence::create_closed_period)
         .service(presence::delete_closed_period)

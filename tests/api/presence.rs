@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Duration, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 
 use crate::cases::{World, world};
@@ -281,4 +281,188 @@ fn office_hours_are_scoped_and_the_range_is_capped() {
     let listed = w.app.get("/api/v1/closed-periods", Some(&w.user_b.token));
     assert_eq!(listed.status, 200);
     assert_eq!(listed.json()["items"], json!([]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar feeds
+
+/// Unfolds an iCalendar text after checking every physical line: CRLF, at most 75 octets.
+fn unfold(ics: &str) -> Vec<String> {
+    assert!(ics.ends_with("\r\n"), "ends with CRLF");
+    let body = &ics[..ics.len() - 2];
+    for line in body.split("\r\n") {
+        assert!(
+            !line.contains('\n') && !line.contains('\r'),
+            "bare LF or CR"
+        );
+        assert!(line.len() <= 75, "{} octets: {line}", line.len());
+    }
+    body.replace("\r\n ", "")
+        .split("\r\n")
+        .map(String::from)
+        .collect()
+}
+
+/// The next date on ISO `weekday` strictly after today.
+fn next(weekday: u32) -> NaiveDate {
+    let mut d = Utc::now().date_naive() + Duration::days(1);
+    while d.weekday().number_from_monday() != weekday {
+        d += Duration::days(1);
+    }
+    d
+}
+
+fn token(w: &World, user: &crate::helpers::TestUser) -> String {
+    let res = w.post(user, "/api/v1/me/calendar-token", json!({}));
+    assert_eq!(res.status, 201, "{}", res.text());
+    let body = res.json();
+    assert_eq!(keys(&body), set(&["token", "created_at", "feeds"]));
+    body["token"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn a_school_feed_is_valid_icalendar_with_stable_uids_and_cancelled_sessions() {
+    let w = world();
+    let street =
+        "Lange Leemstraat van de Heilige Familie en Onze-Lieve-Vrouw-ter-Sneeuw 123, bus 4";
+    let res = w.app.request(
+        "PATCH",
+        &format!("/api/v1/schools/{}", w.school_a),
+        Some(&w.coord.token),
+        Some((
+            "application/json",
+            json!({"address": {"street": street, "postal_code": "2018", "city": "Antwerpen"}})
+                .to_string()
+                .into_bytes(),
+        )),
+        &[],
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let (a, _) = office_hours(&w);
+    let tuesday = next(2);
+    let res = w.post(
+        &w.worker_a,
+        "/api/v1/office-hours/exceptions",
+        json!({"assignment_id": a, "date": tuesday, "kind": "cancelled", "reason": "Staking; geen zitdag"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+
+    let t = token(&w, &w.user_a);
+    let path = format!("/api/v1/calendar/schools/{}.ics?token={t}", w.school_a);
+    let first = w.app.get(&path, None);
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(
+        first.header("content-type"),
+        Some("text/calendar; charset=utf-8")
+    );
+    let lines = unfold(&first.text());
+    assert_eq!(lines.first().unwrap(), "BEGIN:VCALENDAR");
+    assert_eq!(lines.last().unwrap(), "END:VCALENDAR");
+    for required in ["VERSION:2.0", "BEGIN:VTIMEZONE", "TZID:Europe/Brussels"] {
+        assert!(lines.iter().any(|l| l == required), "{required} missing");
+    }
+    assert!(lines.iter().any(|l| l.starts_with("PRODID:")));
+    let events = lines.iter().filter(|l| *l == "BEGIN:VEVENT").count();
+    assert!(events >= 26, "about 30 weeks of Tuesdays, got {events}");
+    let uid = format!("UID:{a}-{}@kinderen-eerst", tuesday.format("%Y%m%d"));
+    let at = lines
+        .iter()
+        .position(|l| *l == uid)
+        .expect("the session's UID");
+    let event: Vec<&String> = lines[at..]
+        .iter()
+        .take_while(|l| *l != "END:VEVENT")
+        .collect();
+    assert!(event.iter().any(|l| *l == "STATUS:CANCELLED"), "{event:?}");
+    assert!(
+        event.iter().any(|l| **l
+            == format!(
+                "DTSTART;TZID=Europe/Brussels:{}T083000",
+                tuesday.format("%Y%m%d")
+            )),
+        "{event:?}"
+    );
+    assert!(
+        event.iter().any(|l| l.starts_with("LOCATION:")
+            && l.contains("Onze-Lieve-Vrouw-ter-Sneeuw 123\\, bus 4")),
+        "the long address is folded and unfolds with commas escaped: {event:?}"
+    );
+    assert!(
+        event
+            .iter()
+            .any(|l| *l == "DESCRIPTION:Geannuleerd: Staking\\; geen zitdag"),
+        "{event:?}"
+    );
+    assert!(first.text().contains("\r\n "), "some line was folded");
+
+    let second = w.app.get(&path, None);
+    let uids = |r: &crate::helpers::Resp| -> Vec<String> {
+        unfold(&r.text())
+            .into_iter()
+            .filter(|l| l.starts_with("UID:"))
+            .collect()
+    };
+    assert_eq!(uids(&first), uids(&second), "UIDs are stable");
+    assert_eq!(
+        first.text(),
+        second.text(),
+        "nothing changed, nothing differs"
+    );
+
+    // Rotating stops the old token at once.
+    let new = token(&w, &w.user_a);
+    w.app.get(&path, None).problem(401);
+    let res = w.app.get(
+        &format!("/api/v1/calendar/schools/{}.ics?token={new}", w.school_a),
+        None,
+    );
+    assert_eq!(res.status, 200);
+}
+
+#[test]
+fn a_feed_token_opens_only_its_owners_feeds() {
+    let w = world();
+    office_hours(&w);
+    let school = |s: &str, t: &str| format!("/api/v1/calendar/schools/{s}.ics?token={t}");
+    let worker = |u: &str, t: &str| format!("/api/v1/calendar/workers/{u}.ics?token={t}");
+    let (ta, tb, twa, twb, tc) = (
+        token(&w, &w.user_a),
+        token(&w, &w.user_b),
+        token(&w, &w.worker_a),
+        token(&w, &w.worker_b),
+        token(&w, &w.coord),
+    );
+    let status = |p: String| w.app.get(&p, None).status;
+    assert_eq!(status(school(&w.school_a, &ta)), 200);
+    assert_eq!(status(school(&w.school_b, &ta)), 404);
+    assert_eq!(status(school(&w.school_b, &tb)), 200);
+    assert_eq!(status(worker(&w.worker_a.id, &ta)), 404);
+    assert_eq!(status(worker(&w.worker_a.id, &twa)), 200);
+    assert_eq!(status(worker(&w.worker_b.id, &twa)), 404);
+    assert_eq!(status(school(&w.school_a, &twa)), 200);
+    assert_eq!(status(school(&w.school_b, &twa)), 404);
+    assert_eq!(status(worker(&w.worker_b.id, &twb)), 200);
+    assert_eq!(status(school(&w.school_a, &tc)), 200);
+    assert_eq!(status(worker(&w.worker_b.id, &tc)), 200);
+    w.app
+        .get(
+            &format!("/api/v1/calendar/schools/{}.ics", w.school_a),
+            None,
+        )
+        .problem(401);
+    w.app
+        .get(&school(&w.school_a, "not-a-token"), None)
+        .problem(401);
+    let p = w
+        .app
+        .get(
+            &format!("/api/v1/calendar/schools/nope.ics?token={ta}"),
+            None,
+        )
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "id");
+    // The worker's own feed has their Tuesdays only, with the school in the summary.
+    let ics = w.app.get(&worker(&w.worker_a.id, &twa), None).text();
+    assert!(ics.contains("School 100001"));
+    assert!(!ics.contains("School 100002"));
 }
