@@ -246,7 +246,7 @@ pub async fn propose_allocation(
             );
             let cases: HashMap<String, i64> = repo::cases_by_school(conn, wf, wt)?;
             let consults: HashMap<String, i64> = consults::count_by_school(conn, wf, wt)?;
-            Ok(propose(
+            propose(
                 b.period,
                 capacity,
                 minimum,
@@ -255,7 +255,7 @@ pub async fn propose_allocation(
                 &cases,
                 &consults,
                 window_from,
-            )?)
+            )
         })
         .await?;
     Ok(web::Json(proposal))

@@ -171,11 +171,11 @@ pub fn set_codes(
     Ok(())
 }
 
+/// Codes per activity id.
+pub type CodesById = HashMap<String, Vec<String>>;
+
 /// Audiences and themes per activity, for a page in two queries.
-pub fn codes_of(
-    conn: &mut DbConn,
-    ids: &[String],
-) -> QueryResult<(HashMap<String, Vec<String>>, HashMap<String, Vec<String>>)> {
+pub fn codes_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<(CodesById, CodesById)> {
     let mut audiences: HashMap<String, Vec<String>> = HashMap::new();
     let rows: Vec<(String, String)> = activity_audiences::table
         .filter(activity_audiences::activity_id.eq_any(ids))
