@@ -116,6 +116,22 @@ pub struct Settings {
     /// Attempts before a delivery is given up as `failed`.
     #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
     pub webhook_max_attempts: u32,
+    /// Longest date range `GET /api/v1/office-hours` expands, in days (422 above).
+    #[arg(long, env = "OFFICE_HOURS_MAX_RANGE_DAYS", default_value_t = 366)]
+    pub office_hours_max_range_days: i64,
+    /// How many weeks of past sessions a calendar feed carries.
+    #[arg(long, env = "CALENDAR_WEEKS_BACK", default_value_t = 4)]
+    pub calendar_weeks_back: i64,
+    /// How many weeks of coming sessions a calendar feed carries.
+    #[arg(long, env = "CALENDAR_WEEKS_AHEAD", default_value_t = 26)]
+    pub calendar_weeks_ahead: i64,
+    /// Office-hour slots every school gets before the rest is shared by weight, when an
+    /// allocation proposal does not say.
+    #[arg(long, env = "ALLOCATION_MIN_SLOTS_PER_SCHOOL", default_value_t = 0)]
+    pub allocation_min_slots_per_school: u32,
+    /// In an allocation weight, how many pupils with an SES indicator one help request counts as.
+    #[arg(long, env = "ALLOCATION_HELP_REQUEST_WEIGHT", default_value_t = 10.0)]
+    pub allocation_help_request_weight: f64,
 }
 
 impl Settings {
@@ -151,6 +167,11 @@ impl Default for Settings {
             webhook_retry_base_ms: 5_000,
             webhook_retry_max_ms: 3_600_000,
             webhook_max_attempts: 12,
+            office_hours_max_range_days: 366,
+            calendar_weeks_back: 4,
+            calendar_weeks_ahead: 26,
+            allocation_min_slots_per_school: 0,
+            allocation_help_request_weight: 10.0,
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use actix_web::App;
 use utoipa::openapi::path::Operation;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ContentBuilder, OpenApi as OpenApiDoc, Ref, RefOr, Response, ResponseBuilder,
 };
@@ -47,6 +47,11 @@ like one that does not exist.",
         (name = "referrals", description = "Referrals of a case to a partner service, followed until the partner answers and finishes (the closed loop); states map onto FHIR Task"),
         (name = "events", description = "The stream of case and referral status changes for city systems, without personal data"),
         (name = "webhooks", description = "Webhook subscriptions that push the event stream, signed, to city systems, with their delivery log"),
+        (name = "presence", description = "Office hours (zitdag): concrete sessions, cancelled or moved ones, school holidays, sessions held; calendar feeds"),
+        (name = "consults", description = "Consult requests: a school asks for a visit; scheduled, done or cancelled; a consult can open a case"),
+        (name = "allocation", description = "Proposals to share the social workers' office-hour slots over the schools, by SES figures, pupils, help requests and wishes"),
+        (name = "meetings", description = "Network meetings: invitees and attendance, an anonymised agenda, minutes and action points"),
+        (name = "activities", description = "Trainings, school activities, coaching and publicity, for the programme's report and statistics"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&Security)
@@ -67,6 +72,14 @@ impl Modify for Security {
                     .description(Some("A token from POST /api/v1/auth/login"))
                     .build(),
             ),
+        );
+        // Calendar clients cannot send headers: feeds take a personal token in the query.
+        components.add_security_scheme(
+            "calendar_token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "token",
+                "A personal calendar feed token from POST /api/v1/me/calendar-token",
+            ))),
         );
     }
 }
@@ -276,6 +289,7 @@ macro_rules! shared_response {
     )*};
 }
 shared_response!(
+    Unauthorized,
     NotFound,
     Forbidden,
     Conflict,

@@ -1,21 +1,28 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
+pub mod activities;
+pub mod allocation;
+pub mod anonymity;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod case_records;
 pub mod cases;
 pub mod checklist_submissions;
 pub mod checklist_templates;
 pub mod common;
+pub mod consults;
 pub mod events;
 pub mod extract;
 pub mod family_rights;
 pub mod health;
 pub mod hsds;
 pub mod idempotency;
+pub mod meetings;
 pub mod networks;
 pub mod partners;
+pub mod presence;
 pub mod referral_stats;
 pub mod referrals;
 pub mod schools;
@@ -138,5 +145,37 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::update_webhook)
         .service(webhooks::delete_webhook)
         .service(webhooks::list_webhook_deliveries)
-        .service(referral_stats::get_referral_stats);
+        .service(referral_stats::get_referral_stats)
+        .service(presence::list_office_hours)
+        .service(presence::create_office_hours_exception)
+        .service(presence::delete_office_hours_exception)
+        .service(presence::log_office_hours_session)
+        .service(calendar::rotate_calendar_token)
+        .service(calendar::get_school_calendar)
+        .service(calendar::get_worker_calendar)
+        .service(presence::list_closed_periods)
+        .service(presence::create_closed_period)
+        .service(presence::delete_closed_period)
+        .service(consults::list_consult_requests)
+        .service(consults::create_consult_request)
+        .service(consults::get_consult_request)
+        .service(consults::schedule_consult_request)
+        .service(consults::complete_consult_request)
+        .service(consults::cancel_consult_request)
+        .service(consults::open_case_from_consult)
+        .service(allocation::propose_allocation)
+        .service(meetings::list_meetings)
+        .service(meetings::create_meeting)
+        .service(meetings::get_meeting)
+        .service(meetings::update_meeting)
+        .service(meetings::set_meeting_attendance)
+        .service(meetings::add_agenda_item)
+        .service(meetings::add_action_point)
+        .service(meetings::update_action_point)
+        .service(activities::list_activities)
+        .service(activities::create_activity)
+        .service(activities::get_activity)
+        .service(activities::update_activity)
+        .service(activities::delete_activity)
+        .service(activities::get_activity_stats);
 }

@@ -35,6 +35,30 @@ pub enum Action {
     /// the event stream and the webhook subscriptions that push it to city systems
     ReadEvents,
     ManageWebhooks,
+    /// office-hours sessions (scoped: a school its own, a worker theirs)
+    ReadOfficeHours,
+    /// cancel or move a session (a worker their own sessions)
+    RecordOfficeHourExceptions,
+    /// log a session as held, with a number of contacts
+    LogOfficeHours,
+    /// school holidays and other closed periods
+    ManageClosedPeriods,
+    /// a personal calendar feed token
+    UseCalendarFeed,
+    RequestConsult,
+    /// read consult requests (scoped: a school its own, a worker those of their schools)
+    ReadConsults,
+    /// schedule, complete, open a case from a consult request
+    HandleConsults,
+    ProposeAllocation,
+    /// meetings of the network (a school: its own network's)
+    ReadMeetings,
+    WriteMeetings,
+    AddAgendaItem,
+    /// activities (scoped: a worker their own, a school its school's)
+    ReadActivities,
+    /// a worker: their own activities
+    WriteActivities,
 }
 
 /// The role table. Read it as: role → the actions it may take.
@@ -58,6 +82,18 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadReferralMetadata
                 | ReadEvents
                 | ManageWebhooks
+                | ReadOfficeHours
+                | RecordOfficeHourExceptions
+                | ManageClosedPeriods
+                | UseCalendarFeed
+                | ReadConsults
+                | HandleConsults
+                | ProposeAllocation
+                | ReadMeetings
+                | WriteMeetings
+                | AddAgendaItem
+                | ReadActivities
+                | WriteActivities
         ),
         Role::SocialWorker => matches!(
             action,
@@ -68,6 +104,17 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | TriageChecklist
                 | WorkCases
                 | ReadStatistics
+                | ReadOfficeHours
+                | RecordOfficeHourExceptions
+                | LogOfficeHours
+                | UseCalendarFeed
+                | ReadConsults
+                | HandleConsults
+                | ReadMeetings
+                | WriteMeetings
+                | AddAgendaItem
+                | ReadActivities
+                | WriteActivities
         ),
         Role::School => matches!(
             action,
@@ -79,6 +126,13 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | SubmitChecklist
                 | ReadSchoolCaseView
                 | ReadStatistics
+                | ReadOfficeHours
+                | UseCalendarFeed
+                | RequestConsult
+                | ReadConsults
+                | ReadMeetings
+                | AddAgendaItem
+                | ReadActivities
         ),
     }
 }
@@ -121,6 +175,9 @@ pub mod can {
         TriageChecklist,
         ReadEvents,
         ManageWebhooks,
-        ReadReferralMetadata
+        ReadReferralMetadata,
+        ManageClosedPeriods,
+        ProposeAllocation,
+        WriteMeetings
     );
 }

@@ -350,3 +350,13 @@ pub fn with_live_consent(
     }
     q.load(conn)
 }
+
+/// The pupil pseudonyms of the cases of these schools (erased ones have none).
+pub fn pseudonyms_of_schools(conn: &mut DbConn, school_ids: &[String]) -> QueryResult<Vec<String>> {
+    cases::table
+        .filter(cases::school_id.eq_any(school_ids))
+        .filter(cases::pupil_pseudonym.is_not_null())
+        .select(cases::pupil_pseudonym.assume_not_null())
+        .distinct()
+        .load(conn)
+}

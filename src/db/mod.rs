@@ -3,14 +3,19 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
+pub mod activities;
+pub mod allocation;
 pub mod assignments;
 pub mod audit;
 pub mod cases;
 pub mod checklists;
+pub mod consults;
 pub mod events;
 pub mod idempotency;
+pub mod meetings;
 pub mod networks;
 pub mod partners;
+pub mod presence;
 pub mod referrals;
 pub mod schema;
 pub mod schools;

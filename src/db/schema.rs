@@ -480,6 +480,176 @@ diesel::joinable!(referral_transitions -> users (actor_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox_events (event_position));
 
+diesel::table! {
+    closed_periods (id) {
+        id -> Text,
+        name -> Text,
+        first_day -> Date,
+        last_day -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    office_hour_exceptions (id) {
+        id -> Text,
+        assignment_id -> Text,
+        session_date -> Date,
+        kind -> Text,
+        moved_date -> Nullable<Date>,
+        moved_start_time -> Nullable<Time>,
+        moved_end_time -> Nullable<Time>,
+        reason -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    office_hour_logs (id) {
+        id -> Text,
+        assignment_id -> Text,
+        session_date -> Date,
+        contacts -> Integer,
+        note -> Text,
+        logged_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_tokens (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        rotated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consult_requests (id) {
+        id -> Text,
+        school_id -> Text,
+        reason -> Text,
+        urgency -> Text,
+        preferred_dates -> Text,
+        status -> Text,
+        scheduled_date -> Nullable<Date>,
+        scheduled_start_time -> Nullable<Time>,
+        scheduled_end_time -> Nullable<Time>,
+        worker_id -> Nullable<Text>,
+        outcome_note -> Nullable<Text>,
+        cancel_reason -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    consult_request_themes (consult_id, theme_code) {
+        consult_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::table! {
+    meetings (id) {
+        id -> Text,
+        network_id -> Text,
+        title -> Text,
+        meeting_date -> Date,
+        start_time -> Nullable<Time>,
+        place -> Text,
+        minutes -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    meeting_invitees (id) {
+        id -> Text,
+        meeting_id -> Text,
+        school_id -> Nullable<Text>,
+        partner_id -> Nullable<Text>,
+        attended -> Nullable<Bool>,
+    }
+}
+
+diesel::table! {
+    agenda_items (id) {
+        id -> Text,
+        meeting_id -> Text,
+        position -> Integer,
+        title -> Text,
+        theme_code -> Nullable<Text>,
+        description -> Text,
+        school_id -> Nullable<Text>,
+        author_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_points (id) {
+        id -> Text,
+        meeting_id -> Text,
+        description -> Text,
+        owner -> Text,
+        due_date -> Nullable<Date>,
+        done -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Text,
+        kind -> Text,
+        title -> Text,
+        activity_date -> Date,
+        school_id -> Nullable<Text>,
+        network_id -> Nullable<Text>,
+        participants -> Integer,
+        description -> Text,
+        owner_id -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activity_audiences (activity_id, audience) {
+        activity_id -> Text,
+        audience -> Text,
+    }
+}
+
+diesel::table! {
+    activity_themes (activity_id, theme_code) {
+        activity_id -> Text,
+        theme_code -> Text,
+    }
+}
+
+diesel::joinable!(office_hour_exceptions -> assignments (assignment_id));
+diesel::joinable!(office_hour_logs -> assignments (assignment_id));
+diesel::joinable!(consult_requests -> schools (school_id));
+diesel::joinable!(consult_request_themes -> consult_requests (consult_id));
+diesel::joinable!(meetings -> networks (network_id));
+diesel::joinable!(meeting_invitees -> meetings (meeting_id));
+diesel::joinable!(agenda_items -> meetings (meeting_id));
+diesel::joinable!(action_points -> meetings (meeting_id));
+diesel::joinable!(activity_audiences -> activities (activity_id));
+diesel::joinable!(activity_themes -> activities (activity_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -512,5 +682,18 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_transitions,
     outbox_events,
     webhook_subscriptions,
-    webhook_deliveries
+    webhook_deliveries,
+    closed_periods,
+    office_hour_exceptions,
+    office_hour_logs,
+    calendar_tokens,
+    consult_requests,
+    consult_request_themes,
+    meetings,
+    meeting_invitees,
+    agenda_items,
+    action_points,
+    activities,
+    activity_audiences,
+    activity_themes
 );

@@ -1,6 +1,8 @@
 //! Value types parsed once at the edge, so the rest of the code never re-checks them.
 
 pub mod case;
+pub mod ical;
+pub mod presence;
 pub mod referral;
 
 use std::fmt;

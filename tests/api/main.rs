@@ -3,18 +3,22 @@
 
 mod helpers;
 
+mod allocation;
 mod audit;
 mod auth;
 mod cases;
 mod checklists;
 mod cli;
+mod consults;
 mod errors;
 mod events;
 mod health;
 mod hsds;
 mod idempotency;
+mod meetings;
 mod openapi;
 mod partners;
+mod presence;
 mod referrals;
 mod retention;
 mod services;

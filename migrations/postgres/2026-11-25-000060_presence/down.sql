@@ -1,0 +1,13 @@
+DROP TABLE activity_themes;
+DROP TABLE activity_audiences;
+DROP TABLE activities;
+DROP TABLE action_points;
+DROP TABLE agenda_items;
+DROP TABLE meeting_invitees;
+DROP TABLE meetings;
+DROP TABLE consult_request_themes;
+DROP TABLE consult_requests;
+DROP TABLE calendar_tokens;
+DROP TABLE office_hour_logs;
+DROP TABLE office_hour_exceptions;
+DROP TABLE closed_periods;

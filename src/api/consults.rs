@@ -1,0 +1,747 @@
+//! Consult requests: a school asks for a visit (reason, themes, preferred dates, urgency); a
+//! worker of the school or the coordinator schedules it, the visit is done or the request is
+//! cancelled. A consult can open a case. `requested` → `scheduled` (again: rescheduled) →
+//! `done`; `requested` | `scheduled` → `cancelled`. The reason may mention a pupil, so every
+//! read and write leaves an audit event.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::audit::{AuditAction, record};
+use crate::api::cases::{FamilyContact, Opening, Pupil, check_themes, open_case, scope_of};
+use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
+use crate::api::extract::{ApiJson, ApiQuery};
+use crate::auth::AuthUser;
+use crate::auth::policy::{Action, allows, require};
+use crate::db::assignments::schools_of_worker;
+use crate::db::consults::{self as repo, ConsultFilter, ConsultRow, ConsultView, SchoolScope};
+use crate::db::{DbConn, now, optional, users};
+use crate::domain::case::{CaseOrigin, CasePriority};
+use crate::domain::presence::{ConsultStatus, ConsultUrgency};
+use crate::domain::{Role, utc};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsultSchool {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsultWorker {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub display_name: String,
+}
+
+/// When and by whom the visit takes place.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsultVisit {
+    pub date: NaiveDate,
+    /// Local time, HH:MM.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub worker: ConsultWorker,
+}
+
+/// A school's request for a visit.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000k1", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "reason": "Enkele ouders vragen hulp bij de schoolrekening; graag een gesprek met de zorgcoördinator.", "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal", "status": "scheduled", "visit": {"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}}, "outcome_note": null, "cancel_reason": null, "case_id": null, "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}))]
+pub struct ConsultRequest {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub school: ConsultSchool,
+    pub reason: String,
+    pub themes: Vec<String>,
+    pub preferred_dates: Vec<NaiveDate>,
+    pub urgency: ConsultUrgency,
+    #[schema(read_only)]
+    pub status: ConsultStatus,
+    /// Set once scheduled.
+    #[schema(read_only)]
+    pub visit: Option<ConsultVisit>,
+    #[schema(read_only)]
+    pub outcome_note: Option<String>,
+    #[schema(read_only)]
+    pub cancel_reason: Option<String>,
+    /// The case opened from this consult.
+    #[schema(read_only, format = Uuid)]
+    pub case_id: Option<String>,
+    #[schema(read_only)]
+    pub created_at: DateTime<Utc>,
+    #[schema(read_only)]
+    pub updated_at: DateTime<Utc>,
+}
+
+fn hhmm(t: Option<NaiveTime>) -> Option<String> {
+    t.map(|t| t.format("%H:%M").to_string())
+}
+
+fn status_of(r: &ConsultRow) -> ConsultStatus {
+    ConsultStatus::parse(&r.status).unwrap_or(ConsultStatus::Requested)
+}
+
+fn to_api((r, school_name, worker_name): ConsultView, themes: Vec<String>) -> ConsultRequest {
+    let visit = match (r.scheduled_date, &r.worker_id) {
+        (Some(date), Some(w)) => Some(ConsultVisit {
+            date,
+            start_time: hhmm(r.scheduled_start_time),
+            end_time: hhmm(r.scheduled_end_time),
+            worker: ConsultWorker {
+                id: w.clone(),
+                display_name: worker_name.unwrap_or_default(),
+            },
+        }),
+        _ => None,
+    };
+    ConsultRequest {
+        status: status_of(&r),
+        school: ConsultSchool {
+            id: r.school_id,
+            name: school_name,
+        },
+        reason: r.reason,
+        themes,
+        preferred_dates: r
+            .preferred_dates
+            .split(',')
+            .filter_map(|d| d.parse().ok())
+            .collect(),
+        urgency: ConsultUrgency::parse(&r.urgency).unwrap_or(ConsultUrgency::Normal),
+        visit,
+        outcome_note: r.outcome_note,
+        cancel_reason: r.cancel_reason,
+        case_id: r.case_id,
+        created_at: utc(r.created_at),
+        updated_at: utc(r.updated_at),
+        id: r.id,
+    }
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// The schools whose requests the caller reaches: a school its own, a worker the schools they
+/// are assigned to now, the coordinator all.
+fn scope(conn: &mut DbConn, user: &AuthUser) -> ApiResult<SchoolScope> {
+    Ok(match user.role {
+        Role::Coordinator => None,
+        Role::SocialWorker => Some(schools_of_worker(conn, &user.id, today())?),
+        Role::School => Some(user.school_id.clone().into_iter().collect()),
+    })
+}
+
+fn load(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<ConsultView> {
+    let s = scope(conn, user)?;
+    Ok(repo::find(conn, id, &s)?)
+}
+
+fn answer(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<(ConsultRequest, String)> {
+    let view = load(conn, user, id)?;
+    let themes = repo::themes_of(conn, std::slice::from_ref(&view.0.id))?
+        .remove(&view.0.id)
+        .unwrap_or_default();
+    let tag = etag(view.0.updated_at);
+    Ok((to_api(view, themes), tag))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create, list, read
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Enkele ouders vragen hulp bij de schoolrekening; graag een gesprek met de zorgcoördinator.", "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal"}))]
+pub struct NewConsultRequest {
+    /// What the visit is about.
+    #[validate(length(min = 1, max = 4000))]
+    pub reason: String,
+    /// Theme codes.
+    #[serde(default)]
+    pub themes: Vec<String>,
+    /// Days that suit the school (at most 10).
+    #[serde(default)]
+    #[validate(length(max = 10))]
+    pub preferred_dates: Vec<NaiveDate>,
+    #[serde(default = "normal")]
+    pub urgency: ConsultUrgency,
+}
+
+fn normal() -> ConsultUrgency {
+    ConsultUrgency::Normal
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/consult-requests", tag = "consults", operation_id = "create_consult_request",
+    summary = "Ask for a consult",
+    description = "A school asks for a social worker's visit. It lands as `requested` for the school's workers and \
+the coordinator. Roles: school.",
+    security(("bearer" = [])), request_body = NewConsultRequest,
+    responses(
+        (status = 201, description = "Requested", body = ConsultRequest, headers(("Location" = String, description = "The new request"), ("ETag" = String, description = "Version"))),
+        (status = 403, response = crate::openapi::Forbidden)
+    )
+)]
+#[post("/api/v1/consult-requests")]
+pub async fn create_consult_request(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: ApiJson<NewConsultRequest>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::RequestConsult)?;
+    let b = body.into_inner()?;
+    let school_id = user
+        .school_id
+        .clone()
+        .ok_or_else(|| ApiError::internal("school account without a school"))?;
+    let (c, tag) = state
+        .db
+        .write(move |conn| {
+            let mut checks = Checks::default();
+            check_themes(conn, &mut checks, "themes", &b.themes);
+            checks.check(!b.reason.trim().is_empty(), "reason", "must not be blank");
+            for (i, d) in b.preferred_dates.iter().enumerate() {
+                checks.check(
+                    *d >= today(),
+                    &format!("preferred_dates[{i}]"),
+                    "must not be in the past",
+                );
+            }
+            checks.finish()?;
+            let at = now();
+            let mut dates = b.preferred_dates.clone();
+            dates.sort();
+            dates.dedup();
+            let row = ConsultRow {
+                id: Uuid::now_v7().to_string(),
+                school_id,
+                reason: b.reason.trim().to_string(),
+                urgency: b.urgency.as_str().into(),
+                preferred_dates: dates
+                    .iter()
+                    .map(NaiveDate::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+                status: ConsultStatus::Requested.as_str().into(),
+                scheduled_date: None,
+                scheduled_start_time: None,
+                scheduled_end_time: None,
+                worker_id: None,
+                outcome_note: None,
+                cancel_reason: None,
+                case_id: None,
+                requested_by: user.id.clone(),
+                created_at: at,
+                updated_at: at,
+            };
+            repo::insert(conn, &row, &b.themes)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                "consult_request",
+                Some(&row.id),
+                None,
+            )?;
+            answer(conn, &user, &row.id)
+        })
+        .await?;
+    let location = format!("/api/v1/consult-requests/{}", c.id);
+    Ok(common::created(&c, location, &tag))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultQuery {
+    #[param(format = Uuid)]
+    pub school: Option<Uuid>,
+    pub status: Option<ConsultStatus>,
+    /// Page size (1–200, default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/consult-requests", tag = "consults", operation_id = "list_consult_requests",
+    summary = "List consult requests",
+    description = "Newest first. A school sees its own requests; a social worker those of the schools they are \
+assigned to now; the coordinator all. Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(ConsultQuery),
+    responses((status = 200, description = "A page of consult requests", body = Page<ConsultRequest>))
+)]
+#[get("/api/v1/consult-requests")]
+pub async fn list_consult_requests(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    query: ApiQuery<ConsultQuery>,
+) -> ApiResult<web::Json<Page<ConsultRequest>>> {
+    require(&user, Action::ReadConsults)?;
+    let q = query.0;
+    let limit = common::limit(q.limit);
+    let after = match decode_cursor(q.cursor.as_deref(), 2)? {
+        None => None,
+        Some(k) => Some((
+            k[0].parse::<i64>()
+                .ok()
+                .and_then(DateTime::from_timestamp_micros)
+                .map(|t| t.naive_utc())
+                .ok_or_else(|| ApiError::field("cursor", "not a cursor this list gave out"))?,
+            k[1].clone(),
+        )),
+    };
+    let page = state
+        .db
+        .write(move |conn| {
+            let s = scope(conn, &user)?;
+            let f = ConsultFilter {
+                school_id: q.school.map(|s| s.to_string()),
+                status: q.status.map(|s| s.as_str().to_string()),
+            };
+            let rows = repo::list(conn, &s, f, after, limit)?;
+            record(
+                conn,
+                &user,
+                AuditAction::List,
+                "consult_request",
+                None,
+                None,
+            )?;
+            let ids: Vec<String> = rows.iter().map(|r| r.0.id.clone()).collect();
+            let mut themes = repo::themes_of(conn, &ids)?;
+            Ok(common::page(
+                rows,
+                limit,
+                |r| {
+                    vec![
+                        r.0.created_at.and_utc().timestamp_micros().to_string(),
+                        r.0.id.clone(),
+                    ]
+                },
+                |r| {
+                    let t = themes.remove(&r.0.id).unwrap_or_default();
+                    to_api(r, t)
+                },
+            ))
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/consult-requests/{id}", tag = "consults", operation_id = "get_consult_request",
+    summary = "Get a consult request",
+    description = "Another school's request, or one of a school the worker is not assigned to, is 404. Roles: \
+coordinator, social_worker, school.",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Consult request id")),
+    responses(
+        (status = 200, description = "The request", body = ConsultRequest, headers(("ETag" = String, description = "Version, for If-Match"))),
+        (status = 404, response = crate::openapi::NotFound)
+    )
+)]
+#[get("/api/v1/consult-requests/{id}")]
+pub async fn get_consult_request(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::ReadConsults)?;
+    let id = id.to_string();
+    let (c, tag) = state
+        .db
+        .write(move |conn| {
+            let out = answer(conn, &user, &id)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Read,
+                "consult_request",
+                Some(&id),
+                None,
+            )?;
+            Ok(out)
+        })
+        .await?;
+    Ok(ok_with_etag(&c, &tag))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+/// Loads the request for a transition, checks If-Match and that it is in one of `from`.
+fn for_transition(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    id: &str,
+    if_match: Option<&str>,
+    action: &str,
+    from: &[ConsultStatus],
+) -> ApiResult<ConsultRow> {
+    let (row, ..) = load(conn, user, id)?;
+    check_if_match(if_match, &etag(row.updated_at))?;
+    let current = status_of(&row);
+    if !from.contains(&current) {
+        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        return Err(ApiError::invalid_state(
+            current.as_str(),
+            format!(
+                "a consult request can be {action} only when it is {}; it is {current}",
+                allowed.join(" or ")
+            ),
+        ));
+    }
+    Ok(row)
+}
+
+fn store(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    row: &mut ConsultRow,
+) -> ApiResult<(ConsultRequest, String)> {
+    row.updated_at = now();
+    repo::update(conn, row)?;
+    record(
+        conn,
+        user,
+        AuditAction::StatusChange,
+        "consult_request",
+        Some(&row.id),
+        row.case_id.as_deref(),
+    )?;
+    answer(conn, user, &row.id)
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker_id": "0193a1b2-0000-7000-8000-0000000000b1"}))]
+pub struct ScheduleConsult {
+    pub date: NaiveDate,
+    /// HH:MM.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    /// An active social worker assigned to the school; defaults to the caller (a worker).
+    #[schema(format = Uuid)]
+    pub worker_id: Option<Uuid>,
+}
+
+fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
+    v.as_deref().and_then(|s| {
+        NaiveTime::parse_from_str(s, "%H:%M")
+            .map_err(|_| checks.add(field, "must be a time as HH:MM"))
+            .ok()
+    })
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/consult-requests/{id}/schedule", tag = "consults", operation_id = "schedule_consult_request",
+    summary = "Schedule (or reschedule) a consult",
+    description = "`requested` → `scheduled`, or a new date for a `scheduled` one: a date, optional times and a \
+social worker assigned to the school (422 naming `worker_id` otherwise). From `done` or `cancelled` 409 with \
+`current_state`. Roles: coordinator, social_worker (assigned to the school).",
+    security(("bearer" = [])), request_body = ScheduleConsult,
+    params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "Scheduled", body = ConsultRequest, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[post("/api/v1/consult-requests/{id}/schedule")]
+pub async fn schedule_consult_request(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<ScheduleConsult>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::HandleConsults)?;
+    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
+    let (c, tag) = state
+        .db
+        .write(move |conn| {
+            let mut row = for_transition(
+                conn,
+                &user,
+                &id,
+                if_match.as_deref(),
+                "scheduled",
+                &[ConsultStatus::Requested, ConsultStatus::Scheduled],
+            )?;
+            let mut checks = Checks::default();
+            let start = parse_time(&mut checks, "start_time", &b.start_time);
+            let end = parse_time(&mut checks, "end_time", &b.end_time);
+            if let (Some(s), Some(e)) = (start, end) {
+                checks.check(s < e, "end_time", "must be after start_time");
+            }
+            let worker = match (b.worker_id, user.role) {
+                (Some(w), _) => w.to_string(),
+                (None, Role::SocialWorker) => user.id.clone(),
+                (None, _) => {
+                    checks.add("worker_id", "name the social worker who visits");
+                    String::new()
+                }
+            };
+            if !worker.is_empty() {
+                let ok = match optional(users::find(conn, &worker))? {
+                    Some(u) if u.role == Role::SocialWorker.as_str() && u.active => {
+                        schools_of_worker(conn, &worker, today())?.contains(&row.school_id)
+                    }
+                    _ => false,
+                };
+                checks.check(
+                    ok,
+                    "worker_id",
+                    "must be an active social worker assigned to the school",
+                );
+            }
+            checks.finish()?;
+            row.status = ConsultStatus::Scheduled.as_str().into();
+            row.scheduled_date = Some(b.date);
+            row.scheduled_start_time = start;
+            row.scheduled_end_time = end;
+            row.worker_id = Some(worker);
+            store(conn, &user, &mut row)
+        })
+        .await?;
+    Ok(ok_with_etag(&c, &tag))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "Gesprek met zorgcoördinator; twee gezinnen doorverwezen naar de zitdag."}))]
+pub struct CompleteConsult {
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/consult-requests/{id}/complete", tag = "consults", operation_id = "complete_consult_request",
+    summary = "Mark a consult as done",
+    description = "`scheduled` → `done`; from any other state 409 with `current_state`. Roles: coordinator, \
+social_worker (assigned to the school).",
+    security(("bearer" = [])), request_body = CompleteConsult,
+    params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "Done", body = ConsultRequest, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[post("/api/v1/consult-requests/{id}/complete")]
+pub async fn complete_consult_request(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<CompleteConsult>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::HandleConsults)?;
+    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
+    let (c, tag) = state
+        .db
+        .write(move |conn| {
+            let mut row = for_transition(
+                conn,
+                &user,
+                &id,
+                if_match.as_deref(),
+                "completed",
+                &[ConsultStatus::Scheduled],
+            )?;
+            row.status = ConsultStatus::Done.as_str().into();
+            row.outcome_note = b
+                .note
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty());
+            store(conn, &user, &mut row)
+        })
+        .await?;
+    Ok(ok_with_etag(&c, &tag))
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "De vraag is intussen opgelost."}))]
+pub struct CancelConsult {
+    #[validate(length(min = 1, max = 2000))]
+    pub reason: String,
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/consult-requests/{id}/cancel", tag = "consults", operation_id = "cancel_consult_request",
+    summary = "Cancel a consult request",
+    description = "`requested` or `scheduled` → `cancelled`, with a reason; from `done` or `cancelled` 409 with \
+`current_state`. Roles: school (its own requests), coordinator, social_worker (assigned to the school).",
+    security(("bearer" = [])), request_body = CancelConsult,
+    params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "Cancelled", body = ConsultRequest, headers(("ETag" = String, description = "New version"))),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[post("/api/v1/consult-requests/{id}/cancel")]
+pub async fn cancel_consult_request(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<CancelConsult>,
+) -> ApiResult<HttpResponse> {
+    if !allows(user.role, Action::RequestConsult) {
+        require(&user, Action::HandleConsults)?;
+    }
+    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
+    let (c, tag) = state
+        .db
+        .write(move |conn| {
+            if b.reason.trim().is_empty() {
+                return Err(ApiError::field("reason", "must not be blank"));
+            }
+            let mut row = for_transition(
+                conn,
+                &user,
+                &id,
+                if_match.as_deref(),
+                "cancelled",
+                &[ConsultStatus::Requested, ConsultStatus::Scheduled],
+            )?;
+            row.status = ConsultStatus::Cancelled.as_str().into();
+            row.cancel_reason = Some(b.reason.trim().to_string());
+            store(conn, &user, &mut row)
+        })
+        .await?;
+    Ok(ok_with_etag(&c, &tag))
+}
+
+/// What the worker knows when opening a case from a consult.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"pupil": {"pseudonym": "4B-07", "birth_year": 2016, "class": "4B"}, "themes": ["school_costs"], "question": "Moeder vraagt hulp bij de schoolrekening.", "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56"}}))]
+pub struct ConsultCase {
+    #[validate(nested)]
+    pub pupil: Pupil,
+    /// Defaults to the consult's themes.
+    pub themes: Option<Vec<String>>,
+    #[serde(default = "normal_priority")]
+    pub priority: CasePriority,
+    pub known_to_ocmw: Option<bool>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub family: FamilyContact,
+    /// Defaults to the consult's reason.
+    #[validate(length(max = 4000))]
+    pub question: Option<String>,
+}
+
+fn normal_priority() -> CasePriority {
+    CasePriority::Normal
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/consult-requests/{id}/open-case", tag = "consults", operation_id = "open_case_from_consult",
+    summary = "Open a case from a consult",
+    description = "The worker opens a case (origin `school_request`, the caller as lead worker) for one pupil's \
+family the consult brought up; the consult links to it. A cancelled consult, or one that opened a case already, \
+answers 409 with `current_state`. Answers with the new case as its social worker sees it. Roles: social_worker \
+(assigned to the school).",
+    security(("bearer" = [])), request_body = ConsultCase,
+    params(("id" = Uuid, Path, description = "Consult request id")),
+    responses(
+        (status = 201, description = "The new case", body = crate::api::cases::CaseDetail, headers(("Location" = String, description = "The new case"), ("ETag" = String, description = "The case's version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState)
+    )
+)]
+#[post("/api/v1/consult-requests/{id}/open-case")]
+pub async fn open_case_from_consult(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: ApiJson<ConsultCase>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::WorkCases)?;
+    let (id, b) = (id.to_string(), body.into_inner()?);
+    let (case, tag) = state
+        .db
+        .write(move |conn| {
+            let (mut row, ..) = load(conn, &user, &id)?;
+            let current = status_of(&row);
+            if current == ConsultStatus::Cancelled {
+                return Err(ApiError::invalid_state(
+                    current.as_str(),
+                    "a cancelled consult request cannot open a case",
+                ));
+            }
+            if row.case_id.is_some() {
+                return Err(ApiError::invalid_state(
+                    current.as_str(),
+                    "this consult request opened a case already",
+                ));
+            }
+            let themes = match b.themes {
+                Some(t) => t,
+                None => repo::themes_of(conn, std::slice::from_ref(&id))?
+                    .remove(&id)
+                    .unwrap_or_default(),
+            };
+            let mut checks = Checks::default();
+            check_themes(conn, &mut checks, "themes", &themes);
+            checks.finish()?;
+            let case = open_case(
+                conn,
+                Opening {
+                    school_id: row.school_id.clone(),
+                    origin: CaseOrigin::SchoolRequest,
+                    themes,
+                    priority: b.priority,
+                    known_to_ocmw: b.known_to_ocmw,
+                    pupil: b.pupil,
+                    family: b.family,
+                    question: b.question.or(Some(row.reason.clone())),
+                    lead_worker_id: Some(user.id.clone()),
+                    submission_id: None,
+                    created_by: user.id.clone(),
+                },
+            )?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                "case",
+                Some(&case.id),
+                Some(&case.id),
+            )?;
+            row.case_id = Some(case.id.clone());
+            row.updated_at = now();
+            repo::update(conn, &row)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "consult_request",
+                Some(&row.id),
+                Some(&case.id),
+            )?;
+            let r = crate::db::cases::find_scoped(conn, &case.id, &scope_of(&user))?;
+            let tag = etag(r.case.updated_at);
+            Ok((crate::api::cases::detail(conn, r)?, tag))
+        })
+        .await?;
+    let location = format!("/api/v1/cases/{}", case.id);
+    Ok(common::created(&case, location, &tag))
+}
