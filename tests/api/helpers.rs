@@ -93,22 +93,69 @@ fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
     match test_backend_url() {
         Some(base) => {
             let name = format!("ke_test_{}", uuid::Uuid::new_v4().simple());
+            let template = pg_template(&base);
             let mut admin = PgConnection::establish(&base).expect("TEST_DATABASE_URL is reachable");
             admin
-                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
                 .expect("create test database");
-            let (head, tail) = match base.find('?') {
-                Some(q) => base.split_at(q),
-                None => (base.as_str(), ""),
-            };
-            let slash = head.rfind('/').expect("TEST_DATABASE_URL names a database");
-            (
-                format!("{}/{name}{tail}", &head[..slash]),
-                Some((base.clone(), name)),
-            )
+            (pg_url(&base, &name), Some((base.clone(), name)))
         }
         None => (dir.join("test.db").to_string_lossy().into_owned(), None),
     }
+}
+
+/// `base` with its database replaced by `name`.
+fn pg_url(base: &str, name: &str) -> String {
+    let (head, tail) = match base.find('?') {
+        Some(q) => base.split_at(q),
+        None => (base, ""),
+    };
+    let slash = head.rfind('/').expect("TEST_DATABASE_URL names a database");
+    format!("{}/{name}{tail}", &head[..slash])
+}
+
+/// A migrated PostgreSQL database every test database is copied from, so the migrations run
+/// once per schema version rather than once per test. It is named after a hash of the
+/// migrations and built under a temporary name, then renamed, so a test never copies a
+/// half-migrated template.
+fn pg_template(base: &str) -> &'static str {
+    static TEMPLATE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/postgres");
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+            .expect("migrations/postgres")
+            .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+            .map(|f| f.unwrap().path())
+            .collect();
+        files.sort();
+        let mut all = Vec::new();
+        for f in files {
+            all.extend_from_slice(f.to_string_lossy().as_bytes());
+            all.extend(std::fs::read(&f).unwrap());
+        }
+        let name = format!("ke_tpl_{}", &kinderen_eerst::domain::sha256_hex(&all)[..16]);
+        let mut admin = PgConnection::establish(base).expect("TEST_DATABASE_URL is reachable");
+        let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+            "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+        )))
+        .get_result(&mut admin)
+        .expect("look up the template");
+        if !exists {
+            let building = format!("{name}_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+            admin
+                .batch_execute(&format!("CREATE DATABASE {building}"))
+                .expect("create the template");
+            db::migrate(&DbOptions::new(pg_url(base, &building))).expect("migrate the template");
+            if admin
+                .batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
+                .is_err()
+            {
+                // Another test binary finished the same template first.
+                let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {building}"));
+            }
+        }
+        name
+    })
 }
 
 pub fn test_settings() -> Settings {
