@@ -1,5 +1,6 @@
 //! Erasing a family's personal data: on request (one case) and by retention (every case closed
-//! longer than `RETENTION_MONTHS`). What statistics need stays: the school, themes, origin,
+//! longer than `RETENTION_MONTHS`, and checklist submissions and consult requests that ended
+//! without a case that long ago). What statistics need stays: the school, themes, origin,
 //! priority, dates, status, outcome, whether the family was known to the OCMW, the kinds and
 //! dates of needs and contact moments. The values are overwritten in place (NULL), and SQLite
 //! runs with `secure_delete`, so nothing of them is left in the file; PostgreSQL drops the old
@@ -12,7 +13,7 @@ use diesel::prelude::*;
 use crate::db::audit::{self, NewEvent};
 use crate::db::schema::{
     case_consents, case_contacts, case_needs, cases, checklist_answers, checklist_submissions,
-    referral_transitions, referrals, settings,
+    consult_requests, referral_transitions, referrals, settings,
 };
 use crate::db::{Backend, Db, DbConn, now, write_tx};
 use crate::error::{ApiError, ApiResult};
@@ -65,6 +66,11 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
     )
     .set(referral_transitions::comment.eq(None::<String>))
     .execute(conn)?;
+    let consults: Vec<String> = consult_requests::table
+        .filter(consult_requests::case_id.eq(case_id))
+        .select(consult_requests::id)
+        .load(conn)?;
+    erase_consults(conn, consults)?;
     let submissions: Vec<String> = checklist_submissions::table
         .filter(checklist_submissions::case_id.eq(case_id))
         .select(checklist_submissions::id)
@@ -91,6 +97,29 @@ pub fn erase_submission(conn: &mut DbConn, id: &str) -> QueryResult<()> {
         .set(checklist_answers::remark.eq(None::<String>))
         .execute(conn)?;
     Ok(())
+}
+
+/// Erases what consult requests say (the school's reason, the worker's notes), keeping
+/// school, dates, urgency, status and themes.
+fn erase_consults(conn: &mut DbConn, ids: Vec<String>) -> QueryResult<usize> {
+    diesel::update(consult_requests::table.filter(consult_requests::id.eq_any(&ids)))
+        .set((
+            consult_requests::reason.eq(""),
+            consult_requests::outcome_note.eq(None::<String>),
+            consult_requests::cancel_reason.eq(None::<String>),
+        ))
+        .execute(conn)
+}
+
+/// Consult requests that ended without a case before `cutoff`, not erased yet.
+fn stale_consults(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<Vec<String>> {
+    consult_requests::table
+        .filter(consult_requests::status.eq_any(["done", "cancelled"]))
+        .filter(consult_requests::case_id.is_null())
+        .filter(consult_requests::updated_at.lt(cutoff))
+        .filter(consult_requests::reason.ne(""))
+        .select(consult_requests::id)
+        .load(conn)
 }
 
 /// Submissions that never became a case, decided before `cutoff`, not erased yet.
@@ -212,6 +241,8 @@ pub fn run(
         for s in &stale {
             erase_submission(c, s)?;
         }
+        let consults = stale_consults(c, cutoff)?;
+        erase_consults(c, consults)?;
         Ok(stale.len())
     })?;
     if db.backend == Backend::Postgres && !report.erased.is_empty() {

@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::verify_audit_chain)
         .service(stats::get_case_stats)
         .service(stats::get_checklist_stats)
+        .service(stats::get_presence_stats)
         .service(themes::list_themes)
         .service(themes::create_theme)
         .service(themes::get_theme)

@@ -3,34 +3,35 @@
 use std::collections::{BTreeMap, HashSet};
 
 use actix_web::{get, web};
-use chrono::{NaiveDate, NaiveDateTime};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use chrono::NaiveDateTime;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::api::extract::ApiQuery;
-use crate::auth::extractor::Allowed;
-use crate::auth::policy::can;
+use crate::api::stats::{Cell, StatsQuery, StatsScopeInfo, resolve, single};
+use crate::auth::AuthUser;
 use crate::db::referrals::{self as repo, StatRow};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::startup::AppState;
 
-/// Referral counts and lead times of one service, or of all services of one partner.
-#[derive(Debug, Default, Serialize, ToSchema)]
-#[schema(example = json!({"sent": 12, "accepted": 9, "declined": 2, "completed": 6, "failed": 1, "overrides": 1, "median_days_to_answer": 2.5, "median_days_to_completion": 21.0}))]
+/// Referral counts and lead times of one service, or of all services of one partner. Counts
+/// under the caller's threshold are withheld, and so is a median over too few referrals.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"sent": {"value": 12, "suppressed": false}, "accepted": {"value": 9, "suppressed": false}, "declined": {"value": null, "suppressed": true}, "completed": {"value": 6, "suppressed": false}, "failed": {"value": null, "suppressed": true}, "overrides": {"value": null, "suppressed": true}, "median_days_to_answer": 2.5, "median_days_to_completion": 21.0}))]
 pub struct ReferralCounts {
     /// Referrals sent in the period.
-    pub sent: u32,
+    pub sent: Cell,
     /// Of those, how many the partner accepted (at any time).
-    pub accepted: u32,
-    pub declined: u32,
-    pub completed: u32,
-    pub failed: u32,
+    pub accepted: Cell,
+    pub declined: Cell,
+    pub completed: Cell,
+    pub failed: Cell,
     /// Sent without the family's consent, on another lawful basis.
-    pub overrides: u32,
-    /// Median days from sending to the partner's answer (accepted or declined); null without answers.
+    pub overrides: Cell,
+    /// Median days from sending to the partner's answer (accepted or declined); null without
+    /// answers, or when they are too few to show.
     pub median_days_to_answer: Option<f64>,
-    /// Median days from sending to completion; null without completions.
+    /// Median days from sending to completion; null without completions, or too few to show.
     pub median_days_to_completion: Option<f64>,
 }
 
@@ -59,20 +60,10 @@ pub struct PartnerReferralStats {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReferralStats {
-    pub sent_from: Option<NaiveDate>,
-    pub sent_to: Option<NaiveDate>,
+    /// The period (day of sending), schools and threshold the figures cover.
+    pub scope: StatsScopeInfo,
     /// Partners with at least one referral sent in the period, by name.
     pub partners: Vec<PartnerReferralStats>,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ReferralStatsQuery {
-    /// Only referrals sent on or after this day.
-    pub sent_from: Option<NaiveDate>,
-    /// Only referrals sent on or before this day.
-    pub sent_to: Option<NaiveDate>,
 }
 
 fn days(from: NaiveDateTime, to: NaiveDateTime) -> f64 {
@@ -97,30 +88,48 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 fn counts<'a>(
     rows: impl Iterator<Item = &'a StatRow>,
     reached: &std::collections::HashMap<String, HashSet<String>>,
+    threshold: i64,
 ) -> ReferralCounts {
-    let mut c = ReferralCounts::default();
+    let (mut sent, mut accepted, mut declined, mut completed, mut failed, mut overrides) =
+        (0i64, 0i64, 0i64, 0i64, 0i64, 0i64);
     let (mut answer, mut completion) = (Vec::new(), Vec::new());
     let none = HashSet::new();
     for r in rows {
         let got = reached.get(&r.id).unwrap_or(&none);
-        c.sent += 1;
-        c.accepted += got.contains("accepted") as u32;
-        c.declined += got.contains("declined") as u32;
-        c.completed += got.contains("completed") as u32;
-        c.failed += got.contains("failed") as u32;
-        c.overrides += r.consent_override_basis.is_some() as u32;
-        if let Some(sent) = r.sent_at {
+        sent += 1;
+        accepted += got.contains("accepted") as i64;
+        declined += got.contains("declined") as i64;
+        completed += got.contains("completed") as i64;
+        failed += got.contains("failed") as i64;
+        overrides += r.consent_override_basis.is_some() as i64;
+        if let Some(s) = r.sent_at {
             if let Some(a) = r.answered_at {
-                answer.push(days(sent, a));
+                answer.push(days(s, a));
             }
             if let Some(done) = r.completed_at {
-                completion.push(days(sent, done));
+                completion.push(days(s, done));
             }
         }
     }
-    c.median_days_to_answer = median(answer);
-    c.median_days_to_completion = median(completion);
-    c
+    let enough = |n: usize| !(n > 0 && (n as i64) < threshold);
+    ReferralCounts {
+        sent: single(sent, threshold),
+        accepted: single(accepted, threshold),
+        declined: single(declined, threshold),
+        completed: single(completed, threshold),
+        failed: single(failed, threshold),
+        overrides: single(overrides, threshold),
+        median_days_to_answer: if enough(answer.len()) {
+            median(answer)
+        } else {
+            None
+        },
+        median_days_to_completion: if enough(completion.len()) {
+            median(completion)
+        } else {
+            None
+        },
+    }
 }
 
 #[utoipa::path(
@@ -128,8 +137,10 @@ fn counts<'a>(
     summary = "Referral statistics per partner and service",
     description = "For every partner organisation and each of its services: referrals sent in the period, \
 how many were accepted, declined, completed and failed, how many were sent on a consent override, and the \
-median days from sending to the partner's answer and to completion. Aggregates only. Roles: coordinator.",
-    security(("bearer" = [])), params(ReferralStatsQuery),
+median days from sending to the partner's answer and to completion. `from`/`to` are days of sending. Scoped \
+and suppressed like the case figures (a school its own school, a worker their schools, the coordinator all; \
+counts under `suppress_below` withheld). Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(StatsQuery),
     responses(
         (status = 200, description = "The statistics", body = ReferralStats),
         (status = 403, response = crate::openapi::Forbidden)
@@ -138,26 +149,20 @@ median days from sending to the partner's answer and to completion. Aggregates o
 #[get("/api/v1/stats/referrals")]
 pub async fn get_referral_stats(
     state: web::Data<AppState>,
-    _: Allowed<can::ReadReferralMetadata>,
-    query: ApiQuery<ReferralStatsQuery>,
+    user: AuthUser,
+    query: ApiQuery<StatsQuery>,
 ) -> ApiResult<web::Json<ReferralStats>> {
-    let (from, to) = (query.sent_from, query.sent_to);
-    if let (Some(f), Some(t)) = (from, to) {
-        if f > t {
-            return Err(ApiError::field("sent_to", "must not be before sent_from"));
-        }
-    }
-    let (rows, reached) = state
+    let threshold = state.settings.stats_suppress_below;
+    let q = query.0;
+    let (info, rows, reached) = state
         .db
         .run(move |conn| {
-            Ok(repo::sent_for_stats(
-                conn,
-                from.and_then(|d| d.and_hms_opt(0, 0, 0)),
-                to.and_then(|d| d.succ_opt())
-                    .and_then(|d| d.and_hms_opt(0, 0, 0)),
-            )?)
+            let (scope, info) = resolve(conn, &user, &q, threshold)?;
+            let (rows, reached) = repo::sent_for_stats(conn, &scope)?;
+            Ok((info, rows, reached))
         })
         .await?;
+    let t = info.suppress_below;
     // Grouped by partner, then service (the rows come ordered by their names).
     let mut partners: BTreeMap<(String, String), Vec<&StatRow>> = BTreeMap::new();
     for r in &rows {
@@ -178,20 +183,19 @@ pub async fn get_referral_stats(
             }
             PartnerReferralStats {
                 partner: StatsService { id, name },
-                counts: counts(list.iter().copied(), &reached),
+                counts: counts(list.iter().copied(), &reached, t),
                 services: services
                     .into_iter()
                     .map(|((name, id), l)| ServiceReferralStats {
                         service: StatsService { id, name },
-                        counts: counts(l.into_iter(), &reached),
+                        counts: counts(l.into_iter(), &reached, t),
                     })
                     .collect(),
             }
         })
         .collect();
     Ok(web::Json(ReferralStats {
-        sent_from: from,
-        sent_to: to,
+        scope: info,
         partners,
     }))
 }

@@ -101,7 +101,8 @@ pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: b
         .collect()
 }
 
-fn single(n: i64, threshold: i64) -> Cell {
+/// One count on its own: withheld when under the threshold.
+pub(crate) fn single(n: i64, threshold: i64) -> Cell {
     if n > 0 && n < threshold {
         Cell::hidden()
     } else {
@@ -186,7 +187,7 @@ pub struct StatsScopeInfo {
 }
 
 /// Resolves the caller's scope: which schools, which period, which threshold.
-fn resolve(
+pub(crate) fn resolve(
     conn: &mut DbConn,
     user: &AuthUser,
     q: &StatsQuery,
@@ -603,6 +604,109 @@ pub async fn get_checklist_stats(
             rows
         },
         "checklist-stats",
+    )
+}
+
+/// Presence figures for a period: office hours held, and consult requests.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresenceStats {
+    pub scope: StatsScopeInfo,
+    /// Office-hours sessions logged as held (by session date).
+    pub office_hours_held: Cell,
+    /// Families and pupils seen at those sessions, together.
+    pub office_hours_contacts: Cell,
+    /// Consult requests made in the period.
+    pub consult_requests: Cell,
+    pub consult_requests_by_status: Vec<Count>,
+}
+
+fn presence_stats(
+    conn: &mut DbConn,
+    s: &StatScope,
+    info: StatsScopeInfo,
+) -> ApiResult<PresenceStats> {
+    let t = info.suppress_below;
+    let held = repo::office_hours_held(conn, s)?;
+    let contacts: i64 = held.iter().map(|c| *c as i64).sum();
+    let consults = repo::consults_by_status(conn, s)?;
+    let total: i64 = consults.iter().map(|(_, n)| n).sum();
+    let total_cell = single(total, t);
+    let keys: Vec<String> = crate::domain::presence::ConsultStatus::ALL
+        .iter()
+        .map(|c| c.as_str().to_string())
+        .collect();
+    Ok(PresenceStats {
+        scope: info,
+        office_hours_held: single(held.len() as i64, t),
+        office_hours_contacts: single(contacts, t),
+        consult_requests: total_cell,
+        consult_requests_by_status: breakdown(
+            &keys,
+            &consults,
+            total,
+            t,
+            !total_cell.suppressed,
+            true,
+        ),
+    })
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/stats/presence", tag = "stats", operation_id = "get_presence_stats",
+    summary = "Presence figures",
+    description = "Office-hours sessions logged as held and the contacts at them, and consult requests by \
+status, in the period. Scoped and suppressed like the case figures; `Accept: text/csv` for CSV. Roles: \
+coordinator, social_worker, school.",
+    security(("bearer" = [])), params(StatsQuery),
+    responses(
+        (status = 200, description = "The figures", body = PresenceStats, content(
+            (PresenceStats = "application/json"),
+            (String = "text/csv", example = "section,key,value,suppressed\noffice_hours,held,40,false\n")
+        )),
+        (status = 403, response = crate::openapi::Forbidden)
+    )
+)]
+#[get("/api/v1/stats/presence")]
+pub async fn get_presence_stats(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    query: ApiQuery<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let threshold = state.settings.stats_suppress_below;
+    let q = query.0;
+    let stats = state
+        .db
+        .run(move |conn| {
+            let (scope, info) = resolve(conn, &user, &q, threshold)?;
+            presence_stats(conn, &scope, info)
+        })
+        .await?;
+    respond(
+        &req,
+        &stats,
+        || {
+            let mut rows = vec![
+                (
+                    "office_hours".to_string(),
+                    "held".to_string(),
+                    stats.office_hours_held,
+                ),
+                (
+                    "office_hours".to_string(),
+                    "contacts".to_string(),
+                    stats.office_hours_contacts,
+                ),
+                (
+                    "consult_requests".to_string(),
+                    "total".to_string(),
+                    stats.consult_requests,
+                ),
+            ];
+            rows.extend(rows_of("consult_status", &stats.consult_requests_by_status));
+            rows
+        },
+        "presence-stats",
     )
 }
 

@@ -320,10 +320,11 @@ pub struct StatRow {
 /// Every referral sent in `[from, before)`, with the states it ever reached.
 pub fn sent_for_stats(
     conn: &mut DbConn,
-    from: Option<NaiveDateTime>,
-    before: Option<NaiveDateTime>,
+    scope: &crate::db::stats::StatScope,
 ) -> QueryResult<(Vec<StatRow>, HashMap<String, HashSet<String>>)> {
+    let (from, before) = (scope.from, scope.before);
     let mut q = referrals::table
+        .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))
         .inner_join(services::table.on(services::id.eq(referrals::service_id)))
         .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
         .filter(referrals::sent_at.is_not_null())
@@ -340,6 +341,18 @@ pub fn sent_for_stats(
         ))
         .order((partners::name, services::name, referrals::id))
         .into_boxed();
+    if let Some(ids) = &scope.school_ids {
+        q = q.filter(cases::school_id.eq_any(ids.clone()));
+    }
+    if let Some(n) = &scope.network_id {
+        q = q.filter(
+            cases::school_id.eq_any(
+                schools::table
+                    .filter(schools::network_id.eq(n.clone()))
+                    .select(schools::id),
+            ),
+        );
+    }
     if let Some(f) = from {
         q = q.filter(referrals::sent_at.ge(f));
     }

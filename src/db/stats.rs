@@ -165,3 +165,59 @@ pub fn submissions_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Ve
     }
     q.load::<(String, i64)>(conn)
 }
+
+/// Office-hours sessions logged as held in the period, with their number of contacts each.
+pub fn office_hours_held(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<i32>> {
+    use super::schema::{assignments, office_hour_logs};
+    let mut q = office_hour_logs::table
+        .inner_join(assignments::table)
+        .select(office_hour_logs::contacts)
+        .into_boxed();
+    if let Some(ids) = &s.school_ids {
+        q = q.filter(assignments::school_id.eq_any(ids.clone()));
+    }
+    if let Some(n) = &s.network_id {
+        q = q.filter(
+            assignments::school_id.eq_any(
+                schools::table
+                    .filter(schools::network_id.eq(n.clone()))
+                    .select(schools::id),
+            ),
+        );
+    }
+    if let Some(f) = s.from {
+        q = q.filter(office_hour_logs::session_date.ge(f.date()));
+    }
+    if let Some(b) = s.before {
+        q = q.filter(office_hour_logs::session_date.lt(b.date()));
+    }
+    q.load(conn)
+}
+
+/// Consult requests made in the period, by status.
+pub fn consults_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    use super::schema::consult_requests;
+    let mut q = consult_requests::table
+        .group_by(consult_requests::status)
+        .select((consult_requests::status, count_star()))
+        .into_boxed();
+    if let Some(ids) = &s.school_ids {
+        q = q.filter(consult_requests::school_id.eq_any(ids.clone()));
+    }
+    if let Some(n) = &s.network_id {
+        q = q.filter(
+            consult_requests::school_id.eq_any(
+                schools::table
+                    .filter(schools::network_id.eq(n.clone()))
+                    .select(schools::id),
+            ),
+        );
+    }
+    if let Some(f) = s.from {
+        q = q.filter(consult_requests::created_at.ge(f));
+    }
+    if let Some(b) = s.before {
+        q = q.filter(consult_requests::created_at.lt(b));
+    }
+    q.load(conn)
+}

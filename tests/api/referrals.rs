@@ -959,46 +959,55 @@ fn partner_statistics_count_outcomes_overrides_and_median_lead_times_for_the_coo
             .clone()
     };
     let first = of(&f.partner);
-    assert_eq!(first["sent"], 3);
-    assert_eq!(first["accepted"], 2);
-    assert_eq!(first["declined"], 1);
-    assert_eq!(first["completed"], 1);
-    assert_eq!(first["failed"], 1);
-    assert_eq!(first["overrides"], 0);
+    assert_eq!(first["sent"]["value"], 3);
+    assert_eq!(first["accepted"]["value"], 2);
+    assert_eq!(first["declined"]["value"], 1);
+    assert_eq!(first["completed"]["value"], 1);
+    assert_eq!(first["failed"]["value"], 1);
+    assert_eq!(first["overrides"]["value"], 0);
     // Answers after 2, 1 and 1 days; one completion after 6 days.
     assert_eq!(first["median_days_to_answer"], 1.0);
     assert_eq!(first["median_days_to_completion"], 6.0);
     assert_eq!(first["services"].as_array().unwrap().len(), 1);
     assert_eq!(first["services"][0]["service"]["id"], f.service.as_str());
-    assert_eq!(first["services"][0]["sent"], 3);
+    assert_eq!(first["services"][0]["sent"]["value"], 3);
     let second = of(&f.other_partner);
-    assert_eq!(second["sent"], 2);
-    assert_eq!(second["overrides"], 1);
+    assert_eq!(second["sent"]["value"], 2);
+    assert_eq!(second["overrides"]["value"], 1);
     assert_eq!(second["median_days_to_answer"], Value::Null);
     // The period filters on the day of sending.
     let from = (today() - Duration::days(4)).to_string();
     let recent = f
-        .get(
-            &f.w.coord,
-            &format!("/api/v1/stats/referrals?sent_from={from}"),
-        )
+        .get(&f.w.coord, &format!("/api/v1/stats/referrals?from={from}"))
         .json();
     assert_eq!(
         recent["partners"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|p| p["sent"].as_i64().unwrap())
+            .map(|p| p["sent"]["value"].as_i64().unwrap())
             .sum::<i64>(),
         3,
         "{recent}"
     );
     f.get(
         &f.w.coord,
-        "/api/v1/stats/referrals?sent_from=2026-02-01&sent_to=2026-01-01",
+        "/api/v1/stats/referrals?from=2026-02-01&to=2026-01-01",
     )
     .problem(422);
-    for u in [&f.w.worker_a, &f.w.user_a] {
-        f.get(u, "/api/v1/stats/referrals").problem(403);
-    }
+    // Scoped by role, with the configured minimum: worker A's school has these referrals, but
+    // three of one partner are too few to show; school B has none.
+    let worker = f.get(&f.w.worker_a, "/api/v1/stats/referrals").json();
+    assert_eq!(worker["partners"].as_array().unwrap().len(), 2, "{worker}");
+    let p = worker["partners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["partner"]["id"] == f.partner.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(p["sent"], json!({"value": null, "suppressed": true}));
+    assert_eq!(p["median_days_to_answer"], Value::Null);
+    let other_school = f.get(&f.w.user_b, "/api/v1/stats/referrals").json();
+    assert_eq!(other_school["partners"], json!([]));
 }

@@ -191,3 +191,54 @@ fn erasing_a_case_leaves_the_statistics_unchanged() {
     assert_eq!(after["total"], before["total"]);
     assert_eq!(count(&after, "by_outcome", "resolved")["value"], 1);
 }
+
+#[test]
+fn presence_figures_count_held_sessions_contacts_and_consults_per_scope() {
+    let w = five_cases(0);
+    let res = w.post(
+        &w.coord,
+        "/api/v1/assignments",
+        json!({"worker_id": w.worker_a.id, "school_id": w.school_a, "mode": "office_hours", "weekday": 2,
+               "start_time": "08:30", "end_time": "10:00", "valid_from": "2026-01-01"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    let a = res.json()["id"].as_str().unwrap().to_string();
+    for (date, contacts) in [("2026-01-20", 3), ("2026-01-27", 4)] {
+        let r = w.post(
+            &w.worker_a,
+            "/api/v1/office-hours/logs",
+            json!({"assignment_id": a, "date": date, "contacts": contacts}),
+        );
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let soon = (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string();
+    let r = w.post(
+        &w.user_a,
+        "/api/v1/consult-requests",
+        json!({"reason": "Vraag", "themes": ["school_costs"], "preferred_dates": [soon], "urgency": "normal"}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let get = |token: &str, q: &str| {
+        let res = w
+            .app
+            .get(&format!("/api/v1/stats/presence?{q}"), Some(token));
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()
+    };
+    let all = get(&w.coord.token, "");
+    assert_eq!(all["office_hours_held"]["value"], 2);
+    assert_eq!(all["office_hours_contacts"]["value"], 7);
+    assert_eq!(all["consult_requests"]["value"], 1);
+    assert_eq!(
+        count(&all, "consult_requests_by_status", "requested")["value"],
+        1
+    );
+    let january = get(&w.coord.token, "from=2026-01-21&to=2026-01-31");
+    assert_eq!(january["office_hours_held"]["value"], 1);
+    let b = get(&w.worker_b.token, "");
+    assert_eq!(b["office_hours_held"]["value"], 0);
+    assert_eq!(b["consult_requests"]["value"], 0);
+    let small = get(&w.coord.token, "suppress_below=3");
+    assert_eq!(small["office_hours_held"]["suppressed"], true);
+    assert_eq!(small["office_hours_contacts"]["value"], 7);
+}
