@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod copy;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -41,10 +41,29 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Database maintenance.
+    Db {
+        #[command(subcommand)]
+        command: DbCommand,
+    },
     /// Erase the personal data of cases closed longer than the retention period.
     Retention {
         #[command(subcommand)]
         command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy everything from an SQLite database into an empty PostgreSQL database, in one
+    /// transaction, checking row counts and the audit chain before committing.
+    Copy {
+        /// The SQLite database file.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL URL (`postgres://…`); the database must exist and be empty.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -94,6 +113,20 @@ fn main() -> anyhow::Result<()> {
             for m in applied {
                 println!("  {m}");
             }
+            Ok(())
+        }
+        Some(Command::Db {
+            command: DbCommand::Copy { from, to },
+        }) => {
+            let report = kinderen_eerst::copy::copy(&from, &to, |table, rows| {
+                eprintln!("{table}: {rows} row(s)");
+            })?;
+            let rows: i64 = report.tables.iter().map(|(_, n)| n).sum();
+            println!(
+                "copied {rows} row(s) in {} table(s); row counts match; audit chain intact ({} event(s))",
+                report.tables.len(),
+                report.audit_events
+            );
             Ok(())
         }
         Some(Command::Retention {

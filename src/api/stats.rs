@@ -128,12 +128,17 @@ fn breakdown(
     additive: bool,
 ) -> Vec<Count> {
     let by_key: BTreeMap<&str, i64> = counts.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    // The listed keys in their order, then any other key alphabetically: the same on every
+    // backend, whatever order the database groups in.
     let mut all: Vec<String> = keys.to_vec();
-    for (k, _) in counts {
-        if !all.contains(k) {
-            all.push(k.clone());
-        }
-    }
+    let mut extra: Vec<&String> = counts
+        .iter()
+        .map(|(k, _)| k)
+        .filter(|k| !keys.contains(k))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    all.extend(extra.into_iter().cloned());
     let values: Vec<i64> = all
         .iter()
         .map(|k| by_key.get(k.as_str()).copied().unwrap_or(0))

@@ -105,7 +105,7 @@ fn fresh_database(dir: &std::path::Path) -> (String, Option<(String, String)>) {
 }
 
 /// `base` with its database replaced by `name`.
-fn pg_url(base: &str, name: &str) -> String {
+pub fn pg_url(base: &str, name: &str) -> String {
     let (head, tail) = match base.find('?') {
         Some(q) => base.split_at(q),
         None => (base, ""),
@@ -192,6 +192,33 @@ impl TestApp {
             handle: Some(handle),
             thread: Some(thread),
             pg_drop,
+            _dir: dir,
+        }
+    }
+
+    /// A server on a database the test manages itself (a copy, a file it keeps): nothing is
+    /// created or dropped for it.
+    pub fn spawn_at(db_url: &str, settings: Settings) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut opts = DbOptions::new(db_url.to_string());
+        opts.pool_size = 4;
+        let state = startup::prepare(&opts, settings).expect("the service prepares");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().unwrap().to_string();
+        let (handle, thread) = serve(state.clone(), listener);
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        TestApp {
+            addr,
+            db_url: db_url.to_string(),
+            state,
+            agent,
+            handle: Some(handle),
+            thread: Some(thread),
+            pg_drop: None,
             _dir: dir,
         }
     }

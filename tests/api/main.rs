@@ -10,6 +10,7 @@ mod cases;
 mod checklists;
 mod cli;
 mod consults;
+mod copy;
 mod errors;
 mod events;
 mod health;
