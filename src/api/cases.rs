@@ -34,7 +34,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     #[schema(format = Uuid)]
@@ -43,7 +43,7 @@ pub struct CaseSchool {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeadWorker {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -596,10 +596,12 @@ pub struct CaseQuery {
     /// Only cases of schools in this network.
     #[param(format = Uuid)]
     pub network: Option<Uuid>,
+    /// Only cases in this status.
     pub status: Option<CaseStatus>,
     /// Only cases with this theme code.
     #[validate(length(min = 1, max = 50))]
     pub theme: Option<String>,
+    /// Only cases with this origin.
     pub origin: Option<CaseOrigin>,
     /// Only cases with this lead worker.
     #[param(format = Uuid)]

@@ -185,6 +185,7 @@ pub struct SubmissionNoAction {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionQuery {
+    /// Only submissions in this status.
     pub status: Option<SubmissionStatus>,
     /// One school (within the caller's).
     #[param(format = Uuid)]
@@ -208,8 +209,10 @@ pub struct SubmissionQuery {
 #[serde(deny_unknown_fields)]
 pub struct CountsQuery {
     #[param(format = Uuid)]
+    /// One school (within the caller's).
     pub school: Option<Uuid>,
     #[param(format = Uuid)]
+    /// The schools of one network (within the caller's).
     pub network: Option<Uuid>,
     /// Submitted on or after this day (UTC).
     pub from: Option<NaiveDate>,
@@ -223,14 +226,14 @@ pub struct CountsQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionUser {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -238,7 +241,7 @@ pub struct SubmissionUser {
 /// The version a submission answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionVersion {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub template_name: String,
     pub number: i32,

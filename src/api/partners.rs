@@ -134,6 +134,7 @@ impl From<PartnerRow> for Partner {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerQuery {
+    /// Only partners of this kind.
     pub kind: Option<PartnerKind>,
     /// Only active (true) or inactive (false) partners.
     pub active: Option<bool>,

@@ -29,7 +29,7 @@ use crate::startup::AppState;
 /// The organisation offering a service.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServicePartner {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     pub kind: PartnerKind,
@@ -49,7 +49,7 @@ pub struct ServiceTheme {
 /// A network a service serves.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServiceNetwork {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
