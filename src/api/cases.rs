@@ -85,6 +85,8 @@ pub struct FamilyContact {
 
 /// A case as its social workers see it: everything.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct CaseDetail {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -161,6 +163,8 @@ pub struct CaseSummary {
 /// A case as the coordinator sees it: metadata only — no pupil, family, question, needs,
 /// contact moments, consents or feedback.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct CaseMetadata {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -184,6 +188,8 @@ pub struct CaseMetadata {
 /// feedback the worker shares with the family's consent. Nothing else.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000d1", "reference": "KE-2026-00042", "status": "in_progress", "opened_at": "2026-11-24T09:00:00Z", "closed_at": null, "worker_name": "Wendy Willems", "feedback_for_school": "Het gezin krijgt hulp bij de schoolkosten."}))]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct SchoolCase {
     #[schema(read_only, format = Uuid)]
     pub id: String,

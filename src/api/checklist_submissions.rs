@@ -280,8 +280,10 @@ pub struct ThemeSignals {
 /// The school's view of its own submission: its input, the status and, once a case is opened,
 /// the case reference. Nothing a social worker wrote.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct SchoolSubmission {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub version: SubmissionVersion,
     pub pupil_pseudonym: String,
@@ -301,8 +303,10 @@ pub struct SchoolSubmission {
 /// The social worker's view: everything, with the triage and decision, and the signals per
 /// theme so a worker sees where they cluster.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct WorkerSubmission {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub school: SubmissionSchool,
     pub version: SubmissionVersion,
@@ -335,8 +339,10 @@ pub struct WorkerSubmission {
 
 /// A submission in the school's list.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct SchoolSubmissionSummary {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub version: SubmissionVersion,
     pub pupil_pseudonym: String,
@@ -350,8 +356,10 @@ pub struct SchoolSubmissionSummary {
 
 /// A submission in a worker's list, with the themes that have signals.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct WorkerSubmissionSummary {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub school: SubmissionSchool,
     pub version: SubmissionVersion,

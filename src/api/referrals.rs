@@ -161,8 +161,10 @@ pub struct ReferralDetail {
 /// A referral as the coordinator sees it: metadata only — no message, no partner answer, no
 /// history comments, no consent details.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct ReferralMetadata {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub case_id: String,
