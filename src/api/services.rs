@@ -605,13 +605,14 @@ pub async fn update_service(
 #[utoipa::path(
     delete, path = "/api/v1/services/{id}", tag = "services", operation_id = "delete_service",
     summary = "Delete a service",
-    description = "Removes the service with its themes, networks and contact persons. To keep it on record, deactivate it instead (`active: false`). Roles: coordinator.",
+    description = "Removes the service with its themes, networks and contact persons. A service that referrals name stays (409): deactivate it instead (`active: false`), which also keeps it on record. Roles: coordinator.",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Service id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "Referrals name the service", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
