@@ -68,7 +68,7 @@ pub struct ContactPerson {
     #[validate(length(max = 50))]
     pub phone: String,
     #[serde(default)]
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     #[validate(length(max = 254))]
     pub email: String,
 }
@@ -92,9 +92,9 @@ pub struct Service {
     pub partner: ServicePartner,
     pub name: String,
     pub description: String,
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     pub email: String,
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty)]
     pub url: String,
     /// Who may use the service (a free note).
     pub eligibility: String,
@@ -181,12 +181,12 @@ pub struct NewService {
     #[validate(length(max = 4000))]
     pub description: String,
     #[serde(default)]
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     #[validate(length(max = 254))]
     pub email: String,
     /// An http(s) URL, or empty.
     #[serde(default)]
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty)]
     #[validate(length(max = 500))]
     pub url: String,
     #[serde(default)]
@@ -217,10 +217,10 @@ pub struct ServicePatch {
     pub name: Option<String>,
     #[validate(length(max = 4000))]
     pub description: Option<String>,
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty_patch)]
     #[validate(length(max = 254))]
     pub email: Option<String>,
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty_patch)]
     #[validate(length(max = 500))]
     pub url: Option<String>,
     #[validate(length(max = 2000))]
