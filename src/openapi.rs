@@ -260,7 +260,98 @@ pub fn document() -> OpenApiDoc {
         .configure(crate::api::configure)
         .split_for_parts();
     add_shared_errors(&mut doc);
+    page_items_by_ref(&mut doc);
+    collections_any_of(&mut doc);
+    drop_unused_responses(&mut doc);
     doc
+}
+
+/// utoipa inlines a generic's argument, so `Page<CaseSummary>` carries its own copy of
+/// `CaseSummary`. Name the item schema (or reuse the named one when it is identical) and point
+/// each page's `items` at it, so a generated client gets one `CaseSummary` type.
+fn page_items_by_ref(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let pages: Vec<String> = components
+        .schemas
+        .keys()
+        .filter(|name| name.starts_with("Page_"))
+        .cloned()
+        .collect();
+    for page in pages {
+        let item_name = page.trim_start_matches("Page_").to_string();
+        let named = components
+            .schemas
+            .get(&item_name)
+            .map(|s| serde_json::to_value(s).ok());
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&page) else {
+            continue;
+        };
+        let Some(RefOr::T(Schema::Array(array))) = object.properties.get_mut("items") else {
+            continue;
+        };
+        let ArrayItems::RefOrSchema(inline) = &array.items else {
+            continue;
+        };
+        let inline = (**inline).clone();
+        if matches!(inline, RefOr::Ref(_)) {
+            continue;
+        }
+        match named {
+            Some(named) if named != serde_json::to_value(&inline).ok() => continue,
+            Some(_) => {}
+            None => {
+                components.schemas.insert(item_name.clone(), inline);
+            }
+        }
+        let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&page) else {
+            continue;
+        };
+        if let Some(RefOr::T(Schema::Array(array))) = object.properties.get_mut("items") {
+            array.items =
+                ArrayItems::RefOrSchema(Box::new(RefOr::Ref(Ref::from_schema_name(item_name))));
+        }
+    }
+}
+
+/// The role views of a list are alternatives by the caller's role, not by shape: an empty list
+/// is a valid instance of every branch, so `oneOf` ("exactly one") would be false for it.
+/// They are `anyOf`. (Single-object views stay `oneOf`: their branches are closed objects that
+/// differ in required properties, which the Spectral rule `ke-one-of-closed` checks.)
+const ROLE_VIEW_COLLECTIONS: [&str; 3] = ["CasePage", "ReferralPage", "CaseReferrals"];
+
+fn collections_any_of(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    for name in ROLE_VIEW_COLLECTIONS {
+        let Some(RefOr::T(Schema::OneOf(one_of))) = components.schemas.get(name) else {
+            panic!("{name} is no longer a oneOf: update ROLE_VIEW_COLLECTIONS");
+        };
+        let any_of = one_of
+            .items
+            .iter()
+            .cloned()
+            .fold(AnyOfBuilder::new(), |b, item| b.item(item))
+            .description(one_of.description.clone())
+            .build();
+        components
+            .schemas
+            .insert(name.to_string(), RefOr::T(Schema::AnyOf(any_of)));
+    }
+}
+
+/// Shared responses no operation refers to are left out of the document.
+fn drop_unused_responses(doc: &mut OpenApiDoc) {
+    let paths = serde_json::to_string(&doc.paths).unwrap_or_default();
+    if let Some(components) = doc.components.as_mut() {
+        components
+            .responses
+            .retain(|name, _| paths.contains(&format!("\"#/components/responses/{name}\"")));
+    }
 }
 
 /// The document as committed in `openapi/openapi.json` (pretty JSON, trailing newline).

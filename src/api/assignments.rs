@@ -23,7 +23,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignedWorker {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
     #[schema(format = Email)]
@@ -32,7 +32,7 @@ pub struct AssignedWorker {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignedSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -210,9 +210,12 @@ fn build_row(
 #[serde(deny_unknown_fields)]
 pub struct AssignmentQuery {
     #[param(format = Uuid)]
+    /// Only assignments at this school.
     pub school: Option<Uuid>,
     #[param(format = Uuid)]
+    /// Only assignments of this social worker.
     pub worker: Option<Uuid>,
+    /// Only assignments in this presence mode.
     pub mode: Option<PresenceMode>,
     /// Only assignments valid today.
     pub current: Option<bool>,

@@ -84,7 +84,7 @@ pub fn record(
 pub struct AuditEvent {
     /// Position in the chain, from 1.
     pub seq: i64,
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub at: DateTime<Utc>,
     #[schema(format = Uuid)]

@@ -34,7 +34,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     #[schema(format = Uuid)]
@@ -43,7 +43,7 @@ pub struct CaseSchool {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct LeadWorker {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -85,6 +85,8 @@ pub struct FamilyContact {
 
 /// A case as its social workers see it: everything.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct CaseDetail {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -161,6 +163,8 @@ pub struct CaseSummary {
 /// A case as the coordinator sees it: metadata only — no pupil, family, question, needs,
 /// contact moments, consents or feedback.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct CaseMetadata {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -184,6 +188,8 @@ pub struct CaseMetadata {
 /// feedback the worker shares with the family's consent. Nothing else.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000d1", "reference": "KE-2026-00042", "status": "in_progress", "opened_at": "2026-11-24T09:00:00Z", "closed_at": null, "worker_name": "Wendy Willems", "feedback_for_school": "Het gezin krijgt hulp bij de schoolkosten."}))]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct SchoolCase {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -596,10 +602,12 @@ pub struct CaseQuery {
     /// Only cases of schools in this network.
     #[param(format = Uuid)]
     pub network: Option<Uuid>,
+    /// Only cases in this status.
     pub status: Option<CaseStatus>,
     /// Only cases with this theme code.
     #[validate(length(min = 1, max = 50))]
     pub theme: Option<String>,
+    /// Only cases with this origin.
     pub origin: Option<CaseOrigin>,
     /// Only cases with this lead worker.
     #[param(format = Uuid)]

@@ -185,6 +185,7 @@ pub struct SubmissionNoAction {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SubmissionQuery {
+    /// Only submissions in this status.
     pub status: Option<SubmissionStatus>,
     /// One school (within the caller's).
     #[param(format = Uuid)]
@@ -208,8 +209,10 @@ pub struct SubmissionQuery {
 #[serde(deny_unknown_fields)]
 pub struct CountsQuery {
     #[param(format = Uuid)]
+    /// One school (within the caller's).
     pub school: Option<Uuid>,
     #[param(format = Uuid)]
+    /// The schools of one network (within the caller's).
     pub network: Option<Uuid>,
     /// Submitted on or after this day (UTC).
     pub from: Option<NaiveDate>,
@@ -223,14 +226,14 @@ pub struct CountsQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionUser {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -238,7 +241,7 @@ pub struct SubmissionUser {
 /// The version a submission answers.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmissionVersion {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub template_name: String,
     pub number: i32,
@@ -277,8 +280,10 @@ pub struct ThemeSignals {
 /// The school's view of its own submission: its input, the status and, once a case is opened,
 /// the case reference. Nothing a social worker wrote.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct SchoolSubmission {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub version: SubmissionVersion,
     pub pupil_pseudonym: String,
@@ -298,8 +303,10 @@ pub struct SchoolSubmission {
 /// The social worker's view: everything, with the triage and decision, and the signals per
 /// theme so a worker sees where they cluster.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct WorkerSubmission {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub school: SubmissionSchool,
     pub version: SubmissionVersion,
@@ -332,8 +339,10 @@ pub struct WorkerSubmission {
 
 /// A submission in the school's list.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct SchoolSubmissionSummary {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub version: SubmissionVersion,
     pub pupil_pseudonym: String,
@@ -347,8 +356,10 @@ pub struct SchoolSubmissionSummary {
 
 /// A submission in a worker's list, with the themes that have signals.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct WorkerSubmissionSummary {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub school: SubmissionSchool,
     pub version: SubmissionVersion,

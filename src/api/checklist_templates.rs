@@ -47,7 +47,7 @@ impl ChecklistVersionStatus {
 /// A version of a template, without its content.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChecklistVersionSummary {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub number: i32,
     pub status: ChecklistVersionStatus,

@@ -149,3 +149,47 @@ pub fn fold(s: &str) -> String {
         })
         .collect()
 }
+
+/// The document's schema for an optional contact field kept as a string: a value in `format`, or
+/// `""` when there is none (the field may be left empty, and `""` clears it).
+fn format_or_empty(format: &str, what: &str, nullable: bool) -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::SchemaFormat;
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+    let mut any_of = AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::Custom(format.into()))),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        );
+    let mut description = format!("{what}, or empty when there is none.");
+    if nullable {
+        any_of = any_of.item(ObjectBuilder::new().schema_type(Type::Null));
+        description.push_str(" Null or absent: unchanged.");
+    }
+    utoipa::openapi::schema::Schema::AnyOf(any_of.description(Some(description)).build())
+}
+
+/// `#[schema(schema_with = ...)]` for an e-mail field that may be empty.
+pub fn email_or_empty() -> utoipa::openapi::schema::Schema {
+    format_or_empty("email", "An e-mail address", false)
+}
+
+/// The same in a PATCH body, where null leaves it unchanged.
+pub fn email_or_empty_patch() -> utoipa::openapi::schema::Schema {
+    format_or_empty("email", "An e-mail address", true)
+}
+
+/// `#[schema(schema_with = ...)]` for a web address that may be empty.
+pub fn web_url_or_empty() -> utoipa::openapi::schema::Schema {
+    format_or_empty("uri", "An absolute http(s) URL", false)
+}
+
+/// The same in a PATCH body, where null leaves it unchanged.
+pub fn web_url_or_empty_patch() -> utoipa::openapi::schema::Schema {
+    format_or_empty("uri", "An absolute http(s) URL", true)
+}

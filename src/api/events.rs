@@ -38,7 +38,7 @@ pub struct Event {
     /// The event's place in the stream; strictly increasing in commit order.
     pub position: i64,
     /// Unique id of the event (the same in the stream and in every webhook delivery of it).
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     /// `case.opened`, `case.status_changed`, or `referral.<new status>`.
     #[serde(rename = "type")]

@@ -22,7 +22,7 @@ pub struct Health {
 #[utoipa::path(
     get, path = "/healthz", tag = "health", operation_id = "check_health",
     summary = "Is the process alive",
-    description = "Answers 200 as long as the process serves requests, whatever the database does. No authentication.",
+    description = "Answers 200 as long as the process serves requests, whatever the database does. Roles: anyone, without a token.",
     responses((status = 200, description = "The process is alive", body = Health, example = json!({"status": "ok"})))
 )]
 #[get("/healthz")]
@@ -36,7 +36,7 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(
     get, path = "/readyz", tag = "health", operation_id = "check_readiness",
     summary = "Can the service reach its database",
-    description = "200 when a database connection answers, 503 (problem+json) when it does not. No authentication.",
+    description = "200 when a database connection answers, 503 (problem+json) when it does not. Roles: anyone, without a token.",
     responses(
         (status = 200, description = "The database answers", body = Health, example = json!({"status": "ready", "database": "postgres"})),
         (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json")

@@ -112,7 +112,7 @@ fn slice<R>(all: Vec<R>, page: i64, per_page: i64) -> Vec<R> {
 /// HSDS phone.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsPhone {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(format = Uuid)]
@@ -126,7 +126,7 @@ pub struct HsdsPhone {
 /// HSDS contact: a contact person of a service.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsContact {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub service_id: String,
@@ -143,7 +143,7 @@ pub struct HsdsContact {
 /// HSDS taxonomy term: one of our themes (or partner kinds).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsTaxonomyTerm {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     /// Our stable code (`language`, `caw`, ...).
     pub code: String,
@@ -161,7 +161,7 @@ pub struct HsdsTaxonomyTerm {
 /// HSDS attribute: links a taxonomy term to a service or organization.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsAttribute {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub link_id: String,
@@ -178,7 +178,7 @@ pub struct HsdsAttribute {
 /// HSDS service area: a network the service serves.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsServiceArea {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub service_id: String,
@@ -191,7 +191,7 @@ pub struct HsdsServiceArea {
 /// HSDS address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsAddress {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub location_id: String,
@@ -208,7 +208,7 @@ pub struct HsdsAddress {
 /// HSDS location: a partner's address.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsLocation {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     /// Always `physical`.
     pub location_type: String,
@@ -221,7 +221,7 @@ pub struct HsdsLocation {
 /// HSDS organization: a partner. In lists only the one-to-one fields are given.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsOrganization {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     pub description: String,
@@ -251,7 +251,7 @@ pub struct HsdsOrganization {
 /// HSDS service. In lists only the one-to-one fields are given, unless `full=true`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HsdsService {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub organization_id: String,
@@ -599,7 +599,7 @@ pub async fn list_hsds_organizations(
 
 #[utoipa::path(
     get, path = "/api/v1/hsds/organizations/{id}", tag = "hsds", operation_id = "get_hsds_organization",
-    summary = "A partner organisation, fully nested, as Open Referral HSDS 3.0",
+    summary = "A partner organisation as a nested HSDS 3.0 organization",
     description = "The organization with its phone, location (address), kind (as an attribute of the `kinderen-eerst-partner-kinds` taxonomy) \
 and its services (one-to-one fields). Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Partner id")),

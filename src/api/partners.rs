@@ -93,10 +93,10 @@ pub struct Partner {
     pub name: String,
     pub kind: PartnerKind,
     pub description: String,
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty)]
     pub website: String,
     pub phone: String,
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     pub email: String,
     pub address: Address,
     /// An inactive partner stays on old records; its services leave the social map.
@@ -134,6 +134,7 @@ impl From<PartnerRow> for Partner {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerQuery {
+    /// Only partners of this kind.
     pub kind: Option<PartnerKind>,
     /// Only active (true) or inactive (false) partners.
     pub active: Option<bool>,
@@ -168,14 +169,14 @@ pub struct NewPartner {
     pub description: String,
     /// An http(s) URL, or empty.
     #[serde(default)]
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty)]
     #[validate(length(max = 500))]
     pub website: String,
     #[serde(default)]
     #[validate(length(max = 50))]
     pub phone: String,
     #[serde(default)]
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     #[validate(length(max = 254))]
     pub email: String,
     #[serde(default)]
@@ -203,12 +204,12 @@ pub struct PartnerPatch {
     pub kind: Option<PartnerKind>,
     #[validate(length(max = 4000))]
     pub description: Option<String>,
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty_patch)]
     #[validate(length(max = 500))]
     pub website: Option<String>,
     #[validate(length(max = 50))]
     pub phone: Option<String>,
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty_patch)]
     #[validate(length(max = 254))]
     pub email: Option<String>,
     pub address: Option<Address>,

@@ -37,7 +37,7 @@ pub struct ReferralCounts {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatsService {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }

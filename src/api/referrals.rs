@@ -37,21 +37,21 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReferralSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReferralService {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReferralPartner {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -132,7 +132,7 @@ pub struct Referral {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Actor {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -161,8 +161,10 @@ pub struct ReferralDetail {
 /// A referral as the coordinator sees it: metadata only — no message, no partner answer, no
 /// history comments, no consent details.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 pub struct ReferralMetadata {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[schema(format = Uuid)]
     pub case_id: String,
@@ -189,7 +191,7 @@ pub struct ReferralMetadata {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000f1", "status": "accepted"}))]
 pub struct SchoolReferral {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub status: ReferralStatus,
 }
@@ -670,6 +672,7 @@ pub async fn update_referral(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ReferralQuery {
+    /// Only referrals in this status.
     pub status: Option<ReferralStatus>,
     /// Only referrals to this partner organisation.
     #[param(format = Uuid)]

@@ -102,7 +102,7 @@ pub struct SchoolContact {
     #[serde(default)]
     pub name: String,
     #[serde(default)]
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     pub email: String,
     #[serde(default)]
     pub phone: String,

@@ -29,7 +29,7 @@ use crate::startup::AppState;
 /// The organisation offering a service.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServicePartner {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     pub kind: PartnerKind,
@@ -49,7 +49,7 @@ pub struct ServiceTheme {
 /// A network a service serves.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ServiceNetwork {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -68,7 +68,7 @@ pub struct ContactPerson {
     #[validate(length(max = 50))]
     pub phone: String,
     #[serde(default)]
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     #[validate(length(max = 254))]
     pub email: String,
 }
@@ -92,9 +92,9 @@ pub struct Service {
     pub partner: ServicePartner,
     pub name: String,
     pub description: String,
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     pub email: String,
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty)]
     pub url: String,
     /// Who may use the service (a free note).
     pub eligibility: String,
@@ -181,12 +181,12 @@ pub struct NewService {
     #[validate(length(max = 4000))]
     pub description: String,
     #[serde(default)]
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty)]
     #[validate(length(max = 254))]
     pub email: String,
     /// An http(s) URL, or empty.
     #[serde(default)]
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty)]
     #[validate(length(max = 500))]
     pub url: String,
     #[serde(default)]
@@ -217,10 +217,10 @@ pub struct ServicePatch {
     pub name: Option<String>,
     #[validate(length(max = 4000))]
     pub description: Option<String>,
-    #[schema(format = Email)]
+    #[schema(schema_with = crate::api::common::email_or_empty_patch)]
     #[validate(length(max = 254))]
     pub email: Option<String>,
-    #[schema(format = "uri")]
+    #[schema(schema_with = crate::api::common::web_url_or_empty_patch)]
     #[validate(length(max = 500))]
     pub url: Option<String>,
     #[validate(length(max = 2000))]
@@ -605,13 +605,14 @@ pub async fn update_service(
 #[utoipa::path(
     delete, path = "/api/v1/services/{id}", tag = "services", operation_id = "delete_service",
     summary = "Delete a service",
-    description = "Removes the service with its themes, networks and contact persons. To keep it on record, deactivate it instead (`active: false`). Roles: coordinator.",
+    description = "Removes the service with its themes, networks and contact persons. A service that referrals name stays (409): deactivate it instead (`active: false`), which also keeps it on record. Roles: coordinator.",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Service id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "Referrals name the service", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]

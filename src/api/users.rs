@@ -135,10 +135,12 @@ use crate::startup::AppState;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UserQuery {
+    /// Only accounts with this role.
     pub role: Option<Role>,
     /// Only accounts of this school.
     #[param(format = Uuid)]
     pub school: Option<Uuid>,
+    /// Only active (true) or deactivated (false) accounts.
     pub active: Option<bool>,
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]

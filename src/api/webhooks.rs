@@ -331,7 +331,7 @@ pub async fn delete_webhook(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveredEvent {
     pub position: i64,
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     #[serde(rename = "type")]
     pub event_type: String,
@@ -341,7 +341,7 @@ pub struct DeliveredEvent {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
     /// The `X-KE-Delivery` header: the same on every attempt.
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub event: DeliveredEvent,
     /// `pending` (waiting for its next attempt), `delivered` (a 2xx answer) or `failed` (attempts
