@@ -75,7 +75,18 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
         settings.jwt_ttl_seconds,
         idp,
     );
-    db::write_tx(&mut conn, |c| crate::seed::ensure(c, "Antwerpen")).context("seeding failed")?;
+    // Instances starting together on an empty database take turns: the first seeds, the others
+    // find the tables filled (SQLite's write lock does the same there).
+    db::write_tx(&mut conn, |c| {
+        if c.backend() == Backend::Postgres {
+            diesel::connection::SimpleConnection::batch_execute(
+                c,
+                "SELECT pg_advisory_xact_lock(4242003)",
+            )?;
+        }
+        crate::seed::ensure(c, "Antwerpen")
+    })
+    .context("seeding failed")?;
     ensure_first_coordinator(&mut conn, &settings.initial_coordinator_email)?;
     drop(conn);
     Ok(web::Data::new(AppState { db, jwt, settings }))

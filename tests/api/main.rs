@@ -16,6 +16,7 @@ mod events;
 mod health;
 mod hsds;
 mod idempotency;
+mod instances;
 mod meetings;
 mod openapi;
 mod partners;
