@@ -284,16 +284,7 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         .iter()
         .map(|r| r.json()["data"]["case_id"].to_string())
         .collect();
-    assert_eq!(
-        (deliveries.len(), events.len()),
-        (cases, cases),
-        "{:?}",
-        got_later
-            .iter()
-            .take(2)
-            .map(|r| (&r.headers, String::from_utf8_lossy(&r.body)))
-            .collect::<Vec<_>>()
-    );
+    assert_eq!((deliveries.len(), events.len()), (cases, cases));
 
     drop(instances);
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
