@@ -28,7 +28,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NamedRef {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -391,9 +391,12 @@ pub struct ActivityQuery {
     pub from: Option<NaiveDate>,
     /// On or before this day.
     pub to: Option<NaiveDate>,
+    /// Only activities of this kind.
     pub kind: Option<ActivityKind>,
+    /// Only activities at this school.
     #[param(format = Uuid)]
     pub school: Option<Uuid>,
+    /// Only activities of this network.
     #[param(format = Uuid)]
     pub network: Option<Uuid>,
     /// Page size (1–200, default 50).
@@ -534,8 +537,10 @@ pub struct ActivityStatsQuery {
     pub from: Option<NaiveDate>,
     /// On or before this day.
     pub to: Option<NaiveDate>,
+    /// Only activities at this school.
     #[param(format = Uuid)]
     pub school: Option<Uuid>,
+    /// Only activities of this network.
     #[param(format = Uuid)]
     pub network: Option<Uuid>,
 }

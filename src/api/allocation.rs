@@ -73,7 +73,7 @@ pub struct AllocationRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProposalSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     #[schema(format = Uuid)]

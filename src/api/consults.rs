@@ -28,14 +28,14 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsultSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsultWorker {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -52,7 +52,7 @@ pub struct ConsultVisit {
 
 /// A school's request for a visit.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000k1", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "reason": "Enkele ouders vragen hulp bij de schoolrekening; graag een gesprek met de zorgcoördinator.", "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal", "status": "scheduled", "visit": {"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}}, "outcome_note": null, "cancel_reason": null, "case_id": null, "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}))]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000a1", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "reason": "Enkele ouders vragen hulp bij de schoolrekening; graag een gesprek met de zorgcoördinator.", "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal", "status": "scheduled", "visit": {"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}}, "outcome_note": null, "cancel_reason": null, "case_id": null, "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}))]
 pub struct ConsultRequest {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -260,8 +260,10 @@ pub async fn create_consult_request(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultQuery {
+    /// Only requests of this school (within the caller's scope).
     #[param(format = Uuid)]
     pub school: Option<Uuid>,
+    /// Only requests in this state.
     pub status: Option<ConsultStatus>,
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]

@@ -29,7 +29,7 @@ use crate::startup::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeetingNetwork {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -37,7 +37,7 @@ pub struct MeetingNetwork {
 /// An invited school or partner organisation.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Invitee {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     /// Null until attendance is recorded.
@@ -52,7 +52,7 @@ pub struct Invitees {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AgendaAuthor {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -98,7 +98,7 @@ pub struct ActionPoint {
 
 /// A network meeting with everything on it.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000m1", "network": {"id": "0193a1b2-0000-7000-8000-000000000001", "name": "Luchtbal"}, "title": "Netwerkmoment Luchtbal", "date": "2026-12-08", "start_time": "13:30", "place": "Buurthuis Luchtbal", "invitees": {"schools": [{"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon", "attended": true}], "partners": [{"id": "0193a1b2-0000-7000-8000-0000000000p1", "name": "CAW Antwerpen", "attended": null}]}, "agenda": [], "minutes": "", "action_points": [], "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-24T09:00:00Z"}))]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000a2", "network": {"id": "0193a1b2-0000-7000-8000-000000000001", "name": "Luchtbal"}, "title": "Netwerkmoment Luchtbal", "date": "2026-12-08", "start_time": "13:30", "place": "Buurthuis Luchtbal", "invitees": {"schools": [{"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon", "attended": true}], "partners": [{"id": "0193a1b2-0000-7000-8000-0000000000a3", "name": "CAW Antwerpen", "attended": null}]}, "agenda": [], "minutes": "", "action_points": [], "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-24T09:00:00Z"}))]
 pub struct Meeting {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -344,7 +344,7 @@ pub async fn get_meeting(
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"network_id": "0193a1b2-0000-7000-8000-000000000001", "title": "Netwerkmoment Luchtbal", "date": "2026-12-08", "start_time": "13:30", "place": "Buurthuis Luchtbal", "invited_schools": ["0193a1b2-0000-7000-8000-0000000000c1"], "invited_partners": ["0193a1b2-0000-7000-8000-0000000000p1"]}))]
+#[schema(example = json!({"network_id": "0193a1b2-0000-7000-8000-000000000001", "title": "Netwerkmoment Luchtbal", "date": "2026-12-08", "start_time": "13:30", "place": "Buurthuis Luchtbal", "invited_schools": ["0193a1b2-0000-7000-8000-0000000000c1"], "invited_partners": ["0193a1b2-0000-7000-8000-0000000000a3"]}))]
 pub struct NewMeeting {
     #[schema(format = Uuid)]
     pub network_id: Uuid,

@@ -26,14 +26,14 @@ use crate::startup::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionWorker {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
