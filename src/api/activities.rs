@@ -205,7 +205,7 @@ fn build_row(
         checks.add("school_id", "name the school or the network (or both)");
     }
     checks.check(!a.title.trim().is_empty(), "title", "must not be blank");
-    check_themes(conn, &mut checks, "themes", &a.themes);
+    check_themes(conn, &mut checks, "themes", &a.themes)?;
     let mut audiences: Vec<String> = Vec::new();
     for (i, x) in a.audiences.iter().enumerate() {
         if audiences.iter().any(|y| y == x.as_str()) {

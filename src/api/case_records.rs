@@ -142,7 +142,7 @@ pub async fn add_case_need(
     let row = on_worked_case(&state, user, *id, move |conn, user, case_id| {
         let mut checks = Checks::default();
         if let Some(t) = &b.theme {
-            check_themes(conn, &mut checks, "theme", std::slice::from_ref(t));
+            check_themes(conn, &mut checks, "theme", std::slice::from_ref(t))?;
         }
         // `check_themes` names list items; a single theme is the field itself.
         for e in &mut checks.0 {

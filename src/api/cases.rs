@@ -20,7 +20,7 @@ use crate::auth::AuthUser;
 use crate::auth::policy::{Action, require};
 use crate::db::assignments::schools_of_worker;
 use crate::db::cases::{self as repo, CaseFilter, CaseListRow, CaseRow, CaseScope};
-use crate::db::schema::{cases, themes, users};
+use crate::db::schema::{cases, users};
 use crate::db::{DbConn, now, optional};
 use crate::domain::case::{
     CaseOrigin, CaseOutcome, CasePriority, CaseStatus, CaseTransition, ConsentKind,
@@ -529,29 +529,15 @@ fn view(conn: &mut DbConn, user: &AuthUser, r: CaseListRow) -> ApiResult<CaseVie
 // ---------------------------------------------------------------------------------------------
 // Checks shared by the writes
 
-/// Theme codes must exist and be active (a retired theme stays on old records only).
-pub fn check_themes(conn: &mut DbConn, checks: &mut Checks, field: &str, codes: &[String]) {
-    let known: Vec<(String, bool)> = match themes::table
-        .filter(themes::code.eq_any(codes))
-        .select((themes::code, themes::active))
-        .load(conn)
-    {
-        Ok(k) => k,
-        Err(e) => {
-            log::error!("loading themes: {e}");
-            Vec::new()
-        }
-    };
-    let mut seen = HashSet::new();
-    for (i, code) in codes.iter().enumerate() {
-        let f = format!("{field}[{i}]");
-        match known.iter().find(|(c, _)| c == code) {
-            None => checks.add(&f, format!("unknown theme `{code}`")),
-            Some((_, false)) => checks.add(&f, format!("the theme `{code}` is retired")),
-            Some(_) if !seen.insert(code) => checks.add(&f, format!("`{code}` is listed twice")),
-            Some(_) => {}
-        }
-    }
+/// Theme codes of a new record must exist and be active (one rule for every resource:
+/// `themes::check_refs`).
+pub fn check_themes(
+    conn: &mut DbConn,
+    checks: &mut Checks,
+    field: &str,
+    codes: &[String],
+) -> ApiResult<()> {
+    crate::api::themes::check_refs(conn, field, codes, &[], checks)
 }
 
 /// A lead worker must be an active social worker assigned to the case's school now.
@@ -914,7 +900,7 @@ pub async fn create_case(
                     "checklist cases are opened by triaging the submission",
                 );
             }
-            check_themes(conn, &mut checks, "themes", &b.themes);
+            check_themes(conn, &mut checks, "themes", &b.themes)?;
             let lead = b.lead_worker_id.clone().unwrap_or_else(|| user.id.clone());
             if b.lead_worker_id.is_some() {
                 check_lead_worker(conn, &mut checks, "lead_worker_id", &lead, &school_id)?;
@@ -971,7 +957,7 @@ pub async fn raise_case_request(
         .db
         .write(move |conn| {
             let mut checks = Checks::default();
-            check_themes(conn, &mut checks, "themes", &b.themes);
+            check_themes(conn, &mut checks, "themes", &b.themes)?;
             checks.finish()?;
             let lead = crate::db::assignments::spoc_of(conn, &school_id, today())?;
             let row = open_case(
@@ -1047,7 +1033,11 @@ pub async fn update_case(
             check_if_match(if_match.as_deref(), &etag(current.case.updated_at))?;
             let mut checks = Checks::default();
             if let Some(t) = &b.themes {
-                check_themes(conn, &mut checks, "themes", t);
+                // A theme retired since stays on the case; it cannot be added anew.
+                let had = repo::themes_of(conn, std::slice::from_ref(&id))?
+                    .remove(&id)
+                    .unwrap_or_default();
+                crate::api::themes::check_refs(conn, "themes", t, &had, &mut checks)?;
             }
             checks.finish()?;
             let c = &current.case;
@@ -1462,7 +1452,7 @@ pub async fn open_case_from_submission(
             let mut checks = Checks::default();
             let themes = match b.themes {
                 Some(t) => {
-                    check_themes(conn, &mut checks, "themes", &t);
+                    check_themes(conn, &mut checks, "themes", &t)?;
                     t
                 }
                 None => sub_repo::signal_themes(conn, &submission_id)?,

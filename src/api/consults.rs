@@ -204,7 +204,7 @@ pub async fn create_consult_request(
         .db
         .write(move |conn| {
             let mut checks = Checks::default();
-            check_themes(conn, &mut checks, "themes", &b.themes);
+            check_themes(conn, &mut checks, "themes", &b.themes)?;
             checks.check(!b.reason.trim().is_empty(), "reason", "must not be blank");
             for (i, d) in b.preferred_dates.iter().enumerate() {
                 checks.check(
@@ -702,7 +702,7 @@ pub async fn open_case_from_consult(
                     .unwrap_or_default(),
             };
             let mut checks = Checks::default();
-            check_themes(conn, &mut checks, "themes", &themes);
+            check_themes(conn, &mut checks, "themes", &themes)?;
             checks.finish()?;
             let case = open_case(
                 conn,

@@ -712,7 +712,7 @@ pub async fn add_agenda_item(
                 );
             }
             if let Some(t) = &b.theme {
-                check_themes(conn, &mut checks, "theme", std::slice::from_ref(t));
+                check_themes(conn, &mut checks, "theme", std::slice::from_ref(t))?;
                 if let Some(e) = checks.0.iter_mut().find(|e| e.field == "theme[0]") {
                     e.field = "theme".into();
                 }

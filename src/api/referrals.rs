@@ -509,7 +509,7 @@ pub async fn create_referral(
             }
             let mut checks = Checks::default();
             let partner = check_service(conn, &mut checks, &b.service_id)?;
-            check_themes(conn, &mut checks, "themes", &b.themes);
+            check_themes(conn, &mut checks, "themes", &b.themes)?;
             check_follow_up(&mut checks, b.follow_up_on);
             checks.finish()?;
             let at = now();
@@ -622,7 +622,7 @@ pub async fn update_referral(
                 None => Some(current.referral.partner_id.clone()),
             };
             if let Some(t) = &b.themes {
-                check_themes(conn, &mut checks, "themes", t);
+                check_themes(conn, &mut checks, "themes", t)?;
             }
             check_follow_up(&mut checks, b.follow_up_on);
             checks.finish()?;
