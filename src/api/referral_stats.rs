@@ -139,10 +139,15 @@ fn counts<'a>(
 how many were accepted, declined, completed and failed, how many were sent on a consent override, and the \
 median days from sending to the partner's answer and to completion. `from`/`to` are days of sending. Scoped \
 and suppressed like the case figures (a school its own school, a worker their schools, the coordinator all; \
-counts under `suppress_below` withheld). Roles: coordinator, social_worker, school.",
+counts under `suppress_below` withheld). With `Accept: text/csv` the same figures come as CSV rows \
+`partner,service,figure,value,suppressed` (the partner's own total has an empty service). Roles: \
+coordinator, social_worker, school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
-        (status = 200, description = "The statistics", body = ReferralStats),
+        (status = 200, description = "The statistics", body = ReferralStats, content(
+            (ReferralStats = "application/json"),
+            (String = "text/csv", example = "partner,service,figure,value,suppressed\nCAW Antwerpen,,sent,12,false\n")
+        )),
         (status = 403, response = crate::openapi::Forbidden)
     )
 )]
@@ -150,8 +155,9 @@ counts under `suppress_below` withheld). Roles: coordinator, social_worker, scho
 pub async fn get_referral_stats(
     state: web::Data<AppState>,
     user: AuthUser,
+    req: actix_web::HttpRequest,
     query: ApiQuery<StatsQuery>,
-) -> ApiResult<web::Json<ReferralStats>> {
+) -> ApiResult<actix_web::HttpResponse> {
     let threshold = state.settings.stats_suppress_below;
     let q = query.0;
     let (info, rows, reached) = state
@@ -194,10 +200,76 @@ pub async fn get_referral_stats(
             }
         })
         .collect();
-    Ok(web::Json(ReferralStats {
+    let stats = ReferralStats {
         scope: info,
         partners,
-    }))
+    };
+    if crate::api::stats::wants_csv(&req) {
+        return Ok(actix_web::HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"referral-stats.csv\"",
+            ))
+            .body(to_csv(&stats)?));
+    }
+    Ok(actix_web::HttpResponse::Ok().json(stats))
+}
+
+/// One row per figure of each partner (service empty) and of each of its services; partner and
+/// service names are neutralised so a spreadsheet never runs them as formulas.
+fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
+    use crate::api::stats::neutralise;
+    let io = |e: csv::Error| crate::error::ApiError::internal(format!("csv: {e}"));
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["partner", "service", "figure", "value", "suppressed"])
+        .map_err(io)?;
+    let mut write = |partner: &str, service: &str, c: &ReferralCounts| -> ApiResult<()> {
+        let cells = [
+            ("sent", c.sent),
+            ("accepted", c.accepted),
+            ("declined", c.declined),
+            ("completed", c.completed),
+            ("failed", c.failed),
+            ("overrides", c.overrides),
+        ];
+        for (figure, cell) in cells {
+            w.write_record([
+                neutralise(partner),
+                neutralise(service),
+                figure.to_string(),
+                cell.value.map(|v| v.to_string()).unwrap_or_default(),
+                cell.suppressed.to_string(),
+            ])
+            .map_err(io)?;
+        }
+        for (figure, median) in [
+            ("median_days_to_answer", c.median_days_to_answer),
+            ("median_days_to_completion", c.median_days_to_completion),
+        ] {
+            w.write_record([
+                neutralise(partner),
+                neutralise(service),
+                figure.to_string(),
+                median.map(|v| v.to_string()).unwrap_or_default(),
+                // A null median is either withheld or over no referrals: the column stays empty.
+                String::new(),
+            ])
+            .map_err(io)?;
+        }
+        Ok(())
+    };
+    for p in &stats.partners {
+        write(&p.partner.name, "", &p.counts)?;
+        for s in &p.services {
+            write(&p.partner.name, &s.service.name, &s.counts)?;
+        }
+    }
+    drop(write);
+    let bytes = w
+        .into_inner()
+        .map_err(|e| crate::error::ApiError::internal(format!("csv: {e}")))?;
+    String::from_utf8(bytes).map_err(crate::error::ApiError::internal)
 }
 
 #[cfg(test)]

@@ -1010,4 +1010,24 @@ fn partner_statistics_count_outcomes_overrides_and_median_lead_times_for_the_coo
     assert_eq!(p["median_days_to_answer"], Value::Null);
     let other_school = f.get(&f.w.user_b, "/api/v1/stats/referrals").json();
     assert_eq!(other_school["partners"], json!([]));
+    // The same figures as CSV, for the yearly report.
+    let csv = f.w.app.request(
+        "GET",
+        "/api/v1/stats/referrals",
+        Some(&f.w.coord.token),
+        None,
+        &[("accept", "text/csv")],
+    );
+    assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
+    let text = csv.text();
+    assert!(
+        text.starts_with("partner,service,figure,value,suppressed\n"),
+        "{text}"
+    );
+    let name = first["partner"]["name"].as_str().unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.ends_with(",sent,3,false") && l.contains(name)),
+        "{text}"
+    );
 }
