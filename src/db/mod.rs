@@ -9,6 +9,7 @@ pub mod cases;
 pub mod checklists;
 pub mod events;
 pub mod idempotency;
+pub mod login_throttle;
 pub mod networks;
 pub mod partners;
 pub mod referrals;

@@ -10,6 +10,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     networks (id) {
         id -> Text,
         name -> Text,
@@ -512,5 +520,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     referral_transitions,
     outbox_events,
     webhook_subscriptions,
-    webhook_deliveries
+    webhook_deliveries,
+    login_throttle
 );

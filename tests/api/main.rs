@@ -14,6 +14,7 @@ mod health;
 mod hsds;
 mod idempotency;
 mod openapi;
+mod owasp_api2_broken_authentication;
 mod partners;
 mod referrals;
 mod retention;
