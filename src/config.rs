@@ -136,6 +136,31 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The CORS allow-list, trimmed, without empty entries or a trailing slash. Each must be an
+    /// exact origin (`https://host[:port]`): no wildcard, no path.
+    pub fn cors_origins(&self) -> Result<Vec<String>, String> {
+        self.cors_allowed_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                let authority = o
+                    .strip_prefix("https://")
+                    .or_else(|| o.strip_prefix("http://"))
+                    .ok_or_else(|| format!("CORS_ALLOWED_ORIGINS: `{o}` must start with https:// or http://"))?;
+                if authority.is_empty()
+                    || authority.contains(['/', '*', '?', '#', ' ', '@'])
+                    || o.parse::<actix_web::http::Uri>().is_err()
+                {
+                    return Err(format!(
+                        "CORS_ALLOWED_ORIGINS: `{o}` is not an origin (scheme://host[:port], no wildcard or path)"
+                    ));
+                }
+                Ok(o)
+            })
+            .collect()
+    }
+
     /// The wait after the `attempts`-th failed attempt: base × 2^(attempts−1), capped.
     pub fn webhook_backoff(&self, attempts: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(32);

@@ -35,6 +35,7 @@ pub struct RequestId(pub String);
 /// Migrates the database, settles the signing secret and creates the first coordinator on an
 /// empty database. Blocking: call before the server starts.
 pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    settings.cors_origins().map_err(anyhow::Error::msg)?;
     let applied = db::migrate(opts)?;
     if !applied.is_empty() {
         log::info!(
@@ -232,6 +233,43 @@ async fn request_context(
     Ok(res)
 }
 
+/// CORS for third-party browser frontends: only the configured origins, closed when none are.
+/// A request from any other origin gets no CORS headers (the browser then keeps the answer from
+/// the page); a preflight from one is refused. Same-origin calls (the docs page) need no CORS.
+/// Bearer tokens, not cookies, so no credentials mode.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::Method;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(600);
+    for o in origins {
+        cors = cors.allowed_origin(o);
+    }
+    cors
+}
+
 /// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
 /// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
@@ -244,6 +282,10 @@ pub fn build_server(
     // Webhook deliveries run beside the server, on its runtime, and stop with it.
     crate::webhooks::spawn(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
+    let origins = state
+        .settings
+        .cors_origins()
+        .map_err(std::io::Error::other)?;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -251,6 +293,7 @@ pub fn build_server(
             .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(api::extract::path_error_handler))
             .wrap(from_fn(api::idempotency::idempotency))
+            .wrap(cors(&origins))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(from_fn(request_context))
             .into_utoipa_app()
