@@ -15,6 +15,7 @@ mod hsds;
 mod idempotency;
 mod openapi;
 mod owasp_api2_broken_authentication;
+mod owasp_api4_resource_consumption;
 mod owasp_api8_misconfiguration;
 mod partners;
 mod referrals;
