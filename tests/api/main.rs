@@ -14,6 +14,7 @@ mod health;
 mod hsds;
 mod idempotency;
 mod openapi;
+mod owasp_api1_bola;
 mod owasp_api2_broken_authentication;
 mod owasp_api4_resource_consumption;
 mod owasp_api8_misconfiguration;
