@@ -17,6 +17,7 @@ mod openapi;
 mod owasp_api1_bola;
 mod owasp_api2_broken_authentication;
 mod owasp_api4_resource_consumption;
+mod owasp_api5_bfla;
 mod owasp_api8_misconfiguration;
 mod partners;
 mod referrals;

@@ -55,7 +55,7 @@ fn kind_of(path: &str) -> Kind {
 
 /// A body the route would accept from its rightful caller, so that validation cannot answer
 /// before ownership is checked.
-fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Option<Value> {
+pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Option<Value> {
     let soon = (Utc::now().date_naive() + Duration::days(7)).to_string();
     let b = match (method, path) {
         ("GET" | "DELETE", _) => return None,
@@ -105,6 +105,160 @@ fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Option<Va
     Some(b)
 }
 
+/// School A's objects (and shared ones) whose ids fill the templated paths.
+pub struct Objects {
+    pub case: String,
+    pub consent: String,
+    pub referral: String,
+    pub submission: String,
+    pub assignment: String,
+    pub webhook: String,
+    pub template: String,
+    pub version: String,
+    pub network: String,
+    pub partner: String,
+    pub service: String,
+    pub worker_a: String,
+    pub school_a: String,
+    pub ids: BTreeMap<&'static str, String>,
+}
+
+impl Objects {
+    /// A case raised by school A and worked by worker A, a consent and a referral on it, a
+    /// checklist submission of school A, worker A's assignment, a webhook.
+    pub fn new(f: &crate::referrals::Fixture) -> Objects {
+        let w = &f.w;
+        let case = f.case_id.clone();
+        let consent = f.consent("refer_to_partner", Some(&f.partner));
+        let referral = id_of(&f.draft());
+        let version = w
+            .app
+            .get("/api/v1/checklist-versions/current", Some(&w.user_a.token))
+            .json();
+        let answers: Vec<Value> = version["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| s["items"].as_array().unwrap().iter())
+            .map(|i| json!({"code": i["code"], "answer": "no"}))
+            .collect();
+        let res = w.post(
+            &w.user_a,
+            "/api/v1/checklist-submissions",
+            json!({"pupil_pseudonym": "L5B-03", "birth_year": 2016, "class_name": "5B", "concern": "medium",
+                   "context": "Vaak moe.", "parents_informed": false, "answers": answers}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+        let submission = id_of(&res.json());
+        let assignments = w
+            .app
+            .get(
+                &format!("/api/v1/assignments?worker={}", w.worker_a.id),
+                Some(&w.coord.token),
+            )
+            .json();
+        let assignment = assignments["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| {
+                a["school"]["id"] == w.school_a.as_str() || a["school_id"] == w.school_a.as_str()
+            })
+            .map(id_of)
+            .unwrap_or_else(|| panic!("worker A's assignment: {assignments}"));
+        let webhook = w.post(
+            &w.coord,
+            "/api/v1/webhooks",
+            json!({"url": "https://stad.example/hooks", "event_types": ["referral.sent"]}),
+        );
+        assert_eq!(webhook.status, 201, "{}", webhook.text());
+        let webhook = id_of(&webhook.json());
+        let template = w
+            .app
+            .get("/api/v1/checklist-templates", Some(&w.coord.token))
+            .json()["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let network = w.app.get("/api/v1/networks", Some(&w.coord.token)).json()["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let ids = [
+            ("worker_b", w.worker_b.id.clone()),
+            ("service", f.service.clone()),
+        ]
+        .into_iter()
+        .collect();
+        Objects {
+            case,
+            consent,
+            referral,
+            submission,
+            assignment,
+            webhook,
+            template,
+            version: version["id"].as_str().unwrap().to_string(),
+            network,
+            partner: f.partner.clone(),
+            service: f.service.clone(),
+            worker_a: w.worker_a.id.clone(),
+            school_a: w.school_a.clone(),
+            ids,
+        }
+    }
+
+    /// The path with A's ids filled in (`real`), or ids that exist nowhere.
+    pub fn path(&self, template_path: &str, real: bool) -> String {
+        let pick = |id: &str| -> String {
+            if real {
+                id.to_string()
+            } else {
+                uuid::Uuid::new_v4().to_string()
+            }
+        };
+        let p = template_path;
+        let id = if p.starts_with("/api/v1/cases/") {
+            pick(&self.case)
+        } else if p.starts_with("/api/v1/referrals/") {
+            pick(&self.referral)
+        } else if p.starts_with("/api/v1/checklist-submissions/") {
+            pick(&self.submission)
+        } else if p.starts_with("/api/v1/assignments/") {
+            pick(&self.assignment)
+        } else if p.starts_with("/api/v1/users/") {
+            pick(&self.worker_a)
+        } else if p.starts_with("/api/v1/schools/") {
+            pick(&self.school_a)
+        } else if p.starts_with("/api/v1/webhooks/") {
+            pick(&self.webhook)
+        } else if p.starts_with("/api/v1/checklist-templates/") {
+            pick(&self.template)
+        } else if p.starts_with("/api/v1/checklist-versions/") {
+            pick(&self.version)
+        } else if p.starts_with("/api/v1/themes/") {
+            if real {
+                "school_costs".into()
+            } else {
+                "no_such_theme".into()
+            }
+        } else if p.starts_with("/api/v1/partners/") || p.starts_with("/api/v1/hsds/organizations/")
+        {
+            pick(&self.partner)
+        } else if p.starts_with("/api/v1/services/") || p.starts_with("/api/v1/hsds/services/") {
+            pick(&self.service)
+        } else if p.starts_with("/api/v1/networks/") {
+            pick(&self.network)
+        } else {
+            panic!("no id for {p}")
+        };
+        template_path
+            .replace("{id}", &id)
+            .replace("{code}", &id)
+            .replace("{consent_id}", &pick(&self.consent))
+    }
+}
+
 macro_rules! check {
     ($failures:ident, $cond:expr, $($fmt:tt)+) => {
         if !$cond {
@@ -138,65 +292,14 @@ fn call(
 fn api1_no_id_taking_route_gives_school_b_or_worker_b_anything_of_school_a() {
     let f = fixture();
     let w = &f.w;
-    // School A's objects: a case raised by the school and worked by worker A, one opened by the
-    // worker, a consent, a referral, a checklist submission; worker A's assignment.
-    let case = f.case_id.clone();
-    let consent = f.consent("refer_to_partner", Some(&f.partner));
-    let referral = id_of(&f.draft());
-    let version = w
-        .app
-        .get("/api/v1/checklist-versions/current", Some(&w.user_a.token))
-        .json();
-    let answers: Vec<Value> = version["sections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|s| s["items"].as_array().unwrap().iter())
-        .map(|i| json!({"code": i["code"], "answer": "no"}))
-        .collect();
-    let res = w.post(
-        &w.user_a,
-        "/api/v1/checklist-submissions",
-        json!({"pupil_pseudonym": "L5B-03", "birth_year": 2016, "class_name": "5B", "concern": "medium",
-               "context": "Vaak moe.", "parents_informed": false, "answers": answers}),
+    let o = Objects::new(&f);
+    let (case, referral, submission, assignment) = (
+        o.case.clone(),
+        o.referral.clone(),
+        o.submission.clone(),
+        o.assignment.clone(),
     );
-    assert_eq!(res.status, 201, "{}", res.text());
-    let submission = id_of(&res.json());
-    let assignments = w
-        .app
-        .get(
-            &format!("/api/v1/assignments?worker={}", w.worker_a.id),
-            Some(&w.coord.token),
-        )
-        .json();
-    let assignment = assignments["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["school"]["id"] == w.school_a.as_str() || a["school_id"] == w.school_a.as_str())
-        .map(id_of)
-        .unwrap_or_else(|| panic!("worker A's assignment: {assignments}"));
-    let webhook = w.post(
-        &w.coord,
-        "/api/v1/webhooks",
-        json!({"url": "https://stad.example/hooks", "event_types": ["referral.sent"]}),
-    );
-    assert_eq!(webhook.status, 201, "{}", webhook.text());
-    let webhook = id_of(&webhook.json());
-    let template = w
-        .app
-        .get("/api/v1/checklist-templates", Some(&w.coord.token))
-        .json()["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-
-    let ids: BTreeMap<&str, String> = [
-        ("worker_b", w.worker_b.id.clone()),
-        ("service", f.service.clone()),
-    ]
-    .into_iter()
-    .collect();
+    let ids = &o.ids;
     // The owner's ETag, sent as If-Match: even knowing it must not help.
     let etag_of = |who: &TestUser, path: &str| {
         w.app
@@ -226,63 +329,7 @@ fn api1_no_id_taking_route_gives_school_b_or_worker_b_anything_of_school_a() {
                 continue;
             }
             let method = method.to_uppercase();
-            // Ids of A's objects, and ids that exist nowhere.
-            let fill = |real: bool| {
-                let pick = |name: &str| -> String {
-                    if !real {
-                        return uuid::Uuid::new_v4().to_string();
-                    }
-                    name.to_string()
-                };
-                let p = template_path.as_str();
-                let id = if p.starts_with("/api/v1/cases/") {
-                    pick(&case)
-                } else if p.starts_with("/api/v1/referrals/") {
-                    pick(&referral)
-                } else if p.starts_with("/api/v1/checklist-submissions/") {
-                    pick(&submission)
-                } else if p.starts_with("/api/v1/assignments/") {
-                    pick(&assignment)
-                } else if p.starts_with("/api/v1/users/") {
-                    pick(&w.worker_a.id)
-                } else if p.starts_with("/api/v1/schools/") {
-                    pick(&w.school_a)
-                } else if p.starts_with("/api/v1/webhooks/") {
-                    pick(&webhook)
-                } else if p.starts_with("/api/v1/checklist-templates/") {
-                    pick(&template)
-                } else if p.starts_with("/api/v1/checklist-versions/") {
-                    pick(version["id"].as_str().unwrap())
-                } else if p.starts_with("/api/v1/themes/") {
-                    if real {
-                        "school_costs".into()
-                    } else {
-                        "no_such_theme".into()
-                    }
-                } else if p.starts_with("/api/v1/partners/")
-                    || p.starts_with("/api/v1/hsds/organizations/")
-                {
-                    pick(&f.partner)
-                } else if p.starts_with("/api/v1/services/")
-                    || p.starts_with("/api/v1/hsds/services/")
-                {
-                    pick(&f.service)
-                } else if p.starts_with("/api/v1/networks/") {
-                    let nets = w.app.get("/api/v1/networks", Some(&w.coord.token)).json();
-                    pick(nets["items"][0]["id"].as_str().unwrap())
-                } else {
-                    panic!("no id for {p}")
-                };
-                let consent_id = if real {
-                    consent.clone()
-                } else {
-                    uuid::Uuid::new_v4().to_string()
-                };
-                template_path
-                    .replace("{id}", &id)
-                    .replace("{code}", &id)
-                    .replace("{consent_id}", &consent_id)
-            };
+            let fill = |real: bool| o.path(template_path, real);
             let if_match = if template_path.starts_with("/api/v1/cases/") {
                 case_etag.as_deref()
             } else if template_path.starts_with("/api/v1/referrals/") {
@@ -294,7 +341,7 @@ fn api1_no_id_taking_route_gives_school_b_or_worker_b_anything_of_school_a() {
             } else {
                 None
             };
-            let body = body_for(&method, template_path, &ids);
+            let body = body_for(&method, template_path, ids);
             if method == "GET" && kind == Kind::Owned {
                 // Control: the ids are real, the rightful owner (or the coordinator) reads them.
                 let path = fill(true);
