@@ -16,6 +16,7 @@ mod idempotency;
 mod openapi;
 mod owasp_api1_bola;
 mod owasp_api2_broken_authentication;
+mod owasp_api3_bopla;
 mod owasp_api4_resource_consumption;
 mod owasp_api5_bfla;
 mod owasp_api8_misconfiguration;
