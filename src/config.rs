@@ -97,6 +97,11 @@ pub struct Settings {
     /// Time a client gets to send a request's head, and then its body, in seconds (408 after).
     #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
+    /// Seconds after which an `Idempotency-Key` whose first request never finished (a crash,
+    /// a lost database) and wrote nothing may be taken over by a retry. Keep it above the
+    /// longest a request can take.
+    #[arg(long, env = "IDEMPOTENCY_STALE_SECONDS", default_value_t = 120)]
+    pub idempotency_stale_seconds: u64,
     /// E-mail of the coordinator created on the first start of an empty database.
     #[arg(
         long,
@@ -188,6 +193,7 @@ impl Default for Settings {
             login_window_seconds: 900,
             cors_allowed_origins: Vec::new(),
             request_timeout_seconds: 30,
+            idempotency_stale_seconds: 120,
             initial_coordinator_email: "coordinator@kinderen-eerst.local".into(),
             retention_months: 24,
             retention_job: true,
