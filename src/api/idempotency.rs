@@ -194,12 +194,21 @@ pub async fn idempotency(
     };
     let db = state.db.clone();
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let stored = db
-        .run(move |conn| {
-            if status.is_server_error() {
-                repo::release(conn, &user_id, &key)?;
-            } else {
-                repo::finish(
+    if status.is_server_error() {
+        // Usually the database is what failed: the answer must not wait another connect
+        // timeout for the release. If it cannot be done, the claim is freed once stale.
+        actix_web::rt::spawn(async move {
+            let released = db
+                .run(move |conn| Ok(repo::release(conn, &user_id, &key)?))
+                .await;
+            if let Err(e) = released {
+                log::warn!("cannot release an idempotency key after a failure: {e}");
+            }
+        });
+    } else {
+        let stored = db
+            .run(move |conn| {
+                Ok(repo::finish(
                     conn,
                     &user_id,
                     &key,
@@ -208,13 +217,12 @@ pub async fn idempotency(
                     location,
                     etag,
                     text,
-                )?;
-            }
-            Ok(())
-        })
-        .await;
-    if let Err(e) = stored {
-        log::warn!("cannot store the answer of an idempotent request: {e}");
+                )?)
+            })
+            .await;
+        if let Err(e) = stored {
+            log::warn!("cannot store the answer of an idempotent request: {e}");
+        }
     }
     let mut rebuilt = HttpResponse::build(status);
     for (name, value) in headers.drain() {
