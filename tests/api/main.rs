@@ -10,6 +10,7 @@ mod checklists;
 mod cli;
 mod errors;
 mod events;
+mod faults;
 mod health;
 mod hsds;
 mod idempotency;

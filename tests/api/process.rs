@@ -20,7 +20,6 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_kinderen-eerst");
 pub struct Service {
     pub child: Child,
     pub addr: String,
-    pub log: PathBuf,
 }
 
 impl Service {
@@ -56,11 +55,7 @@ impl Service {
             let text = read_from(log, offset);
             if let Some(rest) = text.split("listening on http://").nth(1) {
                 let addr = rest.split_whitespace().next().unwrap().to_string();
-                return Service {
-                    child,
-                    addr,
-                    log: log.to_path_buf(),
-                };
+                return Service { child, addr };
             }
             assert!(
                 started.elapsed() < Duration::from_secs(60),
@@ -347,7 +342,6 @@ impl Drop for PgCluster {
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
-    pub location: Option<String>,
     pub body: String,
 }
 
@@ -397,7 +391,6 @@ pub fn call(
             .map(String::from)
     };
     let content_type = header("content-type").unwrap_or_default();
-    let location = header("location");
     let body = res
         .body_mut()
         .read_to_string()
@@ -405,7 +398,6 @@ pub fn call(
     Ok(Answer {
         status: res.status().as_u16(),
         content_type,
-        location,
         body,
     })
 }
