@@ -80,6 +80,28 @@ pub struct Settings {
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
     pub shutdown_timeout_seconds: u64,
+    /// Failed logins allowed per account (the e-mail as typed) within the window; the next
+    /// attempt gets 429 until the window ends (0: no limit).
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
+    pub login_max_failures_per_account: u32,
+    /// Failed logins allowed per client address within the window (0: no limit).
+    #[arg(long, env = "LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
+    pub login_max_failures_per_address: u32,
+    /// Length of the window failed logins are counted in, in seconds.
+    #[arg(long, env = "LOGIN_WINDOW_SECONDS", default_value_t = 900)]
+    pub login_window_seconds: u64,
+    /// Origins of browser frontends allowed to call the API (comma-separated, e.g.
+    /// `https://app.example.be`); empty: no cross-origin calls at all.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub cors_allowed_origins: Vec<String>,
+    /// Time a client gets to send a request's head, and then its body, in seconds (408 after).
+    #[arg(long, env = "REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
+    pub request_timeout_seconds: u64,
+    /// Seconds after which an `Idempotency-Key` whose first request never finished (a crash,
+    /// a lost database) and wrote nothing may be taken over by a retry. Keep it above the
+    /// longest a request can take.
+    #[arg(long, env = "IDEMPOTENCY_STALE_SECONDS", default_value_t = 120)]
+    pub idempotency_stale_seconds: u64,
     /// E-mail of the coordinator created on the first start of an empty database.
     #[arg(
         long,
@@ -135,6 +157,31 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The CORS allow-list, trimmed, without empty entries or a trailing slash. Each must be an
+    /// exact origin (`https://host[:port]`): no wildcard, no path.
+    pub fn cors_origins(&self) -> Result<Vec<String>, String> {
+        self.cors_allowed_origins
+            .iter()
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                let authority = o
+                    .strip_prefix("https://")
+                    .or_else(|| o.strip_prefix("http://"))
+                    .ok_or_else(|| format!("CORS_ALLOWED_ORIGINS: `{o}` must start with https:// or http://"))?;
+                if authority.is_empty()
+                    || authority.contains(['/', '*', '?', '#', ' ', '@'])
+                    || o.parse::<actix_web::http::Uri>().is_err()
+                {
+                    return Err(format!(
+                        "CORS_ALLOWED_ORIGINS: `{o}` is not an origin (scheme://host[:port], no wildcard or path)"
+                    ));
+                }
+                Ok(o)
+            })
+            .collect()
+    }
+
     /// The wait after the `attempts`-th failed attempt: base × 2^(attempts−1), capped.
     pub fn webhook_backoff(&self, attempts: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(32);
@@ -157,6 +204,12 @@ impl Default for Settings {
             jwt_public_key_issuer: "city-idp".into(),
             max_body_bytes: 1_048_576,
             shutdown_timeout_seconds: 30,
+            login_max_failures_per_account: 5,
+            login_max_failures_per_address: 50,
+            login_window_seconds: 900,
+            cors_allowed_origins: Vec::new(),
+            request_timeout_seconds: 30,
+            idempotency_stale_seconds: 120,
             initial_coordinator_email: "coordinator@kinderen-eerst.local".into(),
             retention_months: 24,
             retention_job: true,

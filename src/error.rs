@@ -86,6 +86,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("not acceptable: {0}")]
     NotAcceptable(String),
+    /// The client took longer than the request timeout to send its body.
+    #[error("request timeout")]
+    RequestTimeout { seconds: u64 },
     #[error("too many requests")]
     TooManyRequests { retry_after_seconds: u64 },
     #[error("service unavailable: {0}")]
@@ -131,6 +134,7 @@ impl ApiError {
                 ("unsupported-media-type", "Unsupported media type")
             }
             ApiError::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
+            ApiError::RequestTimeout { .. } => ("request-timeout", "Request timeout"),
             ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
             ApiError::Internal(_) => ("internal", "Internal error"),
@@ -170,6 +174,9 @@ impl ApiError {
             }
             ApiError::PreconditionRequired => "send If-Match with the ETag you read".into(),
             ApiError::PayloadTooLarge { limit } => format!("the body exceeds {limit} bytes"),
+            ApiError::RequestTimeout { seconds } => {
+                format!("the request was not received within {seconds} s")
+            }
             ApiError::TooManyRequests {
                 retry_after_seconds,
             } => {
@@ -204,6 +211,7 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

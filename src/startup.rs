@@ -35,6 +35,7 @@ pub struct RequestId(pub String);
 /// Migrates the database, settles the signing secret and creates the first coordinator on an
 /// empty database. Blocking: call before the server starts.
 pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data<AppState>> {
+    settings.cors_origins().map_err(anyhow::Error::msg)?;
     let applied = db::migrate(opts)?;
     if !applied.is_empty() {
         log::info!(
@@ -197,6 +198,41 @@ fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
     ))
 }
 
+/// A request body with a deadline: a client that trickles its body would hold a connection and
+/// a buffer for as long as it likes (actix's `client_request_timeout` covers only the head).
+struct BodyDeadline {
+    inner: actix_web::dev::Payload,
+    sleep: std::pin::Pin<Box<actix_web::rt::time::Sleep>>,
+    seconds: u64,
+    expired: bool,
+}
+
+impl futures_util::Stream for BodyDeadline {
+    type Item = Result<web::Bytes, actix_web::error::PayloadError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::future::Future;
+        use std::task::Poll;
+        if self.expired {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(item) = std::pin::Pin::new(&mut self.inner).poll_next(cx) {
+            return Poll::Ready(item);
+        }
+        if self.sleep.as_mut().poll(cx).is_ready() {
+            self.expired = true;
+            let why = format!("the body was not received within {} s", self.seconds);
+            return Poll::Ready(Some(Err(actix_web::error::PayloadError::Io(
+                std::io::Error::new(std::io::ErrorKind::TimedOut, why),
+            ))));
+        }
+        Poll::Pending
+    }
+}
+
 fn valid_request_id(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= 128
@@ -207,7 +243,7 @@ fn valid_request_id(v: &str) -> bool {
 /// Request id, security headers and the access log line (method, path, status, latency, id).
 /// The query string is not logged: it can carry search text or feed tokens.
 async fn request_context(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
@@ -219,6 +255,21 @@ async fn request_context(
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let timeout = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.settings.request_timeout_seconds.max(1))
+        .unwrap_or(30);
+    let body = req.take_payload();
+    req.set_payload(actix_web::dev::Payload::Stream {
+        payload: Box::pin(BodyDeadline {
+            inner: body,
+            sleep: Box::pin(actix_web::rt::time::sleep(std::time::Duration::from_secs(
+                timeout,
+            ))),
+            seconds: timeout,
+            expired: false,
+        }),
+    });
     let method = req.method().to_string();
     let path = req.path().to_string();
     let mut res = next.call(req).await?;
@@ -243,6 +294,43 @@ async fn request_context(
     Ok(res)
 }
 
+/// CORS for third-party browser frontends: only the configured origins, closed when none are.
+/// A request from any other origin gets no CORS headers (the browser then keeps the answer from
+/// the page); a preflight from one is refused. Same-origin calls (the docs page) need no CORS.
+/// Bearer tokens, not cookies, so no credentials mode.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::Method;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_MATCH,
+            HeaderName::from_static("idempotency-key"),
+            HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_DISPOSITION,
+            HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("idempotent-replayed"),
+        ])
+        .max_age(600);
+    for o in origins {
+        cors = cors.allowed_origin(o);
+    }
+    cors
+}
+
 /// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
 /// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
@@ -255,6 +343,11 @@ pub fn build_server(
     // Webhook deliveries run beside the server, on its runtime, and stop with it.
     crate::webhooks::spawn(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
+    let request_timeout = state.settings.request_timeout_seconds;
+    let origins = state
+        .settings
+        .cors_origins()
+        .map_err(std::io::Error::other)?;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -262,6 +355,7 @@ pub fn build_server(
             .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(api::extract::path_error_handler))
             .wrap(from_fn(api::idempotency::idempotency))
+            .wrap(cors(&origins))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(from_fn(request_context))
             .into_utoipa_app()
@@ -278,6 +372,9 @@ pub fn build_server(
             )
             .default_service(web::to(fallback))
     })
+    // A client gets this long to send a request's head (slow-loris); the body has the same
+    // deadline (`BodyDeadline`, set in `request_context`).
+    .client_request_timeout(std::time::Duration::from_secs(request_timeout.max(1)))
     .listen(listener)?
     .shutdown_timeout(shutdown);
     if let Some(n) = workers {

@@ -1,6 +1,6 @@
 //! Logging in, and the caller's own account.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -8,7 +8,7 @@ use validator::Validate;
 use crate::api::extract::ApiJson;
 use crate::api::users::User;
 use crate::auth::{AuthUser, password};
-use crate::db::users;
+use crate::db::{login_throttle, users};
 use crate::domain::{Email, Role, check_password_rules};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::startup::AppState;
@@ -40,39 +40,86 @@ pub struct TokenResponse {
 
 const WRONG_CREDENTIALS: &str = "the e-mail address or the password is wrong";
 
+/// The throttle's key for one account or address: a hash, so the table keeps neither in the
+/// clear.
+fn throttle_key(kind: &str, value: &str) -> String {
+    crate::domain::sha256_hex(format!("{kind}\0{value}").as_bytes())
+}
+
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth", operation_id = "create_token",
     summary = "Log in",
-    description = "Exchanges e-mail and password for a bearer token. An unknown e-mail and a wrong password get the same answer. Roles: anyone.",
+    description = "Exchanges e-mail and password for a bearer token. An unknown e-mail and a wrong password get the same answer. Failed attempts are counted per account and per client address; past the configured limits the answer is 429 with `Retry-After` until the window ends. Roles: anyone.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
         (status = 401, description = "Wrong e-mail or password, or the account is deactivated", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts for this account or address; retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the counting window ends"))),
     )
 )]
 #[post("/api/v1/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    http: HttpRequest,
     body: ApiJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner()?;
+    let settings = &state.settings;
+    // The peer as this server sees it; a forwarded header is the client's to invent.
+    let address = http
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    // Counted by the e-mail as typed (normalised), whether or not such an account exists, so
+    // the throttle tells nothing about which e-mails are known.
+    let account_key = throttle_key("account", &req.email.trim().to_lowercase());
+    let address_key = throttle_key("address", &address);
+    let per_account = settings.login_max_failures_per_account.min(i32::MAX as u32) as i32;
+    let per_address = settings.login_max_failures_per_address.min(i32::MAX as u32) as i32;
+    let window =
+        chrono::Duration::seconds(settings.login_window_seconds.clamp(1, 86_400 * 365) as i64);
     let found = state
         .db
         .run(move |conn| {
+            let limits = [
+                login_throttle::Limit {
+                    key: &address_key,
+                    max_failures: per_address,
+                },
+                login_throttle::Limit {
+                    key: &account_key,
+                    max_failures: per_account,
+                },
+            ];
+            match login_throttle::reserve(conn, &limits, window) {
+                Ok(()) => {}
+                Err(login_throttle::Refusal::Throttled(seconds)) => {
+                    log::warn!("login refused: too many failed attempts (retry in {seconds} s)");
+                    return Err(ApiError::TooManyRequests {
+                        retry_after_seconds: seconds,
+                    });
+                }
+                Err(login_throttle::Refusal::Db(e)) => return Err(e.into()),
+            }
             let email = Email::parse(&req.email).ok();
             let row = match &email {
                 Some(e) => users::find_by_email(conn, e.as_str())?,
                 None => None,
             };
             // Always verify one hash, so timing does not tell which e-mails exist.
-            Ok(match row {
+            let user = match row {
                 Some(r) if password::verify(&req.password, &r.password_hash) && r.active => Some(r),
                 Some(_) => None,
                 None => {
                     password::verify_dummy(&req.password);
                     None
                 }
-            })
+            };
+            if user.is_some() {
+                login_throttle::succeeded(conn, &account_key, &address_key)?;
+            }
+            Ok(user)
         })
         .await?;
     let user = found.ok_or_else(|| ApiError::Unauthorized(WRONG_CREDENTIALS.into()))?;

@@ -15,6 +15,22 @@ use crate::startup::AppState;
 /// Default body limit when no application state is present (it always is, outside unit tests).
 const DEFAULT_LIMIT: usize = 1024 * 1024;
 
+/// A body that stopped arriving before its deadline (see `startup::BodyDeadline`) is 408.
+fn body_error(e: actix_web::error::PayloadError) -> ApiError {
+    match &e {
+        actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            ApiError::RequestTimeout {
+                seconds: io
+                    .to_string()
+                    .split_whitespace()
+                    .find_map(|w| w.parse().ok())
+                    .unwrap_or(0),
+            }
+        }
+        _ => ApiError::BadRequest(format!("reading the body failed: {e}")),
+    }
+}
+
 /// A JSON body, checked for content type and size, deserialised with the failing field's path
 /// and validated with its `validator` rules.
 ///
@@ -63,6 +79,7 @@ fn read_json<T: DeserializeOwned + Validate + 'static>(
             .app_data::<web::Data<AppState>>()
             .map(|s| s.settings.max_body_bytes)
             .unwrap_or(DEFAULT_LIMIT);
+
         let json = is_json(req);
         let declared = req
             .headers()
@@ -81,8 +98,7 @@ fn read_json<T: DeserializeOwned + Validate + 'static>(
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::BadRequest(format!("reading the body failed: {e}")))?;
+                let chunk = chunk.map_err(body_error)?;
                 if body.len() + chunk.len() > limit {
                     return Err(ApiError::PayloadTooLarge { limit });
                 }

@@ -2,7 +2,9 @@
 //! instead of creating twice — also when the retries race each other, and on any instance,
 //! since the keys live in the database. The same key with a different request is 422. Keys are
 //! per user and expire after 24 hours. A first request that fails on our side (5xx) releases
-//! its key so the client can retry.
+//! its key so the client can retry; one that never finished (its process killed, its database
+//! gone) is released once `IDEMPOTENCY_STALE_SECONDS` old — unless it committed its write, which
+//! the write's own transaction records, so a retry can never write twice.
 
 use std::time::{Duration, Instant};
 
@@ -115,13 +117,16 @@ pub async fn idempotency(
     let claim = {
         let (db, user_id, key, hash) =
             (state.db.clone(), user_id.clone(), key.clone(), hash.clone());
-        db.run(move |conn| Ok(repo::claim(conn, &user_id, &key, &hash)?))
+        let stale = chrono::Duration::seconds(
+            state.settings.idempotency_stale_seconds.clamp(1, 86_400) as i64,
+        );
+        db.run(move |conn| Ok(repo::claim(conn, &user_id, &key, &hash, stale)?))
             .await
     };
-    let earlier = match claim {
+    let (earlier, claimed_at) = match claim {
         Err(e) => return Ok(problem(req, e)),
-        Ok(Claim::Earlier(row)) => Some(row),
-        Ok(Claim::First) => None,
+        Ok(Claim::Earlier(row)) => (Some(row), None),
+        Ok(Claim::First(at)) => (None, Some(at)),
     };
     if let Some(mut row) = earlier {
         if row.request_hash != hash {
@@ -135,12 +140,21 @@ pub async fn idempotency(
         }
         // A concurrent first request may still be running: wait for its answer.
         let started = Instant::now();
-        while row.status.is_none() {
-            if started.elapsed() > WAIT_FOR_FIRST {
-                return Ok(problem(
-                    req,
-                    ApiError::conflict("a request with this Idempotency-Key is still in progress"),
-                ));
+        let stale_at = chrono::Utc::now().naive_utc()
+            - chrono::Duration::seconds(
+                state.settings.idempotency_stale_seconds.clamp(1, 86_400) as i64
+            );
+        while row.status.is_none() || row.status == Some(repo::COMMITTED) {
+            // A committed first request that is stale will never store its answer: say so now.
+            let abandoned = row.status == Some(repo::COMMITTED) && row.created_at < stale_at;
+            if abandoned || started.elapsed() > WAIT_FOR_FIRST {
+                let detail = if row.status == Some(repo::COMMITTED) {
+                    "the first request with this Idempotency-Key was carried out, but its answer \
+                     was lost; look the object up instead of retrying"
+                } else {
+                    "a request with this Idempotency-Key is still in progress"
+                };
+                return Ok(problem(req, ApiError::conflict(detail)));
             }
             actix_web::rt::time::sleep(Duration::from_millis(25)).await;
             let (db, u, k) = (state.db.clone(), user_id.clone(), key.clone());
@@ -162,7 +176,12 @@ pub async fn idempotency(
     }
 
     // The first request: answer it, then keep the answer (or let the key go on a 5xx).
-    let res = next.call(req).await?;
+    let held = repo::HeldClaim {
+        user_id: user_id.clone(),
+        key: key.clone(),
+        claimed_at: claimed_at.expect("a first claim has its time"),
+    };
+    let res = repo::HELD.scope(held, next.call(req)).await?;
     let (http_req, res) = res.into_parts();
     let status = res.status();
     let content_type = header_str(&res, header::CONTENT_TYPE);
@@ -175,12 +194,21 @@ pub async fn idempotency(
     };
     let db = state.db.clone();
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let stored = db
-        .run(move |conn| {
-            if status.is_server_error() {
-                repo::release(conn, &user_id, &key)?;
-            } else {
-                repo::finish(
+    if status.is_server_error() {
+        // Usually the database is what failed: the answer must not wait another connect
+        // timeout for the release. If it cannot be done, the claim is freed once stale.
+        actix_web::rt::spawn(async move {
+            let released = db
+                .run(move |conn| Ok(repo::release(conn, &user_id, &key)?))
+                .await;
+            if let Err(e) = released {
+                log::warn!("cannot release an idempotency key after a failure: {e}");
+            }
+        });
+    } else {
+        let stored = db
+            .run(move |conn| {
+                Ok(repo::finish(
                     conn,
                     &user_id,
                     &key,
@@ -189,13 +217,12 @@ pub async fn idempotency(
                     location,
                     etag,
                     text,
-                )?;
-            }
-            Ok(())
-        })
-        .await;
-    if let Err(e) = stored {
-        log::warn!("cannot store the answer of an idempotent request: {e}");
+                )?)
+            })
+            .await;
+        if let Err(e) = stored {
+            log::warn!("cannot store the answer of an idempotent request: {e}");
+        }
     }
     let mut rebuilt = HttpResponse::build(status);
     for (name, value) in headers.drain() {

@@ -26,35 +26,75 @@ pub struct KeyRow {
 }
 
 pub enum Claim {
-    /// This request is the first: answer it, then `finish` or `release`.
-    First,
+    /// This request is the first: answer it, then `finish` or `release`. The claim's time tells
+    /// it apart from a later claim of the same key.
+    First(NaiveDateTime),
     /// An earlier request with this key; its answer if it has one yet.
     Earlier(KeyRow),
+}
+
+/// `status` of a claim whose request has committed its write but not stored its answer yet.
+pub const COMMITTED: i32 = 0;
+
+/// The claim the current request holds, so that `Db::write` can record, in the same transaction
+/// as the write, that the write was done (see `mark_committed`).
+#[derive(Debug, Clone)]
+pub struct HeldClaim {
+    pub user_id: String,
+    pub key: String,
+    pub claimed_at: NaiveDateTime,
+}
+
+tokio::task_local! {
+    pub static HELD: HeldClaim;
+}
+
+/// The claim of the request being answered on this task, if it has one.
+pub fn held() -> Option<HeldClaim> {
+    HELD.try_with(|c| c.clone()).ok()
 }
 
 /// Claims `key` for `user_id`, or returns the earlier request that holds it. An expired key is
 /// dropped first. When two requests race, the database's primary key lets one insert; the
 /// other sees the unique violation and finds the winner's row on its next look.
-pub fn claim(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> QueryResult<Claim> {
+///
+/// A claim older than `stale` whose request never committed a write (its process was killed,
+/// or the database went away before the key could be released) is abandoned: nothing was
+/// written, so the retry takes it over. One that committed keeps its key (no second write).
+pub fn claim(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    hash: &str,
+    stale: Duration,
+) -> QueryResult<Claim> {
     use diesel::result::{DatabaseErrorKind, Error};
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match try_claim(conn, user_id, key, hash) {
+        match try_claim(conn, user_id, key, hash, stale) {
             Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) if attempt < 3 => {}
             other => return other,
         }
     }
 }
 
-fn try_claim(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> QueryResult<Claim> {
+fn try_claim(
+    conn: &mut DbConn,
+    user_id: &str,
+    key: &str,
+    hash: &str,
+    stale: Duration,
+) -> QueryResult<Claim> {
     super::write_tx(conn, |c| {
         let at = now();
+        let mine = k::table
+            .filter(k::user_id.eq(user_id))
+            .filter(k::key.eq(key));
+        diesel::delete(mine.filter(k::expires_at.lt(at))).execute(c)?;
         diesel::delete(
-            k::table
-                .filter(k::user_id.eq(user_id))
-                .filter(k::key.eq(key))
-                .filter(k::expires_at.lt(at)),
+            mine.filter(k::status.is_null())
+                .filter(k::created_at.lt(at - stale)),
         )
         .execute(c)?;
         if let Some(row) = find(c, user_id, key)? {
@@ -74,7 +114,7 @@ fn try_claim(conn: &mut DbConn, user_id: &str, key: &str, hash: &str) -> QueryRe
                 expires_at: at + Duration::hours(TTL_HOURS),
             })
             .execute(c)?;
-        Ok(Claim::First)
+        Ok(Claim::First(at))
     })
 }
 
@@ -114,15 +154,33 @@ pub fn finish(
     .map(|_| ())
 }
 
-/// Lets the key go (the first request failed on our side; a retry may try again).
+/// Lets the key go (the first request failed on our side; a retry may try again) — unless the
+/// request committed a write before failing: then a retry must not write again.
 pub fn release(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<()> {
     diesel::delete(
         k::table
             .filter(k::user_id.eq(user_id))
-            .filter(k::key.eq(key)),
+            .filter(k::key.eq(key))
+            .filter(k::status.is_null()),
     )
     .execute(conn)
     .map(|_| ())
+}
+
+/// Inside the request's write transaction: records that the write is done, so that the claim
+/// is never taken over once the write has committed. Returns false when the claim is no longer
+/// this request's (a retry took it over as stale): the caller must then roll back.
+pub fn mark_committed(conn: &mut DbConn, claim: &HeldClaim) -> QueryResult<bool> {
+    let n = diesel::update(
+        k::table
+            .filter(k::user_id.eq(&claim.user_id))
+            .filter(k::key.eq(&claim.key))
+            .filter(k::created_at.eq(claim.claimed_at))
+            .filter(k::status.is_null().or(k::status.eq(COMMITTED))),
+    )
+    .set(k::status.eq(Some(COMMITTED)))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Drops expired keys; returns how many.

@@ -12,6 +12,7 @@ pub mod checklists;
 pub mod consults;
 pub mod events;
 pub mod idempotency;
+pub mod login_throttle;
 pub mod meetings;
 pub mod networks;
 pub mod partners;
@@ -206,13 +207,30 @@ impl Db {
         .await?
     }
 
-    /// Like `run`, inside one write transaction.
+    /// Like `run`, inside one write transaction. When the request holds an `Idempotency-Key`
+    /// claim, the same transaction records that its write is done, so a crash between the
+    /// commit and storing the answer can never lead a retry to write twice.
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.run(move |conn| write_tx(conn, f)).await
+        let claim = idempotency::held();
+        self.run(move |conn| {
+            write_tx(conn, |c| {
+                let value = f(c)?;
+                if let Some(claim) = &claim {
+                    if !idempotency::mark_committed(c, claim)? {
+                        return Err(ApiError::conflict(
+                            "a retry with this Idempotency-Key took over this request; \
+                             nothing was changed",
+                        ));
+                    }
+                }
+                Ok(value)
+            })
+        })
+        .await
     }
 }
 

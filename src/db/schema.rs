@@ -10,6 +10,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_throttle (key) {
+        key -> Text,
+        failures -> Integer,
+        window_started_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     networks (id) {
         id -> Text,
         name -> Text,
@@ -695,5 +703,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     action_points,
     activities,
     activity_audiences,
-    activity_themes
+    activity_themes,
+    login_throttle
 );

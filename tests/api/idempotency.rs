@@ -86,3 +86,55 @@ fn concurrent_retries_with_one_key_create_one_case() {
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(case_count(&w), 1);
 }
+
+/// A first request that died (its process killed, its database gone) leaves its claim behind.
+/// If it wrote nothing, a retry takes the key over once the claim is stale; if its write
+/// committed (recorded in the write's own transaction), a retry never writes again.
+#[test]
+fn a_stale_claim_is_taken_over_only_when_its_request_wrote_nothing() {
+    use kinderen_eerst::db::schema::idempotency_keys as k;
+    let mut settings = crate::helpers::test_settings();
+    settings.idempotency_stale_seconds = 1;
+    let w = crate::cases::world_with(settings);
+    let long_ago = chrono::Utc::now().naive_utc() - chrono::Duration::minutes(5);
+    let claim = |key: &str, status: Option<i32>| {
+        let path = "/api/v1/cases";
+        let b = body(&w, key);
+        let mut fp = format!("POST {path}\n").into_bytes();
+        fp.extend_from_slice(b.to_string().as_bytes());
+        diesel::insert_into(k::table)
+            .values((
+                k::user_id.eq(&w.worker_a.id),
+                k::key.eq(key),
+                k::request_hash.eq(kinderen_eerst::domain::sha256_hex(&fp)),
+                k::status.eq(status),
+                k::created_at.eq(long_ago),
+                k::expires_at.eq(long_ago + chrono::Duration::hours(24)),
+            ))
+            .execute(&mut w.app.conn())
+            .unwrap();
+    };
+    claim("died-before-writing", None);
+    let res = create(
+        &w,
+        &w.worker_a,
+        "died-before-writing",
+        &body(&w, "died-before-writing"),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    claim("died-after-writing", Some(0));
+    let started = std::time::Instant::now();
+    let res = create(
+        &w,
+        &w.worker_a,
+        "died-after-writing",
+        &body(&w, "died-after-writing"),
+    );
+    let p = res.problem(409);
+    assert!(
+        p["detail"].as_str().unwrap().contains("answer was lost"),
+        "{p}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert_eq!(case_count(&w), 1);
+}

@@ -286,6 +286,21 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         .collect();
     assert_eq!((deliveries.len(), events.len()), (cases, cases));
 
+    // A login throttled on one instance is throttled on the others: the counts are shared.
+    let wrong = json!({"email": email, "password": "not the password at all"});
+    for i in 0..5 {
+        let (status, _, _) =
+            instances[i % 2].call("POST", "/api/v1/auth/login", None, Some(&wrong), &[]);
+        assert_eq!(status, 401);
+    }
+    let (status, _, headers) =
+        instances[2].call("POST", "/api/v1/auth/login", None, Some(&wrong), &[]);
+    assert_eq!(
+        status, 429,
+        "the third instance knows of the failures on the other two"
+    );
+    assert!(headers.contains_key("retry-after"));
+
     drop(instances);
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
