@@ -244,6 +244,7 @@ pub fn build_server(
     // Webhook deliveries run beside the server, on its runtime, and stop with it.
     crate::webhooks::spawn(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
+    let state_pool_size = state.db.pool.max_size();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -269,8 +270,16 @@ pub fn build_server(
     })
     .listen(listener)?
     .shutdown_timeout(shutdown);
-    if let Some(n) = workers {
-        server = server.workers(n.max(1));
-    }
+    let workers = workers
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+        .max(1);
+    server = server.workers(workers);
+    // Handlers run their database work on the blocking pool, and each such task holds a pooled
+    // connection: beyond the pool's size, more threads only wait for one, and every extra
+    // thread costs a stack and a malloc arena (actix's default allows 512). Tasks beyond this
+    // queue in the blocking pool instead, where they wait without a connection timeout.
+    let per_worker = (state_pool_size as usize).div_ceil(workers) + 2;
+    server = server.worker_max_blocking_threads(per_worker);
     Ok(server.run())
 }
