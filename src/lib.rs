@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod copy;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod openapi;

@@ -36,6 +36,8 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Fill an empty database with realistic, reproducible demo and scale data.
+    DemoData(DemoArgs),
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -51,6 +53,33 @@ enum Command {
         #[command(subcommand)]
         command: RetentionCommand,
     },
+}
+
+#[derive(clap::Args)]
+struct DemoArgs {
+    /// Number of schools (networks are added beyond the seeded seven, ~15 schools each).
+    #[arg(long, default_value_t = 30)]
+    schools: usize,
+    /// Number of cases, spread over `--years` up to `--until`.
+    #[arg(long, default_value_t = 1000)]
+    cases: usize,
+    /// Seed of the random generator: the same seed, sizes and day give the same data.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Years of history.
+    #[arg(long, default_value_t = 5)]
+    years: u32,
+    /// Last day of the history (YYYY-MM-DD; default today).
+    #[arg(long)]
+    until: Option<chrono::NaiveDate>,
+    /// Password of every generated account (default: a random one, printed once).
+    #[arg(long, env = "DEMO_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// Rows per write transaction.
+    #[arg(long, default_value_t = 20_000)]
+    batch_rows: usize,
+    #[command(flatten)]
+    db: DatabaseArgs,
 }
 
 #[derive(Subcommand)]
@@ -153,6 +182,7 @@ fn main() -> anyhow::Result<()> {
                     db: dbargs,
                 },
         }) => retention(dry_run, months, dbargs),
+        Some(Command::DemoData(args)) => demo_data(args),
         Some(Command::Openapi { output }) => {
             let json = openapi::document_json();
             match output {
@@ -216,6 +246,47 @@ fn main() -> anyhow::Result<()> {
             }
         }
     }
+}
+
+fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
+    let password = args
+        .password
+        .clone()
+        .unwrap_or_else(kinderen_eerst::auth::password::generate);
+    if password.chars().count() < 12 {
+        anyhow::bail!("--password must be at least 12 characters long");
+    }
+    let options = kinderen_eerst::demo::Options {
+        schools: args.schools,
+        cases: args.cases,
+        seed: args.seed,
+        years: args.years,
+        until: args
+            .until
+            .unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        password: password.clone(),
+        batch_rows: args.batch_rows.max(100),
+    };
+    let s = kinderen_eerst::demo::generate(&args.db.options(), &options, &mut |p| {
+        eprintln!("demo-data: {p}")
+    })?;
+    let secs = s.elapsed.as_secs_f64();
+    eprintln!(
+        "demo-data: {} cases, {} rows ({} audit events) in {secs:.1} s, {:.0} rows/s",
+        s.cases,
+        s.rows,
+        s.audit_events,
+        s.rows as f64 / secs.max(0.001)
+    );
+    println!("coordinator    {}", s.coordinator);
+    println!("social_worker  {}", s.worker);
+    println!("school         {}", s.school);
+    if args.password.is_some() {
+        println!("password       (the one you gave)");
+    } else {
+        println!("password       {password}   (every generated account; shown once)");
+    }
+    Ok(())
 }
 
 fn retention(dry_run: bool, months: u32, dbargs: DatabaseArgs) -> anyhow::Result<()> {

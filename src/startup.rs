@@ -348,6 +348,7 @@ pub fn build_server(
         .settings
         .cors_origins()
         .map_err(std::io::Error::other)?;
+    let state_pool_size = state.db.pool.max_size();
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -377,8 +378,16 @@ pub fn build_server(
     .client_request_timeout(std::time::Duration::from_secs(request_timeout.max(1)))
     .listen(listener)?
     .shutdown_timeout(shutdown);
-    if let Some(n) = workers {
-        server = server.workers(n.max(1));
-    }
+    let workers = workers
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+        .max(1);
+    server = server.workers(workers);
+    // Handlers run their database work on the blocking pool, and each such task holds a pooled
+    // connection: beyond the pool's size, more threads only wait for one, and every extra
+    // thread costs a stack and a malloc arena (actix's default allows 512). Tasks beyond this
+    // queue in the blocking pool instead, where they wait without a connection timeout.
+    let per_worker = (state_pool_size as usize).div_ceil(workers) + 2;
+    server = server.worker_max_blocking_threads(per_worker);
     Ok(server.run())
 }

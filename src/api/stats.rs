@@ -298,7 +298,34 @@ pub struct CaseStats {
 
 fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResult<CaseStats> {
     let t = info.suppress_below;
-    let status = repo::cases_by_status(conn, s)?;
+    // One pass over the cases for every figure but the themes.
+    let mut status: Vec<(String, i64)> = Vec::new();
+    let mut origin: Vec<(String, i64)> = Vec::new();
+    let mut outcome: Vec<(String, i64)> = Vec::new();
+    let mut known_rows: Vec<(String, i64)> = Vec::new();
+    let mut hist: Vec<(i32, i64)> = Vec::new();
+    fn add<K: PartialEq>(v: &mut Vec<(K, i64)>, k: K, n: i64) {
+        match v.iter_mut().find(|(x, _)| *x == k) {
+            Some((_, m)) => *m += n,
+            None => v.push((k, n)),
+        }
+    }
+    for (st, or, out, known, days, n) in repo::case_profile(conn, s)? {
+        add(&mut status, st, n);
+        add(&mut origin, or, n);
+        if let Some(o) = out {
+            add(&mut outcome, o, n);
+        }
+        let k = match known {
+            Some(true) => "known",
+            Some(false) => "new",
+            None => "unknown",
+        };
+        add(&mut known_rows, k.to_string(), n);
+        if let Some(d) = days {
+            add(&mut hist, d, n);
+        }
+    }
     let total: i64 = status.iter().map(|(_, n)| n).sum();
     let total_cell = single(total, t);
     let by_status = breakdown(
@@ -311,7 +338,7 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
     );
     let by_origin = breakdown(
         &codes(CaseOrigin::ALL, CaseOrigin::as_str),
-        &repo::cases_by_origin(conn, s)?,
+        &origin,
         total,
         t,
         !total_cell.suppressed,
@@ -328,14 +355,13 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
         .is_some_and(|c| !c.count.suppressed);
     let by_outcome = breakdown(
         &codes(CaseOutcome::ALL, CaseOutcome::as_str),
-        &repo::cases_by_outcome(conn, s)?,
+        &outcome,
         closed,
         t,
         closed_shown,
         true,
     );
     let by_theme = breakdown(&[], &repo::cases_by_theme(conn, s)?, total, t, false, false);
-    let known_rows = repo::cases_by_known(conn, s)?;
     let reach_counts = breakdown(
         &[
             "known".to_string(),
@@ -360,7 +386,6 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
         (Some(k), Some(n)) if k + n > 0 => Some(n as f64 / (k + n) as f64),
         _ => None,
     };
-    let hist = repo::first_contact_histogram(conn, s)?;
     let contacted: i64 = hist.iter().map(|(_, n)| n).sum();
     let contacted_cell = single(contacted, t);
     let (median_days, p90_days) = if contacted_cell.suppressed {

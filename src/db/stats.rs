@@ -54,39 +54,42 @@ where
     })
 }
 
-pub fn cases_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+/// One group of cases that share status, origin, outcome, whether the family was known to the
+/// OCMW and the days to first contact, with its size.
+pub type ProfileRow = (
+    String,
+    String,
+    Option<String>,
+    Option<bool>,
+    Option<i32>,
+    i64,
+);
+
+/// Every case figure but the themes, in one pass over the cases in scope: grouped by status,
+/// origin, outcome, known_to_ocmw and first_contact_days (a few thousand groups at most, summed
+/// per figure by the caller), instead of one scan per figure.
+pub fn case_profile(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<ProfileRow>> {
     let q = case_scope!(
         cases::table
-            .group_by(cases::status)
-            .select((cases::status, count_star()))
+            .group_by((
+                cases::status,
+                cases::origin,
+                cases::outcome,
+                cases::known_to_ocmw,
+                cases::first_contact_days,
+            ))
+            .select((
+                cases::status,
+                cases::origin,
+                cases::outcome,
+                cases::known_to_ocmw,
+                cases::first_contact_days,
+                count_star(),
+            ))
             .into_boxed(),
         s
     );
-    grouped(q.load::<(String, i64)>(conn))
-}
-
-pub fn cases_by_origin(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let q = case_scope!(
-        cases::table
-            .group_by(cases::origin)
-            .select((cases::origin, count_star()))
-            .into_boxed(),
-        s
-    );
-    grouped(q.load::<(String, i64)>(conn))
-}
-
-/// Closed cases by outcome.
-pub fn cases_by_outcome(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let q = case_scope!(
-        cases::table
-            .group_by(cases::outcome)
-            .select((cases::outcome, count_star()))
-            .into_boxed(),
-        s
-    )
-    .filter(cases::outcome.is_not_null());
-    grouped(q.load::<(Option<String>, i64)>(conn))
+    q.load(conn)
 }
 
 /// Cases per theme (a case with two themes counts for both).
@@ -100,43 +103,6 @@ pub fn cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(Stri
         s
     );
     grouped(q.load::<(String, i64)>(conn))
-}
-
-/// Cases by whether the family was known to the OCMW: `known`, `new`, `unknown`.
-pub fn cases_by_known(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let q = case_scope!(
-        cases::table
-            .group_by(cases::known_to_ocmw)
-            .select((cases::known_to_ocmw, count_star()))
-            .into_boxed(),
-        s
-    );
-    q.load::<(Option<bool>, i64)>(conn).map(|rows| {
-        rows.into_iter()
-            .map(|(k, n)| {
-                let key = match k {
-                    Some(true) => "known",
-                    Some(false) => "new",
-                    None => "unknown",
-                };
-                (key.to_string(), n)
-            })
-            .collect()
-    })
-}
-
-/// How many cases took how many days from opening to first contact.
-pub fn first_contact_histogram(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(i32, i64)>> {
-    let q = case_scope!(
-        cases::table
-            .group_by(cases::first_contact_days)
-            .select((cases::first_contact_days, count_star()))
-            .into_boxed(),
-        s
-    )
-    .filter(cases::first_contact_days.is_not_null());
-    q.load::<(Option<i32>, i64)>(conn)
-        .map(|rows| rows.into_iter().map(|(d, n)| (d.unwrap_or(0), n)).collect())
 }
 
 /// Checklist submissions by status, within the same kind of scope (by submission date).

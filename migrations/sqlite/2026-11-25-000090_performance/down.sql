@@ -1,0 +1,2 @@
+DROP INDEX cases_school_status_opened;
+DROP INDEX cases_opened_profile;

@@ -1,0 +1,1968 @@
+//! `kinderen-eerst demo-data`: fills an empty, migrated database with realistic, reproducible
+//! data — networks, schools with SES figures, workers and their assignments, school accounts,
+//! checklist submissions, years of cases with themes, needs, contact moments, consents and
+//! referrals through their lifecycle, the event outbox and a valid hash-chained audit trail.
+//!
+//! The audit trail gets the events that matter most for the bulk of the data (cases created and
+//! changing status, checklists submitted, consents recorded, referrals created and moving), not
+//! one per need or contact moment: a trail of every write would triple the database's size.
+//!
+//! Everything is drawn from one seeded RNG, so the same seed, sizes and `--until` day give the
+//! same database. Rows are generated on this thread and written on another: PostgreSQL gets
+//! them with `COPY … FROM STDIN` (text format), SQLite as multi-row `INSERT`s, a few thousand
+//! rows per transaction. Constraints, foreign keys and indexes stay on.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::db::audit::{AuditRow, hash_of};
+use crate::db::schema::*;
+use crate::db::{DbConn, DbOptions};
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub schools: usize,
+    pub cases: usize,
+    pub seed: u64,
+    /// Cases are opened over this many years, up to `until`.
+    pub years: u32,
+    /// The last day of the generated history (default: today).
+    pub until: NaiveDate,
+    /// The password of every generated account.
+    pub password: String,
+    /// Rows per write transaction.
+    pub batch_rows: usize,
+}
+
+/// What was generated, and one login per role.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub rows: u64,
+    pub cases: usize,
+    pub audit_events: i64,
+    pub elapsed: Duration,
+    pub coordinator: String,
+    pub worker: String,
+    pub school: String,
+}
+
+pub const EMAIL_DOMAIN: &str = "kinderen-eerst.example";
+
+// ---------------------------------------------------------------------------------------------
+// The tables we write, in foreign-key order (a batch is written in this order).
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum T {
+    Networks,
+    Schools,
+    Users,
+    Assignments,
+    Submissions,
+    Answers,
+    Cases,
+    CaseThemes,
+    Needs,
+    Contacts,
+    Consents,
+    Referrals,
+    ReferralThemes,
+    Transitions,
+    Outbox,
+    Audit,
+}
+
+const TABLES: [T; 16] = [
+    T::Networks,
+    T::Schools,
+    T::Users,
+    T::Assignments,
+    T::Submissions,
+    T::Answers,
+    T::Cases,
+    T::CaseThemes,
+    T::Needs,
+    T::Contacts,
+    T::Consents,
+    T::Referrals,
+    T::ReferralThemes,
+    T::Transitions,
+    T::Outbox,
+    T::Audit,
+];
+
+/// The SQL of `SELECT <all columns> FROM <table>`, for the table's name and column order.
+macro_rules! with_table {
+    ($t:expr, $m:ident) => {
+        match $t {
+            T::Networks => $m!(networks),
+            T::Schools => $m!(schools),
+            T::Users => $m!(users),
+            T::Assignments => $m!(assignments),
+            T::Submissions => $m!(checklist_submissions),
+            T::Answers => $m!(checklist_answers),
+            T::Cases => $m!(cases),
+            T::CaseThemes => $m!(case_themes),
+            T::Needs => $m!(case_needs),
+            T::Contacts => $m!(case_contacts),
+            T::Consents => $m!(case_consents),
+            T::Referrals => $m!(referrals),
+            T::ReferralThemes => $m!(referral_themes),
+            T::Transitions => $m!(referral_transitions),
+            T::Outbox => $m!(outbox_events),
+            T::Audit => $m!(audit_events),
+        }
+    };
+}
+
+/// `(table name, column names)` in `schema.rs` order, which is also the order of
+/// PostgreSQL's `COPY table (all columns)`: rows are written in that order.
+fn table_columns(t: T) -> (String, Vec<String>) {
+    macro_rules! sql {
+        ($tab:ident) => {
+            diesel::debug_query::<diesel::sqlite::Sqlite, _>(&$tab::table.select($tab::all_columns))
+                .to_string()
+        };
+    }
+    let sql = with_table!(t, sql);
+    let cols = sql
+        .trim_start_matches("SELECT ")
+        .split(" FROM ")
+        .next()
+        .unwrap_or_default();
+    let name = sql
+        .split(" FROM ")
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .trim_matches('`')
+        .to_string();
+    let cols = cols
+        .split(", ")
+        .map(|c| {
+            c.rsplit('.')
+                .next()
+                .unwrap_or(c)
+                .trim_matches('`')
+                .to_string()
+        })
+        .collect();
+    (name, cols)
+}
+
+fn pg_copy(conn: &mut PgConnection, t: T, data: &[u8]) -> QueryResult<usize> {
+    use diesel::prelude::ExecuteCopyFromDsl;
+    macro_rules! copy {
+        ($tab:ident) => {
+            diesel::copy_from($tab::table)
+                .from_raw_data($tab::table, |w: &mut dyn Write| {
+                    w.write_all(data)
+                        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))
+                })
+                .execute(conn)
+        };
+    }
+    with_table!(t, copy)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding rows for either backend
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Enc {
+    /// PostgreSQL COPY text format.
+    Copy,
+    /// SQLite SQL literals.
+    Sql,
+}
+
+struct Buf {
+    data: Vec<u8>,
+    rows: usize,
+}
+
+/// Per-table buffers of encoded rows.
+struct Rows {
+    enc: Enc,
+    bufs: Vec<Buf>,
+    total: usize,
+    written: u64,
+}
+
+/// One row being written: values in column order.
+struct Row<'a> {
+    enc: Enc,
+    buf: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl Row<'_> {
+    fn sep(&mut self) {
+        if !self.first {
+            self.buf
+                .push(if self.enc == Enc::Copy { b'\t' } else { b',' });
+        }
+        self.first = false;
+    }
+    fn raw(mut self, s: &str) -> Self {
+        self.sep();
+        self.buf.extend_from_slice(s.as_bytes());
+        self
+    }
+    fn null(mut self) -> Self {
+        self.sep();
+        self.buf.extend_from_slice(if self.enc == Enc::Copy {
+            b"\\N"
+        } else {
+            b"NULL"
+        });
+        self
+    }
+    fn s(mut self, v: &str) -> Self {
+        self.sep();
+        match self.enc {
+            Enc::Copy => {
+                for b in v.bytes() {
+                    match b {
+                        b'\\' => self.buf.extend_from_slice(b"\\\\"),
+                        b'\t' => self.buf.extend_from_slice(b"\\t"),
+                        b'\n' => self.buf.extend_from_slice(b"\\n"),
+                        b'\r' => self.buf.extend_from_slice(b"\\r"),
+                        _ => self.buf.push(b),
+                    }
+                }
+            }
+            Enc::Sql => {
+                self.buf.push(b'\'');
+                for b in v.bytes() {
+                    if b == b'\'' {
+                        self.buf.push(b'\'');
+                    }
+                    self.buf.push(b);
+                }
+                self.buf.push(b'\'');
+            }
+        }
+        self
+    }
+    fn os(self, v: Option<&str>) -> Self {
+        match v {
+            Some(v) => self.s(v),
+            None => self.null(),
+        }
+    }
+    fn i(self, v: i64) -> Self {
+        self.raw(&v.to_string())
+    }
+    fn oi(self, v: Option<i64>) -> Self {
+        match v {
+            Some(v) => self.i(v),
+            None => self.null(),
+        }
+    }
+    fn f(self, v: f64) -> Self {
+        self.raw(&format!("{v:.1}"))
+    }
+    fn b(self, v: bool) -> Self {
+        let enc = self.enc;
+        self.raw(match (enc, v) {
+            (Enc::Copy, true) => "t",
+            (Enc::Copy, false) => "f",
+            (Enc::Sql, true) => "1",
+            (Enc::Sql, false) => "0",
+        })
+    }
+    fn ob(self, v: Option<bool>) -> Self {
+        match v {
+            Some(v) => self.b(v),
+            None => self.null(),
+        }
+    }
+    /// Timestamps as diesel writes them on SQLite (`%F %T%.f`), so text comparisons agree.
+    fn ts(self, v: NaiveDateTime) -> Self {
+        let s = v.format("%F %T%.f").to_string();
+        self.s(&s)
+    }
+    fn ots(self, v: Option<NaiveDateTime>) -> Self {
+        match v {
+            Some(v) => self.ts(v),
+            None => self.null(),
+        }
+    }
+    fn d(self, v: NaiveDate) -> Self {
+        let s = v.format("%F").to_string();
+        self.s(&s)
+    }
+    fn od(self, v: Option<NaiveDate>) -> Self {
+        match v {
+            Some(v) => self.d(v),
+            None => self.null(),
+        }
+    }
+    fn t(self, v: NaiveTime) -> Self {
+        let s = v.format("%T%.f").to_string();
+        self.s(&s)
+    }
+    fn ot(self, v: Option<NaiveTime>) -> Self {
+        match v {
+            Some(v) => self.t(v),
+            None => self.null(),
+        }
+    }
+    fn end(self) {
+        match self.enc {
+            Enc::Copy => self.buf.push(b'\n'),
+            Enc::Sql => self.buf.push(b')'),
+        }
+    }
+}
+
+impl Rows {
+    fn new(enc: Enc) -> Rows {
+        Rows {
+            enc,
+            bufs: TABLES
+                .iter()
+                .map(|_| Buf {
+                    data: Vec::new(),
+                    rows: 0,
+                })
+                .collect(),
+            total: 0,
+            written: 0,
+        }
+    }
+    fn row(&mut self, t: T) -> Row<'_> {
+        let i = TABLES.iter().position(|x| *x == t).unwrap_or(0);
+        let buf = &mut self.bufs[i];
+        if self.enc == Enc::Sql {
+            if buf.rows > 0 {
+                buf.data.push(b',');
+            }
+            buf.data.push(b'(');
+        }
+        buf.rows += 1;
+        self.total += 1;
+        Row {
+            enc: self.enc,
+            buf: &mut buf.data,
+            first: true,
+        }
+    }
+    /// Takes the buffered rows out as one batch.
+    fn take(&mut self) -> Vec<(T, Vec<u8>)> {
+        self.written += self.total as u64;
+        self.total = 0;
+        TABLES
+            .iter()
+            .zip(self.bufs.iter_mut())
+            .filter(|(_, b)| b.rows > 0)
+            .map(|(t, b)| {
+                b.rows = 0;
+                (*t, std::mem::take(&mut b.data))
+            })
+            .collect()
+    }
+}
+
+/// Writes batches on its own thread, each in one transaction, in table order.
+struct Writer {
+    tx: Option<mpsc::SyncSender<Vec<(T, Vec<u8>)>>>,
+    handle: Option<std::thread::JoinHandle<anyhow::Result<DbConn>>>,
+}
+
+impl Writer {
+    fn start(mut conn: DbConn) -> Writer {
+        let (tx, rx) = mpsc::sync_channel::<Vec<(T, Vec<u8>)>>(2);
+        let handle = std::thread::spawn(move || -> anyhow::Result<DbConn> {
+            let names: HashMap<usize, (String, Vec<String>)> = TABLES
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (i, table_columns(*t)))
+                .collect();
+            for batch in rx {
+                crate::db::write_tx(&mut conn, |c| -> anyhow::Result<()> {
+                    for (t, data) in &batch {
+                        let i = TABLES.iter().position(|x| x == t).unwrap_or(0);
+                        let (name, cols) = &names[&i];
+                        match c {
+                            DbConn::Postgres(pg) => {
+                                pg_copy(pg, *t, data)
+                                    .with_context(|| format!("COPY into {name}"))?;
+                            }
+                            DbConn::Sqlite(lite) => {
+                                let mut sql =
+                                    format!("INSERT INTO {name} ({}) VALUES ", cols.join(", "));
+                                sql.push_str(std::str::from_utf8(data)?);
+                                lite.batch_execute(&sql)
+                                    .with_context(|| format!("INSERT into {name}"))?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })?;
+            }
+            Ok(conn)
+        });
+        Writer {
+            tx: Some(tx),
+            handle: Some(handle),
+        }
+    }
+    fn send(&mut self, batch: Vec<(T, Vec<u8>)>) -> anyhow::Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let sent = self.tx.as_ref().map(|tx| tx.send(batch).is_ok());
+        if sent != Some(true) {
+            // The writer stopped: its error says why.
+            return Err(self
+                .finish()
+                .err()
+                .unwrap_or_else(|| anyhow::anyhow!("the database writer stopped unexpectedly")));
+        }
+        Ok(())
+    }
+    fn finish(&mut self) -> anyhow::Result<DbConn> {
+        self.tx.take();
+        match self.handle.take() {
+            Some(h) => h
+                .join()
+                .map_err(|_| anyhow::anyhow!("the database writer panicked"))?,
+            None => bail!("the database writer already stopped"),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Vocabulary
+
+const FIRST_NAMES: &[&str] = &[
+    "An",
+    "Bram",
+    "Charlotte",
+    "Dirk",
+    "Els",
+    "Fatima",
+    "Geert",
+    "Hanne",
+    "Ilse",
+    "Jonas",
+    "Karim",
+    "Lotte",
+    "Mehmet",
+    "Nele",
+    "Oumar",
+    "Pieter",
+    "Rania",
+    "Sofie",
+    "Tom",
+    "Wendy",
+    "Yusuf",
+    "Zoë",
+];
+const LAST_NAMES: &[&str] = &[
+    "Peeters",
+    "Janssens",
+    "Maes",
+    "Jacobs",
+    "Mertens",
+    "Willems",
+    "Claes",
+    "Goossens",
+    "Wouters",
+    "De Smet",
+    "Dubois",
+    "El Amrani",
+    "Yilmaz",
+    "Vermeulen",
+    "Van den Broeck",
+    "Diallo",
+    "Nowak",
+];
+const SCHOOL_KINDS: &[(&str, &str)] = &[
+    ("Basisschool", "primary"),
+    ("Vrije Basisschool", "primary"),
+    ("Stedelijke Basisschool", "primary"),
+    ("GO! Basisschool", "primary"),
+    ("Atheneum", "secondary"),
+    ("Sint-Jan Berchmanscollege", "secondary"),
+    ("Technisch Instituut", "secondary"),
+];
+const SCHOOL_NAMES: &[&str] = &[
+    "De Luchtballon",
+    "Het Klavertje",
+    "De Regenboog",
+    "De Zonnebloem",
+    "Sint-Lutgardis",
+    "'t Kofschip",
+    "De Vlieger",
+    "Het Zonnetje",
+    "De Boomgaard",
+    "Mozaïek",
+    "De Kleine Prins",
+    "Kiem",
+    "De Wereldreiziger",
+    "Het Spoor",
+    "De Notelaar",
+    "Tuimelaar",
+    "De Piramide",
+    "Het Anker",
+];
+const DISTRICTS: &[&str] = &[
+    "Hoboken",
+    "Wilrijk",
+    "Ekeren",
+    "Berendrecht",
+    "Zandvliet",
+    "Linkeroever",
+    "Borgerhout Intra-Muros",
+    "Zurenborg",
+    "Seefhoek",
+    "Dam",
+    "Stuivenberg",
+    "Haringrode",
+    "Zuid",
+    "Eilandje",
+    "Kiel-West",
+    "Hoboken-Polder",
+    "Deurne-Oost",
+    "Merksem-Dorp",
+    "Sint-Andries",
+    "Schoonselhof",
+];
+const STREETS: &[&str] = &[
+    "Kerkstraat",
+    "Schoolstraat",
+    "Lange Leemstraat",
+    "Turnhoutsebaan",
+    "Bredabaan",
+    "Kioskplaats",
+    "Columbiastraat",
+    "Sint-Bernardsesteenweg",
+    "Pothoekstraat",
+    "Ter Heydelaan",
+];
+const LANGUAGES: &[(&str, u32)] = &[
+    ("Nederlands", 40),
+    ("Frans", 12),
+    ("Arabisch", 14),
+    ("Turks", 8),
+    ("Berbers", 6),
+    ("Engels", 6),
+    ("Pools", 5),
+    ("Roemeens", 5),
+    ("Somalisch", 2),
+    ("Tigrinya", 2),
+];
+/// Theme codes with how often they come up (the brochures' help requests).
+const THEME_WEIGHTS: &[(&str, u32)] = &[
+    ("poverty", 22),
+    ("school_costs", 20),
+    ("finances_debt", 14),
+    ("parenting", 10),
+    ("language", 8),
+    ("housing", 8),
+    ("wellbeing", 7),
+    ("leisure", 6),
+    ("health_hygiene", 5),
+    ("social_problems", 5),
+    ("residence_status", 4),
+    ("neglect", 2),
+    ("other", 3),
+];
+const QUESTIONS: &[&str] = &[
+    "Moeder vraagt hulp bij de schoolrekening.",
+    "Het gezin heeft een achterstallige huur en dreigt uit huis gezet te worden.",
+    "Vader zoekt een betaalbare vrijetijdsactiviteit voor de kinderen.",
+    "De leerling komt vaak zonder lunch naar school.",
+    "Ouders vragen hulp bij het aanvragen van de studietoelage.",
+    "Het gezin woont in een te kleine, vochtige woning.",
+    "Moeder voelt zich overbelast en zoekt opvoedingsondersteuning.",
+    "Het gezin heeft schulden bij energieleveranciers.",
+];
+const NEED_TEXTS: &[&str] = &[
+    "Afbetalingsplan voor de schoolrekening",
+    "Hulp bij de aanvraag van de schooltoeslag",
+    "Een warme maaltijd op school",
+    "Ondersteuning bij de zoektocht naar een woning",
+    "Iemand om mee te praten",
+    "Een sportclub of jeugdbeweging in de buurt",
+    "Tolk bij het oudercontact",
+    "Budgetbegeleiding",
+];
+const CONTACT_SUMMARIES: &[&str] = &[
+    "Kennismaking met moeder tijdens de zitdag.",
+    "Telefonisch opgevolgd; documenten voor de toelage verzameld.",
+    "Huisbezoek: situatie besproken, volgende stappen afgesproken.",
+    "Overleg met de zorgcoördinator en het CLB.",
+    "Gezin doorverwezen, afspraak bij de partner vastgelegd.",
+];
+
+fn pick<'a, R: Rng>(rng: &mut R, xs: &'a [&'a str]) -> &'a str {
+    xs[rng.random_range(0..xs.len())]
+}
+
+fn weighted<'a, R: Rng>(rng: &mut R, xs: &[(&'a str, u32)]) -> &'a str {
+    let total: u32 = xs.iter().map(|(_, w)| w).sum();
+    let mut r = rng.random_range(0..total);
+    for (x, w) in xs {
+        if r < *w {
+            return x;
+        }
+        r -= w;
+    }
+    xs[0].0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator
+
+struct School {
+    id: String,
+    worker: usize,
+    account: usize,
+}
+
+struct Service {
+    id: String,
+    partner_id: String,
+}
+
+struct Gen {
+    rng: StdRng,
+    rows: Rows,
+    users: Vec<String>,
+    audit_seq: i64,
+    audit_hash: String,
+    outbox: i64,
+    /// The end of the generated history: nothing happens after it.
+    until: NaiveDateTime,
+}
+
+impl Gen {
+    /// A UUIDv7 at `at`, its random part drawn from the seeded RNG (reproducible).
+    fn id(&mut self, at: NaiveDateTime) -> String {
+        let ms = at.and_utc().timestamp_millis().max(0) as u64;
+        let bytes: [u8; 10] = self.rng.random();
+        uuid::Builder::from_unix_timestamp_millis(ms, &bytes)
+            .into_uuid()
+            .to_string()
+    }
+
+    /// A moment `lo..hi` after `at`, to the microsecond.
+    fn after(&mut self, at: NaiveDateTime, lo_s: i64, hi_s: i64) -> NaiveDateTime {
+        let s = self.rng.random_range(lo_s..hi_s.max(lo_s + 1));
+        let us = self.rng.random_range(0..1_000_000);
+        at + TimeDelta::seconds(s) + TimeDelta::microseconds(us)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn audit(
+        &mut self,
+        at: NaiveDateTime,
+        actor: usize,
+        role: &str,
+        action: &str,
+        object_type: &str,
+        object_id: &str,
+        case_id: Option<&str>,
+    ) {
+        self.audit_seq += 1;
+        let id = self.id(at);
+        let request_id = self.id(at);
+        let addr = format!(
+            "10.0.{}.{}",
+            self.rng.random_range(0..8),
+            self.rng.random_range(2..250)
+        );
+        let mut row = AuditRow {
+            seq: self.audit_seq,
+            id,
+            at,
+            actor_id: Some(self.users[actor].clone()),
+            actor_role: role.to_string(),
+            action: action.to_string(),
+            object_type: object_type.to_string(),
+            object_id: Some(object_id.to_string()),
+            case_id: case_id.map(String::from),
+            request_id,
+            client_addr: addr,
+            prev_hash: std::mem::take(&mut self.audit_hash),
+            hash: String::new(),
+        };
+        row.hash = hash_of(&row);
+        self.rows
+            .row(T::Audit)
+            .i(row.seq)
+            .s(&row.id)
+            .ts(row.at)
+            .os(row.actor_id.as_deref())
+            .s(&row.actor_role)
+            .s(&row.action)
+            .s(&row.object_type)
+            .os(row.object_id.as_deref())
+            .os(row.case_id.as_deref())
+            .s(&row.request_id)
+            .s(&row.client_addr)
+            .s(&row.prev_hash)
+            .s(&row.hash)
+            .end();
+        self.audit_hash = row.hash;
+    }
+
+    fn event(&mut self, at: NaiveDateTime, event_type: &str, payload: serde_json::Value) {
+        self.outbox += 1;
+        let id = self.id(at);
+        let pos = self.outbox;
+        self.rows
+            .row(T::Outbox)
+            .i(pos)
+            .s(&id)
+            .s(event_type)
+            .s(&payload.to_string())
+            .ts(at)
+            .end();
+    }
+}
+
+fn z(at: NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+}
+
+/// Fills the database. Refuses one that already has schools or cases.
+pub fn generate(
+    db: &DbOptions,
+    o: &Options,
+    progress: &mut dyn FnMut(&str),
+) -> anyhow::Result<Summary> {
+    if o.schools == 0 {
+        bail!("--schools must be at least 1");
+    }
+    let started = Instant::now();
+    crate::db::migrate(db)?;
+    let mut conn =
+        crate::db::establish(db).map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    crate::db::write_tx(&mut conn, |c| crate::seed::ensure(c, "Antwerpen"))
+        .context("seeding failed")?;
+    let n_schools: i64 = schools::table.count().get_result(&mut conn)?;
+    let n_cases: i64 = cases::table.count().get_result(&mut conn)?;
+    if n_schools > 0 || n_cases > 0 {
+        bail!(
+            "the database already has {n_schools} school(s) and {n_cases} case(s); demo-data fills \
+             an empty (freshly migrated) database only"
+        );
+    }
+    if let DbConn::Postgres(c) = &mut conn {
+        // A crash loses at most the last batches of a run that is started over anyway.
+        c.batch_execute("SET synchronous_commit = off")?;
+    }
+    if let DbConn::Sqlite(c) = &mut conn {
+        // Bulk loading: a larger page cache; durability stays as the service sets it.
+        c.batch_execute("PRAGMA cache_size = -65536")?;
+    }
+
+    // What the seed gave us.
+    let mut network_ids: Vec<String> = networks::table
+        .order(networks::name)
+        .select(networks::id)
+        .load(&mut conn)?;
+    let network_names: Vec<String> = networks::table.select(networks::name).load(&mut conn)?;
+    let services_seeded: Vec<(String, String)> = services::table
+        .filter(services::active.eq(true))
+        .order(services::name)
+        .select((services::id, services::partner_id))
+        .load(&mut conn)?;
+    let services: Vec<Service> = services_seeded
+        .into_iter()
+        .map(|(id, partner_id)| Service { id, partner_id })
+        .collect();
+    if services.is_empty() {
+        bail!("the database has no active services to refer to");
+    }
+    let version = crate::db::checklists::current_version(&mut conn, None)
+        .context("no current checklist version")?;
+    let items: Vec<(String, String)> =
+        crate::db::checklists::items_of(&mut conn, std::slice::from_ref(&version.id))?
+            .into_iter()
+            .map(|i| (i.code, i.theme_code))
+            .collect();
+    let (audit_seq, audit_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::hash))
+        .first(&mut conn)?;
+    let outbox: Option<i64> = outbox_events::table
+        .select(diesel::dsl::max(outbox_events::position))
+        .first(&mut conn)?;
+    let backend = conn.backend();
+
+    let password_hash = crate::auth::password::hash(&o.password)?;
+    let enc = match backend {
+        crate::db::Backend::Postgres => Enc::Copy,
+        crate::db::Backend::Sqlite => Enc::Sql,
+    };
+    let mut g = Gen {
+        rng: StdRng::seed_from_u64(o.seed),
+        rows: Rows::new(enc),
+        users: Vec::new(),
+        audit_seq,
+        audit_hash,
+        outbox: outbox.unwrap_or(0),
+        until: NaiveDateTime::default(),
+    };
+    let mut indexes = SecondaryIndexes::drop(&mut conn, db)?;
+    let mut writer = Writer::start(conn);
+
+    let until = o
+        .until
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .min(crate::db::now());
+    g.until = until;
+    let span = TimeDelta::days(365 * i64::from(o.years.max(1)));
+    let start = until - span;
+    let setup_at = start - TimeDelta::days(30);
+
+    // Networks: the seeded seven, and more for a large city (about 15 schools each).
+    let wanted_networks = o.schools.div_ceil(15);
+    let mut k = 0;
+    while network_ids.len() < wanted_networks {
+        k += 1;
+        let district = DISTRICTS[(k - 1) % DISTRICTS.len()];
+        let name = if k <= DISTRICTS.len() {
+            district.to_string()
+        } else {
+            format!("{district} {}", (k - 1) / DISTRICTS.len() + 1)
+        };
+        if network_names.contains(&name) {
+            continue;
+        }
+        let id = g.id(setup_at);
+        g.rows
+            .row(T::Networks)
+            .s(&id)
+            .s(&name)
+            .s("Antwerpen")
+            .s("")
+            .b(true)
+            .ts(setup_at)
+            .ts(setup_at)
+            .end();
+        network_ids.push(id);
+    }
+
+    // Users: one coordinator, a worker per eight schools, an account per school.
+    let n_workers = o.schools.div_ceil(8).max(1);
+    let user = |g: &mut Gen, email: String, name: String, role: &str, school: Option<&str>| {
+        let id = g.id(setup_at);
+        g.rows
+            .row(T::Users)
+            .s(&id)
+            .s(&email)
+            .s(&name)
+            .s(role)
+            .os(school)
+            .b(true)
+            .s(&password_hash)
+            .ts(setup_at)
+            .ts(setup_at)
+            .end();
+        g.users.push(id);
+        g.users.len() - 1
+    };
+    let coordinator_email = format!("coordinator@{EMAIL_DOMAIN}");
+    user(
+        &mut g,
+        coordinator_email.clone(),
+        "Demo Coördinator".into(),
+        "coordinator",
+        None,
+    );
+    let mut workers = Vec::with_capacity(n_workers);
+    for w in 0..n_workers {
+        let name = format!(
+            "{} {}",
+            pick(&mut g.rng, FIRST_NAMES),
+            pick(&mut g.rng, LAST_NAMES)
+        );
+        let u = user(
+            &mut g,
+            format!("worker{:04}@{EMAIL_DOMAIN}", w + 1),
+            name,
+            "social_worker",
+            None,
+        );
+        workers.push(u);
+    }
+
+    // Schools, their accounts and assignments.
+    let mut schools_v: Vec<School> = Vec::with_capacity(o.schools);
+    let mut weights: Vec<f64> = Vec::with_capacity(o.schools);
+    for s in 0..o.schools {
+        let id = g.id(setup_at);
+        let (kind, level) = SCHOOL_KINDS[g.rng.random_range(0..SCHOOL_KINDS.len())];
+        let name = format!(
+            "{kind} {}{}",
+            pick(&mut g.rng, SCHOOL_NAMES),
+            if o.schools > SCHOOL_NAMES.len() {
+                format!(" {}", s / SCHOOL_NAMES.len() + 1)
+            } else {
+                String::new()
+            }
+        );
+        let network = network_ids[g.rng.random_range(0..network_ids.len())].clone();
+        let pupils: i64 = if level == "primary" {
+            g.rng.random_range(120..500)
+        } else {
+            g.rng.random_range(300..1200)
+        };
+        // Poverty clusters: a school's SES share is drawn around its own level.
+        let ses: f64 = g.rng.random_range(8.0..92.0);
+        let part = |g: &mut Gen, f: f64| (ses * f * g.rng.random_range(0.6..1.1)).min(100.0);
+        let home = part(&mut g, 0.8);
+        let maternal = part(&mut g, 0.6);
+        let allowance = part(&mut g, 0.7);
+        let neighbourhood = part(&mut g, 0.75);
+        let presence = ["office_hours", "consult", "spoc"][g.rng.random_range(0..3)];
+        let contact = format!(
+            "{} {}",
+            pick(&mut g.rng, FIRST_NAMES),
+            pick(&mut g.rng, LAST_NAMES)
+        );
+        let street = format!(
+            "{} {}",
+            pick(&mut g.rng, STREETS),
+            g.rng.random_range(1..200)
+        );
+        g.rows
+            .row(T::Schools)
+            .s(&id)
+            .s(&network)
+            .s(&name)
+            .s(&format!("{:06}", 100_000 + s))
+            .s(level)
+            .s(&street)
+            .s("2000")
+            .s("Antwerpen")
+            .i(pupils)
+            .f(ses)
+            .f(home)
+            .f(maternal)
+            .f(allowance)
+            .f(neighbourhood)
+            .s(presence)
+            .s("")
+            .s(&contact)
+            .s(&format!("zorg{:04}@school.{EMAIL_DOMAIN}", s + 1))
+            .s("03 123 45 67")
+            .b(true)
+            .ts(setup_at)
+            .ts(setup_at)
+            .end();
+        let account = user(
+            &mut g,
+            format!("school{:04}@{EMAIL_DOMAIN}", s + 1),
+            contact,
+            "school",
+            Some(&id),
+        );
+        let worker = workers[s % n_workers];
+        let from = setup_at.date();
+        let aid = g.id(setup_at);
+        g.rows
+            .row(T::Assignments)
+            .s(&aid)
+            .s(&g.users[worker].clone())
+            .s(&id)
+            .s("spoc")
+            .null()
+            .ot(None)
+            .ot(None)
+            .d(from)
+            .od(None)
+            .ts(setup_at)
+            .ts(setup_at)
+            .end();
+        if g.rng.random_bool(0.7) {
+            let aid = g.id(setup_at);
+            let weekday = g.rng.random_range(1..=5);
+            let (h, m) = [(8, 30), (10, 0), (13, 0), (15, 30)][g.rng.random_range(0..4)];
+            let st = NaiveTime::from_hms_opt(h, m, 0).unwrap_or_default();
+            g.rows
+                .row(T::Assignments)
+                .s(&aid)
+                .s(&g.users[worker].clone())
+                .s(&id)
+                .s("office_hours")
+                .i(weekday)
+                .t(st)
+                .t(st + TimeDelta::minutes(90))
+                .d(from)
+                .od(None)
+                .ts(setup_at)
+                .ts(setup_at)
+                .end();
+        }
+        weights.push(pupils as f64 * ses / 100.0);
+        schools_v.push(School {
+            id,
+            worker,
+            account,
+        });
+    }
+    let mut cumulative = Vec::with_capacity(weights.len());
+    let mut acc = 0.0;
+    for w in &weights {
+        acc += w;
+        cumulative.push(acc);
+    }
+    writer.send(g.rows.take())?;
+
+    // Cases, oldest first, with everything that hangs on them.
+    let cutoff = until - TimeDelta::days(730);
+    let mut counters: HashMap<i32, i64> = HashMap::new();
+    let mut last_report = Instant::now();
+    let span_us = span.num_microseconds().unwrap_or(1);
+    for i in 0..o.cases {
+        let frac = (i as f64 + g.rng.random::<f64>()) / o.cases as f64;
+        let opened = start + TimeDelta::microseconds((span_us as f64 * frac) as i64);
+        let year = opened.year();
+        let n = counters.entry(year).or_insert(0);
+        *n += 1;
+        let reference = format!("KE-{year}-{:05}", *n);
+        let si = {
+            let r = g.rng.random::<f64>() * acc;
+            cumulative
+                .partition_point(|c| *c < r)
+                .min(schools_v.len() - 1)
+        };
+        let (school_id, worker, account) = (
+            schools_v[si].id.clone(),
+            schools_v[si].worker,
+            schools_v[si].account,
+        );
+        let worker_id = g.users[worker].clone();
+        let origin = weighted(
+            &mut g.rng,
+            &[
+                ("checklist", 35),
+                ("school_request", 20),
+                ("office_hours", 25),
+                ("parent", 10),
+                ("social_worker", 10),
+            ],
+        );
+        let priority = weighted(
+            &mut g.rng,
+            &[("low", 15), ("normal", 60), ("high", 20), ("urgent", 5)],
+        );
+        let known = match g.rng.random_range(0..100) {
+            0..33 => Some(true),
+            33..93 => Some(false),
+            _ => None,
+        };
+        let age_days = (until - opened).num_days();
+        // First contact within three weeks, if it has happened by now.
+        let first_contact = if age_days > 21 || g.rng.random_bool(0.7) {
+            let fc = g.after(opened, 0, 21 * 86_400);
+            (fc < until).then_some(fc)
+        } else {
+            None
+        };
+        let mut closed_at = None;
+        let mut outcome = None;
+        if let Some(fc) = first_contact {
+            let long = g.rng.random_bool(0.25);
+            let d = if long {
+                g.after(fc, 60 * 86_400, 300 * 86_400)
+            } else {
+                g.after(fc, 7 * 86_400, 90 * 86_400)
+            };
+            if d < until {
+                closed_at = Some(d);
+                outcome = Some(weighted(
+                    &mut g.rng,
+                    &[
+                        ("resolved", 48),
+                        ("referred", 27),
+                        ("declined_by_family", 8),
+                        ("moved_away", 6),
+                        ("other", 11),
+                    ],
+                ));
+            }
+        } else if age_days > 60 {
+            closed_at = Some(g.after(opened, 30 * 86_400, 60 * 86_400));
+            outcome = Some("no_contact");
+        }
+        let status = match (closed_at, first_contact) {
+            (Some(_), _) => "closed",
+            (None, None) => "new",
+            (None, Some(_)) => {
+                if g.rng.random_bool(0.72) {
+                    "in_progress"
+                } else {
+                    "waiting"
+                }
+            }
+        };
+        let erased_at = closed_at
+            .filter(|c| *c < cutoff)
+            .map(|c| c + TimeDelta::days(730) + TimeDelta::hours(3));
+        let erased = erased_at.is_some();
+        let case_id = g.id(opened);
+        let themes: Vec<&str> = {
+            let mut t = vec![weighted(&mut g.rng, THEME_WEIGHTS)];
+            for p in [0.5, 0.2] {
+                if g.rng.random_bool(p) {
+                    let x = weighted(&mut g.rng, THEME_WEIGHTS);
+                    if !t.contains(&x) {
+                        t.push(x);
+                    }
+                }
+            }
+            t
+        };
+        let class_year = g.rng.random_range(1..=6);
+        let pseudonym = format!(
+            "{class_year}{}-{:02}",
+            ["A", "B", "C"][g.rng.random_range(0..3)],
+            g.rng.random_range(1..30)
+        );
+        let birth_year = opened.year() - 6 - class_year;
+        let class = pseudonym[..2].to_string();
+        let language = weighted(&mut g.rng, LANGUAGES);
+        let interpreter = language != "Nederlands" && g.rng.random_bool(0.4);
+        let family = format!("Familie {}", pick(&mut g.rng, LAST_NAMES));
+        let phone = format!(
+            "04{:02} {:02} {:02} {:02}",
+            g.rng.random_range(60..99),
+            g.rng.random_range(0..100),
+            g.rng.random_range(0..100),
+            g.rng.random_range(0..100)
+        );
+        let question = pick(&mut g.rng, QUESTIONS);
+        let mut updated = closed_at.or(first_contact).unwrap_or(opened);
+
+        // The checklist this case was opened from.
+        let mut submission_id = None;
+        if origin == "checklist" {
+            let submitted = opened - TimeDelta::seconds(g.rng.random_range(3_600..10 * 86_400));
+            let triaged = submitted + (opened - submitted) / 2;
+            let sid = g.id(submitted);
+            submission(
+                &mut g,
+                &sid,
+                &school_id,
+                account,
+                &version.id,
+                &items,
+                &themes,
+                Sub {
+                    pseudonym: if erased { "" } else { &pseudonym },
+                    birth_year,
+                    class: if erased { "" } else { &class },
+                    status: "case_opened",
+                    submitted,
+                    triaged: Some((worker, triaged)),
+                    decided: Some((worker, opened)),
+                    reason: None,
+                    case: Some((&case_id, &reference)),
+                    erased,
+                },
+            );
+            submission_id = Some(sid);
+        }
+        // Now and then a checklist that did not become a case.
+        if g.rng.random_bool(0.12) {
+            let submitted = g.after(opened, -20 * 86_400, 20 * 86_400);
+            if submitted < until {
+                let sid = g.id(submitted);
+                let decided = g.after(submitted, 86_400, 10 * 86_400);
+                let (status, triaged, decided, reason) = if decided >= until {
+                    ("submitted", None, None, None)
+                } else {
+                    (
+                        "no_action",
+                        Some((worker, decided)),
+                        Some((worker, decided)),
+                        Some("Besproken met de school: opvolging door het CLB volstaat."),
+                    )
+                };
+                let gone = decided.is_some_and(|(_, d)| d < cutoff);
+                let ps = format!("{}-{:02}", &pseudonym[..2], g.rng.random_range(1..30));
+                submission(
+                    &mut g,
+                    &sid,
+                    &school_id,
+                    account,
+                    &version.id,
+                    &items,
+                    &[],
+                    Sub {
+                        pseudonym: if gone { "" } else { &ps },
+                        birth_year,
+                        class: if gone { "" } else { &class },
+                        status,
+                        submitted,
+                        triaged,
+                        decided,
+                        reason,
+                        case: None,
+                        erased: gone,
+                    },
+                );
+            }
+        }
+
+        let created_by = if origin == "school_request" {
+            account
+        } else {
+            worker
+        };
+        let pd = |s: &str| (!erased).then(|| s.to_string());
+        let first_contact_days = first_contact.map(|fc| (fc - opened).num_days());
+        // The row is written below, once `updated` is known; hanging rows first go to the
+        // buffers, but a batch always writes cases before their children (table order).
+        g.rows.row(T::CaseThemes).s(&case_id).s(themes[0]).end();
+        for t in &themes[1..] {
+            g.rows.row(T::CaseThemes).s(&case_id).s(t).end();
+        }
+        let creator_role = if created_by == account {
+            "school"
+        } else {
+            "social_worker"
+        };
+        g.audit(
+            opened,
+            created_by,
+            creator_role,
+            "create",
+            "case",
+            &case_id,
+            Some(&case_id),
+        );
+        g.event(
+            opened,
+            "case.opened",
+            serde_json::json!({"case_id": case_id, "school_id": school_id, "origin": origin,
+                "status": "new", "at": z(opened)}),
+        );
+        if let Some(fc) = first_contact {
+            g.audit(
+                fc,
+                worker,
+                "social_worker",
+                "status_change",
+                "case",
+                &case_id,
+                Some(&case_id),
+            );
+            g.event(
+                fc,
+                "case.status_changed",
+                serde_json::json!({"case_id": case_id, "school_id": school_id,
+                    "from_status": "new", "to_status": "in_progress", "outcome": null, "at": z(fc)}),
+            );
+            // Needs, raised by the people around the child.
+            for _ in 0..g.rng.random_range(1..=3) {
+                let at = g.after(fc, 0, 3 * 86_400);
+                let nid = g.id(at);
+                let raised = weighted(
+                    &mut g.rng,
+                    &[
+                        ("parent", 35),
+                        ("child", 15),
+                        ("school", 30),
+                        ("social_worker", 20),
+                    ],
+                );
+                let theme = themes[g.rng.random_range(0..themes.len())];
+                let text = pick(&mut g.rng, NEED_TEXTS);
+                g.rows
+                    .row(T::Needs)
+                    .s(&nid)
+                    .s(&case_id)
+                    .os(pd(text).as_deref())
+                    .s(theme)
+                    .s(raised)
+                    .s(&worker_id)
+                    .ts(at)
+                    .end();
+            }
+            // Contact moments from the first contact until closing (or now).
+            let end = closed_at.unwrap_or(until);
+            let mut at = fc;
+            for k in 0..g.rng.random_range(1..=5) {
+                if k > 0 {
+                    at = g.after(at, 86_400, 30 * 86_400);
+                    if at >= end {
+                        break;
+                    }
+                }
+                let cid = g.id(at);
+                let kind = weighted(
+                    &mut g.rng,
+                    &[
+                        ("office_hours", 35),
+                        ("phone", 30),
+                        ("home_visit", 10),
+                        ("consult", 10),
+                        ("meeting", 10),
+                        ("other", 5),
+                    ],
+                );
+                let summary = pick(&mut g.rng, CONTACT_SUMMARIES);
+                g.rows
+                    .row(T::Contacts)
+                    .s(&cid)
+                    .s(&case_id)
+                    .ts(at)
+                    .s(kind)
+                    .os(pd(summary).as_deref())
+                    .s(&worker_id)
+                    .ts(at)
+                    .end();
+            }
+            // Consent to tell the school how it goes (retention deletes consents).
+            if !erased && g.rng.random_bool(0.55) {
+                consent(&mut g, &case_id, "share_with_school", None, fc, worker);
+            }
+            // Referrals to a partner service.
+            let p = if outcome == Some("referred") {
+                0.95
+            } else {
+                0.25
+            };
+            let mut n_ref = usize::from(g.rng.random_bool(p));
+            if n_ref == 1 && g.rng.random_bool(0.15) {
+                n_ref = 2;
+            }
+            for _ in 0..n_ref {
+                let created = g.after(fc, 86_400, 14 * 86_400);
+                let limit = closed_at.unwrap_or(until);
+                if created >= limit {
+                    continue;
+                }
+                let svc = g.rng.random_range(0..services.len());
+                let (service_id, partner_id) =
+                    (services[svc].id.clone(), services[svc].partner_id.clone());
+                let override_ = g.rng.random_bool(0.03);
+                if !override_ && !erased {
+                    consent(
+                        &mut g,
+                        &case_id,
+                        "refer_to_partner",
+                        Some(&partner_id),
+                        created,
+                        worker,
+                    );
+                }
+                let last = referral(
+                    &mut g,
+                    Ref {
+                        case_id: &case_id,
+                        school_id: &school_id,
+                        service_id: &service_id,
+                        partner_id: &partner_id,
+                        theme: themes[0],
+                        worker,
+                        created,
+                        limit,
+                        case_closed: closed_at.is_some(),
+                        override_,
+                        erased,
+                    },
+                );
+                updated = updated.max(last);
+            }
+        }
+        if let Some(c) = closed_at {
+            g.audit(
+                c,
+                worker,
+                "social_worker",
+                "status_change",
+                "case",
+                &case_id,
+                Some(&case_id),
+            );
+            g.event(
+                c,
+                "case.status_changed",
+                serde_json::json!({"case_id": case_id, "school_id": school_id,
+                    "from_status": if first_contact.is_some() { "in_progress" } else { "new" },
+                    "to_status": "closed", "outcome": outcome, "at": z(c)}),
+            );
+        }
+        let feedback = (!erased && status != "new" && g.rng.random_bool(0.3)).then(|| {
+            "We zijn met het gezin aan de slag; de school hoeft niets te doen.".to_string()
+        });
+        let feedback_at = feedback
+            .as_ref()
+            .and(first_contact)
+            .map(|fc| fc + TimeDelta::days(2));
+        if let Some(e) = erased_at {
+            updated = updated.max(e);
+        }
+        let outcome_note = outcome
+            .filter(|_| !erased)
+            .map(|_| "Afgesloten in overleg.");
+        g.rows
+            .row(T::Cases)
+            .s(&case_id)
+            .s(&reference)
+            .s(&school_id)
+            .s(origin)
+            .s(priority)
+            .ob(known)
+            .s(status)
+            .os(outcome)
+            .os(outcome_note)
+            .s(&worker_id)
+            .ts(opened)
+            .ots(first_contact)
+            .oi(first_contact_days)
+            .ots(closed_at)
+            .os(pd(&pseudonym).as_deref())
+            .oi((!erased).then_some(i64::from(birth_year)))
+            .os(pd(&class).as_deref())
+            .os(pd(question).as_deref())
+            .os(pd(&family).as_deref())
+            .os(pd(&phone).as_deref())
+            .os(pd(language).as_deref())
+            .ob((!erased).then_some(interpreter))
+            .os(feedback.as_deref())
+            .ots(feedback_at)
+            .os(submission_id.as_deref())
+            .ots(erased_at)
+            .os(erased.then_some("retention"))
+            .s(&g.users[created_by].clone())
+            .ts(opened)
+            .ts(updated)
+            .end();
+
+        if g.rows.total >= o.batch_rows {
+            let batch = g.rows.take();
+            writer.send(batch)?;
+            if last_report.elapsed() >= Duration::from_secs(2) {
+                last_report = Instant::now();
+                let secs = started.elapsed().as_secs_f64().max(0.001);
+                progress(&format!(
+                    "{}/{} cases, {} rows, {:.0} rows/s",
+                    i + 1,
+                    o.cases,
+                    g.rows.written,
+                    g.rows.written as f64 / secs
+                ));
+            }
+        }
+    }
+    let batch = g.rows.take();
+    writer.send(batch)?;
+    let mut conn = writer.finish()?;
+
+    // The chain's head, the reference counters, the outbox sequence, fresh planner statistics.
+    crate::db::write_tx(&mut conn, |c| -> anyhow::Result<()> {
+        diesel::update(audit_head::table.find(1))
+            .set((
+                audit_head::seq.eq(g.audit_seq),
+                audit_head::hash.eq(&g.audit_hash),
+            ))
+            .execute(c)?;
+        for (year, last) in &counters {
+            c.batch_execute(&format!(
+                "INSERT INTO case_counters (year, last) VALUES ({year}, {last}) \
+                 ON CONFLICT (year) DO UPDATE SET last = excluded.last"
+            ))?;
+        }
+        if let DbConn::Postgres(pg) = c {
+            pg.batch_execute(
+                "SELECT setval(pg_get_serial_sequence('outbox_events', 'position'), \
+                 (SELECT COALESCE(MAX(position), 0) + 1 FROM outbox_events), false)",
+            )?;
+        }
+        Ok(())
+    })?;
+    progress("rebuilding indexes");
+    indexes.rebuild(&mut conn)?;
+    progress("analyzing");
+    match &mut conn {
+        // Also sets the visibility map, so index-only scans need not visit the table.
+        DbConn::Postgres(c) => c.batch_execute("VACUUM ANALYZE")?,
+        DbConn::Sqlite(c) => c.batch_execute("ANALYZE")?,
+    }
+    let secs = started.elapsed();
+    Ok(Summary {
+        rows: g.rows.written,
+        cases: o.cases,
+        audit_events: g.audit_seq,
+        elapsed: secs,
+        coordinator: coordinator_email,
+        worker: format!("worker0001@{EMAIL_DOMAIN}"),
+        school: format!("school0001@{EMAIL_DOMAIN}"),
+    })
+}
+
+/// The non-unique indexes of the tables demo-data fills, on PostgreSQL: dropped before the load
+/// and rebuilt after it (one sort each instead of millions of index insertions). Primary keys,
+/// unique indexes, foreign keys and checks stay in force throughout. Should the load fail, the
+/// indexes are rebuilt all the same (on a new connection) when this is dropped.
+struct SecondaryIndexes {
+    db: DbOptions,
+    defs: Vec<(String, String)>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct IndexDef {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    indexname: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    indexdef: String,
+}
+
+impl SecondaryIndexes {
+    const TABLES: &'static str = "'cases', 'case_themes', 'case_needs', 'case_contacts', \
+        'case_consents', 'referrals', 'referral_themes', 'referral_transitions', 'outbox_events', \
+        'audit_events', 'checklist_submissions', 'checklist_answers'";
+
+    fn drop(conn: &mut DbConn, db: &DbOptions) -> anyhow::Result<SecondaryIndexes> {
+        let mut defs = Vec::new();
+        if let DbConn::Postgres(pg) = conn {
+            let rows: Vec<IndexDef> = diesel::sql_query(format!(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() \
+                 AND tablename IN ({}) AND indexdef NOT LIKE 'CREATE UNIQUE INDEX%' ORDER BY indexname",
+                Self::TABLES
+            ))
+            .load(pg)?;
+            for r in rows {
+                pg.batch_execute(&format!("DROP INDEX \"{}\"", r.indexname))?;
+                defs.push((r.indexname, r.indexdef));
+            }
+        }
+        Ok(SecondaryIndexes {
+            db: db.clone(),
+            defs,
+        })
+    }
+
+    fn rebuild(&mut self, conn: &mut DbConn) -> anyhow::Result<()> {
+        if let DbConn::Postgres(pg) = conn {
+            pg.batch_execute("SET maintenance_work_mem = '256MB'")?;
+            while let Some((name, def)) = self.defs.first() {
+                pg.batch_execute(def)
+                    .with_context(|| format!("rebuilding index {name}"))?;
+                self.defs.remove(0);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SecondaryIndexes {
+    fn drop(&mut self) {
+        if self.defs.is_empty() {
+            return;
+        }
+        let rebuilt = crate::db::establish(&self.db)
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .and_then(|mut c| self.rebuild(&mut c));
+        if let Err(e) = rebuilt {
+            eprintln!("demo-data: could not rebuild the indexes it dropped: {e:#}");
+            for (_, def) in &self.defs {
+                eprintln!("  {def};");
+            }
+        }
+    }
+}
+
+struct Sub<'a> {
+    pseudonym: &'a str,
+    birth_year: i32,
+    class: &'a str,
+    status: &'a str,
+    submitted: NaiveDateTime,
+    triaged: Option<(usize, NaiveDateTime)>,
+    decided: Option<(usize, NaiveDateTime)>,
+    reason: Option<&'a str>,
+    case: Option<(&'a str, &'a str)>,
+    erased: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn submission(
+    g: &mut Gen,
+    id: &str,
+    school_id: &str,
+    account: usize,
+    version_id: &str,
+    items: &[(String, String)],
+    themes: &[&str],
+    s: Sub<'_>,
+) {
+    let concern = weighted(&mut g.rng, &[("low", 20), ("medium", 50), ("high", 30)]);
+    let updated = s.decided.or(s.triaged).map_or(s.submitted, |(_, t)| t);
+    let (tb, ta) = match s.triaged {
+        Some((w, t)) => (Some(g.users[w].clone()), Some(t)),
+        None => (None, None),
+    };
+    let (db_, da) = match s.decided {
+        Some((w, t)) => (Some(g.users[w].clone()), Some(t)),
+        None => (None, None),
+    };
+    let context = if s.erased {
+        ""
+    } else {
+        "Besproken op het MDO met de zorgcoördinator."
+    };
+    g.rows
+        .row(T::Submissions)
+        .s(id)
+        .s(school_id)
+        .s(&g.users[account].clone())
+        .s(version_id)
+        .s(s.pseudonym)
+        .i(i64::from(s.birth_year))
+        .s(s.class)
+        .s(concern)
+        .s(context)
+        .b(g.rng.random_bool(0.7))
+        .s(s.status)
+        .os(tb.as_deref())
+        .ots(ta)
+        .os(ta.filter(|_| !s.erased).map(|_| "Signalen bevestigd."))
+        .os(db_.as_deref())
+        .ots(da)
+        .os(s.reason)
+        .os(s.case.map(|c| c.0))
+        .os(s.case.map(|c| c.1))
+        .ts(s.submitted)
+        .ts(updated)
+        .end();
+    for (code, theme) in items {
+        let answer = if themes.contains(&theme.as_str()) && g.rng.random_bool(0.6) {
+            "yes"
+        } else {
+            weighted(&mut g.rng, &[("yes", 12), ("no", 78), ("unknown", 10)])
+        };
+        g.rows.row(T::Answers).s(id).s(code).s(answer).null().end();
+    }
+    g.audit(
+        s.submitted,
+        account,
+        "school",
+        "create",
+        "checklist_submission",
+        id,
+        None,
+    );
+}
+
+fn consent(
+    g: &mut Gen,
+    case_id: &str,
+    kind: &str,
+    partner: Option<&str>,
+    at: NaiveDateTime,
+    worker: usize,
+) {
+    let id = g.id(at);
+    let given_by = weighted(
+        &mut g.rng,
+        &[("parent", 80), ("guardian", 10), ("pupil", 10)],
+    );
+    let method = weighted(&mut g.rng, &[("verbal", 60), ("written", 40)]);
+    let withdrawn = g
+        .rng
+        .random_bool(0.04)
+        .then(|| at + TimeDelta::days(g.rng.random_range(10..120)))
+        .filter(|w| *w < g.until);
+    g.rows
+        .row(T::Consents)
+        .s(&id)
+        .s(case_id)
+        .s(kind)
+        .os(partner)
+        .s(given_by)
+        .s(method)
+        .ts(at)
+        .ots(withdrawn)
+        .null()
+        .s(&g.users[worker].clone())
+        .ts(at)
+        .ts(withdrawn.unwrap_or(at))
+        .end();
+    g.audit(
+        at,
+        worker,
+        "social_worker",
+        "create",
+        "consent",
+        &id,
+        Some(case_id),
+    );
+}
+
+struct Ref<'a> {
+    case_id: &'a str,
+    school_id: &'a str,
+    service_id: &'a str,
+    partner_id: &'a str,
+    theme: &'a str,
+    worker: usize,
+    created: NaiveDateTime,
+    /// Nothing happens after this (the case's closing, or now).
+    limit: NaiveDateTime,
+    case_closed: bool,
+    override_: bool,
+    erased: bool,
+}
+
+/// One referral through (part of) its lifecycle; returns the time of its last change.
+fn referral(g: &mut Gen, r: Ref<'_>) -> NaiveDateTime {
+    // The whole path this referral will take; an open case may still be on the way.
+    let path: &[&str] = match g.rng.random_range(0..100) {
+        0..50 => &["sent", "accepted", "in_progress", "completed"],
+        50..60 => &["sent", "accepted", "completed"],
+        60..68 => &[
+            "sent",
+            "accepted",
+            "in_progress",
+            "on_hold",
+            "in_progress",
+            "completed",
+        ],
+        68..80 => &["sent", "declined"],
+        80..87 => &["sent", "accepted", "in_progress", "failed"],
+        87..93 => &["sent", "cancelled"],
+        _ => &["cancelled"],
+    };
+    let id = g.id(r.created);
+    let worker_id = g.users[r.worker].clone();
+    let mut steps: Vec<(&str, &str, NaiveDateTime)> = Vec::new();
+    let total = (r.limit - r.created)
+        .num_seconds()
+        .max(path.len() as i64 + 1);
+    let mut at = r.created;
+    let mut from = "draft";
+    for to in path {
+        // A closed case's referrals finish before it closes; an open one's stop at now.
+        let gap = if r.case_closed {
+            total / (path.len() as i64 + 1)
+        } else {
+            g.rng.random_range(86_400..20 * 86_400)
+        };
+        let next = at + TimeDelta::seconds(g.rng.random_range(gap / 2..gap.max(1) + 1));
+        if next >= r.limit {
+            break;
+        }
+        at = next;
+        steps.push((from, to, at));
+        from = to;
+    }
+    let status = from;
+    let when = |s: &str| steps.iter().find(|(_, to, _)| *to == s).map(|(_, _, t)| *t);
+    let sent_at = when("sent");
+    let answered_at = when("accepted").or(when("declined"));
+    let completed_at = when("completed").or(when("failed"));
+    let last = steps.last().map_or(r.created, |s| s.2);
+    let keep = |s: &str| (!r.erased).then(|| s.to_string());
+    let follow_up = sent_at.map(|s| (s + TimeDelta::days(14)).date());
+    g.rows
+        .row(T::Referrals)
+        .s(&id)
+        .s(r.case_id)
+        .s(r.service_id)
+        .s(r.partner_id)
+        .os(keep("Gezin heeft vragen rond budget en schoolkosten; graag contact.").as_deref())
+        .s(weighted(
+            &mut g.rng,
+            &[("low", 10), ("normal", 65), ("high", 20), ("urgent", 5)],
+        ))
+        .od(follow_up)
+        .s(status)
+        .os(r.override_.then_some("vital_interest"))
+        .os(r
+            .override_
+            .then(|| keep("Kind in acuut gevaar; ouders onbereikbaar."))
+            .flatten()
+            .as_deref())
+        .os(answered_at
+            .filter(|_| status != "declined")
+            .and_then(|_| keep("Sarah (onthaal)"))
+            .as_deref())
+        .os((status == "declined")
+            .then(|| keep("Geen plaats vrij; wachtlijst."))
+            .flatten()
+            .as_deref())
+        .os((status == "completed")
+            .then(|| keep("Begeleiding afgerond, gezin zelfredzaam."))
+            .flatten()
+            .as_deref())
+        .ots(sent_at)
+        .ots(answered_at)
+        .ots(completed_at)
+        .ts(last)
+        .d(last.date())
+        .s(&worker_id)
+        .ts(r.created)
+        .ts(last)
+        .end();
+    g.rows.row(T::ReferralThemes).s(&id).s(r.theme).end();
+    let tid = g.id(r.created);
+    g.rows
+        .row(T::Transitions)
+        .s(&tid)
+        .s(&id)
+        .null()
+        .s("draft")
+        .s(&worker_id)
+        .ts(r.created)
+        .null()
+        .end();
+    g.audit(
+        r.created,
+        r.worker,
+        "social_worker",
+        "create",
+        "referral",
+        &id,
+        Some(r.case_id),
+    );
+    for (k, (from, to, at)) in steps.iter().enumerate() {
+        let tid = g.id(*at);
+        let reason = match *to {
+            "declined" | "on_hold" | "failed" | "cancelled" => keep("Op vraag van het gezin."),
+            _ => None,
+        };
+        let comment = if k == 0 && r.override_ && *to == "sent" {
+            Some(format!(
+                "sent without consent, on legal basis vital_interest: {}",
+                if r.erased {
+                    ""
+                } else {
+                    "Kind in acuut gevaar; ouders onbereikbaar."
+                }
+            ))
+            .filter(|_| !r.erased)
+        } else {
+            reason
+        };
+        g.rows
+            .row(T::Transitions)
+            .s(&tid)
+            .s(&id)
+            .s(from)
+            .s(to)
+            .s(&worker_id)
+            .ts(*at)
+            .os(comment.as_deref())
+            .end();
+        g.event(
+            *at,
+            &format!("referral.{to}"),
+            serde_json::json!({"referral_id": id, "case_id": r.case_id, "school_id": r.school_id,
+                "service_id": r.service_id, "partner_id": r.partner_id, "from_status": from,
+                "to_status": to, "consent_override": r.override_.then_some("vital_interest"),
+                "at": z(*at)}),
+        );
+        let action = if r.override_ && *to == "sent" {
+            "consent_override"
+        } else {
+            "status_change"
+        };
+        g.audit(
+            *at,
+            r.worker,
+            "social_worker",
+            action,
+            "referral",
+            &id,
+            Some(r.case_id),
+        );
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_lists_follow_the_schema() {
+        let (name, cols) = table_columns(T::Cases);
+        assert_eq!(name, "cases");
+        assert_eq!(cols.first().map(String::as_str), Some("id"));
+        assert_eq!(cols.len(), 30);
+        let (name, cols) = table_columns(T::Audit);
+        assert_eq!(name, "audit_events");
+        assert_eq!(cols.last().map(String::as_str), Some("hash"));
+    }
+
+    #[test]
+    fn a_small_database_is_consistent_reproducible_and_filled_once() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let options = Options {
+            schools: 3,
+            cases: 80,
+            seed: 7,
+            years: 3,
+            until: NaiveDate::from_ymd_opt(2026, 6, 1).expect("a day"),
+            password: "a demo password".into(),
+            batch_rows: 150,
+        };
+        let fill = |name: &str| {
+            let db = DbOptions::new(dir.path().join(name).to_string_lossy().to_string());
+            generate(&db, &options, &mut |_| {}).expect("demo-data runs");
+            db
+        };
+        let (a, b) = (fill("a.db"), fill("b.db"));
+        let mut ca = crate::db::establish(&a).expect("open a");
+        let mut cb = crate::db::establish(&b).expect("open b");
+        let (checked, broken) = crate::db::audit::verify(&mut ca).expect("verify");
+        assert!(broken.is_none(), "{broken:?}");
+        assert!(checked > 80);
+        type Key = (String, String, String, Option<String>);
+        let keys = |c: &mut DbConn| -> Vec<Key> {
+            cases::table
+                .order(cases::id)
+                .select((cases::id, cases::reference, cases::status, cases::outcome))
+                .load(c)
+                .expect("cases")
+        };
+        let ka = keys(&mut ca);
+        assert_eq!(ka.len(), 80);
+        assert_eq!(ka, keys(&mut cb), "the same seed gives the same cases");
+        assert!(ka.iter().any(|k| k.2 == "closed") && ka.iter().any(|k| k.2 != "closed"));
+        let referrals: i64 = referrals::table.count().get_result(&mut ca).expect("count");
+        assert!(referrals > 0);
+        assert!(
+            generate(&a, &options, &mut |_| {}).is_err(),
+            "a filled database is refused"
+        );
+    }
+
+    #[test]
+    fn copy_text_escapes_separators() {
+        let mut rows = Rows::new(Enc::Copy);
+        rows.row(T::Networks).s("a\tb\\c\nd").null().b(true).end();
+        let batch = rows.take();
+        assert_eq!(batch[0].1, b"a\\tb\\\\c\\nd\t\\N\tt\n");
+        let mut rows = Rows::new(Enc::Sql);
+        rows.row(T::Networks).s("it's").i(3).end();
+        rows.row(T::Networks).null().end();
+        assert_eq!(rows.take()[0].1, b"('it''s',3),(NULL)");
+    }
+}
