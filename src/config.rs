@@ -120,6 +120,10 @@ pub struct Settings {
     /// chooses with `suppress_below`).
     #[arg(long, env = "STATS_SUPPRESS_BELOW", default_value_t = 5)]
     pub stats_suppress_below: i64,
+    /// Statistics are computed once per scope and question and shared for this many seconds
+    /// (answers carry an `Age` header); 0 computes every request afresh.
+    #[arg(long, env = "STATS_CACHE_SECONDS", default_value_t = 30)]
+    pub stats_cache_seconds: u64,
     /// Run the webhook delivery worker in this instance (several instances share the work).
     #[arg(long, env = "WEBHOOK_WORKER", default_value_t = true, action = clap::ArgAction::Set)]
     pub webhook_worker: bool,
@@ -214,6 +218,7 @@ impl Default for Settings {
             retention_months: 24,
             retention_job: true,
             stats_suppress_below: 5,
+            stats_cache_seconds: 30,
             webhook_worker: true,
             webhook_poll_interval_ms: 1000,
             webhook_timeout_ms: 10_000,

@@ -26,6 +26,8 @@ pub struct AppState {
     pub db: Db,
     pub jwt: Jwt,
     pub settings: Settings,
+    /// Statistics shared for `STATS_CACHE_SECONDS` (see `api::stats_cache`).
+    pub figures: crate::api::stats_cache::FigureCache,
 }
 
 /// The request id of the current request (taken from `X-Request-Id` or generated).
@@ -90,7 +92,15 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
     .context("seeding failed")?;
     ensure_first_coordinator(&mut conn, &settings.initial_coordinator_email)?;
     drop(conn);
-    Ok(web::Data::new(AppState { db, jwt, settings }))
+    let figures = crate::api::stats_cache::FigureCache::new(std::time::Duration::from_secs(
+        settings.stats_cache_seconds,
+    ));
+    Ok(web::Data::new(AppState {
+        db,
+        jwt,
+        settings,
+        figures,
+    }))
 }
 
 /// On an empty database, creates a coordinator with a random password and logs both once, so a
@@ -272,7 +282,7 @@ async fn request_context(
     });
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let mut res = next.call(req).await?;
+    let mut res = crate::db::count_connection_waits(next.call(req)).await?;
     let headers = res.headers_mut();
     // API answers can carry personal data: no cache, proxy or browser may keep them.
     if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {

@@ -24,6 +24,10 @@ pub const HEADER: &str = "idempotency-key";
 
 /// How long a retry waits for a concurrent first request with the same key to finish.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(15);
+/// Releasing a key after a failure is best effort: while the database is down it must not hold
+/// a blocking thread, which other requests queue for, for a whole connect timeout. A key that
+/// is not released is freed once stale (`IDEMPOTENCY_STALE_SECONDS`).
+const RELEASE_WAIT: Duration = Duration::from_millis(250);
 
 fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
     let (req, _) = req.into_parts();
@@ -198,8 +202,10 @@ pub async fn idempotency(
         // Usually the database is what failed: the answer must not wait another connect
         // timeout for the release. If it cannot be done, the claim is freed once stale.
         actix_web::rt::spawn(async move {
-            let released = db
-                .run(move |conn| Ok(repo::release(conn, &user_id, &key)?))
+            let (_, released) = db
+                .run_within(RELEASE_WAIT, move |conn| {
+                    Ok(repo::release(conn, &user_id, &key)?)
+                })
                 .await;
             if let Err(e) = released {
                 log::warn!("cannot release an idempotency key after a failure: {e}");

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::extract::ApiQuery;
-use crate::api::stats::{Cell, StatsQuery, StatsScopeInfo, resolve, single};
+use crate::api::stats::{Cell, StatsQuery, StatsScopeInfo, single};
 use crate::auth::AuthUser;
 use crate::db::referrals::{self as repo, StatRow};
 use crate::error::ApiResult;
@@ -144,7 +144,7 @@ counts under `suppress_below` withheld). With `Accept: text/csv` the same figure
 coordinator, social_worker, school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
-        (status = 200, description = "The statistics", body = ReferralStats, content(
+        (status = 200, description = "The statistics", body = ReferralStats, headers(("Age" = u32, description = "Seconds since these figures were computed: the same question from the same scope is answered from them for `STATS_CACHE_SECONDS`")), content(
             (ReferralStats = "application/json"),
             (String = "text/csv", example = "partner,service,figure,value,suppressed\nCAW Antwerpen,,sent,12,false\n")
         )),
@@ -158,20 +158,18 @@ pub async fn get_referral_stats(
     req: actix_web::HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
-    let threshold = state.settings.stats_suppress_below;
-    let q = query.0;
-    let (info, rows, reached) = state
-        .db
-        .run(move |conn| {
-            let (scope, info) = resolve(conn, &user, &q, threshold)?;
-            let (rows, reached) = repo::sent_for_stats(conn, &scope)?;
+    let (figures, age) =
+        crate::api::stats::figures(&state, "referrals", user, query.0, |conn, scope, info| {
+            let (rows, reached) = repo::sent_for_stats(conn, scope)?;
             Ok((info, rows, reached))
         })
         .await?;
+    let (info, rows, reached) = &*figures;
+    let info = info.clone();
     let t = info.suppress_below;
     // Grouped by partner, then service (the rows come ordered by their names).
     let mut partners: BTreeMap<(String, String), Vec<&StatRow>> = BTreeMap::new();
-    for r in &rows {
+    for r in rows {
         partners
             .entry((r.partner_name.clone(), r.partner_id.clone()))
             .or_default()
@@ -206,6 +204,7 @@ pub async fn get_referral_stats(
     };
     if crate::api::stats::wants_csv(&req) {
         return Ok(actix_web::HttpResponse::Ok()
+            .insert_header(crate::api::stats::age_header(age))
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 actix_web::http::header::CONTENT_DISPOSITION,
@@ -213,7 +212,9 @@ pub async fn get_referral_stats(
             ))
             .body(to_csv(&stats)?));
     }
-    Ok(actix_web::HttpResponse::Ok().json(stats))
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header(crate::api::stats::age_header(age))
+        .json(stats))
 }
 
 /// One row per figure of each partner (service empty) and of each of its services; partner and

@@ -4,6 +4,8 @@
 //! statistic is also available as CSV (`Accept: text/csv`) for the yearly report.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -179,7 +181,7 @@ pub struct StatsQuery {
 }
 
 /// What a statistic covered.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatsScopeInfo {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -504,14 +506,64 @@ fn rows_of(section: &str, counts: &[Count]) -> Vec<(String, String, Cell)> {
         .collect()
 }
 
+/// The cache key of a statistic: the endpoint, whose scope it is (coordinators share one, a
+/// school account its school's, a worker their own) and the question asked.
+fn figures_key(endpoint: &str, user: &AuthUser, q: &StatsQuery) -> String {
+    let scope = match user.role {
+        Role::Coordinator => "all".to_string(),
+        Role::SocialWorker => format!("worker:{}", user.id),
+        Role::School => format!("school:{}", user.school_id.as_deref().unwrap_or_default()),
+    };
+    format!(
+        "{endpoint}|{scope}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        q.from, q.to, q.network, q.school, q.suppress_below
+    )
+}
+
+/// Resolves the caller's scope and computes a statistic with `f`, or takes it from the figures
+/// kept for `STATS_CACHE_SECONDS` (see `stats_cache`); with the answer's age.
+pub(crate) async fn figures<T, F>(
+    state: &AppState,
+    endpoint: &str,
+    user: AuthUser,
+    q: StatsQuery,
+    f: F,
+) -> ApiResult<(Arc<T>, Duration)>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce(&mut DbConn, &StatScope, StatsScopeInfo) -> ApiResult<T> + Send + 'static,
+{
+    require(&user, Action::ReadStatistics)?;
+    let key = figures_key(endpoint, &user, &q);
+    let threshold = state.settings.stats_suppress_below;
+    let db = state.db.clone();
+    state
+        .figures
+        .get(key, || async move {
+            db.run(move |conn| {
+                let (scope, info) = resolve(conn, &user, &q, threshold)?;
+                f(conn, &scope, info)
+            })
+            .await
+        })
+        .await
+}
+
+/// The `Age` header: how many seconds ago the figures were computed.
+pub(crate) fn age_header(age: Duration) -> (header::HeaderName, String) {
+    (header::AGE, age.as_secs().to_string())
+}
+
 fn respond<T: Serialize>(
     req: &HttpRequest,
     body: &T,
+    age: Duration,
     rows: impl FnOnce() -> Vec<(String, String, Cell)>,
     name: &str,
 ) -> ApiResult<HttpResponse> {
     if wants_csv(req) {
         Ok(HttpResponse::Ok()
+            .insert_header(age_header(age))
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 header::CONTENT_DISPOSITION,
@@ -519,7 +571,7 @@ fn respond<T: Serialize>(
             ))
             .body(to_csv(rows())?))
     } else {
-        Ok(HttpResponse::Ok().json(body))
+        Ok(HttpResponse::Ok().insert_header(age_header(age)).json(body))
     }
 }
 
@@ -534,7 +586,7 @@ withheld one could otherwise be recomputed from a shown total. With `Accept: tex
 as CSV rows `section,key,value,suppressed`. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
-        (status = 200, description = "The figures", body = CaseStats, content(
+        (status = 200, description = "The figures", body = CaseStats, headers(("Age" = u32, description = "Seconds since these figures were computed: the same question from the same scope is answered from them for `STATS_CACHE_SECONDS`")), content(
             (CaseStats = "application/json"),
             (String = "text/csv", example = "section,key,value,suppressed\ntotal,cases,42,false\nstatus,new,,true\n")
         )),
@@ -548,18 +600,14 @@ pub async fn get_case_stats(
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let threshold = state.settings.stats_suppress_below;
-    let q = query.0;
-    let stats = state
-        .db
-        .run(move |conn| {
-            let (scope, info) = resolve(conn, &user, &q, threshold)?;
-            case_stats(conn, &scope, info)
-        })
-        .await?;
+    let (stats, age) = figures(&state, "case", user, query.0, |conn, scope, info| {
+        case_stats(conn, scope, info)
+    })
+    .await?;
     respond(
         &req,
-        &stats,
+        &*stats,
+        age,
         || {
             let mut rows = vec![("total".to_string(), "cases".to_string(), stats.total)];
             rows.extend(rows_of("status", &stats.by_status));
@@ -602,7 +650,7 @@ Scoped and suppressed like the case figures; `Accept: text/csv` for CSV. Roles: 
 school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
-        (status = 200, description = "The figures", body = ChecklistStats, content(
+        (status = 200, description = "The figures", body = ChecklistStats, headers(("Age" = u32, description = "Seconds since these figures were computed: the same question from the same scope is answered from them for `STATS_CACHE_SECONDS`")), content(
             (ChecklistStats = "application/json"),
             (String = "text/csv", example = "section,key,value,suppressed\ntotal,submissions,12,false\n")
         )),
@@ -616,18 +664,14 @@ pub async fn get_checklist_stats(
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let threshold = state.settings.stats_suppress_below;
-    let q = query.0;
-    let stats = state
-        .db
-        .run(move |conn| {
-            let (scope, info) = resolve(conn, &user, &q, threshold)?;
-            checklist_stats(conn, &scope, info)
-        })
-        .await?;
+    let (stats, age) = figures(&state, "checklist", user, query.0, |conn, scope, info| {
+        checklist_stats(conn, scope, info)
+    })
+    .await?;
     respond(
         &req,
-        &stats,
+        &*stats,
+        age,
         || {
             let mut rows = vec![("total".to_string(), "submissions".to_string(), stats.total)];
             rows.extend(rows_of("status", &stats.by_status));
@@ -689,7 +733,7 @@ status, in the period. Scoped and suppressed like the case figures; `Accept: tex
 coordinator, social_worker, school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
-        (status = 200, description = "The figures", body = PresenceStats, content(
+        (status = 200, description = "The figures", body = PresenceStats, headers(("Age" = u32, description = "Seconds since these figures were computed: the same question from the same scope is answered from them for `STATS_CACHE_SECONDS`")), content(
             (PresenceStats = "application/json"),
             (String = "text/csv", example = "section,key,value,suppressed\noffice_hours,held,40,false\n")
         )),
@@ -703,18 +747,14 @@ pub async fn get_presence_stats(
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let threshold = state.settings.stats_suppress_below;
-    let q = query.0;
-    let stats = state
-        .db
-        .run(move |conn| {
-            let (scope, info) = resolve(conn, &user, &q, threshold)?;
-            presence_stats(conn, &scope, info)
-        })
-        .await?;
+    let (stats, age) = figures(&state, "presence", user, query.0, |conn, scope, info| {
+        presence_stats(conn, scope, info)
+    })
+    .await?;
     respond(
         &req,
-        &stats,
+        &*stats,
+        age,
         || {
             let mut rows = vec![
                 (

@@ -26,7 +26,8 @@ pub mod stats;
 pub mod themes;
 pub mod users;
 
-use std::time::Duration;
+use std::cell::Cell;
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -149,6 +150,17 @@ pub fn establish(opts: &DbOptions) -> Result<DbConn, r2d2::Error> {
     }
 }
 
+tokio::task_local! {
+    /// How long the request answered on this task has waited for database connections so far
+    /// (set by `count_connection_waits`): its waits together stay within the connect timeout.
+    static WAITED: Cell<Duration>;
+}
+
+/// Runs a request's future with its connection waits counted together (see `Db::run`).
+pub async fn count_connection_waits<F: std::future::Future>(f: F) -> F::Output {
+    WAITED.scope(Cell::new(Duration::ZERO), f).await
+}
+
 pub struct DbManager {
     opts: DbOptions,
 }
@@ -194,17 +206,50 @@ impl Db {
     }
 
     /// Runs blocking database work on actix's blocking thread pool, never on an async worker.
+    /// A request waits at most `DB_CONNECT_TIMEOUT_SECONDS` for connections, in all.
     pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        let timeout = self.pool.connection_timeout();
+        let waited = WAITED.try_with(Cell::get).unwrap_or_default();
+        let (took, result) = self.run_within(timeout.saturating_sub(waited), f).await;
+        let _ = WAITED.try_with(|w| w.set(waited + took));
+        result
+    }
+
+    /// Like `run`, waiting at most `budget` for a connection: the time queued for a blocking
+    /// thread counts too. Without that, while the database is down, a request queued behind
+    /// others that each wait out the connect timeout would answer only after two of them.
+    /// Also returns how long it waited.
+    pub async fn run_within<T, F>(&self, budget: Duration, f: F) -> (Duration, ApiResult<T>)
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let pool = self.pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
+        let queued = Instant::now();
+        let ran = actix_web::web::block(move || {
+            let left = budget.saturating_sub(queued.elapsed());
+            if left.is_zero() {
+                let e = ApiError::Unavailable(
+                    "no database connection became free in time; try again shortly".into(),
+                );
+                return (queued.elapsed(), Err(e));
+            }
+            let conn = pool.get_timeout(left);
+            let waited = queued.elapsed();
+            match conn {
+                Ok(mut conn) => (waited, f(&mut conn)),
+                Err(e) => (waited, Err(e.into())),
+            }
         })
-        .await?
+        .await;
+        match ran {
+            Ok(done) => done,
+            Err(e) => (queued.elapsed(), Err(e.into())),
+        }
     }
 
     /// Like `run`, inside one write transaction. When the request holds an `Idempotency-Key`

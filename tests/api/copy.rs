@@ -167,3 +167,163 @@ fn db_copy_moves_a_sqlite_database_into_postgresql_and_it_answers_the_same() {
     drop(dst);
     let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
+
+/// Every GET of the OpenAPI document, for each role, with ids taken from that role's own lists:
+/// `(role, path, status, answer)`. What grows with every audited read (the audit trail, a case's
+/// access log, also inside its export) is left to the chain check.
+fn walk(
+    app: &TestApp,
+    tokens: &[(&'static str, String)],
+) -> Vec<(&'static str, String, u16, Value)> {
+    let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
+    let mut paths: Vec<&String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(p, ops)| {
+            ops.get("get").is_some()
+                && p.starts_with("/api/v1/")
+                && !p.contains("audit-events")
+                && !p.ends_with("/access-log")
+                && !p.ends_with(".ics")
+        })
+        .map(|(p, _)| p)
+        .collect();
+    // Lists before the paths that take an id from them.
+    paths.sort_by_key(|p| (p.matches('{').count(), p.len()));
+    let mut out = Vec::new();
+    for (role, token) in tokens {
+        let mut answers: std::collections::HashMap<String, Value> = Default::default();
+        for template in &paths {
+            let path = match template.find('{') {
+                None => template.to_string(),
+                Some(at) => {
+                    let parent = template[..at].trim_end_matches('/');
+                    let parent = if parent.ends_with("checklist-versions") {
+                        format!("{parent}/current")
+                    } else {
+                        parent.to_string()
+                    };
+                    let Some(first) = answers.get(&parent).map(|a| {
+                        if a["items"].is_array() {
+                            a["items"][0].clone()
+                        } else {
+                            a.clone()
+                        }
+                    }) else {
+                        continue;
+                    };
+                    let Some(id) = first["id"].as_str().or(first["code"].as_str()) else {
+                        continue;
+                    };
+                    let end = template[at..].find('}').unwrap() + at + 1;
+                    format!("{}{id}{}", &template[..at], &template[end..])
+                }
+            };
+            let r = app.get(&path, Some(token));
+            let mut body: Value = serde_json::from_slice(&r.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&r.body).into_owned()));
+            if path.ends_with("/export") {
+                // The export carries the case's access log (grown by these reads) and its time.
+                body = json!({"case": body["case"], "referrals": body["referrals"]});
+            }
+            if r.status == 200 {
+                answers.insert(path.clone(), body.clone());
+            }
+            out.push((*role, path, r.status, body));
+        }
+    }
+    out
+}
+
+/// A pilot's database as `demo-data` fills it — years of cases, referrals, checklists,
+/// presence, the outbox and the audit trail — copied into PostgreSQL answers every GET of the
+/// API the same for every role, and its audit chain verifies.
+#[test]
+fn db_copy_of_a_demo_database_answers_every_read_the_same() {
+    let Some(base) = test_backend_url() else {
+        eprintln!("db copy needs TEST_DATABASE_URL (the PostgreSQL pass runs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("demo.db").to_string_lossy().into_owned();
+    let password = "a demo password for the copy";
+    let out = Command::new(BIN)
+        .args([
+            "demo-data",
+            "--schools",
+            "8",
+            "--cases",
+            "400",
+            "--seed",
+            "11",
+        ])
+        .args(["--password", password])
+        .env("DATABASE_URL", &sqlite)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let src = TestApp::spawn_at(&sqlite, test_settings());
+    let domain = kinderen_eerst::demo::EMAIL_DOMAIN;
+    let tokens: Vec<(&'static str, String)> = [
+        ("coordinator", "coordinator"),
+        ("social_worker", "worker0001"),
+        ("school", "school0001"),
+    ]
+    .into_iter()
+    .map(|(role, who)| {
+        let r = src.login(&format!("{who}@{domain}"), password);
+        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+        (role, r.json()["access_token"].as_str().unwrap().to_string())
+    })
+    .collect();
+    let before = walk(&src, &tokens);
+    let ok = before.iter().filter(|a| a.2 == 200).count();
+    assert!(ok > 100, "only {ok} reads answered 200: {before:?}");
+    let coord = &tokens[0].1;
+    let events =
+        src.get("/api/v1/audit-events/verify", Some(coord)).json()["events_checked"].clone();
+    drop(src);
+
+    let name = format!("ke_copy_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(&base).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let target = pg_url(&base, &name);
+    let out = copy(&sqlite, &target);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dst = TestApp::spawn_at(&target, test_settings());
+    let report = dst.get("/api/v1/audit-events/verify", Some(coord)).json();
+    assert_eq!(report["intact"], true, "{report}");
+    assert_eq!(report["events_checked"], events);
+    let after = walk(&dst, &tokens);
+    let paths = |w: &[(&str, String, u16, Value)]| {
+        w.iter()
+            .map(|a| format!("{} {}", a.0, a.1))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(paths(&before), paths(&after));
+    let differ: Vec<String> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b.2 != a.2 || b.3 != a.3)
+        .map(|(b, a)| format!("{} {}: {} {} / {} {}", b.0, b.1, b.2, b.3, a.2, a.3))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "answers differ after the copy:\n{}",
+        differ.join("\n")
+    );
+    drop(dst);
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+}

@@ -161,6 +161,9 @@ fn pg_template(base: &str) -> &'static str {
 pub fn test_settings() -> Settings {
     Settings {
         jwt_secret: Some(TEST_SECRET.into()),
+        // Statistics answer each request afresh, so a test sees its own writes counted at
+        // once; `stats::figures_are_shared_for_the_configured_time` covers the sharing.
+        stats_cache_seconds: 0,
         ..Settings::default()
     }
 }

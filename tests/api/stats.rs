@@ -242,3 +242,41 @@ fn presence_figures_count_held_sessions_contacts_and_consults_per_scope() {
     assert_eq!(small["office_hours_held"]["suppressed"], true);
     assert_eq!(small["office_hours_contacts"]["value"], 7);
 }
+
+/// With `STATS_CACHE_SECONDS` the same question from the same scope is answered from the figures
+/// computed first (the `Age` header says how old) until they are that old; another scope never
+/// gets them, and after the time a new case is counted.
+#[test]
+fn figures_are_shared_for_the_configured_time() {
+    let mut settings = test_settings();
+    settings.stats_cache_seconds = 2;
+    settings.stats_suppress_below = 0;
+    let w = world_with(settings);
+    let get = |token: &str| {
+        let r = w.app.get("/api/v1/stats/cases", Some(token));
+        assert_eq!(r.status, 200, "{}", r.text());
+        let age: u64 = r.header("age").expect("an Age header").parse().unwrap();
+        (r.json()["total"]["value"].as_i64().unwrap(), age)
+    };
+    w.case_by_worker("parent");
+    assert_eq!(get(&w.coord.token).0, 1);
+    let worker_b = get(&w.worker_b.token).0;
+    assert_eq!(worker_b, 0, "worker B sees only school B");
+    w.case_by_worker("parent");
+    // Within the time: the figures first computed, for this scope only.
+    let (total, age) = get(&w.coord.token);
+    assert_eq!(total, 1, "the kept figures");
+    assert!(age <= 2);
+    assert_eq!(
+        get(&w.worker_a.token).0,
+        2,
+        "worker A's scope is computed on its own"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let (total, age) = get(&w.coord.token);
+    assert_eq!(
+        total, 2,
+        "after STATS_CACHE_SECONDS the new case is counted"
+    );
+    assert_eq!(age, 0);
+}
