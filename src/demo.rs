@@ -1236,9 +1236,14 @@ pub fn generate(
         let first_contact_days = first_contact.map(|fc| (fc - opened).num_days());
         // The row is written below, once `updated` is known; hanging rows first go to the
         // buffers, but a batch always writes cases before their children (table order).
-        g.rows.row(T::CaseThemes).s(&case_id).s(themes[0]).end();
-        for t in &themes[1..] {
-            g.rows.row(T::CaseThemes).s(&case_id).s(t).end();
+        for t in &themes {
+            g.rows
+                .row(T::CaseThemes)
+                .s(&case_id)
+                .s(t)
+                .ts(opened)
+                .s(&school_id)
+                .end();
         }
         let creator_role = if created_by == account {
             "school"

@@ -165,13 +165,13 @@ pub fn list(
         q = q.filter(cases::lead_worker_id.eq(w));
     }
     if let Some(t) = f.theme {
-        q = q.filter(
-            cases::id.eq_any(
-                case_themes::table
-                    .filter(case_themes::theme_code.eq(t))
-                    .select(case_themes::case_id),
-            ),
-        );
+        // A correlated EXISTS: each candidate case is checked by the primary key of
+        // case_themes, instead of first collecting every case of the city with that theme.
+        q = q.filter(diesel::dsl::exists(
+            case_themes::table
+                .filter(case_themes::case_id.eq(cases::id))
+                .filter(case_themes::theme_code.eq(t)),
+        ));
     }
     if let Some(from) = f.opened_from {
         q = q.filter(cases::opened_at.ge(from));
@@ -214,13 +214,24 @@ pub fn insert(conn: &mut DbConn, row: &CaseRow, themes: &[String]) -> QueryResul
     set_themes(conn, &row.id, themes)
 }
 
+/// Replaces a case's themes. Each theme row carries the case's opening time and school, which
+/// the statistics count by.
 pub fn set_themes(conn: &mut DbConn, case_id: &str, themes: &[String]) -> QueryResult<()> {
     diesel::delete(case_themes::table.filter(case_themes::case_id.eq(case_id))).execute(conn)?;
+    if themes.is_empty() {
+        return Ok(());
+    }
+    let (opened_at, school_id): (NaiveDateTime, String) = cases::table
+        .find(case_id)
+        .select((cases::opened_at, cases::school_id))
+        .first(conn)?;
     for t in themes {
         diesel::insert_into(case_themes::table)
             .values((
                 case_themes::case_id.eq(case_id),
                 case_themes::theme_code.eq(t),
+                case_themes::opened_at.eq(opened_at),
+                case_themes::school_id.eq(&school_id),
             ))
             .execute(conn)?;
     }

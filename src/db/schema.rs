@@ -215,6 +215,10 @@ diesel::table! {
     case_themes (case_id, theme_code) {
         case_id -> Text,
         theme_code -> Text,
+        /// The case's, for the statistics (see migration 000100).
+        opened_at -> Nullable<Timestamp>,
+        /// The case's, for the statistics (see migration 000100).
+        school_id -> Nullable<Text>,
     }
 }
 

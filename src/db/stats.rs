@@ -92,16 +92,32 @@ pub fn case_profile(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<Profile
     q.load(conn)
 }
 
-/// Cases per theme (a case with two themes counts for both).
+/// Cases per theme (a case with two themes counts for both), from the theme rows alone: they
+/// carry their case's opening time and school, so only the period's part of
+/// `case_themes_opened` is read.
 pub fn cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let q = case_scope!(
-        case_themes::table
-            .inner_join(cases::table)
-            .group_by(case_themes::theme_code)
-            .select((case_themes::theme_code, count_star()))
-            .into_boxed(),
-        s
-    );
+    let mut q = case_themes::table
+        .group_by(case_themes::theme_code)
+        .select((case_themes::theme_code, count_star()))
+        .into_boxed();
+    if let Some(ids) = &s.school_ids {
+        q = q.filter(case_themes::school_id.eq_any(ids.clone()));
+    }
+    if let Some(n) = &s.network_id {
+        q = q.filter(
+            case_themes::school_id.eq_any(
+                schools::table
+                    .filter(schools::network_id.eq(n.clone()))
+                    .select(schools::id.nullable()),
+            ),
+        );
+    }
+    if let Some(f) = s.from {
+        q = q.filter(case_themes::opened_at.ge(f));
+    }
+    if let Some(b) = s.before {
+        q = q.filter(case_themes::opened_at.lt(b));
+    }
     grouped(q.load::<(String, i64)>(conn))
 }
 

@@ -83,8 +83,40 @@ fn each_role_counts_only_its_own_schools() {
     assert_eq!(other["total"]["value"], 0);
     let narrowed = stats(&w, &w.coord.token, &format!("school={}", w.school_b));
     assert_eq!(narrowed["total"]["value"], 2);
+    // Themes are counted within the same scope and period as the cases.
+    assert_eq!(count(&narrowed, "by_theme", "housing")["value"], 2);
+    let themes = |s: &Value| -> Vec<String> {
+        s["by_theme"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["key"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(themes(&narrowed), ["housing"]);
     let future = stats(&w, &w.coord.token, "from=2999-01-01");
     assert_eq!(future["total"]["value"], 0);
+    assert!(themes(&future).is_empty(), "{future}");
+    let network = w
+        .app
+        .get(
+            &format!("/api/v1/schools/{}", w.school_b),
+            Some(&w.coord.token),
+        )
+        .json()["network_id"]
+        .clone();
+    let net = stats(
+        &w,
+        &w.coord.token,
+        &format!("network={}", network.as_str().unwrap()),
+    );
+    assert_eq!(count(&net, "by_theme", "housing")["value"], 2);
+    let elsewhere = stats(
+        &w,
+        &w.coord.token,
+        &format!("network={}", uuid::Uuid::new_v4()),
+    );
+    assert!(themes(&elsewhere).is_empty(), "{elsewhere}");
     w.app
         .get(
             "/api/v1/stats/cases?from=2026-02-01&to=2026-01-01",

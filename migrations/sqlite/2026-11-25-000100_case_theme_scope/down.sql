@@ -1,0 +1,3 @@
+DROP INDEX case_themes_opened;
+ALTER TABLE case_themes DROP COLUMN school_id;
+ALTER TABLE case_themes DROP COLUMN opened_at;
