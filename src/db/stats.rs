@@ -17,30 +17,38 @@ pub struct StatScope {
     pub before: Option<NaiveDateTime>,
 }
 
-/// Applies the scope to a boxed query over `cases`.
-macro_rules! case_scope {
-    ($q:expr, $s:expr) => {{
+/// Applies the scope to a boxed query: `$school` and `$at` are the columns holding the school
+/// and the date the period is about; `$ids` selects the network's school ids (typed to match).
+macro_rules! scoped {
+    ($q:expr, $s:expr, $school:expr, $at:expr, $ids:expr) => {{
         let mut q = $q;
         if let Some(ids) = &$s.school_ids {
-            q = q.filter(cases::school_id.eq_any(ids.clone()));
+            q = q.filter($school.eq_any(ids.clone()));
         }
         if let Some(n) = &$s.network_id {
             q = q.filter(
-                cases::school_id.eq_any(
+                $school.eq_any(
                     schools::table
                         .filter(schools::network_id.eq(n.clone()))
-                        .select(schools::id),
+                        .select($ids),
                 ),
             );
         }
         if let Some(f) = $s.from {
-            q = q.filter(cases::opened_at.ge(f));
+            q = q.filter($at.ge(f));
         }
         if let Some(b) = $s.before {
-            q = q.filter(cases::opened_at.lt(b));
+            q = q.filter($at.lt(b));
         }
         q
     }};
+}
+
+/// The scope over `cases`, by opening date.
+macro_rules! case_scope {
+    ($q:expr, $s:expr) => {
+        scoped!($q, $s, cases::school_id, cases::opened_at, schools::id)
+    };
 }
 
 fn grouped<C>(rows: QueryResult<Vec<(C, i64)>>) -> QueryResult<Vec<(String, i64)>>
@@ -96,55 +104,31 @@ pub fn case_profile(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<Profile
 /// carry their case's opening time and school, so only the period's part of
 /// `case_themes_opened` is read.
 pub fn cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let mut q = case_themes::table
-        .group_by(case_themes::theme_code)
-        .select((case_themes::theme_code, count_star()))
-        .into_boxed();
-    if let Some(ids) = &s.school_ids {
-        q = q.filter(case_themes::school_id.eq_any(ids.clone()));
-    }
-    if let Some(n) = &s.network_id {
-        q = q.filter(
-            case_themes::school_id.eq_any(
-                schools::table
-                    .filter(schools::network_id.eq(n.clone()))
-                    .select(schools::id.nullable()),
-            ),
-        );
-    }
-    if let Some(f) = s.from {
-        q = q.filter(case_themes::opened_at.ge(f));
-    }
-    if let Some(b) = s.before {
-        q = q.filter(case_themes::opened_at.lt(b));
-    }
+    let q = scoped!(
+        case_themes::table
+            .group_by(case_themes::theme_code)
+            .select((case_themes::theme_code, count_star()))
+            .into_boxed(),
+        s,
+        case_themes::school_id,
+        case_themes::opened_at,
+        schools::id.nullable()
+    );
     grouped(q.load::<(String, i64)>(conn))
 }
 
 /// Checklist submissions by status, within the same kind of scope (by submission date).
 pub fn submissions_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let mut q = checklist_submissions::table
-        .group_by(checklist_submissions::status)
-        .select((checklist_submissions::status, count_star()))
-        .into_boxed();
-    if let Some(ids) = &s.school_ids {
-        q = q.filter(checklist_submissions::school_id.eq_any(ids.clone()));
-    }
-    if let Some(n) = &s.network_id {
-        q = q.filter(
-            checklist_submissions::school_id.eq_any(
-                schools::table
-                    .filter(schools::network_id.eq(n.clone()))
-                    .select(schools::id),
-            ),
-        );
-    }
-    if let Some(f) = s.from {
-        q = q.filter(checklist_submissions::submitted_at.ge(f));
-    }
-    if let Some(b) = s.before {
-        q = q.filter(checklist_submissions::submitted_at.lt(b));
-    }
+    let q = scoped!(
+        checklist_submissions::table
+            .group_by(checklist_submissions::status)
+            .select((checklist_submissions::status, count_star()))
+            .into_boxed(),
+        s,
+        checklist_submissions::school_id,
+        checklist_submissions::submitted_at,
+        schools::id
+    );
     q.load::<(String, i64)>(conn)
 }
 

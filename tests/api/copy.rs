@@ -18,6 +18,17 @@ fn copy(from: &str, to: &str) -> std::process::Output {
         .unwrap()
 }
 
+/// A new, empty PostgreSQL database beside `base`: (admin connection, name, URL).
+fn new_target(base: &str) -> (PgConnection, String, String) {
+    let name = format!("ke_copy_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = PgConnection::establish(base).unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let target = pg_url(base, &name);
+    (admin, name, target)
+}
+
 /// Runs on the PostgreSQL pass (it needs a server to copy into); the SQLite pass has nothing to
 /// copy to.
 #[test]
@@ -122,12 +133,7 @@ fn db_copy_moves_a_sqlite_database_into_postgresql_and_it_answers_the_same() {
         .clone();
     drop(src);
 
-    let name = format!("ke_copy_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(&base).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let target = pg_url(&base, &name);
+    let (mut admin, name, target) = new_target(&base);
     let out = copy(&sqlite, &target);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -289,12 +295,7 @@ fn db_copy_of_a_demo_database_answers_every_read_the_same() {
         src.get("/api/v1/audit-events/verify", Some(coord)).json()["events_checked"].clone();
     drop(src);
 
-    let name = format!("ke_copy_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = PgConnection::establish(&base).unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .unwrap();
-    let target = pg_url(&base, &name);
+    let (mut admin, name, target) = new_target(&base);
     let out = copy(&sqlite, &target);
     assert!(
         out.status.success(),
