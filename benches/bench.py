@@ -115,7 +115,9 @@ def marker(cases: int, schools: int) -> str:
 
 
 def demo_data(binary: str, url: str, cases: int, schools: int, log: Path) -> None:
-    env = dict(os.environ, DATABASE_URL=url, DEMO_PASSWORD=PASSWORD, RUST_LOG="warn")
+    # No statement timeout: demo-data ends with a VACUUM ANALYZE of the whole database, which at
+    # 1M cases on a busy 2-core machine outlasts the default 30 s (and fails the generation).
+    env = dict(os.environ, DATABASE_URL=url, DEMO_PASSWORD=PASSWORD, RUST_LOG="warn", DB_STATEMENT_TIMEOUT_MS="0")
     cmd = [binary, "demo-data", "--schools", str(schools), "--cases", str(cases), "--seed", str(SEED)]
     t = time.time()
     with open(log, "w") as f:
