@@ -371,6 +371,12 @@ def run_wrk(ctx, server: Server, prep: Prepared, token: str, conns: int, seconds
         time.sleep(min(10.0, 0.5 + 3 * res["p99_us"] / 1e6))
     res["rps"] = res["requests"] / (res["duration_us"] / 1e6)
     res["errors"] = res["non2xx"] + res["connect"] + res["read"] + res["write"] + res["timeout"]
+    if res["requests"] == 0:
+        # wrk counts a timeout only when it fires within the run: a run where no answer came
+        # back at all would read as "0 errors". Each connection's unanswered request is one.
+        res["errors"] += conns
+        res["unanswered"] = conns
+        progress(f"  no answer within {seconds}s on any of {conns} connections: counted as {conns} errors")
     return res
 
 
