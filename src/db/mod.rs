@@ -315,7 +315,9 @@ pub fn migrate(opts: &DbOptions) -> anyhow::Result<Vec<String>> {
     let applied = match conn {
         DbConn::Sqlite(mut c) => run_migrations(&mut c, SQLITE_MIGRATIONS)?,
         DbConn::Postgres(mut c) => {
-            c.batch_execute("SELECT pg_advisory_lock(4242001)")?;
+            // A migration may rewrite a large table (backfilling a column over millions of
+            // rows): the statement timeout meant for requests does not apply to it.
+            c.batch_execute("SET statement_timeout = 0; SELECT pg_advisory_lock(4242001)")?;
             let result = run_migrations(&mut c, POSTGRES_MIGRATIONS);
             c.batch_execute("SELECT pg_advisory_unlock(4242001)")?;
             result?
