@@ -202,19 +202,7 @@ pub async fn get_referral_stats(
         scope: info,
         partners,
     };
-    if crate::api::stats::wants_csv(&req) {
-        return Ok(actix_web::HttpResponse::Ok()
-            .insert_header(crate::api::stats::age_header(age))
-            .content_type("text/csv; charset=utf-8")
-            .insert_header((
-                actix_web::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"referral-stats.csv\"",
-            ))
-            .body(to_csv(&stats)?));
-    }
-    Ok(actix_web::HttpResponse::Ok()
-        .insert_header(crate::api::stats::age_header(age))
-        .json(stats))
+    crate::api::stats::respond_with(&req, &stats, age, || to_csv(&stats), "referral-stats")
 }
 
 /// One row per figure of each partner (service empty) and of each of its services; partner and

@@ -471,7 +471,7 @@ pub fn neutralise(cell: &str) -> String {
     }
 }
 
-pub(crate) fn wants_csv(req: &HttpRequest) -> bool {
+fn wants_csv(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -549,11 +549,6 @@ where
         .await
 }
 
-/// The `Age` header: how many seconds ago the figures were computed.
-pub(crate) fn age_header(age: Duration) -> (header::HeaderName, String) {
-    (header::AGE, age.as_secs().to_string())
-}
-
 fn respond<T: Serialize>(
     req: &HttpRequest,
     body: &T,
@@ -561,17 +556,30 @@ fn respond<T: Serialize>(
     rows: impl FnOnce() -> Vec<(String, String, Cell)>,
     name: &str,
 ) -> ApiResult<HttpResponse> {
+    respond_with(req, body, age, || to_csv(rows()), name)
+}
+
+/// A statistic's answer: JSON, or with `Accept: text/csv` the CSV `csv` writes, downloaded as
+/// `<name>.csv`; either way with the figures' `Age`.
+pub(crate) fn respond_with<T: Serialize>(
+    req: &HttpRequest,
+    body: &T,
+    age: Duration,
+    csv: impl FnOnce() -> ApiResult<String>,
+    name: &str,
+) -> ApiResult<HttpResponse> {
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::AGE, age.as_secs().to_string()));
     if wants_csv(req) {
-        Ok(HttpResponse::Ok()
-            .insert_header(age_header(age))
+        Ok(res
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}.csv\""),
             ))
-            .body(to_csv(rows())?))
+            .body(csv()?))
     } else {
-        Ok(HttpResponse::Ok().insert_header(age_header(age)).json(body))
+        Ok(res.json(body))
     }
 }
 
