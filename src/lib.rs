@@ -12,4 +12,6 @@ pub mod openapi;
 pub mod retention;
 pub mod seed;
 pub mod startup;
+pub mod state;
+pub mod usecases;
 pub mod webhooks;

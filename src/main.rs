@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use kinderen_eerst::config::{DatabaseArgs, ServeArgs};
 use kinderen_eerst::domain::Role;
-use kinderen_eerst::{api, db, openapi, startup};
+use kinderen_eerst::{db, openapi, startup};
 
 #[derive(Parser)]
 #[command(
@@ -213,14 +213,14 @@ fn main() -> anyhow::Result<()> {
             db::migrate(&opts)?;
             let mut conn = db::establish(&opts)
                 .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
-            let input = api::users::CreateUser {
+            let input = kinderen_eerst::usecases::users::CreateUser {
                 email,
                 display_name: name,
                 role,
                 school_id: school,
                 password,
             };
-            match api::users::create(&mut conn, input) {
+            match kinderen_eerst::usecases::users::create(&mut conn, input) {
                 Ok(row) => {
                     println!("created {} {} ({})", row.role, row.email, row.id);
                     Ok(())

@@ -20,19 +20,7 @@ use crate::config::Settings;
 use crate::db::{self, Backend, Db, DbOptions};
 use crate::domain::Role;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
-
-/// What every handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub jwt: Jwt,
-    pub settings: Settings,
-    /// Statistics shared for `STATS_CACHE_SECONDS` (see `api::stats_cache`).
-    pub figures: crate::api::stats_cache::FigureCache,
-}
-
-/// The request id of the current request (taken from `X-Request-Id` or generated).
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+use crate::state::{AppState, RequestId};
 
 /// Migrates the database, settles the signing secret and creates the first coordinator on an
 /// empty database. Blocking: call before the server starts.
@@ -92,7 +80,7 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
     .context("seeding failed")?;
     ensure_first_coordinator(&mut conn, &settings.initial_coordinator_email)?;
     drop(conn);
-    let figures = crate::api::stats_cache::FigureCache::new(std::time::Duration::from_secs(
+    let figures = crate::state::figure_cache::FigureCache::new(std::time::Duration::from_secs(
         settings.stats_cache_seconds,
     ));
     Ok(web::Data::new(AppState {
@@ -110,9 +98,9 @@ fn ensure_first_coordinator(conn: &mut db::DbConn, email: &str) -> anyhow::Resul
         return Ok(());
     }
     let pw = password::generate();
-    let created = api::users::create(
+    let created = crate::usecases::users::create(
         conn,
-        api::users::CreateUser {
+        crate::usecases::users::CreateUser {
             email: email.to_string(),
             display_name: "Coordinator".into(),
             role: Role::Coordinator,
@@ -282,7 +270,7 @@ async fn request_context(
     });
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let mut res = crate::db::count_connection_waits(next.call(req)).await?;
+    let mut res = crate::state::runner::count_connection_waits(next.call(req)).await?;
     let headers = res.headers_mut();
     // API answers can carry personal data: no cache, proxy or browser may keep them.
     if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {

@@ -15,7 +15,7 @@ use crate::api::events::event_of;
 use crate::db::events::{self as repo, Attempt};
 use crate::db::now;
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Deliveries claimed per round.
 const BATCH: i64 = 10;

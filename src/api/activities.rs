@@ -11,20 +11,17 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::cases::check_themes;
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
-use crate::db::activities::{
-    self as repo, ActivityFilter, ActivityRow, ActivityScope, ActivityView,
-};
-use crate::db::assignments::schools_of_worker;
+use crate::db::activities::{self as repo, ActivityFilter, ActivityRow, ActivityView};
 use crate::db::{DbConn, networks, now, optional, schools};
 use crate::domain::presence::{ActivityKind, Audience};
-use crate::domain::{Role, utc};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::themes::check_themes;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NamedRef {
@@ -93,22 +90,8 @@ fn to_api(
     }
 }
 
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-/// Whose activities the caller reads and writes: the coordinator all, a worker their own, a
-/// school its school's.
-fn scope_of(user: &AuthUser) -> ActivityScope {
-    match user.role {
-        Role::Coordinator => ActivityScope::All,
-        Role::SocialWorker => ActivityScope::Owner(user.id.clone()),
-        Role::School => ActivityScope::School(user.school_id.clone().unwrap_or_default()),
-    }
-}
-
-fn answer(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<(Activity, String)> {
-    let view = repo::find(conn, id, &scope_of(user))?;
+fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(Activity, String)> {
+    let view = repo::find(conn, id, &user.activity_scope())?;
     let (mut a, mut t) = repo::codes_of(conn, std::slice::from_ref(&view.0.id))?;
     let tag = etag(view.0.updated_at);
     let (aud, th) = (
@@ -171,7 +154,7 @@ pub struct ActivityPatch {
 /// are assigned to), a network that matches it, one of them at least, known themes.
 fn build_row(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     a: &NewActivity,
     id: String,
     owner_id: String,
@@ -184,9 +167,7 @@ fn build_row(
         match optional(schools::find(conn, s))? {
             None => checks.add("school_id", "no such school"),
             Some(row) => {
-                if user.role == Role::SocialWorker
-                    && !schools_of_worker(conn, &user.id, today())?.contains(s)
-                {
+                if !user.acts_for(s) {
                     checks.add("school_id", "you are not assigned to this school");
                 }
                 match &network_id {
@@ -248,7 +229,7 @@ assigned to (or network-wide) and owns them. Roles: coordinator, social_worker."
 #[post("/api/v1/activities")]
 pub async fn create_activity(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     body: ApiJson<NewActivity>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::WriteActivities)?;
@@ -290,7 +271,7 @@ pub async fn create_activity(
 #[patch("/api/v1/activities/{id}")]
 pub async fn update_activity(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<ActivityPatch>,
@@ -300,7 +281,7 @@ pub async fn update_activity(
     let (a, tag) = state
         .db
         .write(move |conn| {
-            let (cur, ..) = repo::find(conn, &id, &scope_of(&user))?;
+            let (cur, ..) = repo::find(conn, &id, &user.activity_scope())?;
             check_if_match(if_match.as_deref(), &etag(cur.updated_at))?;
             let (mut aud, mut th) = repo::codes_of(conn, std::slice::from_ref(&id))?;
             let school_changed = p.school_id.is_some();
@@ -364,7 +345,7 @@ pub async fn update_activity(
 #[delete("/api/v1/activities/{id}")]
 pub async fn delete_activity(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::WriteActivities)?;
@@ -372,7 +353,7 @@ pub async fn delete_activity(
     state
         .db
         .write(move |conn| {
-            repo::find(conn, &id, &scope_of(&user))?;
+            repo::find(conn, &id, &user.activity_scope())?;
             repo::delete(conn, &id)?;
             Ok(())
         })
@@ -426,7 +407,7 @@ Roles: coordinator, social_worker, school.",
 #[get("/api/v1/activities")]
 pub async fn list_activities(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ActivityQuery>,
 ) -> ApiResult<web::Json<Page<Activity>>> {
     require(&user, Action::ReadActivities)?;
@@ -451,7 +432,7 @@ pub async fn list_activities(
     let page = state
         .db
         .run(move |conn| {
-            let rows = repo::list(conn, &scope_of(&user), &f, after, Some(limit))?;
+            let rows = repo::list(conn, &user.activity_scope(), &f, after, Some(limit))?;
             let ids: Vec<String> = rows.iter().map(|r| r.0.id.clone()).collect();
             let (mut aud, mut th) = repo::codes_of(conn, &ids)?;
             Ok(common::page(
@@ -482,7 +463,7 @@ pub async fn list_activities(
 #[get("/api/v1/activities/{id}")]
 pub async fn get_activity(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadActivities)?;
@@ -557,7 +538,7 @@ assigned to; a school account its school's. Roles: coordinator, social_worker, s
 #[get("/api/v1/stats/activities")]
 pub async fn get_activity_stats(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ActivityStatsQuery>,
 ) -> ApiResult<web::Json<ActivityStats>> {
     require(&user, Action::ReadStatistics)?;
@@ -574,14 +555,7 @@ pub async fn get_activity_stats(
     let stats = state
         .db
         .run(move |conn| {
-            let scope = match user.role {
-                Role::Coordinator => ActivityScope::All,
-                Role::SocialWorker => ActivityScope::OwnerOrSchools(
-                    user.id.clone(),
-                    schools_of_worker(conn, &user.id, today())?,
-                ),
-                Role::School => ActivityScope::School(user.school_id.clone().unwrap_or_default()),
-            };
+            let scope = user.activity_figures_scope();
             let rows = repo::list(conn, &scope, &f, None, None)?;
             let ids: Vec<String> = rows.iter().map(|r| r.0.id.clone()).collect();
             let (aud, _) = repo::codes_of(conn, &ids)?;

@@ -26,11 +26,10 @@ use crate::api::schools::PresenceMode;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::db::schools::SchoolRow;
-use crate::db::{allocation as repo, consults, optional, users};
-use crate::domain::Role;
+use crate::db::{allocation as repo, consults, users};
 use crate::domain::presence::{Claim, largest_remainder};
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// One social worker's weekly capacity.
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -217,9 +216,8 @@ pub async fn propose_allocation(
             for (i, w) in b.workers.iter().enumerate() {
                 let field = format!("workers[{i}].worker_id");
                 let id = w.worker_id.to_string();
-                match optional(users::find(conn, &id))? {
-                    Some(u) if u.role == Role::SocialWorker.as_str() && u.active => {}
-                    _ => checks.add(&field, "must be an active social worker"),
+                if !users::is_active_worker(conn, &id)? {
+                    checks.add(&field, "must be an active social worker");
                 }
                 if seen.contains(&id) {
                     checks.add(&field, "listed twice");

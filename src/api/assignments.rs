@@ -11,15 +11,14 @@ use validator::Validate;
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::schools::PresenceMode;
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
-use crate::auth::policy::{Action, allows, require};
+use crate::auth::policy::{Action, require};
 use crate::db::assignments::{self as repo, AssignmentFilter, AssignmentRow, AssignmentView};
 use crate::db::{DbConn, now, optional, schools, users};
-use crate::domain::Role;
-use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::error::ApiResult;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignedWorker {
@@ -141,7 +140,7 @@ fn build_row(
 ) -> ApiResult<AssignmentRow> {
     let mut checks = Checks::default();
     match optional(users::find(conn, &a.worker_id))? {
-        Some(u) if u.role == Role::SocialWorker.as_str() && u.active => {}
+        Some(u) if users::is_active_worker(conn, &u.id)? => {}
         Some(_) => checks.add("worker_id", "must be an active social worker"),
         None => checks.add("worker_id", "no such user"),
     }
@@ -226,15 +225,6 @@ pub struct AssignmentQuery {
     pub cursor: Option<String>,
 }
 
-/// Narrows a filter to what the caller may see: a worker their own, a school its own.
-fn scope(user: &AuthUser, f: &mut AssignmentFilter) {
-    match user.role {
-        Role::Coordinator => {}
-        Role::SocialWorker => f.worker_id = Some(user.id.clone()),
-        Role::School => f.school_id = user.school_id.clone(),
-    }
-}
-
 #[utoipa::path(
     get, path = "/api/v1/assignments", tag = "assignments", operation_id = "list_assignments",
     summary = "List assignments",
@@ -245,32 +235,29 @@ fn scope(user: &AuthUser, f: &mut AssignmentFilter) {
 #[get("/api/v1/assignments")]
 pub async fn list_assignments(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<AssignmentQuery>,
 ) -> ApiResult<web::Json<Page<Assignment>>> {
-    if !allows(user.role, Action::ManageAssignments) {
-        require(&user, Action::ReadOwnAssignments)?;
-    }
+    require(&user, Action::ReadAssignments)?;
     let q = query.0;
     let limit = common::limit(q.limit);
     let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
-    let mut f = AssignmentFilter {
-        worker_id: q.worker.map(|w| w.to_string()),
-        school_id: q.school.map(|s| s.to_string()),
-        mode: q.mode.map(|m| m.as_str().to_string()),
-        current_on: q.current.filter(|c| *c).map(|_| Utc::now().date_naive()),
-    };
     // Asking for someone else's: the scope wins, and the mismatch yields an empty page.
-    let asked = (f.worker_id.clone(), f.school_id.clone());
-    scope(&user, &mut f);
-    let mismatch = (asked.0.is_some() && asked.0 != f.worker_id)
-        || (asked.1.is_some() && asked.1 != f.school_id);
-    if mismatch {
+    let Some((worker_id, school_id)) = user.narrow_worker_school(
+        q.worker.map(|w| w.to_string()),
+        q.school.map(|s| s.to_string()),
+    ) else {
         return Ok(web::Json(Page {
             items: vec![],
             next_cursor: None,
         }));
-    }
+    };
+    let f = AssignmentFilter {
+        worker_id,
+        school_id,
+        mode: q.mode.map(|m| m.as_str().to_string()),
+        current_on: q.current.filter(|c| *c).map(|_| Utc::now().date_naive()),
+    };
     let rows = state
         .db
         .run(move |conn| Ok(repo::list(conn, f, after, limit)?))
@@ -284,18 +271,9 @@ pub async fn list_assignments(
 }
 
 /// Loads an assignment the caller may see; anything else is 404.
-fn find_visible(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<AssignmentView> {
-    let view = repo::find(conn, id)?;
-    let visible = match user.role {
-        Role::Coordinator => true,
-        Role::SocialWorker => view.0.worker_id == user.id,
-        Role::School => Some(&view.0.school_id) == user.school_id.as_ref(),
-    };
-    if visible {
-        Ok(view)
-    } else {
-        Err(ApiError::NotFound)
-    }
+fn find_visible(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<AssignmentView> {
+    let (worker, school) = user.object_worker_school();
+    Ok(repo::find_scoped(conn, id, worker, school)?)
 }
 
 #[utoipa::path(
@@ -307,7 +285,7 @@ fn find_visible(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<Assig
 #[get("/api/v1/assignments/{id}")]
 pub async fn get_assignment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();

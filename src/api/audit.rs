@@ -1,6 +1,5 @@
-//! The audit trail as the API shows it: recording events (called by every handler that reads or
-//! writes personal data, inside its transaction), the coordinator's view and chain check, and a
-//! case's access log for its social workers.
+//! The audit trail as the API shows it: the coordinator's view and chain check, and a case's
+//! access log for its social workers. Recording is `usecases::audit`.
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
@@ -12,71 +11,16 @@ use validator::Validate;
 
 use crate::api::common::{self, Page, decode_cursor};
 use crate::api::extract::ApiQuery;
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
-use crate::db::audit::{self as repo, AuditFilter, AuditRow, NewEvent};
+use crate::db::audit::{self as repo, AuditFilter, AuditRow};
+use crate::db::now;
 use crate::db::schema::users;
-use crate::db::{DbConn, now};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
-
-/// What was done to personal data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AuditAction {
-    Read,
-    List,
-    Create,
-    Update,
-    StatusChange,
-    Export,
-    Erase,
-    /// A referral sent without the family's consent, on another legal basis.
-    ConsentOverride,
-}
-
-impl AuditAction {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AuditAction::Read => "read",
-            AuditAction::List => "list",
-            AuditAction::Create => "create",
-            AuditAction::Update => "update",
-            AuditAction::StatusChange => "status_change",
-            AuditAction::Export => "export",
-            AuditAction::Erase => "erase",
-            AuditAction::ConsentOverride => "consent_override",
-        }
-    }
-}
-
-/// Records that `user` did `action` to an object. Call inside the transaction of the work it
-/// records: a write and its event commit together; a read is recorded before it is answered.
-pub fn record(
-    conn: &mut DbConn,
-    user: &AuthUser,
-    action: AuditAction,
-    object_type: &str,
-    object_id: Option<&str>,
-    case_id: Option<&str>,
-) -> ApiResult<()> {
-    repo::append(
-        conn,
-        NewEvent {
-            actor_id: Some(user.id.clone()),
-            actor_role: user.role.as_str().to_string(),
-            action: action.as_str().to_string(),
-            object_type: object_type.to_string(),
-            object_id: object_id.map(String::from),
-            case_id: case_id.map(String::from),
-            request_id: user.request_id.clone(),
-            client_addr: user.client_addr.clone(),
-        },
-    )?;
-    Ok(())
-}
+use crate::state::AppState;
+use crate::usecases::audit::AuditAction;
 
 /// One audit event: who did what to which object, when, from where. Never the data itself.
 #[derive(Debug, Serialize, ToSchema)]
@@ -301,7 +245,7 @@ Roles: social_worker (assigned to the case's school).",
 #[get("/api/v1/cases/{id}/access-log")]
 pub async fn get_case_access_log(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     query: ApiQuery<AccessLogQuery>,
 ) -> ApiResult<web::Json<Page<AccessLogEntry>>> {

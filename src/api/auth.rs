@@ -9,9 +9,9 @@ use crate::api::extract::ApiJson;
 use crate::api::users::User;
 use crate::auth::{AuthUser, password};
 use crate::db::{login_throttle, users};
-use crate::domain::{Email, Role, check_password_rules};
+use crate::domain::{Email, check_password_rules};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -123,7 +123,7 @@ pub async fn login(
         })
         .await?;
     let user = found.ok_or_else(|| ApiError::Unauthorized(WRONG_CREDENTIALS.into()))?;
-    let role: Role = user.role.parse().map_err(ApiError::Internal)?;
+    let role = user.role;
     let token = state
         .jwt
         .issue(&user.id, role, user.school_id.as_deref())

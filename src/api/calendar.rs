@@ -14,17 +14,17 @@ use validator::Validate;
 
 use crate::api::extract::ApiQuery;
 use crate::api::presence::{Expanded, expand};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::policy::{Action, allows, require};
-use crate::db::assignments::schools_of_worker;
+use crate::auth::viewer::Managed;
 use crate::db::presence::{self as repo, SlotFilter};
-use crate::db::users::{self, UserRow};
+use crate::db::users::{self};
 use crate::db::{DbConn, now, optional, schools};
 use crate::domain::ical::{self, Event};
 use crate::domain::presence::SessionStatus;
-use crate::domain::{Role, utc};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 fn hash(token: &str) -> String {
     aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, token.as_bytes())
@@ -61,7 +61,7 @@ coordinator's any feed. Roles: coordinator, social_worker, school.",
 #[post("/api/v1/me/calendar-token")]
 pub async fn rotate_calendar_token(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::UseCalendarFeed)?;
     let bytes: [u8; 32] = rand::random();
@@ -73,24 +73,11 @@ pub async fn rotate_calendar_token(
         .db
         .write(move |conn| {
             repo::set_calendar_token(conn, &user.id, &hashed, at)?;
-            Ok(match user.role {
-                Role::Coordinator => vec![],
-                Role::School => user
-                    .school_id
-                    .iter()
-                    .map(|s| format!("/api/v1/calendar/schools/{s}.ics?token={t}"))
-                    .collect(),
-                Role::SocialWorker => {
-                    let mut f = vec![format!(
-                        "/api/v1/calendar/workers/{}.ics?token={t}",
-                        user.id
-                    )];
-                    for s in schools_of_worker(conn, &user.id, Utc::now().date_naive())? {
-                        f.push(format!("/api/v1/calendar/schools/{s}.ics?token={t}"));
-                    }
-                    f
-                }
-            })
+            Ok(user
+                .calendar_feeds()
+                .into_iter()
+                .map(|f| format!("{f}?token={t}"))
+                .collect::<Vec<_>>())
         })
         .await?;
     Ok(HttpResponse::Created().json(CalendarToken {
@@ -107,8 +94,8 @@ pub struct FeedQuery {
     pub token: Option<String>,
 }
 
-/// The active user a feed token belongs to; 401 otherwise.
-fn feed_user(conn: &mut DbConn, token: Option<&str>) -> ApiResult<UserRow> {
+/// The active user a feed token belongs to, with what they reach; 401 otherwise.
+fn feed_user(conn: &mut DbConn, token: Option<&str>) -> ApiResult<Viewer> {
     let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
     let token = token
         .filter(|t| !t.is_empty())
@@ -118,10 +105,8 @@ fn feed_user(conn: &mut DbConn, token: Option<&str>) -> ApiResult<UserRow> {
     let user = optional(users::find(conn, &user_id))?
         .filter(|u| u.active)
         .ok_or_else(|| unauthorized("the account is deactivated"))?;
-    if !allows(
-        user.role.parse::<Role>().map_err(ApiError::Internal)?,
-        Action::UseCalendarFeed,
-    ) {
+    let user = Viewer::load(conn, user, String::new(), String::new())?;
+    if !allows(user.role, Action::UseCalendarFeed) {
         return Err(ApiError::Forbidden(
             "this role has no calendar feeds".into(),
         ));
@@ -238,15 +223,7 @@ pub async fn get_school_calendar(
         .run(move |conn| {
             let user = feed_user(conn, token.as_deref())?;
             let school = schools::find(conn, &id)?;
-            let allowed = match user.role.as_str() {
-                "coordinator" => true,
-                "school" => user.school_id.as_deref() == Some(id.as_str()),
-                "social_worker" => {
-                    schools_of_worker(conn, &user.id, Utc::now().date_naive())?.contains(&id)
-                }
-                _ => false,
-            };
-            if !allowed {
+            if !user.acts_for(&id) {
                 return Err(ApiError::NotFound);
             }
             let f = SlotFilter {
@@ -285,13 +262,12 @@ pub async fn get_worker_calendar(
         .db
         .run(move |conn| {
             let user = feed_user(conn, token.as_deref())?;
-            let allowed = match user.role.as_str() {
-                "coordinator" => true,
-                "social_worker" => user.id == id,
-                _ => false,
+            let allowed = match user.managed_workers() {
+                Managed::Anyone => true,
+                Managed::Only(me) => me == id,
+                Managed::Nobody => false,
             };
-            let worker =
-                optional(users::find(conn, &id))?.filter(|w| w.role == Role::SocialWorker.as_str());
+            let worker = users::find_worker(conn, &id)?;
             let Some(worker) = worker.filter(|_| allowed) else {
                 return Err(ApiError::NotFound);
             };

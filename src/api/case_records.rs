@@ -10,19 +10,18 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::audit::{AuditAction, record};
-use crate::api::cases::{
-    CaseDetail, Consent, ContactMoment, Need, check_themes, detail, worked_case,
-};
+use crate::api::cases::{CaseDetail, Consent, ContactMoment, Need, detail, worked_case};
 use crate::api::common::{Checks, etag};
 use crate::api::extract::ApiJson;
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::db::cases::{self as repo, ConsentRow, ContactRow, NeedRow};
 use crate::db::schema::{case_consents, cases, partners};
 use crate::db::{DbConn, now, optional};
 use crate::domain::case::{ConsentGivenBy, ConsentKind, ConsentMethod, ContactKind, NeedRaisedBy};
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::themes::check_themes;
 
 fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
     use chrono::SubsecRound;
@@ -40,9 +39,9 @@ fn not_future(checks: &mut Checks, field: &str, at: DateTime<Utc>) {
 
 /// Runs `f` on a case the caller works, in one write transaction, after marking the case
 /// changed (a new ETag).
-async fn on_worked_case<T, F>(state: &AppState, user: AuthUser, id: Uuid, f: F) -> ApiResult<T>
+async fn on_worked_case<T, F>(state: &AppState, user: Viewer, id: Uuid, f: F) -> ApiResult<T>
 where
-    F: FnOnce(&mut DbConn, &AuthUser, &str) -> ApiResult<T> + Send + 'static,
+    F: FnOnce(&mut DbConn, &Viewer, &str) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
 {
     let id = id.to_string();
@@ -59,7 +58,7 @@ where
 /// Reads what hangs on a case the caller works, and records the read of `object_type`.
 async fn read_worked_case<T, F>(
     state: &AppState,
-    user: AuthUser,
+    user: Viewer,
     id: Uuid,
     object_type: &'static str,
     f: F,
@@ -106,7 +105,7 @@ pub struct NewNeed {
 #[get("/api/v1/cases/{id}/needs")]
 pub async fn list_case_needs(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<Need>>> {
     let needs = read_worked_case(&state, user, *id, "need", |conn, id| {
@@ -133,7 +132,7 @@ social_worker (assigned to the case's school).",
 #[post("/api/v1/cases/{id}/needs")]
 pub async fn add_case_need(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<NewNeed>,
 ) -> ApiResult<HttpResponse> {
@@ -208,7 +207,7 @@ pub struct NewContactMoment {
 #[get("/api/v1/cases/{id}/contact-moments")]
 pub async fn list_case_contact_moments(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<ContactMoment>>> {
     let rows = read_worked_case(&state, user, *id, "contact_moment", |conn, id| {
@@ -237,7 +236,7 @@ pub async fn list_case_contact_moments(
 #[post("/api/v1/cases/{id}/contact-moments")]
 pub async fn add_case_contact_moment(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<NewContactMoment>,
 ) -> ApiResult<HttpResponse> {
@@ -337,7 +336,7 @@ the case's school).",
 #[get("/api/v1/cases/{id}/consents")]
 pub async fn list_case_consents(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<Consent>>> {
     let rows = read_worked_case(&state, user, *id, "consent", |conn, id| {
@@ -368,7 +367,7 @@ pub async fn list_case_consents(
 #[post("/api/v1/cases/{id}/consents")]
 pub async fn add_case_consent(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<NewConsent>,
 ) -> ApiResult<HttpResponse> {
@@ -457,7 +456,7 @@ school at once. Withdrawing twice is 409. Roles: social_worker (assigned to the 
 #[post("/api/v1/cases/{id}/consents/{consent_id}/withdraw")]
 pub async fn withdraw_case_consent(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     path: web::Path<(Uuid, Uuid)>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
@@ -540,7 +539,7 @@ sees it only while that consent stays live. Roles: social_worker (assigned to th
 #[put("/api/v1/cases/{id}/feedback")]
 pub async fn set_case_feedback(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<Feedback>,
 ) -> ApiResult<HttpResponse> {

@@ -13,21 +13,22 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::audit::{AuditAction, record};
 use crate::api::common::{self, Checks, Page, check_if_match, created, decode_cursor, etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
 use crate::auth::policy::{Action, require};
+use crate::auth::{Sees, Viewer};
 use crate::db::assignments::schools_of_worker;
-use crate::db::cases::{self as repo, CaseFilter, CaseListRow, CaseRow, CaseScope};
-use crate::db::schema::{cases, users};
-use crate::db::{DbConn, now, optional};
+use crate::db::cases::{self as repo, CaseFilter, CaseListRow, CaseRow};
+use crate::db::schema::cases;
+use crate::db::{DbConn, now};
 use crate::domain::case::{
     CaseOrigin, CaseOutcome, CasePriority, CaseStatus, CaseTransition, ConsentKind,
 };
-use crate::domain::{Role, utc};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::themes::check_themes;
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -483,36 +484,22 @@ fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
-/// Whose cases the caller may see (the role table, expressed as a query scope).
-pub fn scope_of(user: &AuthUser) -> CaseScope {
-    match user.role {
-        Role::Coordinator => CaseScope::All,
-        Role::SocialWorker => CaseScope::Worker {
-            worker_id: user.id.clone(),
-            day: today(),
-        },
-        Role::School => CaseScope::SchoolRaised {
-            school_id: user.school_id.clone().unwrap_or_default(),
-        },
-    }
-}
-
 /// The case, for a social worker assigned to its school now; 404 otherwise.
-pub fn worked_case(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<CaseListRow> {
+pub fn worked_case(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<CaseListRow> {
     require(user, Action::WorkCases)?;
-    Ok(repo::find_scoped(conn, id, &scope_of(user))?)
+    Ok(repo::find_scoped(conn, id, &user.case_scope())?)
 }
 
-fn view(conn: &mut DbConn, user: &AuthUser, r: CaseListRow) -> ApiResult<CaseView> {
-    Ok(match user.role {
-        Role::SocialWorker => CaseView::Worker(Box::new(detail(conn, r)?)),
-        Role::Coordinator => {
+fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResult<CaseView> {
+    Ok(match user.sees() {
+        Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
+        Sees::Metadata => {
             let themes = repo::themes_of(conn, std::slice::from_ref(&r.case.id))?
                 .remove(&r.case.id)
                 .unwrap_or_default();
             CaseView::Coordinator(metadata(&r, themes))
         }
-        Role::School => {
+        Sees::School => {
             let shared = !repo::with_live_consent(
                 conn,
                 std::slice::from_ref(&r.case.id),
@@ -529,17 +516,6 @@ fn view(conn: &mut DbConn, user: &AuthUser, r: CaseListRow) -> ApiResult<CaseVie
 // ---------------------------------------------------------------------------------------------
 // Checks shared by the writes
 
-/// Theme codes of a new record must exist and be active (one rule for every resource:
-/// `themes::check_refs`).
-pub fn check_themes(
-    conn: &mut DbConn,
-    checks: &mut Checks,
-    field: &str,
-    codes: &[String],
-) -> ApiResult<()> {
-    crate::api::themes::check_refs(conn, field, codes, &[], checks)
-}
-
 /// A lead worker must be an active social worker assigned to the case's school now.
 fn check_lead_worker(
     conn: &mut DbConn,
@@ -548,14 +524,8 @@ fn check_lead_worker(
     worker_id: &str,
     school_id: &str,
 ) -> ApiResult<()> {
-    let worker = optional(
-        users::table
-            .find(worker_id)
-            .select((users::role, users::active))
-            .first::<(String, bool)>(conn),
-    )?;
-    match worker {
-        Some((role, true)) if role == Role::SocialWorker.as_str() => {
+    match crate::db::users::is_active_worker(conn, worker_id)? {
+        true => {
             if !schools_of_worker(conn, worker_id, today())?
                 .iter()
                 .any(|s| s == school_id)
@@ -566,7 +536,7 @@ fn check_lead_worker(
                 );
             }
         }
-        _ => checks.add(field, "no such active social worker"),
+        false => checks.add(field, "no such active social worker"),
     }
     Ok(())
 }
@@ -622,7 +592,7 @@ coordinator, social_worker, school.",
 #[get("/api/v1/cases")]
 pub async fn list_cases(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<CaseQuery>,
 ) -> ApiResult<web::Json<CasePage>> {
     let q = query.0;
@@ -659,15 +629,18 @@ pub async fn list_cases(
             .and_then(|d| d.succ_opt())
             .and_then(|d| d.and_hms_opt(0, 0, 0)),
     };
-    let scope = scope_of(&user);
-    let role = user.role;
+    let scope = user.case_scope();
+    let sees = user.sees();
     let page = state
         .db
         .write(move |conn| {
             let rows = repo::list(conn, &scope, filter, after, limit)?;
-            if role != Role::Coordinator {
+            match sees {
                 // Workers' and schools' lists carry personal data (pseudonyms, feedback).
-                record(conn, &user, AuditAction::List, "case", None, None)?;
+                Sees::CaseTeam | Sees::School => {
+                    record(conn, &user, AuditAction::List, "case", None, None)?
+                }
+                Sees::Metadata => {}
             }
             let key = |r: &CaseListRow| {
                 vec![
@@ -676,8 +649,8 @@ pub async fn list_cases(
                 ]
             };
             let ids: Vec<String> = rows.iter().map(|r| r.case.id.clone()).collect();
-            Ok(match role {
-                Role::School => {
+            Ok(match sees {
+                Sees::School => {
                     let shared: HashSet<String> = repo::with_live_consent(
                         conn,
                         &ids,
@@ -692,14 +665,14 @@ pub async fn list_cases(
                         school_view(&r, s)
                     }))
                 }
-                Role::Coordinator => {
+                Sees::Metadata => {
                     let mut themes = repo::themes_of(conn, &ids)?;
                     CasePage::Coordinator(common::page(rows, limit, key, |r| {
                         let t = themes.remove(&r.case.id).unwrap_or_default();
                         metadata(&r, t)
                     }))
                 }
-                Role::SocialWorker => {
+                Sees::CaseTeam => {
                     let mut themes: HashMap<String, Vec<String>> = repo::themes_of(conn, &ids)?;
                     CasePage::Worker(common::page(rows, limit, key, |r| {
                         let t = themes.remove(&r.case.id).unwrap_or_default();
@@ -727,14 +700,14 @@ school raised. Any other case answers 404. Roles: coordinator, social_worker, sc
 #[get("/api/v1/cases/{id}")]
 pub async fn get_case(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();
     let (v, tag) = state
         .db
         .write(move |conn| {
-            let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            let r = repo::find_scoped(conn, &id, &user.case_scope())?;
             record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
             let tag = etag(r.case.updated_at);
             Ok((view(conn, &user, r)?, tag))
@@ -857,9 +830,9 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
     Ok(row)
 }
 
-fn created_case(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<(CaseView, String)> {
+fn created_case(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(CaseView, String)> {
     record(conn, user, AuditAction::Create, "case", Some(id), Some(id))?;
-    let r = repo::find_scoped(conn, id, &scope_of(user))?;
+    let r = repo::find_scoped(conn, id, &user.case_scope())?;
     let tag = etag(r.case.updated_at);
     Ok((view(conn, user, r)?, tag))
 }
@@ -879,7 +852,7 @@ Checklist cases are opened by triage instead. Roles: social_worker.",
 #[post("/api/v1/cases")]
 pub async fn create_case(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     body: ApiJson<NewCase>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::WorkCases)?;
@@ -891,7 +864,7 @@ pub async fn create_case(
             let school_id = Uuid::parse_str(&b.school_id)
                 .map(|u| u.to_string())
                 .unwrap_or_default();
-            if !schools_of_worker(conn, &user.id, today())?.contains(&school_id) {
+            if !user.acts_for(&school_id) {
                 checks.add("school_id", "you are not assigned to this school");
             }
             if b.origin == CaseOrigin::Checklist {
@@ -944,14 +917,14 @@ school gets its own view of the case back. Roles: school.",
 #[post("/api/v1/case-requests")]
 pub async fn raise_case_request(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     body: ApiJson<NewCaseRequest>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::SubmitChecklist)?;
     let b = body.into_inner()?;
     let school_id = user
-        .school_id
-        .clone()
+        .own_school()
+        .map(String::from)
         .ok_or_else(|| ApiError::internal("school account without a school"))?;
     let (v, tag, id) = state
         .db
@@ -1019,7 +992,7 @@ question. Send the ETag you read as If-Match. Roles: social_worker (assigned to 
 #[patch("/api/v1/cases/{id}")]
 pub async fn update_case(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<CasePatch>,
@@ -1037,7 +1010,7 @@ pub async fn update_case(
                 let had = repo::themes_of(conn, std::slice::from_ref(&id))?
                     .remove(&id)
                     .unwrap_or_default();
-                crate::api::themes::check_refs(conn, "themes", t, &had, &mut checks)?;
+                crate::usecases::themes::check_refs(conn, "themes", t, &had, &mut checks)?;
             }
             checks.finish()?;
             let c = &current.case;
@@ -1100,7 +1073,7 @@ pub async fn update_case(
                 Some(&id),
                 Some(&id),
             )?;
-            let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            let r = repo::find_scoped(conn, &id, &user.case_scope())?;
             let tag = etag(r.case.updated_at);
             Ok((detail(conn, r)?, tag))
         })
@@ -1121,7 +1094,7 @@ pub struct CloseCase {
 /// Applies a lifecycle action: 409 naming the current state when it is not allowed from there.
 fn transition(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     id: &str,
     if_match: Option<&str>,
     t: CaseTransition,
@@ -1193,7 +1166,7 @@ fn transition(
         }),
         at,
     )?;
-    let r = repo::find_scoped(conn, id, &scope_of(user))?;
+    let r = repo::find_scoped(conn, id, &user.case_scope())?;
     let tag = etag(r.case.updated_at);
     Ok((detail(conn, r)?, tag))
 }
@@ -1216,7 +1189,7 @@ macro_rules! case_action {
         #[post($path)]
         pub async fn $fn(
             state: web::Data<AppState>,
-            user: AuthUser,
+            user: Viewer,
             req: HttpRequest,
             id: web::Path<Uuid>,
         ) -> ApiResult<HttpResponse> {
@@ -1287,7 +1260,7 @@ answers 409 with `current_state`; the outcome `referred` needs at least one refe
 #[post("/api/v1/cases/{id}/close")]
 pub async fn close_case(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<CloseCase>,
@@ -1337,21 +1310,17 @@ The coordinator gets the case's metadata back, a worker the full case. Roles: co
 #[put("/api/v1/cases/{id}/lead-worker")]
 pub async fn set_case_lead_worker(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<LeadWorkerChange>,
 ) -> ApiResult<HttpResponse> {
-    if user.role != Role::Coordinator {
-        require(&user, Action::WorkCases)?;
-    } else {
-        require(&user, Action::ReassignCase)?;
-    }
+    require(&user, Action::ChangeLeadWorker)?;
     let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
     let (v, tag) = state
         .db
         .write(move |conn| {
-            let current = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            let current = repo::find_scoped(conn, &id, &user.case_scope())?;
             check_if_match(if_match.as_deref(), &etag(current.case.updated_at))?;
             let mut checks = Checks::default();
             check_lead_worker(
@@ -1376,7 +1345,7 @@ pub async fn set_case_lead_worker(
                 Some(&id),
                 Some(&id),
             )?;
-            let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            let r = repo::find_scoped(conn, &id, &user.case_scope())?;
             let tag = etag(r.case.updated_at);
             Ok((view(conn, &user, r)?, tag))
         })
@@ -1421,7 +1390,7 @@ An empty body takes every default. Roles: social_worker (assigned to the submiss
 #[post("/api/v1/checklist-submissions/{id}/open-case")]
 pub async fn open_case_from_submission(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
@@ -1438,7 +1407,7 @@ pub async fn open_case_from_submission(
         .db
         .write(move |conn| {
             use crate::db::checklists as sub_repo;
-            let scope = schools_of_worker(conn, &user.id, today())?;
+            let scope = user.schools().unwrap_or_default();
             let sub = sub_repo::find_submission_in(conn, &submission_id, &scope)?;
             if sub.status != sub_repo::TRIAGED {
                 return Err(ApiError::invalid_state(

@@ -3,7 +3,7 @@
 //! input and the status, never what a worker wrote; the worker sees everything, with a summary of
 //! the signals per theme. The coordinator sees counts only.
 
-use crate::api::audit::{AuditAction, record};
+use crate::usecases::audit::{AuditAction, record};
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -16,15 +16,15 @@ use validator::Validate;
 
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::{Action, allows, can};
+use crate::auth::{Sees, Viewer};
 use crate::db::checklists::{self as repo, AnswerRow, SubmissionFilter, SubmissionRow};
 use crate::db::schema::{schools, users};
-use crate::db::{DbConn, assignments, now};
+use crate::db::{DbConn, now};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The audit trail's name for a submission.
 const OBJECT: &str = "checklist_submission";
@@ -425,34 +425,29 @@ pub struct SubmissionCounts {
 // Who sees what
 // ---------------------------------------------------------------------------------------------
 
-/// Which view a caller gets, decided by the policy: workers triage, schools submit; the
-/// coordinator reads aggregates only.
+/// Which view of submissions a caller gets: workers triage, schools submit; the coordinator
+/// reads aggregates only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Viewer {
+enum Perspective {
     Worker,
     School,
 }
 
-fn viewer(user: &AuthUser) -> ApiResult<Viewer> {
-    if allows(user.role, Action::TriageChecklist) {
-        Ok(Viewer::Worker)
-    } else if allows(user.role, Action::SubmitChecklist) {
-        Ok(Viewer::School)
-    } else {
-        Err(ApiError::Forbidden(format!(
+fn viewer(user: &Viewer) -> ApiResult<Perspective> {
+    match user.sees() {
+        Sees::CaseTeam => Ok(Perspective::Worker),
+        Sees::School => Ok(Perspective::School),
+        Sees::Metadata => Err(ApiError::Forbidden(format!(
             "the {} role sees checklist submissions as counts only (GET /api/v1/checklist-submissions/counts)",
             user.role
-        )))
+        ))),
     }
 }
 
 /// The schools whose submissions the caller may read now: a school account its own, a worker
 /// the schools assigned to them today.
-fn readable_schools(conn: &mut DbConn, user: &AuthUser, v: Viewer) -> ApiResult<Vec<String>> {
-    Ok(match v {
-        Viewer::School => user.school_id.iter().cloned().collect(),
-        Viewer::Worker => assignments::schools_of_worker(conn, &user.id, Utc::now().date_naive())?,
-    })
+fn readable_schools(user: &Viewer) -> Vec<String> {
+    user.schools().unwrap_or_default()
 }
 
 /// Narrows a scope to the school asked for; asking for one outside it leaves nothing.
@@ -730,16 +725,16 @@ impl Context {
         }
     }
 
-    fn view(&self, v: Viewer, r: SubmissionRow) -> SubmissionView {
+    fn view(&self, v: Perspective, r: SubmissionRow) -> SubmissionView {
         match v {
-            Viewer::Worker => SubmissionView::Worker(self.worker_view(r)),
-            Viewer::School => SubmissionView::School(self.school_view(r)),
+            Perspective::Worker => SubmissionView::Worker(self.worker_view(r)),
+            Perspective::School => SubmissionView::School(self.school_view(r)),
         }
     }
 
-    fn list_item(&self, v: Viewer, r: SubmissionRow) -> SubmissionListItem {
+    fn list_item(&self, v: Perspective, r: SubmissionRow) -> SubmissionListItem {
         match v {
-            Viewer::School => SubmissionListItem::School(SchoolSubmissionSummary {
+            Perspective::School => SubmissionListItem::School(SchoolSubmissionSummary {
                 version: self.version(&r.version_id),
                 concern: SubmissionConcern::parse(&r.concern),
                 status: SubmissionStatus::parse(&r.status),
@@ -750,7 +745,7 @@ impl Context {
                 class_name: r.class_name,
                 case_reference: r.case_reference,
             }),
-            Viewer::Worker => SubmissionListItem::Worker(WorkerSubmissionSummary {
+            Perspective::Worker => SubmissionListItem::Worker(WorkerSubmissionSummary {
                 signal_themes: self
                     .theme_summary(&r)
                     .into_iter()
@@ -778,7 +773,7 @@ impl Context {
 /// One submission in the caller's view, with its ETag.
 fn load_view(
     conn: &mut DbConn,
-    v: Viewer,
+    v: Perspective,
     row: SubmissionRow,
 ) -> ApiResult<(SubmissionView, String)> {
     let tag = etag(row.updated_at);
@@ -953,7 +948,7 @@ pub async fn create_checklist_submission(
             repo::insert_submission(conn, &row, &answers)?;
             record(conn, &user, AuditAction::Create, OBJECT, Some(&id), None)?;
             let row = repo::find_submission(conn, &id)?;
-            load_view(conn, Viewer::School, row)
+            load_view(conn, Perspective::School, row)
         })
         .await?;
     let SubmissionView::School(v) = view else {
@@ -982,7 +977,7 @@ signals). Filters narrow within that; a school outside it gives an empty page. T
 #[get("/api/v1/checklist-submissions")]
 pub async fn list_checklist_submissions(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<SubmissionQuery>,
 ) -> ApiResult<web::Json<Page<SubmissionListItem>>> {
     let v = viewer(&user)?;
@@ -996,7 +991,7 @@ pub async fn list_checklist_submissions(
         .db
         .write(move |conn| {
             record(conn, &user, AuditAction::List, OBJECT, None, None)?;
-            let scope = narrow(readable_schools(conn, &user, v)?, q.school);
+            let scope = narrow(readable_schools(&user), q.school);
             let f = SubmissionFilter {
                 school_ids: scope,
                 network_id: q.network.map(|n| n.to_string()),
@@ -1034,11 +1029,12 @@ Roles: coordinator, social_worker, school.",
 #[get("/api/v1/checklist-submissions/counts")]
 pub async fn count_checklist_submissions(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<CountsQuery>,
 ) -> ApiResult<web::Json<SubmissionCounts>> {
-    let all = allows(user.role, Action::ReadChecklistAggregates);
-    let v = if all { None } else { Some(viewer(&user)?) };
+    if !allows(user.role, Action::ReadChecklistAggregates) {
+        viewer(&user)?;
+    }
     let q = query.0;
     let mut checks = Checks::default();
     let (from, until) = period(&mut checks, q.from, q.to);
@@ -1046,9 +1042,9 @@ pub async fn count_checklist_submissions(
     let counts = state
         .db
         .run(move |conn| {
-            let scope = match v {
+            let scope = match user.schools() {
                 None => schools::table.select(schools::id).load::<String>(conn)?,
-                Some(v) => readable_schools(conn, &user, v)?,
+                Some(own) => own,
             };
             let f = SubmissionFilter {
                 school_ids: narrow(scope, q.school),
@@ -1099,7 +1095,7 @@ assigned to, is 404. The coordinator sees counts only (403). Roles: social_worke
 #[get("/api/v1/checklist-submissions/{id}")]
 pub async fn get_checklist_submission(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let v = viewer(&user)?;
@@ -1107,7 +1103,7 @@ pub async fn get_checklist_submission(
     let (view, tag) = state
         .db
         .write(move |conn| {
-            let scope = readable_schools(conn, &user, v)?;
+            let scope = readable_schools(&user);
             let row = repo::find_submission_in(conn, &id, &scope)?;
             record(
                 conn,
@@ -1127,7 +1123,7 @@ pub async fn get_checklist_submission(
 /// worker's view.
 async fn transition(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: String,
     if_match: Option<String>,
     act: impl FnOnce(&mut DbConn, &str, &str) -> ApiResult<()> + Send + 'static,
@@ -1135,7 +1131,7 @@ async fn transition(
     let (view, tag) = state
         .db
         .write(move |conn| {
-            let scope = readable_schools(conn, &user, Viewer::Worker)?;
+            let scope = readable_schools(&user);
             let current = repo::find_submission_in(conn, &id, &scope)?;
             check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
             act(conn, &id, &user.id)?;
@@ -1148,7 +1144,7 @@ async fn transition(
                 None,
             )?;
             let row = repo::find_submission(conn, &id)?;
-            load_view(conn, Viewer::Worker, row)
+            load_view(conn, Perspective::Worker, row)
         })
         .await?;
     Ok(ok_with_etag(&view, &tag))
@@ -1189,7 +1185,7 @@ pub async fn triage_checklist_submission(
         user,
         id.to_string(),
         common::if_match(&req),
-        move |conn, id, worker| repo::triage(conn, id, worker, note.as_deref()),
+        move |conn, id, worker| Ok(repo::triage(conn, id, worker, note.as_deref())?),
     )
     .await
 }
@@ -1228,7 +1224,7 @@ pub async fn close_checklist_submission_without_action(
         user,
         id.to_string(),
         common::if_match(&req),
-        move |conn, id, worker| repo::close_without_action(conn, id, worker, &reason),
+        move |conn, id, worker| Ok(repo::close_without_action(conn, id, worker, &reason)?),
     )
     .await
 }

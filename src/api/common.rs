@@ -112,27 +112,7 @@ pub fn created<T: Serialize>(body: &T, location: String, tag: &str) -> HttpRespo
         .json(body)
 }
 
-/// Collects field errors, then fails once with all of them.
-#[derive(Default)]
-pub struct Checks(pub Vec<FieldError>);
-
-impl Checks {
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError::new(field, message));
-    }
-    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
-        if !ok {
-            self.add(field, message);
-        }
-    }
-    pub fn finish(self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.0))
-        }
-    }
-}
+pub use crate::error::Checks;
 
 /// Case- and accent-insensitive text for search.
 pub fn fold(s: &str) -> String {

@@ -11,20 +11,21 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::audit::{AuditAction, record};
-use crate::api::cases::{FamilyContact, Opening, Pupil, check_themes, open_case, scope_of};
+use crate::api::cases::{FamilyContact, Opening, Pupil, open_case};
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
-use crate::auth::policy::{Action, allows, require};
+use crate::auth::Viewer;
+use crate::auth::policy::{Action, require};
 use crate::db::assignments::schools_of_worker;
-use crate::db::consults::{self as repo, ConsultFilter, ConsultRow, ConsultView, SchoolScope};
-use crate::db::{DbConn, now, optional, users};
+use crate::db::consults::{self as repo, ConsultFilter, ConsultRow, ConsultView};
+use crate::db::{DbConn, now, users};
 use crate::domain::case::{CaseOrigin, CasePriority};
 use crate::domain::presence::{ConsultStatus, ConsultUrgency};
-use crate::domain::{Role, utc};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::themes::check_themes;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsultSchool {
@@ -130,20 +131,11 @@ fn today() -> NaiveDate {
 
 /// The schools whose requests the caller reaches: a school its own, a worker the schools they
 /// are assigned to now, the coordinator all.
-fn scope(conn: &mut DbConn, user: &AuthUser) -> ApiResult<SchoolScope> {
-    Ok(match user.role {
-        Role::Coordinator => None,
-        Role::SocialWorker => Some(schools_of_worker(conn, &user.id, today())?),
-        Role::School => Some(user.school_id.clone().into_iter().collect()),
-    })
+fn load(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<ConsultView> {
+    Ok(repo::find(conn, id, &user.schools())?)
 }
 
-fn load(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<ConsultView> {
-    let s = scope(conn, user)?;
-    Ok(repo::find(conn, id, &s)?)
-}
-
-fn answer(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<(ConsultRequest, String)> {
+fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(ConsultRequest, String)> {
     let view = load(conn, user, id)?;
     let themes = repo::themes_of(conn, std::slice::from_ref(&view.0.id))?
         .remove(&view.0.id)
@@ -191,7 +183,7 @@ the coordinator. Roles: school.",
 #[post("/api/v1/consult-requests")]
 pub async fn create_consult_request(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     body: ApiJson<NewConsultRequest>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::RequestConsult)?;
@@ -283,7 +275,7 @@ assigned to now; the coordinator all. Roles: coordinator, social_worker, school.
 #[get("/api/v1/consult-requests")]
 pub async fn list_consult_requests(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ConsultQuery>,
 ) -> ApiResult<web::Json<Page<ConsultRequest>>> {
     require(&user, Action::ReadConsults)?;
@@ -303,7 +295,7 @@ pub async fn list_consult_requests(
     let page = state
         .db
         .write(move |conn| {
-            let s = scope(conn, &user)?;
+            let s = user.schools();
             let f = ConsultFilter {
                 school_id: q.school.map(|s| s.to_string()),
                 status: q.status.map(|s| s.as_str().to_string()),
@@ -352,7 +344,7 @@ coordinator, social_worker, school.",
 #[get("/api/v1/consult-requests/{id}")]
 pub async fn get_consult_request(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadConsults)?;
@@ -381,7 +373,7 @@ pub async fn get_consult_request(
 /// Loads the request for a transition, checks If-Match and that it is in one of `from`.
 fn for_transition(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     id: &str,
     if_match: Option<&str>,
     action: &str,
@@ -405,7 +397,7 @@ fn for_transition(
 
 fn store(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     row: &mut ConsultRow,
 ) -> ApiResult<(ConsultRequest, String)> {
     row.updated_at = now();
@@ -461,7 +453,7 @@ social worker assigned to the school (422 naming `worker_id` otherwise). From `d
 #[post("/api/v1/consult-requests/{id}/schedule")]
 pub async fn schedule_consult_request(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<ScheduleConsult>,
@@ -485,21 +477,17 @@ pub async fn schedule_consult_request(
             if let (Some(s), Some(e)) = (start, end) {
                 checks.check(s < e, "end_time", "must be after start_time");
             }
-            let worker = match (b.worker_id, user.role) {
+            let worker = match (b.worker_id, user.own_worker()) {
                 (Some(w), _) => w.to_string(),
-                (None, Role::SocialWorker) => user.id.clone(),
-                (None, _) => {
+                (None, Some(me)) => me.to_string(),
+                (None, None) => {
                     checks.add("worker_id", "name the social worker who visits");
                     String::new()
                 }
             };
             if !worker.is_empty() {
-                let ok = match optional(users::find(conn, &worker))? {
-                    Some(u) if u.role == Role::SocialWorker.as_str() && u.active => {
-                        schools_of_worker(conn, &worker, today())?.contains(&row.school_id)
-                    }
-                    _ => false,
-                };
+                let ok = users::is_active_worker(conn, &worker)?
+                    && schools_of_worker(conn, &worker, today())?.contains(&row.school_id);
                 checks.check(
                     ok,
                     "worker_id",
@@ -544,7 +532,7 @@ social_worker (assigned to the school).",
 #[post("/api/v1/consult-requests/{id}/complete")]
 pub async fn complete_consult_request(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<CompleteConsult>,
@@ -598,14 +586,12 @@ pub struct CancelConsult {
 #[post("/api/v1/consult-requests/{id}/cancel")]
 pub async fn cancel_consult_request(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<CancelConsult>,
 ) -> ApiResult<HttpResponse> {
-    if !allows(user.role, Action::RequestConsult) {
-        require(&user, Action::HandleConsults)?;
-    }
+    require(&user, Action::CancelConsult)?;
     let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
     let (c, tag) = state
         .db
@@ -672,7 +658,7 @@ answers 409 with `current_state`. Answers with the new case as its social worker
 #[post("/api/v1/consult-requests/{id}/open-case")]
 pub async fn open_case_from_consult(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<ConsultCase>,
 ) -> ApiResult<HttpResponse> {
@@ -739,7 +725,7 @@ pub async fn open_case_from_consult(
                 Some(&row.id),
                 Some(&case.id),
             )?;
-            let r = crate::db::cases::find_scoped(conn, &case.id, &scope_of(&user))?;
+            let r = crate::db::cases::find_scoped(conn, &case.id, &user.case_scope())?;
             let tag = etag(r.case.updated_at);
             Ok((crate::api::cases::detail(conn, r)?, tag))
         })

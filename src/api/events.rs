@@ -14,7 +14,7 @@ use crate::auth::policy::can;
 use crate::db::events::{self as repo, EventRow};
 use crate::domain::utc;
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The event types, for webhook subscriptions (`*` subscribes to all).
 pub const EVENT_TYPES: [&str; 11] = [

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Default body limit when no application state is present (it always is, outside unit tests).
 const DEFAULT_LIMIT: usize = 1024 * 1024;

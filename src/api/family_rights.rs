@@ -9,17 +9,18 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::audit::{AuditAction, AuditEvent, record};
+use crate::api::audit::AuditEvent;
 use crate::api::cases::{CaseDetail, detail, worked_case};
 use crate::api::common::etag;
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
 use crate::db::audit::{self as audit_repo, AuditFilter};
 use crate::db::now;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
 
 /// Everything kept about one case: the case with its needs, contact moments and consents,
 /// and its whole access log.
@@ -59,7 +60,7 @@ social_worker (assigned to the case's school).",
 #[get("/api/v1/cases/{id}/export")]
 pub async fn export_case(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     query: ApiQuery<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -135,7 +136,7 @@ case's school).",
 #[post("/api/v1/cases/{id}/erase")]
 pub async fn erase_case(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<EraseCase>,
 ) -> ApiResult<HttpResponse> {

@@ -18,7 +18,7 @@ use crate::auth::jwt::TokenSubject;
 use crate::db::idempotency::{self as repo, Claim, KeyRow};
 use crate::domain::sha256_hex;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 

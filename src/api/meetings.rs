@@ -11,18 +11,18 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::anonymity::check_anonymous;
-use crate::api::cases::check_themes;
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::{Action, can, require};
 use crate::db::meetings::{self as repo, ActionPointRow, AgendaItemRow, MeetingFilter, MeetingRow};
 use crate::db::schema::partners;
-use crate::db::{DbConn, now, optional, schools};
-use crate::domain::{Role, utc};
+use crate::db::{DbConn, now, optional};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::themes::check_themes;
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -206,24 +206,10 @@ fn full(conn: &mut DbConn, (m, network_name): repo::MeetingView) -> ApiResult<Me
 // ---------------------------------------------------------------------------------------------
 // Access
 
-/// The network a school account may see meetings of.
-fn network_of_school(conn: &mut DbConn, user: &AuthUser) -> ApiResult<Option<String>> {
-    let Some(school) = &user.school_id else {
-        return Ok(None);
-    };
-    Ok(optional(schools::find(conn, school))?.map(|s| s.network_id))
-}
-
 /// The meeting, if the caller may see it: a school only its own network's.
-fn visible(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<repo::MeetingView> {
+fn visible(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<repo::MeetingView> {
     require(user, Action::ReadMeetings)?;
-    let view = repo::find(conn, id)?;
-    if user.role == Role::School
-        && network_of_school(conn, user)? != Some(view.0.network_id.clone())
-    {
-        return Err(ApiError::NotFound);
-    }
-    Ok(view)
+    Ok(repo::find_scoped(conn, id, user.meeting_network())?)
 }
 
 fn answer(conn: &mut DbConn, id: &str) -> ApiResult<(Meeting, String)> {
@@ -264,7 +250,7 @@ account its own network's. Roles: coordinator, social_worker, school.",
 #[get("/api/v1/meetings")]
 pub async fn list_meetings(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<MeetingQuery>,
 ) -> ApiResult<web::Json<Page<MeetingSummary>>> {
     require(&user, Action::ReadMeetings)?;
@@ -286,12 +272,11 @@ pub async fn list_meetings(
                 from: q.from,
                 to: q.to,
             };
-            if user.role == Role::School {
-                let own = network_of_school(conn, &user)?;
-                if f.network_id.is_some() && f.network_id != own {
+            if let Some(own) = user.meeting_network() {
+                if f.network_id.as_deref().is_some_and(|asked| asked != own) {
                     return Ok(vec![]);
                 }
-                f.network_id = Some(own.unwrap_or_default());
+                f.network_id = Some(own.to_string());
             }
             Ok(repo::list(conn, f, after, limit)?)
         })
@@ -328,7 +313,7 @@ is 404 for a school account. Roles: coordinator, social_worker, school.",
 #[get("/api/v1/meetings/{id}")]
 pub async fn get_meeting(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();
@@ -687,7 +672,7 @@ Roles: coordinator, social_worker, school.",
 #[post("/api/v1/meetings/{id}/agenda-items")]
 pub async fn add_agenda_item(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<NewAgendaItem>,
 ) -> ApiResult<HttpResponse> {
@@ -700,9 +685,10 @@ pub async fn add_agenda_item(
             let (meeting, _) = visible(conn, &user, &id)?;
             let mut checks = Checks::default();
             let network_schools = repo::schools_of_network(conn, &meeting.network_id)?;
-            let school_id = match user.role {
-                Role::School => user.school_id.clone(),
-                _ => b.school_id.map(|s| s.to_string()),
+            // A school proposes for itself; a worker or the coordinator may name the school.
+            let school_id = match user.own_school() {
+                Some(own) => Some(own.to_string()),
+                None => b.school_id.map(|s| s.to_string()),
             };
             if let Some(s) = &school_id {
                 checks.check(

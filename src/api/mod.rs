@@ -28,7 +28,6 @@ pub mod referrals;
 pub mod schools;
 pub mod services;
 pub mod stats;
-pub mod stats_cache;
 pub mod themes;
 pub mod users;
 pub mod webhooks;

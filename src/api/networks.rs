@@ -10,7 +10,7 @@ use validator::Validate;
 
 use crate::api::common::{self, Page, check_if_match, created, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -18,7 +18,7 @@ use crate::db::networks::{self as repo, NetworkRow};
 use crate::db::{now, schema::networks};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A network of schools and partner organisations in one neighbourhood.
 #[derive(Debug, Serialize, ToSchema)]
@@ -100,7 +100,7 @@ pub struct NetworkPatch {
 #[get("/api/v1/networks")]
 pub async fn list_networks(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<NetworkQuery>,
 ) -> ApiResult<web::Json<Page<Network>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -131,7 +131,7 @@ pub async fn list_networks(
 #[get("/api/v1/networks/{id}")]
 pub async fn get_network(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

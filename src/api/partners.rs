@@ -13,7 +13,7 @@ use crate::api::common::{
 };
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::schools::Address;
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -21,7 +21,7 @@ use crate::db::partners::{self as repo, PartnerFilter, PartnerRow};
 use crate::db::{DbConn, now, optional};
 use crate::domain::{Email, utc};
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// What kind of organisation a partner is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -328,7 +328,7 @@ fn to_row(
 #[get("/api/v1/partners")]
 pub async fn list_partners(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<PartnerQuery>,
 ) -> ApiResult<web::Json<Page<Partner>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -374,7 +374,7 @@ pub async fn list_partners(
 #[get("/api/v1/partners/{id}")]
 pub async fn get_partner(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

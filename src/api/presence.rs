@@ -14,15 +14,16 @@ use validator::Validate;
 
 use crate::api::common::Checks;
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::{Action, can, require};
+use crate::auth::viewer::Managed;
 use crate::db::presence::{self as repo, ClosedPeriodRow, ExceptionRow, LogRow, SlotFilter};
 use crate::db::{DbConn, assignments, now};
 use crate::domain::presence::{ExceptionKind, SessionStatus, weekly_dates};
-use crate::domain::{Role, utc};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SessionSchool {
@@ -247,22 +248,15 @@ pub struct SessionList {
 /// The caller's scope on sessions: a worker their own, a school its own; `None` when the
 /// filter asks for someone else's (the answer is then empty, not an error).
 fn scoped_filter(
-    user: &AuthUser,
+    user: &Viewer,
     school: Option<String>,
     worker: Option<String>,
 ) -> Option<SlotFilter> {
-    let mut f = SlotFilter {
-        school_id: school.clone(),
-        worker_id: worker.clone(),
-    };
-    match user.role {
-        Role::Coordinator => {}
-        Role::SocialWorker => f.worker_id = Some(user.id.clone()),
-        Role::School => f.school_id = user.school_id.clone(),
-    }
-    let mismatch =
-        (worker.is_some() && worker != f.worker_id) || (school.is_some() && school != f.school_id);
-    (!mismatch).then_some(f)
+    let (worker_id, school_id) = user.narrow_worker_school(worker, school)?;
+    Some(SlotFilter {
+        school_id,
+        worker_id,
+    })
 }
 
 #[utoipa::path(
@@ -280,7 +274,7 @@ Roles: coordinator, social_worker, school.",
 #[get("/api/v1/office-hours")]
 pub async fn list_office_hours(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<OfficeHoursQuery>,
 ) -> ApiResult<web::Json<SessionList>> {
     require(&user, Action::ReadOfficeHours)?;
@@ -327,19 +321,15 @@ pub async fn list_office_hours(
 /// any, a worker their own; anything else is 404.
 fn acted_assignment(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     id: &str,
 ) -> ApiResult<assignments::AssignmentRow> {
-    let (a, ..) = assignments::find(conn, id)?;
-    let mine = match user.role {
-        Role::Coordinator => true,
-        Role::SocialWorker => a.worker_id == user.id,
-        Role::School => false,
+    let worker = match user.managed_workers() {
+        Managed::Anyone => None,
+        Managed::Only(w) => Some(w),
+        Managed::Nobody => return Err(ApiError::NotFound),
     };
-    if !mine {
-        return Err(ApiError::NotFound);
-    }
-    Ok(a)
+    Ok(assignments::find_scoped(conn, id, worker, None)?.0)
 }
 
 /// The session of assignment `id` on `day`, as it stands now.
@@ -407,7 +397,7 @@ social_worker (their own sessions).",
 #[post("/api/v1/office-hours/exceptions")]
 pub async fn create_office_hours_exception(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     body: ApiJson<NewException>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::RecordOfficeHourExceptions)?;
@@ -488,7 +478,7 @@ pub async fn create_office_hours_exception(
 #[delete("/api/v1/office-hours/exceptions/{id}")]
 pub async fn delete_office_hours_exception(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::RecordOfficeHourExceptions)?;
@@ -541,7 +531,7 @@ sessions).",
 #[post("/api/v1/office-hours/logs")]
 pub async fn log_office_hours_session(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     body: ApiJson<NewSessionLog>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::LogOfficeHours)?;
@@ -668,7 +658,7 @@ coordinator enters each school year's holidays. Roles: coordinator, social_worke
 #[get("/api/v1/closed-periods")]
 pub async fn list_closed_periods(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ClosedPeriodQuery>,
 ) -> ApiResult<web::Json<ClosedPeriodList>> {
     require(&user, Action::ReadOfficeHours)?;

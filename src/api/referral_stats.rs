@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 
 use crate::api::extract::ApiQuery;
 use crate::api::stats::{Cell, StatsQuery, StatsScopeInfo, single};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::db::referrals::{self as repo, StatRow};
 use crate::error::ApiResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Referral counts and lead times of one service, or of all services of one partner. Counts
 /// under the caller's threshold are withheld, and so is a median over too few referrals.
@@ -154,7 +154,7 @@ coordinator, social_worker, school.",
 #[get("/api/v1/stats/referrals")]
 pub async fn get_referral_stats(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: actix_web::HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {

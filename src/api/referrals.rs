@@ -14,12 +14,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::audit::{AuditAction, record};
-use crate::api::cases::{check_themes, scope_of};
 use crate::api::common::{self, Checks, Page, check_if_match, created, decode_cursor, etag};
 use crate::api::extract::{ApiJson, ApiQuery, OptionalJson};
-use crate::auth::AuthUser;
 use crate::auth::policy::{Action, require};
+use crate::auth::{Sees, Viewer};
 use crate::db::cases as case_repo;
 use crate::db::referrals::{self as repo, ReferralFilter, ReferralListRow, ReferralRow};
 use crate::db::schema::{partners, referrals, services};
@@ -28,9 +26,11 @@ use crate::domain::case::{CaseStatus, ConsentKind};
 use crate::domain::referral::{
     LegalBasis, ReferralAction, ReferralStatus, ReferralUrgency, Requires,
 };
-use crate::domain::{Role, utc};
+use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::themes::check_themes;
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -367,25 +367,27 @@ pub(crate) fn detail(conn: &mut DbConn, r: ReferralListRow) -> ApiResult<Referra
     })
 }
 
-fn view(conn: &mut DbConn, user: &AuthUser, r: ReferralListRow) -> ApiResult<ReferralView> {
-    Ok(match user.role {
-        Role::Coordinator => {
+fn view(conn: &mut DbConn, user: &Viewer, r: ReferralListRow) -> ApiResult<ReferralView> {
+    Ok(match user.sees() {
+        Sees::Metadata => {
             let id = r.referral.id.clone();
             let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
                 .remove(&id)
                 .unwrap_or_default();
             ReferralView::Coordinator(metadata_view(r, themes, today()))
         }
-        _ => ReferralView::Worker(Box::new(detail(conn, r)?)),
+        Sees::CaseTeam => ReferralView::Worker(Box::new(detail(conn, r)?)),
+        // Schools see referrals only through their case (`list_case_referrals`).
+        Sees::School => return Err(ApiError::NotFound),
     })
 }
 
 /// Who may read referrals at all, by role: workers (their schools) and the coordinator
 /// (metadata); schools only through their case.
-fn require_reader(user: &AuthUser) -> ApiResult<()> {
-    match user.role {
-        Role::Coordinator => require(user, Action::ReadReferralMetadata),
-        _ => require(user, Action::WorkCases),
+fn require_reader(user: &Viewer) -> ApiResult<()> {
+    match user.sees() {
+        Sees::Metadata => require(user, Action::ReadReferralMetadata),
+        Sees::CaseTeam | Sees::School => require(user, Action::WorkCases),
     }
 }
 
@@ -393,7 +395,7 @@ fn require_reader(user: &AuthUser) -> ApiResult<()> {
 /// Every referral of a case the caller works, in full, oldest first (for the family's export).
 pub(crate) fn of_case(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     case_id: &str,
 ) -> ApiResult<Vec<ReferralDetail>> {
     require(user, Action::WorkCases)?;
@@ -401,14 +403,14 @@ pub(crate) fn of_case(
         case_id: Some(case_id.to_string()),
         ..ReferralFilter::default()
     };
-    let mut rows = repo::list(conn, &scope_of(user), filter, None, None)?;
+    let mut rows = repo::list(conn, &user.case_scope(), filter, None, None)?;
     rows.reverse();
     rows.into_iter().map(|r| detail(conn, r)).collect()
 }
 
-fn worked_referral(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<ReferralListRow> {
+fn worked_referral(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<ReferralListRow> {
     require(user, Action::WorkCases)?;
-    Ok(repo::find_scoped(conn, id, &scope_of(user))?)
+    Ok(repo::find_scoped(conn, id, &user.case_scope())?)
 }
 
 /// The service must exist and be active; returns its partner.
@@ -491,7 +493,7 @@ school).",
 #[post("/api/v1/cases/{id}/referrals")]
 pub async fn create_referral(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<NewReferral>,
 ) -> ApiResult<HttpResponse> {
@@ -597,7 +599,7 @@ any other state answers 409 with `current_state`. Send the ETag you read as If-M
 #[patch("/api/v1/referrals/{id}")]
 pub async fn update_referral(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<ReferralPatch>,
@@ -709,7 +711,7 @@ answer). `overdue=true` is the follow-up list: referrals the partner has not ans
 #[get("/api/v1/referrals")]
 pub async fn list_referrals(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ReferralQuery>,
 ) -> ApiResult<web::Json<ReferralPage>> {
     require_reader(&user)?;
@@ -736,13 +738,15 @@ pub async fn list_referrals(
         overdue_on: q.overdue.filter(|o| *o).map(|_| day),
         sent_only: false,
     };
-    let scope = scope_of(&user);
-    let role = user.role;
+    let scope = user.case_scope();
+    let sees = user.sees();
     let page = state
         .db
         .write(move |conn| {
-            if role == Role::SocialWorker {
-                record(conn, &user, AuditAction::List, "referral", None, None)?;
+            match sees {
+                // A worker's list carries the messages to partners.
+                Sees::CaseTeam => record(conn, &user, AuditAction::List, "referral", None, None)?,
+                Sees::Metadata | Sees::School => {}
             }
             let rows = repo::list(conn, &scope, filter, after, Some(limit))?;
             let key = |r: &ReferralListRow| {
@@ -757,14 +761,13 @@ pub async fn list_referrals(
             };
             let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
             let mut themes = repo::themes_of(conn, &ids)?;
-            Ok(match role {
-                Role::Coordinator => {
-                    ReferralPage::Coordinator(common::page(rows, limit, key, |r| {
-                        let t = themes.remove(&r.referral.id).unwrap_or_default();
-                        metadata_view(r, t, day)
-                    }))
-                }
-                _ => {
+            Ok(match sees {
+                Sees::Metadata => ReferralPage::Coordinator(common::page(rows, limit, key, |r| {
+                    let t = themes.remove(&r.referral.id).unwrap_or_default();
+                    metadata_view(r, t, day)
+                })),
+                // `require_reader` keeps schools out before this.
+                Sees::CaseTeam | Sees::School => {
                     let live = live_consents(conn, &rows)?;
                     ReferralPage::Worker(common::page(rows, limit, key, |r| {
                         let t = themes.remove(&r.referral.id).unwrap_or_default();
@@ -794,14 +797,14 @@ the message, the partner's answer or a consent override. Roles: coordinator, soc
 #[get("/api/v1/cases/{id}/referrals")]
 pub async fn list_case_referrals(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<CaseReferrals>> {
     let case_id = id.to_string();
     let v = state
         .db
         .write(move |conn| {
-            let scope = scope_of(&user);
+            let scope = user.case_scope();
             case_repo::find_scoped(conn, &case_id, &scope)?;
             record(
                 conn,
@@ -817,8 +820,8 @@ pub async fn list_case_referrals(
                 sent_only,
                 ..ReferralFilter::default()
             };
-            Ok(match user.role {
-                Role::School => {
+            Ok(match user.sees() {
+                Sees::School => {
                     require(&user, Action::ReadSchoolCaseView)?;
                     let shared = !case_repo::with_live_consent(
                         conn,
@@ -842,7 +845,7 @@ pub async fn list_case_referrals(
                             .collect(),
                     )
                 }
-                Role::Coordinator => {
+                Sees::Metadata => {
                     require(&user, Action::ReadReferralMetadata)?;
                     let rows = repo::list(conn, &scope, filter(false), None, None)?;
                     let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
@@ -856,7 +859,7 @@ pub async fn list_case_referrals(
                             .collect(),
                     )
                 }
-                Role::SocialWorker => {
+                Sees::CaseTeam => {
                     require(&user, Action::WorkCases)?;
                     let rows = repo::list(conn, &scope, filter(false), None, None)?;
                     let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
@@ -894,7 +897,7 @@ social_worker.",
 #[get("/api/v1/referrals/{id}")]
 pub async fn get_referral(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require_reader(&user)?;
@@ -902,7 +905,7 @@ pub async fn get_referral(
     let (v, tag) = state
         .db
         .write(move |conn| {
-            let r = repo::find_scoped(conn, &id, &scope_of(&user))?;
+            let r = repo::find_scoped(conn, &id, &user.case_scope())?;
             record(
                 conn,
                 &user,
@@ -1090,7 +1093,7 @@ fn check_consent(
 /// records the transition and its event in the same transaction.
 fn transition(
     conn: &mut DbConn,
-    user: &AuthUser,
+    user: &Viewer,
     id: &str,
     if_match: Option<&str>,
     action: ReferralAction,
@@ -1262,7 +1265,7 @@ school), who records the partner's answers too."),
         #[post($path)]
         pub async fn $fn(
             state: web::Data<AppState>,
-            user: AuthUser,
+            user: Viewer,
             req: HttpRequest,
             id: web::Path<Uuid>,
             body: OptionalJson<$body>,
@@ -1301,7 +1304,7 @@ social_worker (assigned to the case's school).",
 #[post("/api/v1/referrals/{id}/send")]
 pub async fn send_referral(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: OptionalJson<SendReferral>,

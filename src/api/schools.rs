@@ -11,15 +11,15 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, allows, require};
 use crate::db::schools::{self as repo, SchoolFilter, SchoolRow};
 use crate::db::{DbConn, networks, now};
-use crate::domain::{Email, Role, utc};
+use crate::domain::{Email, utc};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -358,7 +358,7 @@ pub struct SchoolQuery {
 #[get("/api/v1/schools")]
 pub async fn list_schools(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<SchoolQuery>,
 ) -> ApiResult<web::Json<Page<School>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -394,7 +394,7 @@ pub async fn list_schools(
 #[get("/api/v1/schools/{id}")]
 pub async fn get_school(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;
@@ -465,7 +465,7 @@ pub async fn create_school(
 #[patch("/api/v1/schools/{id}")]
 pub async fn update_school(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<SchoolPatch>,
@@ -474,7 +474,7 @@ pub async fn update_school(
     let coordinator = allows(user.role, Action::WriteSocialMap);
     if !coordinator {
         require(&user, Action::EditOwnSchoolContact)?;
-        if user.school_id.as_deref() != Some(id.as_str()) {
+        if user.own_school() != Some(id.as_str()) {
             return Err(ApiError::NotFound);
         }
     }
@@ -909,13 +909,4 @@ pub async fn import_schools(
         })
         .await?;
     Ok(web::Json(report))
-}
-
-/// The school a `school` user acts for, as a value the queries can carry.
-pub fn own_school(user: &AuthUser) -> Option<&str> {
-    if user.role == Role::School {
-        user.school_id.as_deref()
-    } else {
-        None
-    }
 }

@@ -16,7 +16,7 @@ use crate::api::common::{
 };
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::api::partners::{PartnerKind, check_email, check_web_url};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -24,7 +24,7 @@ use crate::db::services::{self as repo, ContactRow, ServiceFilter, ServiceRow, S
 use crate::db::{DbConn, networks, now, optional, partners, themes};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The organisation offering a service.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -254,7 +254,7 @@ fn check_service(
     let had_themes: Vec<String> = current
         .map(|c| c.themes.iter().map(|t| t.code.clone()).collect())
         .unwrap_or_default();
-    crate::api::themes::check_refs(conn, "themes", &s.themes, &had_themes, checks)?;
+    crate::usecases::themes::check_refs(conn, "themes", &s.themes, &had_themes, checks)?;
     for (i, id) in s.networks.iter().enumerate() {
         let path = format!("networks[{i}]");
         let had = current.is_some_and(|c| c.networks.iter().any(|n| &n.id == id));
@@ -407,7 +407,7 @@ An unknown `theme`, `network` or `partner` is 422 naming the parameter. Roles: c
 #[get("/api/v1/services")]
 pub async fn list_services(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ServiceQuery>,
 ) -> ApiResult<web::Json<Page<Service>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -497,7 +497,7 @@ pub async fn list_services(
 #[get("/api/v1/services/{id}")]
 pub async fn get_service(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

@@ -9,22 +9,20 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::extract::ApiQuery;
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
 use crate::db::DbConn;
-use crate::db::assignments::schools_of_worker;
 use crate::db::stats::{self as repo, StatScope};
-use crate::domain::Role;
 use crate::domain::case::{CaseOrigin, CaseOutcome, CaseStatus};
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A count that may be withheld: `value` is null when `suppressed`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -194,9 +192,8 @@ pub struct StatsScopeInfo {
 }
 
 /// Resolves the caller's scope: which schools, which period, which threshold.
-pub(crate) fn resolve(
-    conn: &mut DbConn,
-    user: &AuthUser,
+fn resolve(
+    user: &Viewer,
     q: &StatsQuery,
     default_threshold: i64,
 ) -> ApiResult<(StatScope, StatsScopeInfo)> {
@@ -206,21 +203,8 @@ pub(crate) fn resolve(
             return Err(ApiError::field("to", "must not be before from"));
         }
     }
-    let own: Option<Vec<String>> = match user.role {
-        Role::Coordinator => None,
-        Role::SocialWorker => Some(schools_of_worker(conn, &user.id, Utc::now().date_naive())?),
-        Role::School => Some(user.school_id.iter().cloned().collect()),
-    };
-    let school_ids = match (own, q.school) {
-        (None, None) => None,
-        (None, Some(s)) => Some(vec![s.to_string()]),
-        (Some(own), None) => Some(own),
-        (Some(own), Some(s)) => Some(own.into_iter().filter(|o| *o == s.to_string()).collect()),
-    };
-    let threshold = match user.role {
-        Role::Coordinator => q.suppress_below.unwrap_or(0),
-        _ => q.suppress_below.unwrap_or(0).max(default_threshold),
-    };
+    let school_ids = user.schools_narrowed(q.school.map(|s| s.to_string()));
+    let threshold = user.suppress_below(q.suppress_below, default_threshold);
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
     Ok((
         StatScope {
@@ -508,12 +492,8 @@ fn rows_of(section: &str, counts: &[Count]) -> Vec<(String, String, Cell)> {
 
 /// The cache key of a statistic: the endpoint, whose scope it is (coordinators share one, a
 /// school account its school's, a worker their own) and the question asked.
-fn figures_key(endpoint: &str, user: &AuthUser, q: &StatsQuery) -> String {
-    let scope = match user.role {
-        Role::Coordinator => "all".to_string(),
-        Role::SocialWorker => format!("worker:{}", user.id),
-        Role::School => format!("school:{}", user.school_id.as_deref().unwrap_or_default()),
-    };
+fn figures_key(endpoint: &str, user: &Viewer, q: &StatsQuery) -> String {
+    let scope = user.figures_scope_key();
     format!(
         "{endpoint}|{scope}|{:?}|{:?}|{:?}|{:?}|{:?}",
         q.from, q.to, q.network, q.school, q.suppress_below
@@ -525,7 +505,7 @@ fn figures_key(endpoint: &str, user: &AuthUser, q: &StatsQuery) -> String {
 pub(crate) async fn figures<T, F>(
     state: &AppState,
     endpoint: &str,
-    user: AuthUser,
+    user: Viewer,
     q: StatsQuery,
     f: F,
 ) -> ApiResult<(Arc<T>, Duration)>
@@ -537,14 +517,11 @@ where
     let key = figures_key(endpoint, &user, &q);
     let threshold = state.settings.stats_suppress_below;
     let db = state.db.clone();
+    let (scope, info) = resolve(&user, &q, threshold)?;
     state
         .figures
         .get(key, || async move {
-            db.run(move |conn| {
-                let (scope, info) = resolve(conn, &user, &q, threshold)?;
-                f(conn, &scope, info)
-            })
-            .await
+            db.run(move |conn| f(conn, &scope, info)).await
         })
         .await
 }
@@ -604,7 +581,7 @@ as CSV rows `section,key,value,suppressed`. Roles: coordinator, social_worker, s
 #[get("/api/v1/stats/cases")]
 pub async fn get_case_stats(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -668,7 +645,7 @@ school.",
 #[get("/api/v1/stats/checklists")]
 pub async fn get_checklist_stats(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -751,7 +728,7 @@ coordinator, social_worker, school.",
 #[get("/api/v1/stats/presence")]
 pub async fn get_presence_stats(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {

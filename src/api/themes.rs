@@ -10,15 +10,15 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
+use crate::db::now;
 use crate::db::themes::{self as repo, ThemeRow};
-use crate::db::{DbConn, now};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A problem theme with a stable code and a Dutch and English label.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -104,32 +104,6 @@ fn snake_case_code(s: &str) -> Result<(), validator::ValidationError> {
     }
 }
 
-/// Checks theme references of a write: each code must exist, and be active unless the record
-/// already had it (a retired theme stays on old records). Errors name `{field}[i]`.
-pub fn check_refs(
-    conn: &mut DbConn,
-    field: &str,
-    codes: &[String],
-    already: &[String],
-    checks: &mut Checks,
-) -> ApiResult<()> {
-    let found = repo::find_many(conn, codes)?;
-    for (i, code) in codes.iter().enumerate() {
-        let path = format!("{field}[{i}]");
-        match found.iter().find(|t| &t.code == code) {
-            None => checks.add(&path, format!("no such theme `{code}`")),
-            Some(t) if !t.active && !already.contains(code) => {
-                checks.add(&path, format!("the theme `{code}` is retired"))
-            }
-            Some(_) => {}
-        }
-        if codes[..i].contains(code) {
-            checks.add(&path, format!("`{code}` is listed twice"));
-        }
-    }
-    Ok(())
-}
-
 #[utoipa::path(
     get, path = "/api/v1/themes", tag = "themes", operation_id = "list_themes",
     summary = "List themes",
@@ -140,7 +114,7 @@ pub fn check_refs(
 #[get("/api/v1/themes")]
 pub async fn list_themes(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     query: ApiQuery<ThemeQuery>,
 ) -> ApiResult<web::Json<Page<Theme>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -171,7 +145,7 @@ pub async fn list_themes(
 #[get("/api/v1/themes/{code}")]
 pub async fn get_theme(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

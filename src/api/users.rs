@@ -1,14 +1,13 @@
-//! Users as the API shows them, and creating one (used by the API and the `user create` command).
+//! Users as the API shows them, and their administration by the coordinator.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::password;
-use crate::db::users::{self, NewUserRow, UserRow};
-use crate::db::{DbConn, now, optional, schema};
-use crate::domain::{Email, Role, check_password_rules, utc};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::db::users::{self, UserRow};
+use crate::domain::{Role, check_password_rules, utc};
+use crate::error::{ApiError, ApiResult};
 
 /// A user account.
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,84 +34,12 @@ impl From<UserRow> for User {
             id: r.id,
             email: r.email,
             display_name: r.display_name,
-            role: r.role.parse().unwrap_or(Role::School),
+            role: r.role,
             school_id: r.school_id,
             active: r.active,
             created_at: utc(r.created_at),
         }
     }
-}
-
-/// What creating a user needs, before checks.
-pub struct CreateUser {
-    pub email: String,
-    pub display_name: String,
-    pub role: Role,
-    pub school_id: Option<String>,
-    pub password: String,
-}
-
-/// Checks and stores a new user. Hashing is slow on purpose: call from a blocking context.
-pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
-    let mut errors = Vec::new();
-    let email = Email::parse(&input.email)
-        .map_err(|m| errors.push(FieldError::new("email", m)))
-        .ok();
-    let name = input.display_name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            "display_name",
-            "must be 1 to 200 characters",
-        ));
-    }
-    if let Err(m) = check_password_rules(&input.password, &input.email) {
-        errors.push(FieldError::new("password", m));
-    }
-    match (input.role, &input.school_id) {
-        (Role::School, None) => errors.push(FieldError::new(
-            "school_id",
-            "a school account needs its school",
-        )),
-        (Role::School, Some(id)) => {
-            use diesel::prelude::*;
-            let exists = optional(
-                schema::schools::table
-                    .find(id)
-                    .select(schema::schools::id)
-                    .first::<String>(conn),
-            )?;
-            if exists.is_none() {
-                errors.push(FieldError::new("school_id", "no such school"));
-            }
-        }
-        (_, Some(_)) => errors.push(FieldError::new(
-            "school_id",
-            "only school accounts belong to a school",
-        )),
-        (_, None) => {}
-    }
-    let Some(email) = email.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::Validation(errors));
-    };
-    if users::find_by_email(conn, email.as_str())?.is_some() {
-        return Err(ApiError::conflict(format!(
-            "a user with e-mail {email} exists already"
-        )));
-    }
-    let at = now();
-    let row = NewUserRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        email: email.as_str().to_string(),
-        display_name: name,
-        role: input.role.as_str().to_string(),
-        school_id: input.school_id,
-        active: true,
-        password_hash: password::hash(&input.password).map_err(ApiError::internal)?,
-        created_at: at,
-        updated_at: at,
-    };
-    users::insert(conn, &row)?;
-    users::find(conn, &row.id).map_err(ApiError::from)
 }
 
 // ---- user administration (coordinator) ----
@@ -125,11 +52,12 @@ use validator::Validate;
 
 use crate::api::common::{self, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::AuthUser;
+use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::usecases::users::{CreateUser, create};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -269,7 +197,7 @@ pub async fn create_user(
 #[get("/api/v1/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    user: AuthUser,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();

@@ -20,7 +20,7 @@ use crate::db::now;
 use crate::db::schema::webhook_subscriptions;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A webhook subscription, without its secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -165,7 +165,7 @@ pub async fn create_webhook(
         secret: secret.clone(),
         description: b.description.trim().to_string(),
         active: b.active,
-        created_by: user.id,
+        created_by: user.id.clone(),
         created_at: at,
         updated_at: at,
     };

@@ -10,10 +10,11 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
 use crate::auth::jwt::TokenSubject;
+use crate::auth::viewer::{Reach, Viewer};
 use crate::db::users::{self, UserRow};
 use crate::domain::Role;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct AuthUser {
@@ -54,12 +55,12 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 impl AuthUser {
-    fn from_row(
+    pub(crate) fn from_row(
         row: UserRow,
         request_id: String,
         client_addr: String,
     ) -> Result<AuthUser, ApiError> {
-        let role = row.role.parse::<Role>().map_err(ApiError::Internal)?;
+        let role = row.role;
         Ok(AuthUser {
             id: row.id,
             email: row.email,
@@ -72,62 +73,92 @@ impl AuthUser {
     }
 }
 
+/// Authenticates a request: the token, then the account as the database has it now; with
+/// `with_reach`, also what the caller reaches (in the same database round trip).
+fn authenticate(
+    req: &HttpRequest,
+    with_reach: bool,
+) -> LocalBoxFuture<'static, Result<(AuthUser, Option<Reach>), ApiError>> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let token = bearer_token(req);
+    let request_id = req
+        .extensions()
+        .get::<crate::state::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let client_addr = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    Box::pin(async move {
+        let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+        let subject = state.jwt.verify(&token?).map_err(|why| {
+            log::debug!("token refused: {why}");
+            unauthorized("the token is invalid or expired")
+        })?;
+        state
+            .db
+            .run(move |conn| {
+                let row = match &subject {
+                    TokenSubject::Local { user_id, .. } => {
+                        crate::db::optional(users::find(conn, user_id))?
+                    }
+                    TokenSubject::Idp { email } => {
+                        users::find_by_email(conn, &email.trim().to_lowercase())?
+                    }
+                };
+                let row = row.ok_or_else(|| unauthorized("the account does not exist"))?;
+                if !row.active {
+                    return Err(unauthorized("the account is deactivated"));
+                }
+                if let TokenSubject::Local { role, school, .. } = &subject {
+                    if *role != row.role.as_str() || *school != row.school_id {
+                        return Err(unauthorized(
+                            "the account changed since this token was issued; log in again",
+                        ));
+                    }
+                }
+                let user = AuthUser::from_row(row, request_id, client_addr)?;
+                let reach = if with_reach {
+                    Some(Reach::load(conn, &user)?)
+                } else {
+                    None
+                };
+                Ok((user, reach))
+            })
+            .await
+    })
+}
+
 impl FromRequest for AuthUser {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(req);
-        let request_id = req
-            .extensions()
-            .get::<crate::startup::RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
-        let client_addr = req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+        let auth = authenticate(req, false);
+        Box::pin(async move { Ok(auth.await?.0) })
+    }
+}
+
+impl FromRequest for Viewer {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let auth = authenticate(req, true);
         Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let subject = state.jwt.verify(&token?).map_err(|why| {
-                log::debug!("token refused: {why}");
-                unauthorized("the token is invalid or expired")
-            })?;
-            let lookup = subject.clone();
-            let row = state
-                .db
-                .run(move |conn| {
-                    Ok(match lookup {
-                        TokenSubject::Local { user_id, .. } => {
-                            crate::db::optional(users::find(conn, &user_id))?
-                        }
-                        TokenSubject::Idp { email } => {
-                            users::find_by_email(conn, &email.trim().to_lowercase())?
-                        }
-                    })
-                })
-                .await?;
-            let row = row.ok_or_else(|| unauthorized("the account does not exist"))?;
-            if !row.active {
-                return Err(unauthorized("the account is deactivated"));
+            match auth.await? {
+                (user, Some(reach)) => Ok(Viewer { user, reach }),
+                (_, None) => Err(ApiError::internal("the viewer's reach was not loaded")),
             }
-            if let TokenSubject::Local { role, school, .. } = &subject {
-                if *role != row.role || *school != row.school_id {
-                    return Err(unauthorized(
-                        "the account changed since this token was issued; log in again",
-                    ));
-                }
-            }
-            AuthUser::from_row(row, request_id, client_addr)
         })
     }
 }
 
-/// An `AuthUser` whose role may take action `A`, checked before the body is read, so a caller
+/// A `Viewer` whose role may take action `A`, checked before the body is read, so a caller
 /// without the right gets 403 whatever they send.
 pub struct Allowed<A: crate::auth::policy::ActionMarker>(
-    pub AuthUser,
+    pub Viewer,
     pub std::marker::PhantomData<A>,
 );
 
@@ -136,11 +167,11 @@ impl<A: crate::auth::policy::ActionMarker + 'static> FromRequest for Allowed<A> 
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let user = AuthUser::from_request(req, payload);
+        let viewer = Viewer::from_request(req, payload);
         Box::pin(async move {
-            let user = user.await?;
-            crate::auth::policy::require(&user, A::ACTION)?;
-            Ok(Allowed(user, std::marker::PhantomData))
+            let viewer = viewer.await?;
+            crate::auth::policy::require(&viewer, A::ACTION)?;
+            Ok(Allowed(viewer, std::marker::PhantomData))
         })
     }
 }

@@ -1,8 +1,11 @@
-//! Who is calling: passwords, tokens, the request extractor, and the one policy table.
+//! Who is calling: passwords, tokens, the request extractors, the one policy table, and the
+//! viewer that decides what each caller reaches.
 
 pub mod extractor;
 pub mod jwt;
 pub mod password;
 pub mod policy;
+pub mod viewer;
 
 pub use extractor::AuthUser;
+pub use viewer::{Sees, Viewer};

@@ -17,7 +17,8 @@ pub enum Action {
     ManageUsers,
     ReadOwnProfile,
     ManageAssignments,
-    ReadOwnAssignments,
+    /// assignments (scoped by the viewer: a worker their own, a school its school's)
+    ReadAssignments,
     ReadChecklistTemplates,
     WriteChecklistTemplates,
     SubmitChecklist,
@@ -25,6 +26,8 @@ pub enum Action {
     ReadChecklistAggregates,
     ReadAllCaseMetadata,
     ReassignCase,
+    /// name a case's lead worker (the coordinator reassigning, a worker of the case's school)
+    ChangeLeadWorker,
     /// family data, notes, needs, consents, referrals of assigned schools
     WorkCases,
     ReadSchoolCaseView,
@@ -50,6 +53,8 @@ pub enum Action {
     ReadConsults,
     /// schedule, complete, open a case from a consult request
     HandleConsults,
+    /// cancel a consult request (the school that asked, or those who handle it)
+    CancelConsult,
     ProposeAllocation,
     /// meetings of the network (a school: its own network's)
     ReadMeetings,
@@ -72,11 +77,13 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ManageUsers
                 | ReadOwnProfile
                 | ManageAssignments
+                | ReadAssignments
                 | ReadChecklistTemplates
                 | WriteChecklistTemplates
                 | ReadChecklistAggregates
                 | ReadAllCaseMetadata
                 | ReassignCase
+                | ChangeLeadWorker
                 | ReadStatistics
                 | ReadAuditLog
                 | ReadReferralMetadata
@@ -88,6 +95,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | UseCalendarFeed
                 | ReadConsults
                 | HandleConsults
+                | CancelConsult
                 | ProposeAllocation
                 | ReadMeetings
                 | WriteMeetings
@@ -99,10 +107,11 @@ pub fn allows(role: Role, action: Action) -> bool {
             action,
             ReadSocialMap
                 | ReadOwnProfile
-                | ReadOwnAssignments
+                | ReadAssignments
                 | ReadChecklistTemplates
                 | TriageChecklist
                 | WorkCases
+                | ChangeLeadWorker
                 | ReadStatistics
                 | ReadOfficeHours
                 | RecordOfficeHourExceptions
@@ -110,6 +119,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | UseCalendarFeed
                 | ReadConsults
                 | HandleConsults
+                | CancelConsult
                 | ReadMeetings
                 | WriteMeetings
                 | AddAgendaItem
@@ -121,7 +131,7 @@ pub fn allows(role: Role, action: Action) -> bool {
             ReadSocialMap
                 | EditOwnSchoolContact
                 | ReadOwnProfile
-                | ReadOwnAssignments
+                | ReadAssignments
                 | ReadChecklistTemplates
                 | SubmitChecklist
                 | ReadSchoolCaseView
@@ -129,6 +139,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadOfficeHours
                 | UseCalendarFeed
                 | RequestConsult
+                | CancelConsult
                 | ReadConsults
                 | ReadMeetings
                 | AddAgendaItem

@@ -114,7 +114,17 @@ pub fn list(
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<AssignmentView> {
-    assignments::table
+    find_scoped(conn, id, None, None)
+}
+
+/// The assignment, if it is `worker`'s (when given) at `school` (when given); else not found.
+pub fn find_scoped(
+    conn: &mut DbConn,
+    id: &str,
+    worker: Option<&str>,
+    school: Option<&str>,
+) -> QueryResult<AssignmentView> {
+    let mut q = assignments::table
         .inner_join(users::table)
         .inner_join(schools::table)
         .filter(assignments::id.eq(id))
@@ -124,7 +134,14 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<AssignmentView> {
             users::email,
             schools::name,
         ))
-        .first(conn)
+        .into_boxed();
+    if let Some(w) = worker {
+        q = q.filter(assignments::worker_id.eq(w.to_string()));
+    }
+    if let Some(s) = school {
+        q = q.filter(assignments::school_id.eq(s.to_string()));
+    }
+    q.first(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &AssignmentRow) -> QueryResult<()> {

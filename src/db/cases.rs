@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{
-    assignments, case_consents, case_contacts, case_counters, case_needs, case_themes, cases,
-    schools, users,
+    case_consents, case_contacts, case_counters, case_needs, case_themes, cases, schools, users,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -62,37 +61,27 @@ pub struct CaseListRow {
 pub enum CaseScope {
     /// The coordinator: every case (the API shows metadata only).
     All,
-    /// A social worker: cases of the schools they are assigned to on `day`.
-    Worker { worker_id: String, day: NaiveDate },
+    /// A social worker: cases of the schools they are assigned to now (the viewer's schools).
+    Schools(Vec<String>),
     /// A school account: the cases its school raised (checklist, school request).
     SchoolRaised { school_id: String },
 }
 
-/// Restricts a boxed query on `cases` (alone or joined) to a scope.
+/// Restricts a boxed query on `cases` (alone or joined) to a scope. One macro for every query
+/// that reaches cases (cases, referrals): the scope cannot be written differently twice.
 macro_rules! scoped {
     ($q:expr, $scope:expr) => {{
         let q = $q;
         match $scope {
             CaseScope::All => q,
-            CaseScope::Worker { worker_id, day } => q.filter(
-                cases::school_id.eq_any(
-                    assignments::table
-                        .filter(assignments::worker_id.eq(worker_id.clone()))
-                        .filter(assignments::valid_from.le(*day))
-                        .filter(
-                            assignments::valid_to
-                                .is_null()
-                                .or(assignments::valid_to.ge(*day)),
-                        )
-                        .select(assignments::school_id),
-                ),
-            ),
+            CaseScope::Schools(schools) => q.filter(cases::school_id.eq_any(schools.clone())),
             CaseScope::SchoolRaised { school_id } => q
                 .filter(cases::school_id.eq(school_id.clone()))
                 .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL)),
         }
     }};
 }
+pub(crate) use scoped;
 
 #[derive(Debug, Default)]
 pub struct CaseFilter {

@@ -10,7 +10,7 @@ use super::schema::{
     checklist_templates, checklist_versions, schools, themes,
 };
 use super::{DbConn, now};
-use crate::error::{ApiError, ApiResult};
+use super::{DbError, DbResult};
 
 pub const DRAFT: &str = "draft";
 pub const PUBLISHED: &str = "published";
@@ -290,7 +290,7 @@ pub fn replace_draft(
     version_id: &str,
     intro: &str,
     sections: &[SectionContent],
-) -> ApiResult<()> {
+) -> DbResult<()> {
     let changed = diesel::update(
         checklist_versions::table
             .find(version_id)
@@ -303,7 +303,7 @@ pub fn replace_draft(
     .execute(conn)?;
     if changed == 0 {
         let v = find_version(conn, version_id)?;
-        return Err(ApiError::invalid_state(
+        return Err(DbError::invalid_state(
             v.status,
             "a published version never changes; draft a new version instead",
         ));
@@ -318,10 +318,10 @@ pub fn replace_draft(
 
 /// Publishes a draft and makes it its template's current version; the version that was current
 /// stays published. 409 when it is published already.
-pub fn publish(conn: &mut DbConn, version_id: &str, at: NaiveDateTime) -> ApiResult<()> {
+pub fn publish(conn: &mut DbConn, version_id: &str, at: NaiveDateTime) -> DbResult<()> {
     let v = find_version(conn, version_id)?;
     if v.status != DRAFT {
-        return Err(ApiError::invalid_state(
+        return Err(DbError::invalid_state(
             v.status,
             "this version is published already",
         ));
@@ -349,7 +349,7 @@ pub fn publish(conn: &mut DbConn, version_id: &str, at: NaiveDateTime) -> ApiRes
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(ApiError::invalid_state(
+        return Err(DbError::invalid_state(
             PUBLISHED,
             "this version is published already",
         ));
@@ -578,9 +578,9 @@ pub fn count_submissions(
 }
 
 /// The state a transition found the submission in, when it was not the one it needs.
-fn refuse(conn: &mut DbConn, id: &str, needs: &str, action: &str) -> ApiError {
+fn refuse(conn: &mut DbConn, id: &str, needs: &str, action: &str) -> DbError {
     match find_submission(conn, id) {
-        Ok(s) => ApiError::invalid_state(
+        Ok(s) => DbError::invalid_state(
             s.status.clone(),
             format!(
                 "only a {needs} submission can be {action}; this one is {}",
@@ -592,7 +592,7 @@ fn refuse(conn: &mut DbConn, id: &str, needs: &str, action: &str) -> ApiError {
 }
 
 /// `submitted` → `triaged`, by a worker (the caller has checked they act for the school).
-pub fn triage(conn: &mut DbConn, id: &str, worker_id: &str, note: Option<&str>) -> ApiResult<()> {
+pub fn triage(conn: &mut DbConn, id: &str, worker_id: &str, note: Option<&str>) -> DbResult<()> {
     let at = now();
     let changed = diesel::update(
         checklist_submissions::table
@@ -619,7 +619,7 @@ pub fn close_without_action(
     id: &str,
     worker_id: &str,
     reason: &str,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     let at = now();
     let changed = diesel::update(
         checklist_submissions::table
@@ -650,7 +650,7 @@ pub fn mark_case_opened(
     case_id: &str,
     case_reference: &str,
     opened_by: &str,
-) -> ApiResult<()> {
+) -> DbResult<()> {
     let at = now();
     let changed = diesel::update(
         checklist_submissions::table

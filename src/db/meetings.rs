@@ -67,11 +67,20 @@ pub fn list(
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<MeetingView> {
-    meetings::table
+    find_scoped(conn, id, None)
+}
+
+/// The meeting, if it is of `network` (when given); else not found.
+pub fn find_scoped(conn: &mut DbConn, id: &str, network: Option<&str>) -> QueryResult<MeetingView> {
+    let mut q = meetings::table
         .inner_join(networks::table)
         .filter(meetings::id.eq(id))
         .select((MeetingRow::as_select(), networks::name))
-        .first(conn)
+        .into_boxed();
+    if let Some(n) = network {
+        q = q.filter(meetings::network_id.eq(n.to_string()));
+    }
+    q.first(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &MeetingRow) -> QueryResult<()> {

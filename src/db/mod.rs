@@ -26,15 +26,12 @@ pub mod stats;
 pub mod themes;
 pub mod users;
 
-use std::cell::Cell;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-
-use crate::error::{ApiError, ApiResult};
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -150,17 +147,6 @@ pub fn establish(opts: &DbOptions) -> Result<DbConn, r2d2::Error> {
     }
 }
 
-tokio::task_local! {
-    /// How long the request answered on this task has waited for database connections so far
-    /// (set by `count_connection_waits`): its waits together stay within the connect timeout.
-    static WAITED: Cell<Duration>;
-}
-
-/// Runs a request's future with its connection waits counted together (see `Db::run`).
-pub async fn count_connection_waits<F: std::future::Future>(f: F) -> F::Output {
-    WAITED.scope(Cell::new(Duration::ZERO), f).await
-}
-
 pub struct DbManager {
     opts: DbOptions,
 }
@@ -203,79 +189,6 @@ impl Db {
             pool,
             backend: opts.backend(),
         }
-    }
-
-    /// Runs blocking database work on actix's blocking thread pool, never on an async worker.
-    /// A request waits at most `DB_CONNECT_TIMEOUT_SECONDS` for connections, in all.
-    pub async fn run<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let timeout = self.pool.connection_timeout();
-        let waited = WAITED.try_with(Cell::get).unwrap_or_default();
-        let (took, result) = self.run_within(timeout.saturating_sub(waited), f).await;
-        let _ = WAITED.try_with(|w| w.set(waited + took));
-        result
-    }
-
-    /// Like `run`, waiting at most `budget` for a connection: the time queued for a blocking
-    /// thread counts too. Without that, while the database is down, a request queued behind
-    /// others that each wait out the connect timeout would answer only after two of them.
-    /// Also returns how long it waited.
-    pub async fn run_within<T, F>(&self, budget: Duration, f: F) -> (Duration, ApiResult<T>)
-    where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        let queued = Instant::now();
-        let ran = actix_web::web::block(move || {
-            let left = budget.saturating_sub(queued.elapsed());
-            if left.is_zero() {
-                let e = ApiError::Unavailable(
-                    "no database connection became free in time; try again shortly".into(),
-                );
-                return (queued.elapsed(), Err(e));
-            }
-            let conn = pool.get_timeout(left);
-            let waited = queued.elapsed();
-            match conn {
-                Ok(mut conn) => (waited, f(&mut conn)),
-                Err(e) => (waited, Err(e.into())),
-            }
-        })
-        .await;
-        match ran {
-            Ok(done) => done,
-            Err(e) => (queued.elapsed(), Err(e.into())),
-        }
-    }
-
-    /// Like `run`, inside one write transaction. When the request holds an `Idempotency-Key`
-    /// claim, the same transaction records that its write is done, so a crash between the
-    /// commit and storing the answer can never lead a retry to write twice.
-    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
-    where
-        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let claim = idempotency::held();
-        self.run(move |conn| {
-            write_tx(conn, |c| {
-                let value = f(c)?;
-                if let Some(claim) = &claim {
-                    if !idempotency::mark_committed(c, claim)? {
-                        return Err(ApiError::conflict(
-                            "a retry with this Idempotency-Key took over this request; \
-                             nothing was changed",
-                        ));
-                    }
-                }
-                Ok(value)
-            })
-        })
-        .await
     }
 }
 
@@ -342,9 +255,30 @@ diesel::define_sql_function! {
 }
 
 /// Maps "no row" to `None` for lookups where absence is normal.
-pub fn optional<T>(r: QueryResult<T>) -> ApiResult<Option<T>> {
-    r.optional().map_err(ApiError::from)
+pub fn optional<T>(r: QueryResult<T>) -> QueryResult<Option<T>> {
+    r.optional()
 }
+
+/// What storage can answer besides a diesel error: an object in the wrong state for a change
+/// (the API turns it into 409 naming the state). The db layer never speaks HTTP.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("{detail} (state: {current})")]
+    InvalidState { current: String, detail: String },
+}
+
+impl DbError {
+    pub fn invalid_state(current: impl Into<String>, detail: impl Into<String>) -> Self {
+        DbError::InvalidState {
+            current: current.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+pub type DbResult<T> = Result<T, DbError>;
 
 /// The current time, to the microsecond both backends store.
 pub fn now() -> chrono::NaiveDateTime {

@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::cases::CaseScope;
 use super::schema::{
-    assignments, case_consents, cases, partners, referral_themes, referral_transitions, referrals,
-    schools, services, users,
+    case_consents, cases, partners, referral_themes, referral_transitions, referrals, schools,
+    services, users,
 };
 use crate::domain::case::ConsentKind;
 use crate::domain::referral::ReferralStatus;
@@ -118,29 +118,7 @@ pub fn list(
         ))
         .order((referrals::created_at.desc(), referrals::id.desc()))
         .into_boxed();
-    match scope {
-        CaseScope::All => {}
-        CaseScope::Worker { worker_id, day } => {
-            q = q.filter(
-                cases::school_id.eq_any(
-                    assignments::table
-                        .filter(assignments::worker_id.eq(worker_id.clone()))
-                        .filter(assignments::valid_from.le(*day))
-                        .filter(
-                            assignments::valid_to
-                                .is_null()
-                                .or(assignments::valid_to.ge(*day)),
-                        )
-                        .select(assignments::school_id),
-                ),
-            )
-        }
-        CaseScope::SchoolRaised { school_id } => {
-            q = q
-                .filter(cases::school_id.eq(school_id.clone()))
-                .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL))
-        }
-    }
+    q = super::cases::scoped!(q, scope);
     if let Some(c) = f.case_id {
         q = q.filter(referrals::case_id.eq(c));
     }
@@ -202,26 +180,11 @@ pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResul
             schools::name,
         ))
         .into_boxed();
-    match scope {
-        CaseScope::All => {}
-        CaseScope::Worker { worker_id, day } => {
-            q = q.filter(
-                cases::school_id.eq_any(
-                    assignments::table
-                        .filter(assignments::worker_id.eq(worker_id.clone()))
-                        .filter(assignments::valid_from.le(*day))
-                        .filter(
-                            assignments::valid_to
-                                .is_null()
-                                .or(assignments::valid_to.ge(*day)),
-                        )
-                        .select(assignments::school_id),
-                ),
-            )
-        }
+    if let CaseScope::SchoolRaised { .. } = scope {
         // Schools never read a referral by itself.
-        CaseScope::SchoolRaised { .. } => return Err(diesel::result::Error::NotFound),
+        return Err(diesel::result::Error::NotFound);
     }
+    q = super::cases::scoped!(q, scope);
     q.first(conn)
 }
 

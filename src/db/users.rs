@@ -12,7 +12,8 @@ pub struct UserRow {
     pub id: String,
     pub email: String,
     pub display_name: String,
-    pub role: String,
+    /// Parsed when the row is read: an unknown stored role fails the read.
+    pub role: crate::domain::Role,
     pub school_id: Option<String>,
     pub active: bool,
     pub password_hash: String,
@@ -114,4 +115,26 @@ pub fn update_profile(
             users::updated_at.eq(super::now()),
         ))
         .execute(conn)
+}
+
+/// Whether `id` is an active social worker (a lead worker, a visitor, an assignee must be).
+pub fn is_active_worker(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    let found = users::table
+        .find(id)
+        .filter(users::role.eq(crate::domain::Role::SocialWorker.as_str()))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .first::<String>(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// The social worker with this id (active or not), if there is one.
+pub fn find_worker(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
+    users::table
+        .find(id)
+        .filter(users::role.eq(crate::domain::Role::SocialWorker.as_str()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()
 }

@@ -1,5 +1,26 @@
 //! Value types parsed once at the edge, so the rest of the code never re-checks them.
 
+/// Reads a code enum (stored as text) when a row is read: an unknown stored code is an error of
+/// that read, logged with the code, never a silent default.
+#[macro_export]
+macro_rules! stored_code {
+    ($t:ty) => {
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $t
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let code = String::from_sql(bytes)?;
+                code.parse::<$t>().map_err(|e| {
+                    log::error!("unknown stored code: {e}");
+                    e.into()
+                })
+            }
+        }
+    };
+}
+
 pub mod case;
 pub mod ical;
 pub mod presence;
@@ -12,7 +33,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Who a user is in the programme; decides what the API lets them see and do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, diesel::FromSqlRow,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// The programme's coordinator at the OCMW.
@@ -49,6 +72,8 @@ impl FromStr for Role {
             .ok_or_else(|| format!("unknown role `{s}` (coordinator, social_worker, school)"))
     }
 }
+
+stored_code!(Role);
 
 /// An e-mail address, trimmed and lower-cased, so lookups and uniqueness ignore case.
 #[derive(Debug, Clone, PartialEq, Eq)]

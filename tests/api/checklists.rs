@@ -659,7 +659,13 @@ fn opening_a_case_needs_a_triaged_submission_and_shows_the_school_the_reference(
     let mut conn = app.conn();
     let err = checklists::mark_case_opened(&mut conn, &id, "case-1", "KE-2026-00001", &s.worker.id)
         .unwrap_err();
-    assert_eq!(err.to_problem().current_state.as_deref(), Some("submitted"));
+    assert_eq!(
+        kinderen_eerst::error::ApiError::from(err)
+            .to_problem()
+            .current_state
+            .as_deref(),
+        Some("submitted")
+    );
     assert_eq!(
         checklists::signal_themes(&mut conn, &id).unwrap(),
         ["finances_debt", "housing", "poverty"]
@@ -674,7 +680,10 @@ fn opening_a_case_needs_a_triaged_submission_and_shows_the_school_the_reference(
     let err = checklists::mark_case_opened(&mut conn, &id, "case-2", "KE-2026-00002", &s.worker.id)
         .unwrap_err();
     assert_eq!(
-        err.to_problem().current_state.as_deref(),
+        kinderen_eerst::error::ApiError::from(err)
+            .to_problem()
+            .current_state
+            .as_deref(),
         Some("case_opened")
     );
     let row = checklists::find_submission(&mut conn, &id).unwrap();

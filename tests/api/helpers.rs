@@ -12,11 +12,12 @@ use actix_web::dev::ServerHandle;
 use actix_web::web;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use kinderen_eerst::api::users::{CreateUser, create};
 use kinderen_eerst::config::Settings;
 use kinderen_eerst::db::{self, DbConn, DbOptions};
 use kinderen_eerst::domain::Role;
-use kinderen_eerst::startup::{self, AppState};
+use kinderen_eerst::startup;
+use kinderen_eerst::state::AppState;
+use kinderen_eerst::usecases::users::{CreateUser, create};
 use serde_json::Value;
 
 pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";

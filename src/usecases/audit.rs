@@ -1,0 +1,66 @@
+//! Recording what was done to personal data: called by every handler that reads or writes it,
+//! inside the transaction of that work.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::AuthUser;
+use crate::db::DbConn;
+use crate::db::audit::{self as repo, NewEvent};
+use crate::error::ApiResult;
+
+/// What was done to personal data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    Read,
+    List,
+    Create,
+    Update,
+    StatusChange,
+    Export,
+    Erase,
+    /// A referral sent without the family's consent, on another legal basis.
+    ConsentOverride,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::Read => "read",
+            AuditAction::List => "list",
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::StatusChange => "status_change",
+            AuditAction::Export => "export",
+            AuditAction::Erase => "erase",
+            AuditAction::ConsentOverride => "consent_override",
+        }
+    }
+}
+
+/// Records that `user` did `action` to an object. Call inside the transaction of the work it
+/// records: a write and its event commit together; a read is recorded before it is answered.
+pub fn record(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    action: AuditAction,
+    object_type: &str,
+    object_id: Option<&str>,
+    case_id: Option<&str>,
+) -> ApiResult<()> {
+    repo::append(
+        conn,
+        NewEvent {
+            actor_id: Some(user.id.clone()),
+            actor_role: user.role.as_str().to_string(),
+            action: action.as_str().to_string(),
+            object_type: object_type.to_string(),
+            object_id: object_id.map(String::from),
+            case_id: case_id.map(String::from),
+            request_id: user.request_id.clone(),
+            client_addr: user.client_addr.clone(),
+        },
+    )?;
+    Ok(())
+}
