@@ -377,8 +377,11 @@ impl Rows {
 }
 
 /// Writes batches on its own thread, each in one transaction, in table order.
+/// One batch: rows of tables, each as its encoded bytes.
+type Batch = Vec<(T, Vec<u8>)>;
+
 struct Writer {
-    tx: Option<mpsc::SyncSender<Vec<(T, Vec<u8>)>>>,
+    tx: Option<mpsc::SyncSender<Batch>>,
     handle: Option<std::thread::JoinHandle<anyhow::Result<DbConn>>>,
 }
 

@@ -388,10 +388,10 @@ pub struct ActivityQuery {
 }
 
 fn check_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<()> {
-    if let (Some(f), Some(t)) = (from, to) {
-        if t < f {
-            return Err(ApiError::field("to", "must not be before from"));
-        }
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ApiError::field("to", "must not be before from"));
     }
     Ok(())
 }

@@ -608,13 +608,13 @@ pub async fn list_cases(
             k[1].clone(),
         )),
     };
-    if let (Some(from), Some(to)) = (q.opened_from, q.opened_to) {
-        if from > to {
-            return Err(ApiError::field(
-                "opened_to",
-                "must not be before opened_from",
-            ));
-        }
+    if let (Some(from), Some(to)) = (q.opened_from, q.opened_to)
+        && from > to
+    {
+        return Err(ApiError::field(
+            "opened_to",
+            "must not be before opened_from",
+        ));
     }
     let filter = CaseFilter {
         school_id: q.school.map(|s| s.to_string()),
@@ -1115,15 +1115,14 @@ fn transition(
             ),
         ));
     }
-    if let (CaseTransition::Close, Some(c)) = (t, &close) {
-        if c.outcome == CaseOutcome::Referred
-            && !crate::db::referrals::case_has_sent_referral(conn, id)?
-        {
-            return Err(ApiError::conflict(
-                "a case closes as `referred` only when at least one of its referrals was sent; \
+    if let (CaseTransition::Close, Some(c)) = (t, &close)
+        && c.outcome == CaseOutcome::Referred
+        && !crate::db::referrals::case_has_sent_referral(conn, id)?
+    {
+        return Err(ApiError::conflict(
+            "a case closes as `referred` only when at least one of its referrals was sent; \
                  send a referral first, or close with another outcome",
-            ));
-        }
+        ));
     }
     let at = now();
     let to = t.to();

@@ -384,8 +384,8 @@ pub struct WorkerSubmissionSummary {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum SubmissionView {
-    Worker(WorkerSubmission),
-    School(SchoolSubmission),
+    Worker(Box<WorkerSubmission>),
+    School(Box<SchoolSubmission>),
 }
 
 /// A list entry as the caller may see it: `WorkerSubmissionSummary` for a social worker,
@@ -727,8 +727,8 @@ impl Context {
 
     fn view(&self, v: Perspective, r: SubmissionRow) -> SubmissionView {
         match v {
-            Perspective::Worker => SubmissionView::Worker(self.worker_view(r)),
-            Perspective::School => SubmissionView::School(self.school_view(r)),
+            Perspective::Worker => SubmissionView::Worker(Box::new(self.worker_view(r))),
+            Perspective::School => SubmissionView::School(Box::new(self.school_view(r))),
         }
     }
 

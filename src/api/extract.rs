@@ -149,10 +149,10 @@ fn field_path(path: &str, message: &str) -> String {
         .and_then(|rest| rest.split('`').next());
     let base = if path == "." { "" } else { path };
     // serde_path_to_error already ends the path with an unknown field's name.
-    if let Some(f) = named {
-        if base == f || base.ends_with(&format!(".{f}")) {
-            return base.to_string();
-        }
+    if let Some(f) = named
+        && (base == f || base.ends_with(&format!(".{f}")))
+    {
+        return base.to_string();
     }
     match (named, base) {
         (Some(f), "") => f.to_string(),

@@ -214,16 +214,14 @@ pub async fn idempotency(
     } else {
         let stored = db
             .run(move |conn| {
-                Ok(repo::finish(
-                    conn,
-                    &user_id,
-                    &key,
-                    status.as_u16() as i32,
+                let answer = repo::StoredAnswer {
+                    status: status.as_u16() as i32,
                     content_type,
                     location,
                     etag,
-                    text,
-                )?)
+                    body: text,
+                };
+                Ok(repo::finish(conn, &user_id, &key, answer)?)
             })
             .await;
         if let Err(e) = stored {

@@ -187,12 +187,12 @@ pub async fn get_referral_stats(
             }
             PartnerReferralStats {
                 partner: StatsService { id, name },
-                counts: counts(list.iter().copied(), &reached, t),
+                counts: counts(list.iter().copied(), reached, t),
                 services: services
                     .into_iter()
                     .map(|((name, id), l)| ServiceReferralStats {
                         service: StatsService { id, name },
-                        counts: counts(l.into_iter(), &reached, t),
+                        counts: counts(l.into_iter(), reached, t),
                     })
                     .collect(),
             }
@@ -213,7 +213,11 @@ fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["partner", "service", "figure", "value", "suppressed"])
         .map_err(io)?;
-    let mut write = |partner: &str, service: &str, c: &ReferralCounts| -> ApiResult<()> {
+    let write = |w: &mut csv::Writer<Vec<u8>>,
+                 partner: &str,
+                 service: &str,
+                 c: &ReferralCounts|
+     -> ApiResult<()> {
         let cells = [
             ("sent", c.sent),
             ("accepted", c.accepted),
@@ -249,12 +253,11 @@ fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
         Ok(())
     };
     for p in &stats.partners {
-        write(&p.partner.name, "", &p.counts)?;
+        write(&mut w, &p.partner.name, "", &p.counts)?;
         for s in &p.services {
-            write(&p.partner.name, &s.service.name, &s.counts)?;
+            write(&mut w, &p.partner.name, &s.service.name, &s.counts)?;
         }
     }
-    drop(write);
     let bytes = w
         .into_inner()
         .map_err(|e| crate::error::ApiError::internal(format!("csv: {e}")))?;

@@ -203,7 +203,7 @@ pub enum ReferralView {
     /// social_worker
     Worker(Box<ReferralDetail>),
     /// coordinator
-    Coordinator(ReferralMetadata),
+    Coordinator(Box<ReferralMetadata>),
 }
 
 /// A page of referrals, in the view the caller's role may see.
@@ -374,7 +374,7 @@ fn view(conn: &mut DbConn, user: &Viewer, r: ReferralListRow) -> ApiResult<Refer
             let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
                 .remove(&id)
                 .unwrap_or_default();
-            ReferralView::Coordinator(metadata_view(r, themes, today()))
+            ReferralView::Coordinator(Box::new(metadata_view(r, themes, today())))
         }
         Sees::CaseTeam => ReferralView::Worker(Box::new(detail(conn, r)?)),
         // Schools see referrals only through their case (`list_case_referrals`).

@@ -538,12 +538,12 @@ pub async fn update_school(
                     .retain(|e| !(e.field == "network_id" && e.message.contains("inactive")));
             }
             checks.finish()?;
-            if let Some(other) = repo::find_by_institution_number(conn, &s.institution_number)? {
-                if other.id != current.id {
-                    return Err(ApiError::conflict(
-                        "another school has this institution number",
-                    ));
-                }
+            if let Some(other) = repo::find_by_institution_number(conn, &s.institution_number)?
+                && other.id != current.id
+            {
+                return Err(ApiError::conflict(
+                    "another school has this institution number",
+                ));
             }
             let row = to_row(
                 current.id.clone(),

@@ -432,20 +432,20 @@ pub async fn list_services(
         .db
         .run(move |conn| {
             let mut checks = Checks::default();
-            if let Some(t) = &filter.theme {
-                if optional(themes::find(conn, t))?.is_none() {
-                    checks.add("theme", "no such theme");
-                }
+            if let Some(t) = &filter.theme
+                && optional(themes::find(conn, t))?.is_none()
+            {
+                checks.add("theme", "no such theme");
             }
-            if let Some(n) = &filter.network_id {
-                if optional(networks::find(conn, n))?.is_none() {
-                    checks.add("network", "no such network");
-                }
+            if let Some(n) = &filter.network_id
+                && optional(networks::find(conn, n))?.is_none()
+            {
+                checks.add("network", "no such network");
             }
-            if let Some(p) = &filter.partner_id {
-                if optional(partners::find(conn, p))?.is_none() {
-                    checks.add("partner", "no such partner");
-                }
+            if let Some(p) = &filter.partner_id
+                && optional(partners::find(conn, p))?.is_none()
+            {
+                checks.add("partner", "no such partner");
             }
             checks.finish()?;
             let mut ranked: Vec<_> = repo::candidates(conn, &filter)?

@@ -198,10 +198,10 @@ fn resolve(
     default_threshold: i64,
 ) -> ApiResult<(StatScope, StatsScopeInfo)> {
     require(user, Action::ReadStatistics)?;
-    if let (Some(f), Some(t)) = (q.from, q.to) {
-        if f > t {
-            return Err(ApiError::field("to", "must not be before from"));
-        }
+    if let (Some(f), Some(t)) = (q.from, q.to)
+        && f > t
+    {
+        return Err(ApiError::field("to", "must not be before from"));
     }
     let school_ids = user.schools_narrowed(q.school.map(|s| s.to_string()));
     let threshold = user.suppress_below(q.suppress_below, default_threshold);

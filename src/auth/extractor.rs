@@ -111,12 +111,12 @@ fn authenticate(
                 if !row.active {
                     return Err(unauthorized("the account is deactivated"));
                 }
-                if let TokenSubject::Local { role, school, .. } = &subject {
-                    if *role != row.role.as_str() || *school != row.school_id {
-                        return Err(unauthorized(
-                            "the account changed since this token was issued; log in again",
-                        ));
-                    }
+                if let TokenSubject::Local { role, school, .. } = &subject
+                    && (*role != row.role.as_str() || *school != row.school_id)
+                {
+                    return Err(unauthorized(
+                        "the account changed since this token was issued; log in again",
+                    ));
                 }
                 let user = AuthUser::from_row(row, request_id, client_addr)?;
                 let reach = if with_reach {

@@ -559,11 +559,14 @@ pub fn list_submissions(
     q.load(conn)
 }
 
+/// A code and how often it occurs.
+pub type KeyCount = (String, i64);
+
 /// Counts by status and by concern.
 pub fn count_submissions(
     conn: &mut DbConn,
     f: &SubmissionFilter,
-) -> QueryResult<(Vec<(String, i64)>, Vec<(String, i64)>)> {
+) -> QueryResult<(Vec<KeyCount>, Vec<KeyCount>)> {
     let by_status = checklist_submissions::table
         .filter(condition(f))
         .group_by(checklist_submissions::status)

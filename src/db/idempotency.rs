@@ -127,17 +127,29 @@ pub fn find(conn: &mut DbConn, user_id: &str, key: &str) -> QueryResult<Option<K
         .optional()
 }
 
+/// The answer of the first request, as a retry gets it again.
+pub struct StoredAnswer {
+    pub status: i32,
+    pub content_type: Option<String>,
+    pub location: Option<String>,
+    pub etag: Option<String>,
+    pub body: String,
+}
+
 /// Stores the answer of the first request.
 pub fn finish(
     conn: &mut DbConn,
     user_id: &str,
     key: &str,
-    status: i32,
-    content_type: Option<String>,
-    location: Option<String>,
-    etag: Option<String>,
-    body: String,
+    answer: StoredAnswer,
 ) -> QueryResult<()> {
+    let StoredAnswer {
+        status,
+        content_type,
+        location,
+        etag,
+        body,
+    } = answer;
     diesel::update(
         k::table
             .filter(k::user_id.eq(user_id))

@@ -280,11 +280,14 @@ pub struct StatRow {
     pub completed_at: Option<NaiveDateTime>,
 }
 
+/// The states each referral ever reached, by referral id.
+pub type ReachedStates = HashMap<String, HashSet<String>>;
+
 /// Every referral sent in `[from, before)`, with the states it ever reached.
 pub fn sent_for_stats(
     conn: &mut DbConn,
     scope: &crate::db::stats::StatScope,
-) -> QueryResult<(Vec<StatRow>, HashMap<String, HashSet<String>>)> {
+) -> QueryResult<(Vec<StatRow>, ReachedStates)> {
     let (from, before) = (scope.from, scope.before);
     let mut q = referrals::table
         .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))

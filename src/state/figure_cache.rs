@@ -59,14 +59,14 @@ impl FigureCache {
             let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
             let now = Instant::now();
             slots.retain(|_, s| now.duration_since(s.made) < self.ttl);
-            if slots.len() >= MAX_ENTRIES && !slots.contains_key(&key) {
-                if let Some(oldest) = slots
+            if slots.len() >= MAX_ENTRIES
+                && !slots.contains_key(&key)
+                && let Some(oldest) = slots
                     .iter()
                     .min_by_key(|(_, s)| s.made)
                     .map(|(k, _)| k.clone())
-                {
-                    slots.remove(&oldest);
-                }
+            {
+                slots.remove(&oldest);
             }
             slots
                 .entry(key)

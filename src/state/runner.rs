@@ -78,13 +78,13 @@ impl Db {
         self.run(move |conn| {
             write_tx(conn, |c| {
                 let value = f(c)?;
-                if let Some(claim) = &claim {
-                    if !idempotency::mark_committed(c, claim)? {
-                        return Err(ApiError::conflict(
-                            "a retry with this Idempotency-Key took over this request; \
+                if let Some(claim) = &claim
+                    && !idempotency::mark_committed(c, claim)?
+                {
+                    return Err(ApiError::conflict(
+                        "a retry with this Idempotency-Key took over this request; \
                              nothing was changed",
-                        ));
-                    }
+                    ));
                 }
                 Ok(value)
             })

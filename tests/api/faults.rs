@@ -122,11 +122,11 @@ impl Ledger {
         match res {
             Ok(a) if a.status == 201 => {
                 let id = a.json()["id"].as_str().unwrap().to_string();
-                if let Some(prev) = self.acked.insert(key.into(), id.clone()) {
-                    if prev != id {
-                        self.bad
-                            .push(format!("{key}: acknowledged as {prev} and as {id}"));
-                    }
+                if let Some(prev) = self.acked.insert(key.into(), id.clone())
+                    && prev != id
+                {
+                    self.bad
+                        .push(format!("{key}: acknowledged as {prev} and as {id}"));
                 }
                 self.pending.remove(key);
             }
@@ -291,16 +291,16 @@ fn wait_ready(svc: &Service, want: u16, limit: Duration) -> Duration {
     let a = agent(Duration::from_secs(10));
     let started = Instant::now();
     loop {
-        if let Ok(r) = call(&a, "GET", &svc.url("/readyz"), None, None, &[]) {
-            if r.status == want {
-                if want == 503 {
-                    assert!(
-                        r.content_type.starts_with("application/problem+json"),
-                        "{r:?}"
-                    );
-                }
-                return started.elapsed();
+        if let Ok(r) = call(&a, "GET", &svc.url("/readyz"), None, None, &[])
+            && r.status == want
+        {
+            if want == 503 {
+                assert!(
+                    r.content_type.starts_with("application/problem+json"),
+                    "{r:?}"
+                );
             }
+            return started.elapsed();
         }
         assert!(started.elapsed() < limit, "/readyz never answered {want}");
         std::thread::sleep(Duration::from_millis(100));

@@ -381,11 +381,10 @@ fn serve(state: web::Data<AppState>, listener: TcpListener) -> (ServerHandle, Jo
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop();
-        if let Some((base, name)) = self.pg_drop.take() {
-            if let Ok(mut admin) = PgConnection::establish(&base) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+        if let Some((base, name)) = self.pg_drop.take()
+            && let Ok(mut admin) = PgConnection::establish(&base)
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
         }
     }
 }

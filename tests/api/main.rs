@@ -19,6 +19,7 @@ mod hsds;
 mod idempotency;
 mod instances;
 mod meetings;
+mod migration_parity;
 mod openapi;
 mod owasp_api1_bola;
 mod owasp_api2_broken_authentication;

@@ -457,7 +457,8 @@ fn referrals_are_exported_erased_and_an_override_is_audited() {
     );
     assert_eq!(res.status, 200, "{}", res.text());
     let mut conn = w.app.conn();
-    let left: Vec<(String, Option<String>, Option<String>, Option<String>)> = referrals::table
+    type Left = (String, Option<String>, Option<String>, Option<String>);
+    let left: Vec<Left> = referrals::table
         .filter(referrals::case_id.eq(&f.case_id))
         .order(referrals::created_at)
         .select((
