@@ -277,6 +277,12 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
+impl From<crate::domain::lifecycle::Refused> for ApiError {
+    fn from(r: crate::domain::lifecycle::Refused) -> Self {
+        ApiError::invalid_state(r.current, r.detail)
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         log::warn!("database pool: {e}");

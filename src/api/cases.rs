@@ -24,6 +24,7 @@ use crate::db::{DbConn, now};
 use crate::domain::case::{
     CaseOrigin, CaseOutcome, CasePriority, CaseStatus, CaseTransition, ConsentKind,
 };
+use crate::domain::lifecycle::Lifecycle;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -1103,18 +1104,7 @@ fn transition(
     let current = worked_case(conn, user, id)?;
     check_if_match(if_match, &etag(current.case.updated_at))?;
     let from = status_of(&current.case);
-    if !t.from_states().contains(&from) {
-        let allowed: Vec<&str> = t.from_states().iter().map(|s| s.as_str()).collect();
-        return Err(ApiError::invalid_state(
-            from.as_str(),
-            format!(
-                "a case can `{}` only when it is {}; it is {}",
-                t.name(),
-                allowed.join(" or "),
-                from
-            ),
-        ));
-    }
+    t.check(from)?;
     if let (CaseTransition::Close, Some(c)) = (t, &close)
         && c.outcome == CaseOutcome::Referred
         && !crate::db::referrals::case_has_sent_referral(conn, id)?
@@ -1125,7 +1115,7 @@ fn transition(
         ));
     }
     let at = now();
-    let to = t.to();
+    let to = t.step().to;
     let (outcome, note, closed_at) = match (t, close) {
         (CaseTransition::Close, Some(c)) => (
             Some(c.outcome.as_str().to_string()),
@@ -1170,35 +1160,47 @@ fn transition(
     Ok((detail(conn, r)?, tag))
 }
 
+/// A case action without a body.
+fn plain_transition(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    _: (),
+    t: CaseTransition,
+) -> ApiResult<(CaseDetail, String)> {
+    transition(conn, user, id, if_match, t, None)
+}
+
+fn close(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    b: CloseCase,
+) -> ApiResult<(CaseDetail, String)> {
+    transition(conn, user, id, if_match, CaseTransition::Close, Some(b))
+}
+
+/// The document of a case action without a body; the handler is `action_endpoint!`'s.
 macro_rules! case_action {
     ($fn:ident, $t:expr, $path:literal, $op:literal, $summary:literal, $desc:literal, $from:literal) => {
-        #[utoipa::path(
-            post, path = $path, tag = "cases", operation_id = $op, summary = $summary,
-            description = concat!($desc, " Allowed from: ", $from, "; from any other state 409 with `current_state`. Roles: social_worker (assigned to the case's school)."),
-            security(("bearer" = [])),
-            params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
-            responses(
-                (status = 200, description = "The case in its new state", body = CaseDetail, headers(("ETag" = String, description = "New version"))),
-                (status = 403, response = crate::openapi::Forbidden),
-                (status = 404, response = crate::openapi::NotFound),
-                (status = 409, response = crate::openapi::InvalidState),
-                (status = 412, response = crate::openapi::PreconditionFailed)
-            )
-        )]
-        #[post($path)]
-        pub async fn $fn(
-            state: web::Data<AppState>,
-            user: Viewer,
-            req: HttpRequest,
-            id: web::Path<Uuid>,
-        ) -> ApiResult<HttpResponse> {
-            require(&user, Action::WorkCases)?;
-            let (id, if_match) = (id.to_string(), common::if_match(&req));
-            let (v, tag) = state
-                .db
-                .write(move |conn| transition(conn, &user, &id, if_match.as_deref(), $t, None))
-                .await?;
-            Ok(common::ok_with_etag(&v, &tag))
+        crate::api::lifecycle::action_endpoint! {
+            #[utoipa::path(
+                post, path = $path, tag = "cases", operation_id = $op, summary = $summary,
+                description = concat!($desc, " Allowed from: ", $from, "; from any other state 409 with `current_state`. Roles: social_worker (assigned to the case's school)."),
+                security(("bearer" = [])),
+                params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+                responses(
+                    (status = 200, description = "The case in its new state", body = CaseDetail, headers(("ETag" = String, description = "New version"))),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 404, response = crate::openapi::NotFound),
+                    (status = 409, response = crate::openapi::InvalidState),
+                    (status = 412, response = crate::openapi::PreconditionFailed)
+                )
+            )]
+            $path => $fn(crate::api::lifecycle::NoBody), may Action::WorkCases,
+            apply plain_transition, ($t)
         }
     };
 }
@@ -1240,6 +1242,7 @@ case_action!(
     "closed"
 );
 
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/cases/{id}/close", tag = "cases", operation_id = "close_case",
     summary = "Close a case",
@@ -1256,30 +1259,8 @@ answers 409 with `current_state`; the outcome `referred` needs at least one refe
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/cases/{id}/close")]
-pub async fn close_case(
-    state: web::Data<AppState>,
-    user: Viewer,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: ApiJson<CloseCase>,
-) -> ApiResult<HttpResponse> {
-    require(&user, Action::WorkCases)?;
-    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
-    let (v, tag) = state
-        .db
-        .write(move |conn| {
-            transition(
-                conn,
-                &user,
-                &id,
-                if_match.as_deref(),
-                CaseTransition::Close,
-                Some(b),
-            )
-        })
-        .await?;
-    Ok(common::ok_with_etag(&v, &tag))
+"/api/v1/cases/{id}/close" => close_case(ApiJson<CloseCase>), may Action::WorkCases,
+apply close
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

@@ -6,7 +6,7 @@
 use crate::usecases::audit::{AuditAction, record};
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -1119,37 +1119,64 @@ pub async fn get_checklist_submission(
     Ok(ok_with_etag(&view, &tag))
 }
 
-/// Runs a worker's transition on a submission of one of their schools and answers with the
-/// worker's view.
-async fn transition(
-    state: web::Data<AppState>,
-    user: Viewer,
-    id: String,
-    if_match: Option<String>,
-    act: impl FnOnce(&mut DbConn, &str, &str) -> ApiResult<()> + Send + 'static,
-) -> ApiResult<HttpResponse> {
-    let (view, tag) = state
-        .db
-        .write(move |conn| {
-            let scope = readable_schools(&user);
-            let current = repo::find_submission_in(conn, &id, &scope)?;
-            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
-            act(conn, &id, &user.id)?;
-            record(
-                conn,
-                &user,
-                AuditAction::StatusChange,
-                OBJECT,
-                Some(&id),
-                None,
-            )?;
-            let row = repo::find_submission(conn, &id)?;
-            load_view(conn, Perspective::Worker, row)
-        })
-        .await?;
-    Ok(ok_with_etag(&view, &tag))
+/// A worker's transition of a submission in their scope: If-Match, `act`, the audit event, and
+/// the worker's view of the result.
+fn transition(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    act: impl FnOnce(&mut DbConn, &str, &str) -> ApiResult<()>,
+) -> ApiResult<(SubmissionView, String)> {
+    let scope = readable_schools(user);
+    let current = repo::find_submission_in(conn, id, &scope)?;
+    check_if_match(if_match, &etag(current.updated_at))?;
+    act(conn, id, &user.id)?;
+    record(
+        conn,
+        user,
+        AuditAction::StatusChange,
+        OBJECT,
+        Some(id),
+        None,
+    )?;
+    let row = repo::find_submission(conn, id)?;
+    load_view(conn, Perspective::Worker, row)
 }
 
+fn triage(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    b: SubmissionTriage,
+) -> ApiResult<(SubmissionView, String)> {
+    let note = b
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    transition(conn, user, id, if_match, |conn, id, worker| {
+        Ok(repo::triage(conn, id, worker, note.as_deref())?)
+    })
+}
+
+fn close_without_action(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    b: SubmissionNoAction,
+) -> ApiResult<(SubmissionView, String)> {
+    let reason = b.reason.trim().to_string();
+    if reason.is_empty() {
+        return Err(ApiError::field("reason", "must not be blank"));
+    }
+    transition(conn, user, id, if_match, |conn, id, worker| {
+        Ok(repo::close_without_action(conn, id, worker, &reason)?)
+    })
+}
+
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/checklist-submissions/{id}/triage", tag = "checklists", operation_id = "triage_checklist_submission",
     summary = "Triage a submission",
@@ -1167,29 +1194,11 @@ case from it, or close it with `no-action`. Only a social worker assigned to the
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/checklist-submissions/{id}/triage")]
-pub async fn triage_checklist_submission(
-    state: web::Data<AppState>,
-    Allowed(user, _): Allowed<can::TriageChecklist>,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: ApiJson<SubmissionTriage>,
-) -> ApiResult<HttpResponse> {
-    let b = body.into_inner()?;
-    let note = b
-        .note
-        .map(|n| n.trim().to_string())
-        .filter(|n| !n.is_empty());
-    transition(
-        state,
-        user,
-        id.to_string(),
-        common::if_match(&req),
-        move |conn, id, worker| Ok(repo::triage(conn, id, worker, note.as_deref())?),
-    )
-    .await
+"/api/v1/checklist-submissions/{id}/triage" => triage_checklist_submission(ApiJson<SubmissionTriage>),
+may Action::TriageChecklist, apply triage
 }
 
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/checklist-submissions/{id}/no-action", tag = "checklists", operation_id = "close_checklist_submission_without_action",
     summary = "Close a triaged submission without a case",
@@ -1206,27 +1215,8 @@ Only a social worker assigned to the submission's school; others get 404. Roles:
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/checklist-submissions/{id}/no-action")]
-pub async fn close_checklist_submission_without_action(
-    state: web::Data<AppState>,
-    Allowed(user, _): Allowed<can::TriageChecklist>,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: ApiJson<SubmissionNoAction>,
-) -> ApiResult<HttpResponse> {
-    let b = body.into_inner()?;
-    let reason = b.reason.trim().to_string();
-    if reason.is_empty() {
-        return Err(ApiError::field("reason", "must not be blank"));
-    }
-    transition(
-        state,
-        user,
-        id.to_string(),
-        common::if_match(&req),
-        move |conn, id, worker| Ok(repo::close_without_action(conn, id, worker, &reason)?),
-    )
-    .await
+"/api/v1/checklist-submissions/{id}/no-action" => close_checklist_submission_without_action(ApiJson<SubmissionNoAction>),
+may Action::TriageChecklist, apply close_without_action
 }
 
 #[cfg(test)]

@@ -8,7 +8,9 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 200;
@@ -172,4 +174,37 @@ pub fn web_url_or_empty() -> utoipa::openapi::schema::Schema {
 /// The same in a PATCH body, where null leaves it unchanged.
 pub fn web_url_or_empty_patch() -> utoipa::openapi::schema::Schema {
     format_or_empty("uri", "An absolute http(s) URL", true)
+}
+
+/// How one kind of object is deleted: found, versioned, checked for what still refers to it.
+pub struct Removal<R> {
+    pub find: fn(&mut DbConn, &str) -> diesel::QueryResult<R>,
+    pub version: fn(&R) -> NaiveDateTime,
+    /// What still refers to the object (the 409's detail), if anything.
+    pub in_use: fn(&mut DbConn, &str) -> diesel::QueryResult<Option<&'static str>>,
+    pub delete: fn(&mut DbConn, &str) -> diesel::QueryResult<()>,
+}
+
+/// Deletes an object unless something still refers to it, honouring If-Match: 404 when it is
+/// not there, 412 when stale, 409 naming what still refers to it, else 204.
+pub async fn delete_unless_used<R: 'static>(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &uuid::Uuid,
+    removal: Removal<R>,
+) -> ApiResult<HttpResponse> {
+    let (id, if_match) = (id.to_string(), if_match(req));
+    state
+        .db
+        .write(move |conn| {
+            let current = (removal.find)(conn, &id)?;
+            check_if_match(if_match.as_deref(), &etag((removal.version)(&current)))?;
+            if let Some(why) = (removal.in_use)(conn, &id)? {
+                return Err(ApiError::conflict(why));
+            }
+            (removal.delete)(conn, &id)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

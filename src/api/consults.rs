@@ -4,7 +4,7 @@
 //! `done`; `requested` | `scheduled` → `cancelled`. The reason may mention a pupil, so every
 //! read and write leaves an audit event.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +20,8 @@ use crate::db::assignments::schools_of_worker;
 use crate::db::consults::{self as repo, ConsultFilter, ConsultRow, ConsultView};
 use crate::db::{DbConn, now, users};
 use crate::domain::case::{CaseOrigin, CasePriority};
-use crate::domain::presence::{ConsultStatus, ConsultUrgency};
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::presence::{ConsultAction, ConsultStatus, ConsultUrgency};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -370,28 +371,19 @@ pub async fn get_consult_request(
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
-/// Loads the request for a transition, checks If-Match and that it is in one of `from`.
+/// Loads the request for a transition, checks If-Match and that `action` may start from its
+/// state; the row comes back in its new state, to be completed and stored.
 fn for_transition(
     conn: &mut DbConn,
     user: &Viewer,
     id: &str,
     if_match: Option<&str>,
-    action: &str,
-    from: &[ConsultStatus],
+    action: ConsultAction,
 ) -> ApiResult<ConsultRow> {
-    let (row, ..) = load(conn, user, id)?;
+    let (mut row, ..) = load(conn, user, id)?;
     check_if_match(if_match, &etag(row.updated_at))?;
-    let current = status_of(&row);
-    if !from.contains(&current) {
-        let allowed: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-        return Err(ApiError::invalid_state(
-            current.as_str(),
-            format!(
-                "a consult request can be {action} only when it is {}; it is {current}",
-                allowed.join(" or ")
-            ),
-        ));
-    }
+    action.check(status_of(&row))?;
+    row.status = action.step().to.as_str().into();
     Ok(row)
 }
 
@@ -434,6 +426,46 @@ fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<Na
     })
 }
 
+fn schedule(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    b: ScheduleConsult,
+) -> ApiResult<(ConsultRequest, String)> {
+    let mut row = for_transition(conn, user, id, if_match, ConsultAction::Schedule)?;
+    let mut checks = Checks::default();
+    let start = parse_time(&mut checks, "start_time", &b.start_time);
+    let end = parse_time(&mut checks, "end_time", &b.end_time);
+    if let (Some(s), Some(e)) = (start, end) {
+        checks.check(s < e, "end_time", "must be after start_time");
+    }
+    let worker = match (b.worker_id, user.own_worker()) {
+        (Some(w), _) => w.to_string(),
+        (None, Some(me)) => me.to_string(),
+        (None, None) => {
+            checks.add("worker_id", "name the social worker who visits");
+            String::new()
+        }
+    };
+    if !worker.is_empty() {
+        let ok = users::is_active_worker(conn, &worker)?
+            && schools_of_worker(conn, &worker, today())?.contains(&row.school_id);
+        checks.check(
+            ok,
+            "worker_id",
+            "must be an active social worker assigned to the school",
+        );
+    }
+    checks.finish()?;
+    row.scheduled_date = Some(b.date);
+    row.scheduled_start_time = start;
+    row.scheduled_end_time = end;
+    row.worker_id = Some(worker);
+    store(conn, user, &mut row)
+}
+
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/consult-requests/{id}/schedule", tag = "consults", operation_id = "schedule_consult_request",
     summary = "Schedule (or reschedule) a consult",
@@ -450,60 +482,8 @@ social worker assigned to the school (422 naming `worker_id` otherwise). From `d
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/consult-requests/{id}/schedule")]
-pub async fn schedule_consult_request(
-    state: web::Data<AppState>,
-    user: Viewer,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: ApiJson<ScheduleConsult>,
-) -> ApiResult<HttpResponse> {
-    require(&user, Action::HandleConsults)?;
-    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
-    let (c, tag) = state
-        .db
-        .write(move |conn| {
-            let mut row = for_transition(
-                conn,
-                &user,
-                &id,
-                if_match.as_deref(),
-                "scheduled",
-                &[ConsultStatus::Requested, ConsultStatus::Scheduled],
-            )?;
-            let mut checks = Checks::default();
-            let start = parse_time(&mut checks, "start_time", &b.start_time);
-            let end = parse_time(&mut checks, "end_time", &b.end_time);
-            if let (Some(s), Some(e)) = (start, end) {
-                checks.check(s < e, "end_time", "must be after start_time");
-            }
-            let worker = match (b.worker_id, user.own_worker()) {
-                (Some(w), _) => w.to_string(),
-                (None, Some(me)) => me.to_string(),
-                (None, None) => {
-                    checks.add("worker_id", "name the social worker who visits");
-                    String::new()
-                }
-            };
-            if !worker.is_empty() {
-                let ok = users::is_active_worker(conn, &worker)?
-                    && schools_of_worker(conn, &worker, today())?.contains(&row.school_id);
-                checks.check(
-                    ok,
-                    "worker_id",
-                    "must be an active social worker assigned to the school",
-                );
-            }
-            checks.finish()?;
-            row.status = ConsultStatus::Scheduled.as_str().into();
-            row.scheduled_date = Some(b.date);
-            row.scheduled_start_time = start;
-            row.scheduled_end_time = end;
-            row.worker_id = Some(worker);
-            store(conn, &user, &mut row)
-        })
-        .await?;
-    Ok(ok_with_etag(&c, &tag))
+"/api/v1/consult-requests/{id}/schedule" => schedule_consult_request(ApiJson<ScheduleConsult>), may Action::HandleConsults,
+apply schedule
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -514,6 +494,22 @@ pub struct CompleteConsult {
     pub note: Option<String>,
 }
 
+fn complete(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    b: CompleteConsult,
+) -> ApiResult<(ConsultRequest, String)> {
+    let mut row = for_transition(conn, user, id, if_match, ConsultAction::Complete)?;
+    row.outcome_note = b
+        .note
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
+    store(conn, user, &mut row)
+}
+
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/consult-requests/{id}/complete", tag = "consults", operation_id = "complete_consult_request",
     summary = "Mark a consult as done",
@@ -529,36 +525,8 @@ social_worker (assigned to the school).",
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/consult-requests/{id}/complete")]
-pub async fn complete_consult_request(
-    state: web::Data<AppState>,
-    user: Viewer,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: ApiJson<CompleteConsult>,
-) -> ApiResult<HttpResponse> {
-    require(&user, Action::HandleConsults)?;
-    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
-    let (c, tag) = state
-        .db
-        .write(move |conn| {
-            let mut row = for_transition(
-                conn,
-                &user,
-                &id,
-                if_match.as_deref(),
-                "completed",
-                &[ConsultStatus::Scheduled],
-            )?;
-            row.status = ConsultStatus::Done.as_str().into();
-            row.outcome_note = b
-                .note
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty());
-            store(conn, &user, &mut row)
-        })
-        .await?;
-    Ok(ok_with_etag(&c, &tag))
+"/api/v1/consult-requests/{id}/complete" => complete_consult_request(ApiJson<CompleteConsult>), may Action::HandleConsults,
+apply complete
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -569,6 +537,22 @@ pub struct CancelConsult {
     pub reason: String,
 }
 
+fn cancel(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    b: CancelConsult,
+) -> ApiResult<(ConsultRequest, String)> {
+    if b.reason.trim().is_empty() {
+        return Err(ApiError::field("reason", "must not be blank"));
+    }
+    let mut row = for_transition(conn, user, id, if_match, ConsultAction::Cancel)?;
+    row.cancel_reason = Some(b.reason.trim().to_string());
+    store(conn, user, &mut row)
+}
+
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/consult-requests/{id}/cancel", tag = "consults", operation_id = "cancel_consult_request",
     summary = "Cancel a consult request",
@@ -583,36 +567,8 @@ pub struct CancelConsult {
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/consult-requests/{id}/cancel")]
-pub async fn cancel_consult_request(
-    state: web::Data<AppState>,
-    user: Viewer,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: ApiJson<CancelConsult>,
-) -> ApiResult<HttpResponse> {
-    require(&user, Action::CancelConsult)?;
-    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
-    let (c, tag) = state
-        .db
-        .write(move |conn| {
-            if b.reason.trim().is_empty() {
-                return Err(ApiError::field("reason", "must not be blank"));
-            }
-            let mut row = for_transition(
-                conn,
-                &user,
-                &id,
-                if_match.as_deref(),
-                "cancelled",
-                &[ConsultStatus::Requested, ConsultStatus::Scheduled],
-            )?;
-            row.status = ConsultStatus::Cancelled.as_str().into();
-            row.cancel_reason = Some(b.reason.trim().to_string());
-            store(conn, &user, &mut row)
-        })
-        .await?;
-    Ok(ok_with_etag(&c, &tag))
+"/api/v1/consult-requests/{id}/cancel" => cancel_consult_request(ApiJson<CancelConsult>), may Action::CancelConsult,
+apply cancel
 }
 
 /// What the worker knows when opening a case from a consult.

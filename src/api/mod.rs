@@ -19,6 +19,7 @@ pub mod family_rights;
 pub mod health;
 pub mod hsds;
 pub mod idempotency;
+pub mod lifecycle;
 pub mod meetings;
 pub mod networks;
 pub mod partners;

@@ -17,7 +17,7 @@ use crate::auth::policy::{Action, require};
 use crate::db::networks::{self as repo, NetworkRow};
 use crate::db::{now, schema::networks};
 use crate::domain::utc;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// A network of schools and partner organisations in one neighbourhood.
@@ -253,20 +253,15 @@ pub async fn delete_network(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (id, if_match) = (id.to_string(), common::if_match(&req));
-    state
-        .db
-        .write(move |conn| {
-            let current = repo::find(conn, &id)?;
-            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
-            if repo::in_use(conn, &id)? {
-                return Err(ApiError::conflict(
-                    "schools or services still belong to this network; deactivate it instead (active: false)",
-                ));
-            }
-            diesel::delete(networks::table.find(&id)).execute(conn)?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let removal = common::Removal {
+        find: repo::find,
+        version: |n| n.updated_at,
+        in_use: |conn, id| {
+            Ok(repo::in_use(conn, id)?.then_some(
+                "schools or services still belong to this network; deactivate it instead (active: false)",
+            ))
+        },
+        delete: repo::delete,
+    };
+    common::delete_unless_used(&state, &req, &id, removal).await
 }

@@ -20,7 +20,7 @@ use crate::auth::policy::{Action, require};
 use crate::db::partners::{self as repo, PartnerFilter, PartnerRow};
 use crate::db::{DbConn, now, optional};
 use crate::domain::{Email, utc};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// What kind of organisation a partner is.
@@ -500,29 +500,21 @@ pub async fn delete_partner(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (id, if_match) = (id.to_string(), common::if_match(&req));
-    state
-        .db
-        .write(move |conn| {
-            use diesel::prelude::*;
-            let current = repo::find(conn, &id)?;
-            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
-            match repo::in_use(conn, &id)? {
-                (0, 0) => {}
-                (0, _) => {
-                    return Err(ApiError::conflict(
-                        "other organisations name this partner as their parent; move them first, or deactivate it instead (active: false)",
-                    ));
-                }
-                _ => {
-                    return Err(ApiError::conflict(
-                        "services still belong to this partner; deactivate it instead (active: false)",
-                    ));
-                }
-            }
-            diesel::delete(crate::db::schema::partners::table.find(&id)).execute(conn)?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let removal = common::Removal {
+        find: repo::find,
+        version: |p| p.updated_at,
+        in_use: |conn, id| {
+            Ok(match repo::in_use(conn, id)? {
+                (0, 0) => None,
+                (0, _) => Some(
+                    "other organisations name this partner as their parent; move them first, or deactivate it instead (active: false)",
+                ),
+                _ => Some(
+                    "services still belong to this partner; deactivate it instead (active: false)",
+                ),
+            })
+        },
+        delete: repo::delete,
+    };
+    common::delete_unless_used(&state, &req, &id, removal).await
 }

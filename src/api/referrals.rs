@@ -23,6 +23,7 @@ use crate::db::referrals::{self as repo, ReferralFilter, ReferralListRow, Referr
 use crate::db::schema::{partners, referrals, services};
 use crate::db::{DbConn, events, now, optional};
 use crate::domain::case::{CaseStatus, ConsentKind};
+use crate::domain::lifecycle::Lifecycle;
 use crate::domain::referral::{
     LegalBasis, ReferralAction, ReferralStatus, ReferralUrgency, Requires,
 };
@@ -1102,25 +1103,15 @@ fn transition(
     let current = worked_referral(conn, user, id)?;
     check_if_match(if_match, &etag(current.referral.updated_at))?;
     let from = current.referral.status();
-    if !action.from_states().contains(&from) {
-        let allowed: Vec<&str> = action.from_states().iter().map(|s| s.as_str()).collect();
-        return Err(ApiError::invalid_state(
-            from.as_str(),
-            format!(
-                "a referral can `{}` only when it is {}; it is {}",
-                action.name(),
-                allowed.join(" or "),
-                from
-            ),
-        ));
-    }
+    action.check(from)?;
+    let lifecycle = action.step();
     let reason = trimmed(step.reason);
     let outcome = trimmed(step.outcome);
-    match action.requires() {
+    match lifecycle.requires {
         Requires::Reason if reason.is_none() => {
             return Err(ApiError::field(
                 "reason",
-                format!("required to {}", action.name()),
+                format!("required to {}", lifecycle.action),
             ));
         }
         Requires::Outcome if outcome.is_none() => {
@@ -1132,7 +1123,7 @@ fn transition(
         check_consent(conn, &current, step.consent_override.as_ref())?;
     }
     let at = now();
-    let to = action.to();
+    let to = lifecycle.to;
     let c = &current.referral;
     let over = step
         .consent_override
@@ -1245,43 +1236,44 @@ fn transition(
     Ok((detail(conn, r)?, tag))
 }
 
+/// A referral action with its body, whatever its kind.
+fn act<B: Into<Step>>(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    body: B,
+    action: ReferralAction,
+) -> ApiResult<(ReferralDetail, String)> {
+    transition(conn, user, id, if_match, action, body.into())
+}
+
+/// The document of a referral action; the handler is `action_endpoint!`'s.
 macro_rules! referral_action {
     ($fn:ident, $action:expr, $body:ty, $path:literal, $op:literal, $summary:literal, $desc:literal) => {
-        #[utoipa::path(
-            post, path = $path, tag = "referrals", operation_id = $op, summary = $summary,
-            description = concat!($desc, " From any other state 409 with `current_state`. Every transition is \
+        crate::api::lifecycle::action_endpoint! {
+            #[utoipa::path(
+                post, path = $path, tag = "referrals", operation_id = $op, summary = $summary,
+                description = concat!($desc, " From any other state 409 with `current_state`. Every transition is \
 kept in the history (who, when, why) and published as an event. Roles: social_worker (assigned to the case's \
 school), who records the partner's answers too."),
-            security(("bearer" = [])), request_body(content = Option<$body>, content_type = "application/json"),
-            params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
-            responses(
-                (status = 200, description = "The referral in its new state", body = ReferralDetail, headers(("ETag" = String, description = "New version"))),
-                (status = 403, response = crate::openapi::Forbidden),
-                (status = 404, response = crate::openapi::NotFound),
-                (status = 409, response = crate::openapi::InvalidState),
-                (status = 412, response = crate::openapi::PreconditionFailed)
-            )
-        )]
-        #[post($path)]
-        pub async fn $fn(
-            state: web::Data<AppState>,
-            user: Viewer,
-            req: HttpRequest,
-            id: web::Path<Uuid>,
-            body: OptionalJson<$body>,
-        ) -> ApiResult<HttpResponse> {
-            require(&user, Action::WorkCases)?;
-            let (id, if_match) = (id.to_string(), common::if_match(&req));
-            let step: Step = body.into_inner()?.into();
-            let (v, tag) = state
-                .db
-                .write(move |conn| transition(conn, &user, &id, if_match.as_deref(), $action, step))
-                .await?;
-            Ok(common::ok_with_etag(&v, &tag))
+                security(("bearer" = [])), request_body(content = Option<$body>, content_type = "application/json"),
+                params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+                responses(
+                    (status = 200, description = "The referral in its new state", body = ReferralDetail, headers(("ETag" = String, description = "New version"))),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 404, response = crate::openapi::NotFound),
+                    (status = 409, response = crate::openapi::InvalidState),
+                    (status = 412, response = crate::openapi::PreconditionFailed)
+                )
+            )]
+            $path => $fn(OptionalJson<$body>), may Action::WorkCases,
+            apply act, ($action)
         }
     };
 }
 
+crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/referrals/{id}/send", tag = "referrals", operation_id = "send_referral",
     summary = "Send a referral to the partner",
@@ -1301,31 +1293,8 @@ social_worker (assigned to the case's school).",
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
-#[post("/api/v1/referrals/{id}/send")]
-pub async fn send_referral(
-    state: web::Data<AppState>,
-    user: Viewer,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-    body: OptionalJson<SendReferral>,
-) -> ApiResult<HttpResponse> {
-    require(&user, Action::WorkCases)?;
-    let (id, if_match) = (id.to_string(), common::if_match(&req));
-    let step: Step = body.into_inner()?.into();
-    let (v, tag) = state
-        .db
-        .write(move |conn| {
-            transition(
-                conn,
-                &user,
-                &id,
-                if_match.as_deref(),
-                ReferralAction::Send,
-                step,
-            )
-        })
-        .await?;
-    Ok(common::ok_with_etag(&v, &tag))
+"/api/v1/referrals/{id}/send" => send_referral(OptionalJson<SendReferral>), may Action::WorkCases,
+apply act, (ReferralAction::Send)
 }
 
 referral_action!(

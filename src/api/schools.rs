@@ -581,23 +581,17 @@ pub async fn delete_school(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (id, if_match) = (id.to_string(), common::if_match(&req));
-    state
-        .db
-        .write(move |conn| {
-            use diesel::prelude::*;
-            let current = repo::find(conn, &id)?;
-            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
-            if repo::in_use(conn, &id)? {
-                return Err(ApiError::conflict(
-                    "users or assignments still refer to this school; deactivate it instead (active: false)",
-                ));
-            }
-            diesel::delete(crate::db::schema::schools::table.find(&id)).execute(conn)?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let removal = common::Removal {
+        find: repo::find,
+        version: |s| s.updated_at,
+        in_use: |conn, id| {
+            Ok(repo::in_use(conn, id)?.then_some(
+                "users or assignments still refer to this school; deactivate it instead (active: false)",
+            ))
+        },
+        delete: repo::delete,
+    };
+    common::delete_unless_used(&state, &req, &id, removal).await
 }
 
 // ---- CSV import ----

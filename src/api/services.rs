@@ -623,15 +623,12 @@ pub async fn delete_service(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let (id, if_match) = (id.to_string(), common::if_match(&req));
-    state
-        .db
-        .write(move |conn| {
-            let current = repo::find(conn, &id)?;
-            check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
-            repo::delete(conn, &id)?;
-            Ok(())
-        })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let removal = common::Removal {
+        find: repo::find,
+        version: |s| s.updated_at,
+        // Referrals keep a service by its id; the database refuses (409) while they do.
+        in_use: |_, _| Ok(None),
+        delete: repo::delete,
+    };
+    common::delete_unless_used(&state, &req, &id, removal).await
 }

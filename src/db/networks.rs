@@ -61,3 +61,8 @@ pub fn in_use(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
         .get_result(conn)?;
     Ok(schools + services > 0)
 }
+
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(networks::table.find(id)).execute(conn)?;
+    Ok(())
+}

@@ -114,3 +114,8 @@ pub fn in_use(conn: &mut DbConn, id: &str) -> QueryResult<(i64, i64)> {
         .get_result(conn)?;
     Ok((s, c))
 }
+
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(partners::table.find(id)).execute(conn)?;
+    Ok(())
+}

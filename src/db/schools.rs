@@ -125,3 +125,8 @@ pub fn in_use(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
         .get_result(conn)?;
     Ok(u + a > 0)
 }
+
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
+    diesel::delete(schools::table.find(id)).execute(conn)?;
+    Ok(())
+}

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::lifecycle::{Lifecycle, Requires, Step};
+
 /// An enum of stable snake_case codes: serde, OpenAPI, and `as_str`/`parse` for the database.
 macro_rules! code_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $code:literal),+ $(,)? }) => {
@@ -140,33 +142,30 @@ pub enum CaseTransition {
     Reopen,
 }
 
-impl CaseTransition {
-    pub fn name(self) -> &'static str {
-        match self {
-            CaseTransition::Start => "start",
-            CaseTransition::Wait => "wait",
-            CaseTransition::Resume => "resume",
-            CaseTransition::Close => "close",
-            CaseTransition::Reopen => "reopen",
-        }
-    }
-    pub fn from_states(self) -> &'static [CaseStatus] {
+impl Lifecycle for CaseTransition {
+    type State = CaseStatus;
+    const OBJECT: &'static str = "a case";
+    fn step(self) -> Step<CaseStatus> {
         use CaseStatus::*;
-        match self {
-            CaseTransition::Start => &[New],
-            CaseTransition::Wait => &[InProgress],
-            CaseTransition::Resume => &[Waiting],
-            CaseTransition::Close => &[New, InProgress, Waiting],
-            CaseTransition::Reopen => &[Closed],
-        }
-    }
-    pub fn to(self) -> CaseStatus {
-        match self {
-            CaseTransition::Start | CaseTransition::Resume | CaseTransition::Reopen => {
-                CaseStatus::InProgress
-            }
-            CaseTransition::Wait => CaseStatus::Waiting,
-            CaseTransition::Close => CaseStatus::Closed,
+        let (action, from, to): (_, &'static [CaseStatus], _) = match self {
+            CaseTransition::Start => ("start", &[New], InProgress),
+            CaseTransition::Wait => ("wait", &[InProgress], Waiting),
+            CaseTransition::Resume => ("resume", &[Waiting], InProgress),
+            CaseTransition::Close => ("close", &[New, InProgress, Waiting], Closed),
+            CaseTransition::Reopen => ("reopen", &[Closed], InProgress),
+        };
+        let requires = match self {
+            CaseTransition::Close => Requires::Outcome,
+            CaseTransition::Start
+            | CaseTransition::Wait
+            | CaseTransition::Resume
+            | CaseTransition::Reopen => Requires::Nothing,
+        };
+        Step {
+            action,
+            from,
+            to,
+            requires,
         }
     }
 }
@@ -189,8 +188,8 @@ mod tests {
     #[test]
     fn every_open_state_can_close_and_only_closed_reopens() {
         for s in [CaseStatus::New, CaseStatus::InProgress, CaseStatus::Waiting] {
-            assert!(CaseTransition::Close.from_states().contains(&s));
-            assert!(!CaseTransition::Reopen.from_states().contains(&s));
+            assert!(CaseTransition::Close.step().allows(s));
+            assert!(!CaseTransition::Reopen.step().allows(s));
         }
     }
 }

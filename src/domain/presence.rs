@@ -40,6 +40,44 @@ code_enum! {
     }
 }
 
+/// A lifecycle action on a consult request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsultAction {
+    /// Plan a visit, or move a planned one.
+    Schedule,
+    Complete,
+    Cancel,
+}
+
+impl crate::domain::lifecycle::Lifecycle for ConsultAction {
+    type State = ConsultStatus;
+    const OBJECT: &'static str = "a consult request";
+    fn step(self) -> crate::domain::lifecycle::Step<ConsultStatus> {
+        use crate::domain::lifecycle::{Requires, Step};
+        use ConsultStatus::*;
+        match self {
+            ConsultAction::Schedule => Step {
+                action: "schedule",
+                from: &[Requested, Scheduled],
+                to: Scheduled,
+                requires: Requires::Nothing,
+            },
+            ConsultAction::Complete => Step {
+                action: "complete",
+                from: &[Scheduled],
+                to: Done,
+                requires: Requires::Nothing,
+            },
+            ConsultAction::Cancel => Step {
+                action: "cancel",
+                from: &[Requested, Scheduled],
+                to: Cancelled,
+                requires: Requires::Reason,
+            },
+        }
+    }
+}
+
 code_enum! {
     /// How soon the school needs the visit.
     pub enum ConsultUrgency {

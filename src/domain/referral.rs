@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::case::code_enum;
+pub use crate::domain::lifecycle::Requires;
+use crate::domain::lifecycle::{Lifecycle, Step};
 
 code_enum! {
     /// `draft` → `sent` → `accepted` | `declined`; `accepted` → `in_progress` | `on_hold` |
@@ -77,14 +79,6 @@ code_enum! {
     }
 }
 
-/// What a transition needs besides the caller's optional comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Requires {
-    Nothing,
-    Reason,
-    Outcome,
-}
-
 /// A lifecycle action on a referral: the states it may start from and the state it leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReferralAction {
@@ -111,56 +105,44 @@ impl ReferralAction {
         ReferralAction::Fail,
         ReferralAction::Cancel,
     ];
+}
 
-    pub fn name(self) -> &'static str {
-        match self {
-            ReferralAction::Send => "send",
-            ReferralAction::Accept => "accept",
-            ReferralAction::Decline => "decline",
-            ReferralAction::Start => "start",
-            ReferralAction::Hold => "hold",
-            ReferralAction::Resume => "resume",
-            ReferralAction::Complete => "complete",
-            ReferralAction::Fail => "fail",
-            ReferralAction::Cancel => "cancel",
-        }
-    }
-
-    pub fn from_states(self) -> &'static [ReferralStatus] {
+impl Lifecycle for ReferralAction {
+    type State = ReferralStatus;
+    const OBJECT: &'static str = "a referral";
+    fn step(self) -> Step<ReferralStatus> {
         use ReferralStatus::*;
-        match self {
-            ReferralAction::Send => &[Draft],
-            ReferralAction::Accept | ReferralAction::Decline => &[Sent],
-            ReferralAction::Start => &[Accepted],
-            ReferralAction::Hold => &[Accepted, InProgress],
-            ReferralAction::Resume => &[OnHold],
-            ReferralAction::Complete | ReferralAction::Fail => &[Accepted, InProgress],
-            ReferralAction::Cancel => &[Draft, Sent, Accepted, InProgress, OnHold],
-        }
-    }
-
-    pub fn to(self) -> ReferralStatus {
-        use ReferralStatus::*;
-        match self {
-            ReferralAction::Send => Sent,
-            ReferralAction::Accept => Accepted,
-            ReferralAction::Decline => Declined,
-            ReferralAction::Start | ReferralAction::Resume => InProgress,
-            ReferralAction::Hold => OnHold,
-            ReferralAction::Complete => Completed,
-            ReferralAction::Fail => Failed,
-            ReferralAction::Cancel => Cancelled,
-        }
-    }
-
-    pub fn requires(self) -> Requires {
-        match self {
+        let (action, from, to): (_, &'static [ReferralStatus], _) = match self {
+            ReferralAction::Send => ("send", &[Draft], Sent),
+            ReferralAction::Accept => ("accept", &[Sent], Accepted),
+            ReferralAction::Decline => ("decline", &[Sent], Declined),
+            ReferralAction::Start => ("start", &[Accepted], InProgress),
+            ReferralAction::Hold => ("hold", &[Accepted, InProgress], OnHold),
+            ReferralAction::Resume => ("resume", &[OnHold], InProgress),
+            ReferralAction::Complete => ("complete", &[Accepted, InProgress], Completed),
+            ReferralAction::Fail => ("fail", &[Accepted, InProgress], Failed),
+            ReferralAction::Cancel => (
+                "cancel",
+                &[Draft, Sent, Accepted, InProgress, OnHold],
+                Cancelled,
+            ),
+        };
+        let requires = match self {
             ReferralAction::Decline
             | ReferralAction::Hold
             | ReferralAction::Fail
             | ReferralAction::Cancel => Requires::Reason,
             ReferralAction::Complete => Requires::Outcome,
-            _ => Requires::Nothing,
+            ReferralAction::Send
+            | ReferralAction::Accept
+            | ReferralAction::Start
+            | ReferralAction::Resume => Requires::Nothing,
+        };
+        Step {
+            action,
+            from,
+            to,
+            requires,
         }
     }
 }
@@ -173,7 +155,7 @@ mod tests {
     fn cancel_is_possible_from_every_state_that_is_not_final() {
         for s in ReferralStatus::ALL {
             assert_eq!(
-                ReferralAction::Cancel.from_states().contains(s),
+                ReferralAction::Cancel.step().allows(*s),
                 !s.is_final(),
                 "{s}"
             );
@@ -183,7 +165,7 @@ mod tests {
     #[test]
     fn no_action_leaves_a_final_state() {
         for a in ReferralAction::ALL {
-            assert!(a.from_states().iter().all(|s| !s.is_final()), "{a:?}");
+            assert!(a.step().from.iter().all(|s| !s.is_final()), "{a:?}");
         }
     }
 
