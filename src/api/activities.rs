@@ -414,14 +414,7 @@ pub async fn list_activities(
     let q = query.0;
     check_range(q.from, q.to)?;
     let limit = common::limit(q.limit);
-    let after = match decode_cursor(q.cursor.as_deref(), 2)? {
-        None => None,
-        Some(k) => Some((
-            k[0].parse::<NaiveDate>()
-                .map_err(|_| ApiError::field("cursor", "not a cursor this list gave out"))?,
-            k[1].clone(),
-        )),
-    };
+    let after = decode_cursor::<(chrono::NaiveDate, String)>(q.cursor.as_deref())?;
     let f = ActivityFilter {
         from: q.from,
         to: q.to,
@@ -438,7 +431,7 @@ pub async fn list_activities(
             Ok(common::page(
                 rows,
                 limit,
-                |r| vec![r.0.activity_date.to_string(), r.0.id.clone()],
+                |r| (r.0.activity_date.to_string(), r.0.id.clone()),
                 |r| {
                     let a = aud.remove(&r.0.id).unwrap_or_default();
                     let t = th.remove(&r.0.id).unwrap_or_default();

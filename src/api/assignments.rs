@@ -241,7 +241,7 @@ pub async fn list_assignments(
     require(&user, Action::ReadAssignments)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let after = decode_cursor::<(String, String)>(q.cursor.as_deref())?;
     // Asking for someone else's: the scope wins, and the mismatch yields an empty page.
     let Some((worker_id, school_id)) = user.narrow_worker_school(
         q.worker.map(|w| w.to_string()),
@@ -265,7 +265,7 @@ pub async fn list_assignments(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.3.clone(), r.0.id.clone()],
+        |r| (r.3.clone(), r.0.id.clone()),
         Assignment::from,
     )))
 }

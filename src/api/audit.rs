@@ -18,7 +18,7 @@ use crate::db::audit::{self as repo, AuditFilter, AuditRow};
 use crate::db::now;
 use crate::db::schema::users;
 use crate::domain::utc;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::usecases::audit::AuditAction;
 
@@ -110,12 +110,7 @@ pub struct AuditQuery {
 }
 
 fn seq_cursor(cursor: Option<&str>) -> ApiResult<Option<i64>> {
-    decode_cursor(cursor, 1)?
-        .map(|k| {
-            k[0].parse::<i64>()
-                .map_err(|_| ApiError::field("cursor", "not a cursor this list gave out"))
-        })
-        .transpose()
+    decode_cursor::<i64>(cursor)
 }
 
 #[utoipa::path(
@@ -153,7 +148,7 @@ pub async fn list_audit_events(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.seq.to_string()],
+        |r| r.seq.to_string(),
         AuditEvent::from,
     )))
 }
@@ -285,7 +280,7 @@ pub async fn get_case_access_log(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |(r, _)| vec![r.seq.to_string()],
+        |(r, _)| r.seq.to_string(),
         |(r, name)| AccessLogEntry {
             at: utc(r.at),
             actor_id: r.actor_id,

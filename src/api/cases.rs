@@ -598,17 +598,7 @@ pub async fn list_cases(
 ) -> ApiResult<web::Json<CasePage>> {
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = match decode_cursor(q.cursor.as_deref(), 2)? {
-        None => None,
-        Some(k) => Some((
-            k[0].parse::<i64>()
-                .ok()
-                .and_then(chrono::DateTime::from_timestamp_micros)
-                .map(|t| t.naive_utc())
-                .ok_or_else(|| ApiError::field("cursor", "not a cursor this list gave out"))?,
-            k[1].clone(),
-        )),
-    };
+    let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
     if let (Some(from), Some(to)) = (q.opened_from, q.opened_to)
         && from > to
     {
@@ -643,12 +633,7 @@ pub async fn list_cases(
                 }
                 Sees::Metadata => {}
             }
-            let key = |r: &CaseListRow| {
-                vec![
-                    r.case.opened_at.and_utc().timestamp_micros().to_string(),
-                    r.case.id.clone(),
-                ]
-            };
+            let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
             let ids: Vec<String> = rows.iter().map(|r| r.case.id.clone()).collect();
             Ok(match sees {
                 Sees::School => {

@@ -983,7 +983,7 @@ pub async fn list_checklist_submissions(
     let v = viewer(&user)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let before = decode_cursor(q.cursor.as_deref(), 1)?.map(|k| k[0].clone());
+    let before = decode_cursor::<String>(q.cursor.as_deref())?;
     let mut checks = Checks::default();
     let (from, until) = period(&mut checks, q.from, q.to);
     checks.finish()?;
@@ -1003,7 +1003,7 @@ pub async fn list_checklist_submissions(
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
             let next_cursor = if more {
-                rows.last().map(|r| common::encode_cursor(&[&r.id]))
+                rows.last().map(|r| common::encode_cursor(&r.id))
             } else {
                 None
             };

@@ -425,7 +425,7 @@ pub async fn list_checklist_templates(
     require(&user, Action::ReadChecklistTemplates)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let after = decode_cursor::<(String, String)>(q.cursor.as_deref())?;
     let drafts = allows(user.role, Action::WriteChecklistTemplates);
     let (rows, more) = state
         .db
@@ -438,7 +438,7 @@ pub async fn list_checklist_templates(
         .await?;
     let next_cursor = if more {
         rows.last()
-            .map(|t| common::encode_cursor(&[&t.name, &t.id]))
+            .map(|t| common::encode_cursor(&(t.name.clone(), t.id.clone())))
     } else {
         None
     };

@@ -28,12 +28,109 @@ pub fn limit(requested: Option<i64>) -> i64 {
     requested.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
 }
 
-/// An opaque keyset cursor: the sort key of the last item of the page.
-pub fn encode_cursor(key: &[&str]) -> String {
-    URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+/// One part of a keyset cursor's sort key, as text.
+pub trait CursorPart: Sized {
+    fn encode(&self) -> String;
+    fn decode(text: &str) -> Option<Self>;
 }
 
-pub fn decode_cursor(cursor: Option<&str>, parts: usize) -> ApiResult<Option<Vec<String>>> {
+impl CursorPart for String {
+    fn encode(&self) -> String {
+        self.clone()
+    }
+    fn decode(text: &str) -> Option<Self> {
+        Some(text.to_string())
+    }
+}
+
+impl CursorPart for i64 {
+    fn encode(&self) -> String {
+        self.to_string()
+    }
+    fn decode(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+impl CursorPart for u32 {
+    fn encode(&self) -> String {
+        self.to_string()
+    }
+    fn decode(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+impl CursorPart for chrono::NaiveDate {
+    fn encode(&self) -> String {
+        self.to_string()
+    }
+    fn decode(text: &str) -> Option<Self> {
+        text.parse().ok()
+    }
+}
+
+/// A timestamp, to the microsecond both backends store.
+impl CursorPart for NaiveDateTime {
+    fn encode(&self) -> String {
+        self.and_utc().timestamp_micros().to_string()
+    }
+    fn decode(text: &str) -> Option<Self> {
+        let micros = text.parse::<i64>().ok()?;
+        chrono::DateTime::from_timestamp_micros(micros).map(|t| t.naive_utc())
+    }
+}
+
+/// The sort key of a keyset list: one part, or a tuple of parts.
+pub trait CursorKey: Sized {
+    fn parts(&self) -> Vec<String>;
+    fn from_parts(parts: &[String]) -> Option<Self>;
+}
+
+impl<A: CursorPart> CursorKey for A {
+    fn parts(&self) -> Vec<String> {
+        vec![self.encode()]
+    }
+    fn from_parts(parts: &[String]) -> Option<Self> {
+        match parts {
+            [a] => A::decode(a),
+            _ => None,
+        }
+    }
+}
+
+impl<A: CursorPart, B: CursorPart> CursorKey for (A, B) {
+    fn parts(&self) -> Vec<String> {
+        vec![self.0.encode(), self.1.encode()]
+    }
+    fn from_parts(parts: &[String]) -> Option<Self> {
+        match parts {
+            [a, b] => Some((A::decode(a)?, B::decode(b)?)),
+            _ => None,
+        }
+    }
+}
+
+impl<A: CursorPart, B: CursorPart, C: CursorPart> CursorKey for (A, B, C) {
+    fn parts(&self) -> Vec<String> {
+        vec![self.0.encode(), self.1.encode(), self.2.encode()]
+    }
+    fn from_parts(parts: &[String]) -> Option<Self> {
+        match parts {
+            [a, b, c] => Some((A::decode(a)?, B::decode(b)?, C::decode(c)?)),
+            _ => None,
+        }
+    }
+}
+
+/// An opaque keyset cursor: the sort key of the last item of the page.
+pub fn encode_cursor<K: CursorKey>(key: &K) -> String {
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&key.parts()).unwrap_or_default())
+}
+
+/// `?cursor=` of a keyset list, as the list's sort key; 422 naming `cursor` when it is not a
+/// cursor this list gave out.
+pub fn decode_cursor<K: CursorKey>(cursor: Option<&str>) -> ApiResult<Option<K>> {
     let Some(c) = cursor else { return Ok(None) };
     let bad = || {
         ApiError::Validation(vec![FieldError::new(
@@ -42,27 +139,21 @@ pub fn decode_cursor(cursor: Option<&str>, parts: usize) -> ApiResult<Option<Vec
         )])
     };
     let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
-    let key: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if key.len() != parts {
-        return Err(bad());
-    }
-    Ok(Some(key))
+    let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    K::from_parts(&parts).map(Some).ok_or_else(bad)
 }
 
 /// Builds a page from `limit + 1` fetched rows: the extra row only tells that there is more.
-pub fn page<R, T: ToSchema>(
+pub fn page<R, K: CursorKey, T: ToSchema>(
     mut rows: Vec<R>,
     limit: i64,
-    key: impl Fn(&R) -> Vec<String>,
+    key: impl Fn(&R) -> K,
     map: impl FnMut(R) -> T,
 ) -> Page<T> {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more {
-        rows.last().map(|r| {
-            let k = key(r);
-            encode_cursor(&k.iter().map(String::as_str).collect::<Vec<_>>())
-        })
+        rows.last().map(|r| encode_cursor(&key(r)))
     } else {
         None
     };
@@ -208,3 +299,37 @@ pub async fn delete_unless_used<R: 'static>(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+/// Declares `DELETE {path}` for a social-map object: the coordinator deletes it unless something
+/// still refers to it (`delete_unless_used`), with its document. The caller has `actix_web::delete`
+/// in scope (utoipa reads the route from that attribute by its name).
+macro_rules! delete_endpoint {
+    (
+        $fn:ident, $path:literal, tag = $tag:literal, op = $op:literal, summary = $summary:literal,
+        description = $desc:literal, id = $iddesc:literal, conflict = $conflict:literal,
+        removal = $removal:expr
+    ) => {
+        #[utoipa::path(
+            delete, path = $path, tag = $tag, operation_id = $op, summary = $summary, description = $desc,
+            security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = $iddesc), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+            responses(
+                (status = 204, description = "Deleted"),
+                (status = 403, response = crate::openapi::Forbidden),
+                (status = 404, response = crate::openapi::NotFound),
+                (status = 409, description = $conflict, body = crate::error::Problem, content_type = "application/problem+json"),
+                (status = 412, response = crate::openapi::PreconditionFailed)
+            )
+        )]
+        #[delete($path)]
+        pub async fn $fn(
+            state: actix_web::web::Data<crate::state::AppState>,
+            _: crate::auth::extractor::Allowed<crate::auth::policy::can::WriteSocialMap>,
+            req: actix_web::HttpRequest,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> crate::error::ApiResult<actix_web::HttpResponse> {
+            crate::api::common::delete_unless_used(&state, &req, &id, $removal).await
+        }
+    };
+}
+pub(crate) use delete_endpoint;

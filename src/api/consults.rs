@@ -282,17 +282,7 @@ pub async fn list_consult_requests(
     require(&user, Action::ReadConsults)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = match decode_cursor(q.cursor.as_deref(), 2)? {
-        None => None,
-        Some(k) => Some((
-            k[0].parse::<i64>()
-                .ok()
-                .and_then(DateTime::from_timestamp_micros)
-                .map(|t| t.naive_utc())
-                .ok_or_else(|| ApiError::field("cursor", "not a cursor this list gave out"))?,
-            k[1].clone(),
-        )),
-    };
+    let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
     let page = state
         .db
         .write(move |conn| {
@@ -315,12 +305,7 @@ pub async fn list_consult_requests(
             Ok(common::page(
                 rows,
                 limit,
-                |r| {
-                    vec![
-                        r.0.created_at.and_utc().timestamp_micros().to_string(),
-                        r.0.id.clone(),
-                    ]
-                },
+                |r| (r.0.created_at, r.0.id.clone()),
                 |r| {
                     let t = themes.remove(&r.0.id).unwrap_or_default();
                     to_api(r, t)

@@ -20,7 +20,7 @@ use crate::db::meetings::{self as repo, ActionPointRow, AgendaItemRow, MeetingFi
 use crate::db::schema::partners;
 use crate::db::{DbConn, now, optional};
 use crate::domain::utc;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::usecases::themes::check_themes;
 
@@ -256,14 +256,7 @@ pub async fn list_meetings(
     require(&user, Action::ReadMeetings)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = match decode_cursor(q.cursor.as_deref(), 2)? {
-        None => None,
-        Some(k) => Some((
-            k[0].parse::<NaiveDate>()
-                .map_err(|_| ApiError::field("cursor", "not a cursor this list gave out"))?,
-            k[1].clone(),
-        )),
-    };
+    let after = decode_cursor::<(chrono::NaiveDate, String)>(q.cursor.as_deref())?;
     let rows = state
         .db
         .run(move |conn| {
@@ -284,7 +277,7 @@ pub async fn list_meetings(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |(m, _)| vec![m.meeting_date.to_string(), m.id.clone()],
+        |(m, _)| (m.meeting_date.to_string(), m.id.clone()),
         |(m, name)| MeetingSummary {
             network: MeetingNetwork {
                 id: m.network_id,

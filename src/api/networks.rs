@@ -106,7 +106,7 @@ pub async fn list_networks(
     require(&user, Action::ReadSocialMap)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let after = decode_cursor::<(String, String)>(q.cursor.as_deref())?;
     let rows = state
         .db
         .run(move |conn| Ok(repo::list(conn, q.active, after, limit)?))
@@ -114,7 +114,7 @@ pub async fn list_networks(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.name.clone(), r.id.clone()],
+        |r| (r.name.clone(), r.id.clone()),
         Network::from,
     )))
 }
@@ -233,27 +233,16 @@ pub async fn update_network(
     ))
 }
 
-#[utoipa::path(
-    delete, path = "/api/v1/networks/{id}", tag = "networks", operation_id = "delete_network",
-    summary = "Delete a network", description = "Only a network nothing refers to; otherwise 409: deactivate it instead. Roles: coordinator.",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Network id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "Schools or services still belong to the network", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed)
-    )
-)]
-#[delete("/api/v1/networks/{id}")]
-pub async fn delete_network(
-    state: web::Data<AppState>,
-    _: Allowed<can::WriteSocialMap>,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    let removal = common::Removal {
+crate::api::common::delete_endpoint!(
+    delete_network,
+    "/api/v1/networks/{id}",
+    tag = "networks",
+    op = "delete_network",
+    summary = "Delete a network",
+    description = "Only a network nothing refers to; otherwise 409: deactivate it instead. Roles: coordinator.",
+    id = "Network id",
+    conflict = "Schools or services still belong to the network",
+    removal = common::Removal {
         find: repo::find,
         version: |n| n.updated_at,
         in_use: |conn, id| {
@@ -262,6 +251,5 @@ pub async fn delete_network(
             ))
         },
         delete: repo::delete,
-    };
-    common::delete_unless_used(&state, &req, &id, removal).await
-}
+    }
+);

@@ -334,7 +334,7 @@ pub async fn list_partners(
     require(&user, Action::ReadSocialMap)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let after = decode_cursor::<(String, String)>(q.cursor.as_deref())?;
     let filter = PartnerFilter {
         kind: q.kind.map(|k| k.as_str().to_string()),
         active: q.active,
@@ -357,7 +357,7 @@ pub async fn list_partners(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.name.clone(), r.id.clone()],
+        |r| (r.name.clone(), r.id.clone()),
         Partner::from,
     )))
 }
@@ -479,28 +479,16 @@ pub async fn update_partner(
     ))
 }
 
-#[utoipa::path(
-    delete, path = "/api/v1/partners/{id}", tag = "partners", operation_id = "delete_partner",
+crate::api::common::delete_endpoint!(
+    delete_partner,
+    "/api/v1/partners/{id}",
+    tag = "partners",
+    op = "delete_partner",
     summary = "Delete a partner organisation",
     description = "Only a partner without services and without organisations under it; otherwise 409: deactivate it instead (`active: false`). Roles: coordinator.",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Partner id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "Services or child organisations still belong to the partner", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed)
-    )
-)]
-#[delete("/api/v1/partners/{id}")]
-pub async fn delete_partner(
-    state: web::Data<AppState>,
-    _: Allowed<can::WriteSocialMap>,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    let removal = common::Removal {
+    id = "Partner id",
+    conflict = "Services or child organisations still belong to the partner",
+    removal = common::Removal {
         find: repo::find,
         version: |p| p.updated_at,
         in_use: |conn, id| {
@@ -515,6 +503,5 @@ pub async fn delete_partner(
             })
         },
         delete: repo::delete,
-    };
-    common::delete_unless_used(&state, &req, &id, removal).await
-}
+    }
+);

@@ -718,17 +718,7 @@ pub async fn list_referrals(
     require_reader(&user)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = match decode_cursor(q.cursor.as_deref(), 2)? {
-        None => None,
-        Some(k) => Some((
-            k[0].parse::<i64>()
-                .ok()
-                .and_then(chrono::DateTime::from_timestamp_micros)
-                .map(|t| t.naive_utc())
-                .ok_or_else(|| ApiError::field("cursor", "not a cursor this list gave out"))?,
-            k[1].clone(),
-        )),
-    };
+    let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
     let day = today();
     let filter = ReferralFilter {
         case_id: None,
@@ -750,16 +740,7 @@ pub async fn list_referrals(
                 Sees::Metadata | Sees::School => {}
             }
             let rows = repo::list(conn, &scope, filter, after, Some(limit))?;
-            let key = |r: &ReferralListRow| {
-                vec![
-                    r.referral
-                        .created_at
-                        .and_utc()
-                        .timestamp_micros()
-                        .to_string(),
-                    r.referral.id.clone(),
-                ]
-            };
+            let key = |r: &ReferralListRow| (r.referral.created_at, r.referral.id.clone());
             let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
             let mut themes = repo::themes_of(conn, &ids)?;
             Ok(match sees {

@@ -364,7 +364,7 @@ pub async fn list_schools(
     require(&user, Action::ReadSocialMap)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let after = decode_cursor::<(String, String)>(q.cursor.as_deref())?;
     let filter = SchoolFilter {
         network_id: q.network.map(|n| n.to_string()),
         active: q.active,
@@ -377,7 +377,7 @@ pub async fn list_schools(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.name.clone(), r.id.clone()],
+        |r| (r.name.clone(), r.id.clone()),
         School::from,
     )))
 }
@@ -561,27 +561,16 @@ pub async fn update_school(
     ))
 }
 
-#[utoipa::path(
-    delete, path = "/api/v1/schools/{id}", tag = "schools", operation_id = "delete_school",
-    summary = "Delete a school", description = "Only a school no user or assignment refers to; otherwise 409: deactivate it instead. Roles: coordinator.",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "School id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "Users or assignments still refer to the school", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed)
-    )
-)]
-#[delete("/api/v1/schools/{id}")]
-pub async fn delete_school(
-    state: web::Data<AppState>,
-    _: Allowed<can::WriteSocialMap>,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    let removal = common::Removal {
+crate::api::common::delete_endpoint!(
+    delete_school,
+    "/api/v1/schools/{id}",
+    tag = "schools",
+    op = "delete_school",
+    summary = "Delete a school",
+    description = "Only a school no user or assignment refers to; otherwise 409: deactivate it instead. Roles: coordinator.",
+    id = "School id",
+    conflict = "Users or assignments still refer to the school",
+    removal = common::Removal {
         find: repo::find,
         version: |s| s.updated_at,
         in_use: |conn, id| {
@@ -590,9 +579,8 @@ pub async fn delete_school(
             ))
         },
         delete: repo::delete,
-    };
-    common::delete_unless_used(&state, &req, &id, removal).await
-}
+    }
+);
 
 // ---- CSV import ----
 

@@ -23,7 +23,7 @@ use crate::auth::policy::{Action, require};
 use crate::db::services::{self as repo, ContactRow, ServiceFilter, ServiceRow, ServiceView};
 use crate::db::{DbConn, networks, now, optional, partners, themes};
 use crate::domain::utc;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::state::AppState;
 
 /// The organisation offering a service.
@@ -413,14 +413,8 @@ pub async fn list_services(
     require(&user, Action::ReadSocialMap)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 3)?
-        .map(|k| -> ApiResult<_> {
-            let rel = k[0]
-                .parse::<u32>()
-                .map_err(|_| ApiError::field("cursor", "not a cursor this list gave out"))?;
-            Ok(sort_key(rel, &k[1], &k[2]))
-        })
-        .transpose()?;
+    let after = decode_cursor::<(u32, String, String)>(q.cursor.as_deref())?
+        .map(|(rel, name, id)| sort_key(rel, &name, &id));
     let words = words(q.q.as_deref());
     let filter = ServiceFilter {
         theme: q.theme.clone(),
@@ -473,8 +467,8 @@ pub async fn list_services(
     views.truncate(limit as usize);
     let next_cursor = if more {
         views.last().map(|v| {
-            let rel = rels[views.len() - 1].to_string();
-            encode_cursor(&[&rel, &v.service.name, &v.service.id])
+            let rel = rels[views.len() - 1];
+            encode_cursor(&(rel, v.service.name.clone(), v.service.id.clone()))
         })
     } else {
         None
@@ -602,33 +596,20 @@ pub async fn update_service(
     Ok(ok_with_etag(&Service::from(v), &tag))
 }
 
-#[utoipa::path(
-    delete, path = "/api/v1/services/{id}", tag = "services", operation_id = "delete_service",
+crate::api::common::delete_endpoint!(
+    delete_service,
+    "/api/v1/services/{id}",
+    tag = "services",
+    op = "delete_service",
     summary = "Delete a service",
     description = "Removes the service with its themes, networks and contact persons. A service that referrals name stays (409): deactivate it instead (`active: false`), which also keeps it on record. Roles: coordinator.",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Service id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound),
-        (status = 409, description = "Referrals name the service", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, response = crate::openapi::PreconditionFailed)
-    )
-)]
-#[delete("/api/v1/services/{id}")]
-pub async fn delete_service(
-    state: web::Data<AppState>,
-    _: Allowed<can::WriteSocialMap>,
-    req: HttpRequest,
-    id: web::Path<Uuid>,
-) -> ApiResult<HttpResponse> {
-    let removal = common::Removal {
+    id = "Service id",
+    conflict = "Referrals name the service",
+    removal = common::Removal {
         find: repo::find,
         version: |s| s.updated_at,
         // Referrals keep a service by its id; the database refuses (409) while they do.
         in_use: |_, _| Ok(None),
         delete: repo::delete,
-    };
-    common::delete_unless_used(&state, &req, &id, removal).await
-}
+    }
+);

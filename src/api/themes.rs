@@ -120,7 +120,7 @@ pub async fn list_themes(
     require(&user, Action::ReadSocialMap)?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 1)?.map(|k| k[0].clone());
+    let after = decode_cursor::<String>(q.cursor.as_deref())?;
     let rows = state
         .db
         .run(move |conn| Ok(repo::list(conn, q.active, after, limit)?))
@@ -128,7 +128,7 @@ pub async fn list_themes(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.code.clone()],
+        |r| r.code.clone(),
         Theme::from,
     )))
 }

@@ -125,7 +125,7 @@ pub async fn list_users(
 ) -> ApiResult<web::Json<Page<User>>> {
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor(q.cursor.as_deref(), 2)?.map(|k| (k[0].clone(), k[1].clone()));
+    let after = decode_cursor::<(String, String)>(q.cursor.as_deref())?;
     let rows = state
         .db
         .run(move |conn| {
@@ -143,7 +143,7 @@ pub async fn list_users(
     Ok(web::Json(common::page(
         rows,
         limit,
-        |r| vec![r.email.clone(), r.id.clone()],
+        |r| (r.email.clone(), r.id.clone()),
         User::from,
     )))
 }

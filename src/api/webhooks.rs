@@ -412,17 +412,7 @@ pub async fn list_webhook_deliveries(
     let id = id.to_string();
     let q = query.0;
     let limit = common::limit(q.limit);
-    let before = match decode_cursor(q.cursor.as_deref(), 2)? {
-        None => None,
-        Some(k) => Some((
-            k[0].parse::<i64>()
-                .ok()
-                .and_then(chrono::DateTime::from_timestamp_micros)
-                .map(|t| t.naive_utc())
-                .ok_or_else(|| ApiError::field("cursor", "not a cursor this list gave out"))?,
-            k[1].clone(),
-        )),
-    };
+    let before = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
     let page = state
         .db
         .run(move |conn| {
@@ -431,12 +421,7 @@ pub async fn list_webhook_deliveries(
             Ok(common::page(
                 rows,
                 limit,
-                |(d, _)| {
-                    vec![
-                        d.created_at.and_utc().timestamp_micros().to_string(),
-                        d.id.clone(),
-                    ]
-                },
+                |(d, _)| (d.created_at, d.id.clone()),
                 delivery_of,
             ))
         })
