@@ -4,6 +4,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
+use validator::{ValidationErrors, ValidationErrorsKind};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -298,7 +299,7 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 impl From<validator::ValidationErrors> for ApiError {
     fn from(errors: validator::ValidationErrors) -> Self {
-        ApiError::Validation(crate::api::extract::flatten_validation_errors(&errors))
+        ApiError::Validation(flatten_validation_errors(&errors))
     }
 }
 
@@ -323,5 +324,61 @@ impl Checks {
         } else {
             Err(ApiError::Validation(self.0))
         }
+    }
+}
+
+/// Flattens `validator`'s nested errors into `{field, message}` pairs with JSON paths.
+pub fn flatten_validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    flatten_into(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field));
+    out
+}
+
+fn flatten_into(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    let message = match &e.message {
+                        Some(m) => m.to_string(),
+                        None => describe(e),
+                    };
+                    out.push(FieldError::new(path.clone(), message));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_into(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten_into(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(e: &validator::ValidationError) -> String {
+    let p = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
+            (Some(min), None) => format!("length must be at least {min}"),
+            (None, Some(max)) => format!("length must be at most {max}"),
+            _ => "length is out of range".into(),
+        },
+        "range" => match (p("min"), p("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "out of range".into(),
+        },
+        "email" => "must be a valid e-mail address".into(),
+        "url" => "must be a valid URL".into(),
+        other => format!("is invalid ({other})"),
     }
 }

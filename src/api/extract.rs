@@ -7,7 +7,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
-use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+use validator::Validate;
 
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -162,61 +162,7 @@ fn field_path(path: &str, message: &str) -> String {
     }
 }
 
-/// Flattens `validator`'s nested errors into `{field, message}` pairs with JSON paths.
-pub fn flatten_validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
-    let mut out = Vec::new();
-    flatten_into(errors, "", &mut out);
-    out.sort_by(|a, b| a.field.cmp(&b.field));
-    out
-}
-
-fn flatten_into(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
-    for (field, kind) in errors.errors() {
-        let path = if prefix.is_empty() {
-            field.to_string()
-        } else {
-            format!("{prefix}.{field}")
-        };
-        match kind {
-            ValidationErrorsKind::Field(list) => {
-                for e in list {
-                    let message = match &e.message {
-                        Some(m) => m.to_string(),
-                        None => describe(e),
-                    };
-                    out.push(FieldError::new(path.clone(), message));
-                }
-            }
-            ValidationErrorsKind::Struct(inner) => flatten_into(inner, &path, out),
-            ValidationErrorsKind::List(items) => {
-                for (i, inner) in items {
-                    flatten_into(inner, &format!("{path}[{i}]"), out);
-                }
-            }
-        }
-    }
-}
-
-fn describe(e: &validator::ValidationError) -> String {
-    let p = |k: &str| e.params.get(k).map(|v| v.to_string());
-    match e.code.as_ref() {
-        "length" => match (p("min"), p("max")) {
-            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
-            (Some(min), None) => format!("length must be at least {min}"),
-            (None, Some(max)) => format!("length must be at most {max}"),
-            _ => "length is out of range".into(),
-        },
-        "range" => match (p("min"), p("max")) {
-            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
-            (Some(min), None) => format!("must be at least {min}"),
-            (None, Some(max)) => format!("must be at most {max}"),
-            _ => "out of range".into(),
-        },
-        "email" => "must be a valid e-mail address".into(),
-        "url" => "must be a valid URL".into(),
-        other => format!("is invalid ({other})"),
-    }
-}
+pub use crate::error::flatten_validation_errors;
 
 /// A query string, deserialised with the failing parameter's name, then validated.
 #[derive(Debug)]

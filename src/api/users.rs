@@ -132,7 +132,7 @@ pub async fn list_users(
             let school = q.school.map(|s| s.to_string());
             Ok(users::list(
                 conn,
-                q.role.map(Role::as_str),
+                q.role,
                 school.as_deref(),
                 q.active,
                 after,

@@ -72,7 +72,7 @@ pub fn set_password(conn: &mut DbConn, id: &str, password_hash: &str) -> QueryRe
 
 pub fn list(
     conn: &mut DbConn,
-    role: Option<&str>,
+    role: Option<crate::domain::Role>,
     school_id: Option<&str>,
     active: Option<bool>,
     after: Option<(String, String)>,
@@ -84,7 +84,7 @@ pub fn list(
         .limit(limit + 1)
         .into_boxed();
     if let Some(r) = role {
-        q = q.filter(users::role.eq(r.to_string()));
+        q = q.filter(users::role.eq(r.as_str()));
     }
     if let Some(s) = school_id {
         q = q.filter(users::school_id.eq(s.to_string()));

@@ -18,6 +18,7 @@ mod health;
 mod hsds;
 mod idempotency;
 mod instances;
+mod layering;
 mod meetings;
 mod migration_parity;
 mod openapi;
