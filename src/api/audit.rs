@@ -251,7 +251,7 @@ pub async fn get_case_access_log(
     let rows = state
         .db
         .run(move |conn| {
-            crate::api::cases::worked_case(conn, &user, &id)?;
+            crate::usecases::cases::worked_case(conn, &user, &id)?;
             let rows = repo::list(
                 conn,
                 AuditFilter {

@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::cases::{FamilyContact, Opening, Pupil, open_case};
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::Viewer;
@@ -20,12 +19,14 @@ use crate::db::assignments::schools_of_worker;
 use crate::db::consults::{self as repo, ConsultFilter, ConsultRow, ConsultView};
 use crate::db::{DbConn, now, users};
 use crate::domain::case::{CaseOrigin, CasePriority};
+use crate::domain::case::{FamilyContact, Pupil};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::presence::{ConsultAction, ConsultStatus, ConsultUrgency};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::cases::{Opening, open_case};
 use crate::usecases::themes::check_themes;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -668,7 +669,7 @@ pub async fn open_case_from_consult(
             )?;
             let r = crate::db::cases::find_scoped(conn, &case.id, &user.case_scope())?;
             let tag = etag(r.case.updated_at);
-            Ok((crate::api::cases::detail(conn, r)?, tag))
+            Ok((crate::api::cases::views::detail(conn, r)?, tag))
         })
         .await?;
     let location = format!("/api/v1/cases/{}", case.id);

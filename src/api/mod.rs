@@ -7,7 +7,6 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod calendar;
-pub mod case_records;
 pub mod cases;
 pub mod checklist_submissions;
 pub mod checklist_templates;
@@ -15,7 +14,6 @@ pub mod common;
 pub mod consults;
 pub mod events;
 pub mod extract;
-pub mod family_rights;
 pub mod health;
 pub mod hsds;
 pub mod idempotency;
@@ -76,16 +74,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cases::reopen_case)
         .service(cases::set_case_lead_worker)
         .service(cases::open_case_from_submission)
-        .service(case_records::list_case_needs)
-        .service(case_records::add_case_need)
-        .service(case_records::list_case_contact_moments)
-        .service(case_records::add_case_contact_moment)
-        .service(case_records::list_case_consents)
-        .service(case_records::add_case_consent)
-        .service(case_records::withdraw_case_consent)
-        .service(case_records::set_case_feedback)
-        .service(family_rights::export_case)
-        .service(family_rights::erase_case)
+        .service(cases::records::list_case_needs)
+        .service(cases::records::add_case_need)
+        .service(cases::records::list_case_contact_moments)
+        .service(cases::records::add_case_contact_moment)
+        .service(cases::records::list_case_consents)
+        .service(cases::records::add_case_consent)
+        .service(cases::records::withdraw_case_consent)
+        .service(cases::records::set_case_feedback)
+        .service(cases::family_rights::export_case)
+        .service(cases::family_rights::erase_case)
         .service(audit::get_case_access_log)
         .service(audit::list_audit_events)
         .service(audit::verify_audit_chain)

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::lifecycle::{Lifecycle, Requires, Step};
+use validator::Validate;
 
 /// An enum of stable snake_case codes: serde, OpenAPI, and `as_str`/`parse` for the database.
 macro_rules! code_enum {
@@ -168,6 +169,41 @@ impl Lifecycle for CaseTransition {
             requires,
         }
     }
+}
+
+/// The pupil as the school knows them: a pseudonym, never a full name.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Pupil {
+    /// The school's own short label for the pupil (not a name).
+    #[validate(length(min = 1, max = 40))]
+    #[schema(example = "4B-07")]
+    pub pseudonym: String,
+    #[validate(range(min = 1990, max = 2030))]
+    #[schema(example = 2016)]
+    pub birth_year: Option<i32>,
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(example = "4B")]
+    pub class: Option<String>,
+}
+
+/// How to reach the family. Kept only on the case, seen only by its social workers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyContact {
+    #[validate(length(max = 200))]
+    #[schema(example = "Mevrouw Diallo")]
+    pub name: Option<String>,
+    #[validate(length(max = 50))]
+    #[schema(example = "0470 12 34 56")]
+    pub phone: Option<String>,
+    /// The language the family speaks at home.
+    #[validate(length(max = 50))]
+    #[schema(example = "Frans")]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub interpreter_needed: bool,
 }
 
 #[cfg(test)]

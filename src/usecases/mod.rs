@@ -4,5 +4,6 @@
 //! so as not to be read as the social map's partner services.)
 
 pub mod audit;
+pub mod cases;
 pub mod themes;
 pub mod users;

@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::views::{CaseDetail, detail};
 use crate::api::audit::AuditEvent;
-use crate::api::cases::{CaseDetail, detail, worked_case};
 use crate::api::common::etag;
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::Viewer;
@@ -21,6 +21,7 @@ use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::cases::worked_case;
 
 /// Everything kept about one case: the case with its needs, contact moments and consents,
 /// and its whole access log.
@@ -79,7 +80,7 @@ pub async fn export_case(
                 Some(&id),
             )?;
             let case = detail(conn, r)?;
-            let referrals = crate::api::referrals::of_case(conn, &user, &id)?;
+            let referrals = crate::api::referrals::views::of_case(conn, &user, &id)?;
             let mut log = audit_repo::list(
                 conn,
                 AuditFilter {

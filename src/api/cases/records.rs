@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::cases::{CaseDetail, Consent, ContactMoment, Need, detail, worked_case};
+use super::views::{
+    CaseDetail, Consent, ContactMoment, Need, consent_of, contact_of, detail, need_of,
+};
 use crate::api::common::{Checks, etag};
 use crate::api::extract::ApiJson;
 use crate::auth::Viewer;
@@ -21,6 +23,7 @@ use crate::domain::case::{ConsentGivenBy, ConsentKind, ConsentMethod, ContactKin
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::cases::worked_case;
 use crate::usecases::themes::check_themes;
 
 fn naive(t: DateTime<Utc>) -> chrono::NaiveDateTime {
@@ -112,9 +115,7 @@ pub async fn list_case_needs(
         Ok(repo::needs(conn, id)?)
     })
     .await?;
-    Ok(web::Json(
-        needs.into_iter().map(crate::api::cases::need_of).collect(),
-    ))
+    Ok(web::Json(needs.into_iter().map(need_of).collect()))
 }
 
 #[utoipa::path(
@@ -176,7 +177,7 @@ pub async fn add_case_need(
     let location = format!("/api/v1/cases/{}/needs", row.case_id);
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
-        .json(crate::api::cases::need_of(row)))
+        .json(need_of(row)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -214,11 +215,7 @@ pub async fn list_case_contact_moments(
         Ok(repo::contacts(conn, id)?)
     })
     .await?;
-    Ok(web::Json(
-        rows.into_iter()
-            .map(crate::api::cases::contact_of)
-            .collect(),
-    ))
+    Ok(web::Json(rows.into_iter().map(contact_of).collect()))
 }
 
 #[utoipa::path(
@@ -291,7 +288,7 @@ pub async fn add_case_contact_moment(
     let location = format!("/api/v1/cases/{}/contact-moments", row.case_id);
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
-        .json(crate::api::cases::contact_of((row, author))))
+        .json(contact_of((row, author))))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -345,9 +342,7 @@ pub async fn list_case_consents(
     .await?;
     let at = now();
     Ok(web::Json(
-        rows.into_iter()
-            .map(|c| crate::api::cases::consent_of(c, at))
-            .collect(),
+        rows.into_iter().map(|c| consent_of(c, at)).collect(),
     ))
 }
 
@@ -435,7 +430,7 @@ pub async fn add_case_consent(
     let location = format!("/api/v1/cases/{}/consents", row.case_id);
     Ok(HttpResponse::Created()
         .insert_header((actix_web::http::header::LOCATION, location))
-        .json(crate::api::cases::consent_of(row, now())))
+        .json(consent_of(row, now())))
 }
 
 #[utoipa::path(
@@ -507,7 +502,7 @@ pub async fn withdraw_case_consent(
         Ok(repo::find_consent(conn, case_id, &consent_id)?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(crate::api::cases::consent_of(row, now())))
+    Ok(HttpResponse::Ok().json(consent_of(row, now())))
 }
 
 // ---------------------------------------------------------------------------------------------

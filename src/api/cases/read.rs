@@ -1,0 +1,178 @@
+//! Finding cases: the list in the caller's view, and one case.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::{HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::common::{self, decode_cursor, etag};
+use crate::api::extract::ApiQuery;
+use crate::auth::{Sees, Viewer};
+use crate::db::cases::{self as repo, CaseFilter, CaseListRow};
+use crate::db::now;
+use crate::domain::case::{CaseOrigin, CaseStatus, ConsentKind};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
+
+use super::views::*;
+
+// ---------------------------------------------------------------------------------------------
+// List and read
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    /// Only cases of this school.
+    #[param(format = Uuid)]
+    pub school: Option<Uuid>,
+    /// Only cases of schools in this network.
+    #[param(format = Uuid)]
+    pub network: Option<Uuid>,
+    /// Only cases in this status.
+    pub status: Option<CaseStatus>,
+    /// Only cases with this theme code.
+    #[validate(length(min = 1, max = 50))]
+    pub theme: Option<String>,
+    /// Only cases with this origin.
+    pub origin: Option<CaseOrigin>,
+    /// Only cases with this lead worker.
+    #[param(format = Uuid)]
+    pub worker: Option<Uuid>,
+    /// Opened on or after this day.
+    pub opened_from: Option<NaiveDate>,
+    /// Opened on or before this day.
+    pub opened_to: Option<NaiveDate>,
+    /// Page size (1–200, default 50).
+    #[validate(range(min = 1, max = 200))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/cases", tag = "cases", operation_id = "list_cases",
+    summary = "List cases",
+    description = "Newest first. What each role gets: a **social_worker** the cases of the schools they are \
+assigned to now, as `CaseSummary`; the **coordinator** every case as `CaseMetadata` (no personal data); a \
+**school** the cases its school raised (origin `checklist` or `school_request`) as `SchoolCase`. Roles: \
+coordinator, social_worker, school.",
+    security(("bearer" = [])), params(CaseQuery),
+    responses((status = 200, description = "A page of cases in the caller's view", body = CasePage))
+)]
+#[get("/api/v1/cases")]
+pub async fn list_cases(
+    state: web::Data<AppState>,
+    user: Viewer,
+    query: ApiQuery<CaseQuery>,
+) -> ApiResult<web::Json<CasePage>> {
+    let q = query.0;
+    let limit = common::limit(q.limit);
+    let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
+    if let (Some(from), Some(to)) = (q.opened_from, q.opened_to)
+        && from > to
+    {
+        return Err(ApiError::field(
+            "opened_to",
+            "must not be before opened_from",
+        ));
+    }
+    let filter = CaseFilter {
+        school_id: q.school.map(|s| s.to_string()),
+        network_id: q.network.map(|n| n.to_string()),
+        status: q.status.map(|s| s.as_str().to_string()),
+        theme: q.theme,
+        origin: q.origin.map(|o| o.as_str().to_string()),
+        lead_worker_id: q.worker.map(|w| w.to_string()),
+        opened_from: q.opened_from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        opened_before: q
+            .opened_to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+    };
+    let scope = user.case_scope();
+    let sees = user.sees();
+    let page = state
+        .db
+        .write(move |conn| {
+            let rows = repo::list(conn, &scope, filter, after, limit)?;
+            match sees {
+                // Workers' and schools' lists carry personal data (pseudonyms, feedback).
+                Sees::CaseTeam | Sees::School => {
+                    record(conn, &user, AuditAction::List, "case", None, None)?
+                }
+                Sees::Metadata => {}
+            }
+            let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
+            let ids: Vec<String> = rows.iter().map(|r| r.case.id.clone()).collect();
+            Ok(match sees {
+                Sees::School => {
+                    let shared: HashSet<String> = repo::with_live_consent(
+                        conn,
+                        &ids,
+                        ConsentKind::ShareWithSchool.as_str(),
+                        None,
+                        now(),
+                    )?
+                    .into_iter()
+                    .collect();
+                    CasePage::School(common::page(rows, limit, key, |r| {
+                        let s = shared.contains(&r.case.id);
+                        school_view(&r, s)
+                    }))
+                }
+                Sees::Metadata => {
+                    let mut themes = repo::themes_of(conn, &ids)?;
+                    CasePage::Coordinator(common::page(rows, limit, key, |r| {
+                        let t = themes.remove(&r.case.id).unwrap_or_default();
+                        metadata(&r, t)
+                    }))
+                }
+                Sees::CaseTeam => {
+                    let mut themes: HashMap<String, Vec<String>> = repo::themes_of(conn, &ids)?;
+                    CasePage::Worker(common::page(rows, limit, key, |r| {
+                        let t = themes.remove(&r.case.id).unwrap_or_default();
+                        summary(&r, t)
+                    }))
+                }
+            })
+        })
+        .await?;
+    Ok(web::Json(page))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "get_case",
+    summary = "Get a case",
+    description = "A **social_worker** assigned to the case's school gets `CaseDetail` (with needs, contact \
+moments and consents); the **coordinator** gets `CaseMetadata`; a **school** gets `SchoolCase` for a case its \
+school raised. Any other case answers 404. Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id")),
+    responses(
+        (status = 200, description = "The case in the caller's view", body = CaseView, headers(("ETag" = String, description = "Version, for If-Match"))),
+        (status = 404, response = crate::openapi::NotFound)
+    )
+)]
+#[get("/api/v1/cases/{id}")]
+pub async fn get_case(
+    state: web::Data<AppState>,
+    user: Viewer,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.to_string();
+    let (v, tag) = state
+        .db
+        .write(move |conn| {
+            let r = repo::find_scoped(conn, &id, &user.case_scope())?;
+            record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
+            let tag = etag(r.case.updated_at);
+            Ok((view(conn, &user, r)?, tag))
+        })
+        .await?;
+    Ok(common::ok_with_etag(&v, &tag))
+}

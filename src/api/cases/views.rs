@@ -1,0 +1,457 @@
+//! What a case looks like to each role: the worker's detail, the coordinator's metadata, the
+//! school's view, and the choice between them (driven by the viewer).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::api::common::Page;
+use crate::auth::{Sees, Viewer};
+use crate::db::cases::{self as repo, CaseListRow, CaseRow};
+use crate::db::{DbConn, now};
+use crate::domain::case::{CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentKind};
+pub use crate::domain::case::{FamilyContact, Pupil};
+use crate::domain::utc;
+use crate::error::ApiResult;
+
+// ---------------------------------------------------------------------------------------------
+// Representations
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSchool {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub name: String,
+    #[schema(format = Uuid)]
+    pub network_id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeadWorker {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub display_name: String,
+}
+
+/// A case as its social workers see it: everything.
+#[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
+pub struct CaseDetail {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    /// Human reference, sequential per year.
+    #[schema(read_only, example = "KE-2026-00042")]
+    pub reference: String,
+    pub school: CaseSchool,
+    pub origin: CaseOrigin,
+    /// Theme codes (see `GET /api/v1/themes`).
+    pub themes: Vec<String>,
+    pub priority: CasePriority,
+    /// Whether the family was already known to the OCMW; null when not known yet.
+    pub known_to_ocmw: Option<bool>,
+    #[schema(read_only)]
+    pub status: CaseStatus,
+    #[schema(read_only)]
+    pub outcome: Option<CaseOutcome>,
+    #[schema(read_only)]
+    pub outcome_note: Option<String>,
+    pub lead_worker: Option<LeadWorker>,
+    #[schema(read_only)]
+    pub opened_at: DateTime<Utc>,
+    /// Set by the first contact moment.
+    #[schema(read_only)]
+    pub first_contact_at: Option<DateTime<Utc>>,
+    #[schema(read_only)]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Null once the case's personal data was erased.
+    pub pupil: Option<Pupil>,
+    pub family: FamilyContact,
+    /// The question as it came in (a school's request, the checklist's context).
+    pub question: Option<String>,
+    /// What the school may read, when the family allows it (`share_with_school`).
+    pub feedback_for_school: Option<String>,
+    /// The checklist submission the case was opened from.
+    #[schema(read_only, format = Uuid)]
+    pub submission_id: Option<String>,
+    /// When the case's personal data was erased (retention or the family's request).
+    #[schema(read_only)]
+    pub erased_at: Option<DateTime<Utc>>,
+    #[schema(read_only)]
+    pub needs: Vec<Need>,
+    #[schema(read_only)]
+    pub contact_moments: Vec<ContactMoment>,
+    #[schema(read_only)]
+    pub consents: Vec<Consent>,
+    #[schema(read_only)]
+    pub created_at: DateTime<Utc>,
+    #[schema(read_only)]
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A case in a social worker's list: the metadata and the pupil's pseudonym.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseSummary {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    #[schema(example = "KE-2026-00042")]
+    pub reference: String,
+    pub school: CaseSchool,
+    pub origin: CaseOrigin,
+    pub themes: Vec<String>,
+    pub priority: CasePriority,
+    pub status: CaseStatus,
+    pub outcome: Option<CaseOutcome>,
+    pub lead_worker: Option<LeadWorker>,
+    pub opened_at: DateTime<Utc>,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub pupil: Option<Pupil>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A case as the coordinator sees it: metadata only — no pupil, family, question, needs,
+/// contact moments, consents or feedback.
+#[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
+pub struct CaseMetadata {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    #[schema(example = "KE-2026-00042")]
+    pub reference: String,
+    pub school: CaseSchool,
+    pub origin: CaseOrigin,
+    pub themes: Vec<String>,
+    pub priority: CasePriority,
+    pub known_to_ocmw: Option<bool>,
+    pub status: CaseStatus,
+    pub outcome: Option<CaseOutcome>,
+    pub lead_worker: Option<LeadWorker>,
+    pub opened_at: DateTime<Utc>,
+    pub first_contact_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A case as the school that raised it sees it: that it is being handled, by whom, and the
+/// feedback the worker shares with the family's consent. Nothing else.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000d1", "reference": "KE-2026-00042", "status": "in_progress", "opened_at": "2026-11-24T09:00:00Z", "closed_at": null, "worker_name": "Wendy Willems", "feedback_for_school": "Het gezin krijgt hulp bij de schoolkosten."}))]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
+pub struct SchoolCase {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub reference: String,
+    pub status: CaseStatus,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The lead social worker's name; null until a worker takes the case.
+    pub worker_name: Option<String>,
+    /// Shown only while the family's `share_with_school` consent is live.
+    pub feedback_for_school: Option<String>,
+}
+
+/// One case, in the view the caller's role may see.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CaseView {
+    /// social_worker
+    Worker(Box<CaseDetail>),
+    /// coordinator
+    Coordinator(CaseMetadata),
+    /// school
+    School(SchoolCase),
+}
+
+/// A page of cases, in the view the caller's role may see.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CasePage {
+    /// social_worker
+    Worker(Page<CaseSummary>),
+    /// coordinator
+    Coordinator(Page<CaseMetadata>),
+    /// school
+    School(Page<SchoolCase>),
+}
+
+/// Something the family, the child, the school or the worker wants: side by side, so
+/// multi-partiality stays visible.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Need {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    /// Null once erased.
+    pub text: Option<String>,
+    pub theme: Option<String>,
+    pub raised_by: crate::domain::case::NeedRaisedBy,
+    #[schema(read_only)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// A moment of contact with the family: the confidential timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactMoment {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: crate::domain::case::ContactKind,
+    /// Null once erased.
+    pub summary: Option<String>,
+    #[schema(read_only)]
+    pub author: LeadWorker,
+    #[schema(read_only)]
+    pub created_at: DateTime<Utc>,
+}
+
+/// A consent the family gave, and whether it was withdrawn.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Consent {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub kind: ConsentKind,
+    /// For `refer_to_partner`: the partner organisation it allows.
+    #[schema(format = Uuid)]
+    pub partner_id: Option<String>,
+    pub given_by: crate::domain::case::ConsentGivenBy,
+    pub method: crate::domain::case::ConsentMethod,
+    pub given_at: DateTime<Utc>,
+    #[schema(read_only)]
+    pub withdrawn_at: Option<DateTime<Utc>>,
+    /// Given and not withdrawn.
+    #[schema(read_only)]
+    pub live: bool,
+    pub note: Option<String>,
+}
+
+pub(super) fn parse_or<T: Copy>(code: &str, parse: fn(&str) -> Option<T>, default: T) -> T {
+    parse(code).unwrap_or_else(|| {
+        log::error!("unknown stored code `{code}`");
+        default
+    })
+}
+
+pub(super) fn school_of(r: &CaseListRow) -> CaseSchool {
+    CaseSchool {
+        id: r.case.school_id.clone(),
+        name: r.school_name.clone(),
+        network_id: r.network_id.clone(),
+    }
+}
+
+pub(super) fn lead_of(r: &CaseListRow) -> Option<LeadWorker> {
+    match (&r.case.lead_worker_id, &r.lead_worker_name) {
+        (Some(id), Some(name)) => Some(LeadWorker {
+            id: id.clone(),
+            display_name: name.clone(),
+        }),
+        _ => None,
+    }
+}
+
+pub(super) fn pupil_of(c: &CaseRow) -> Option<Pupil> {
+    c.pupil_pseudonym.as_ref().map(|p| Pupil {
+        pseudonym: p.clone(),
+        birth_year: c.pupil_birth_year,
+        class: c.pupil_class.clone(),
+    })
+}
+
+pub(super) fn status_of(c: &CaseRow) -> CaseStatus {
+    parse_or(&c.status, CaseStatus::parse, CaseStatus::New)
+}
+
+pub(super) fn metadata(r: &CaseListRow, themes: Vec<String>) -> CaseMetadata {
+    let c = &r.case;
+    CaseMetadata {
+        id: c.id.clone(),
+        reference: c.reference.clone(),
+        school: school_of(r),
+        origin: parse_or(&c.origin, CaseOrigin::parse, CaseOrigin::SocialWorker),
+        themes,
+        priority: parse_or(&c.priority, CasePriority::parse, CasePriority::Normal),
+        known_to_ocmw: c.known_to_ocmw,
+        status: status_of(c),
+        outcome: c.outcome.as_deref().and_then(CaseOutcome::parse),
+        lead_worker: lead_of(r),
+        opened_at: utc(c.opened_at),
+        first_contact_at: c.first_contact_at.map(utc),
+        closed_at: c.closed_at.map(utc),
+        updated_at: utc(c.updated_at),
+    }
+}
+
+pub(super) fn summary(r: &CaseListRow, themes: Vec<String>) -> CaseSummary {
+    let m = metadata(r, themes);
+    CaseSummary {
+        id: m.id,
+        reference: m.reference,
+        school: m.school,
+        origin: m.origin,
+        themes: m.themes,
+        priority: m.priority,
+        status: m.status,
+        outcome: m.outcome,
+        lead_worker: m.lead_worker,
+        opened_at: m.opened_at,
+        first_contact_at: m.first_contact_at,
+        closed_at: m.closed_at,
+        pupil: pupil_of(&r.case),
+        updated_at: m.updated_at,
+    }
+}
+
+pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase {
+    let c = &r.case;
+    SchoolCase {
+        id: c.id.clone(),
+        reference: c.reference.clone(),
+        status: status_of(c),
+        opened_at: utc(c.opened_at),
+        closed_at: c.closed_at.map(utc),
+        worker_name: r.lead_worker_name.clone(),
+        feedback_for_school: if feedback_shared {
+            c.feedback_for_school.clone()
+        } else {
+            None
+        },
+    }
+}
+
+pub(crate) fn need_of(n: repo::NeedRow) -> Need {
+    Need {
+        id: n.id,
+        text: n.text,
+        theme: n.theme_code,
+        raised_by: parse_or(
+            &n.raised_by,
+            crate::domain::case::NeedRaisedBy::parse,
+            crate::domain::case::NeedRaisedBy::SocialWorker,
+        ),
+        created_at: utc(n.created_at),
+    }
+}
+
+pub(crate) fn contact_of((c, author): (repo::ContactRow, String)) -> ContactMoment {
+    ContactMoment {
+        id: c.id,
+        occurred_at: utc(c.occurred_at),
+        kind: parse_or(
+            &c.kind,
+            crate::domain::case::ContactKind::parse,
+            crate::domain::case::ContactKind::Other,
+        ),
+        summary: c.summary,
+        author: LeadWorker {
+            id: c.author_id,
+            display_name: author,
+        },
+        created_at: utc(c.created_at),
+    }
+}
+
+pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Consent {
+    Consent {
+        live: c.given_at <= at && c.withdrawn_at.is_none_or(|w| w > at),
+        id: c.id,
+        kind: parse_or(&c.kind, ConsentKind::parse, ConsentKind::ShareWithSchool),
+        partner_id: c.partner_id,
+        given_by: parse_or(
+            &c.given_by,
+            crate::domain::case::ConsentGivenBy::parse,
+            crate::domain::case::ConsentGivenBy::Parent,
+        ),
+        method: parse_or(
+            &c.method,
+            crate::domain::case::ConsentMethod::parse,
+            crate::domain::case::ConsentMethod::Verbal,
+        ),
+        given_at: utc(c.given_at),
+        withdrawn_at: c.withdrawn_at.map(utc),
+        note: c.note,
+    }
+}
+
+/// The worker's full view of a case, with everything that hangs on it.
+pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
+    let id = r.case.id.clone();
+    let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
+        .remove(&id)
+        .unwrap_or_default();
+    let at = now();
+    let needs = repo::needs(conn, &id)?.into_iter().map(need_of).collect();
+    let contact_moments = repo::contacts(conn, &id)?
+        .into_iter()
+        .map(contact_of)
+        .collect();
+    let consents = repo::consents(conn, &id)?
+        .into_iter()
+        .map(|c| consent_of(c, at))
+        .collect();
+    let m = metadata(&r, themes);
+    let c = r.case;
+    Ok(CaseDetail {
+        pupil: pupil_of(&c),
+        id: m.id,
+        reference: m.reference,
+        school: m.school,
+        origin: m.origin,
+        themes: m.themes,
+        priority: m.priority,
+        known_to_ocmw: m.known_to_ocmw,
+        status: m.status,
+        outcome: m.outcome,
+        outcome_note: c.outcome_note,
+        lead_worker: m.lead_worker,
+        opened_at: m.opened_at,
+        first_contact_at: m.first_contact_at,
+        closed_at: m.closed_at,
+        family: FamilyContact {
+            name: c.family_name,
+            phone: c.family_phone,
+            language: c.family_language,
+            interpreter_needed: c.interpreter_needed.unwrap_or(false),
+        },
+        question: c.question,
+        feedback_for_school: c.feedback_for_school,
+        submission_id: c.submission_id,
+        erased_at: c.erased_at.map(utc),
+        needs,
+        contact_moments,
+        consents,
+        created_at: utc(c.created_at),
+        updated_at: m.updated_at,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access
+
+pub(super) fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResult<CaseView> {
+    Ok(match user.sees() {
+        Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
+        Sees::Metadata => {
+            let themes = repo::themes_of(conn, std::slice::from_ref(&r.case.id))?
+                .remove(&r.case.id)
+                .unwrap_or_default();
+            CaseView::Coordinator(metadata(&r, themes))
+        }
+        Sees::School => {
+            let shared = !repo::with_live_consent(
+                conn,
+                std::slice::from_ref(&r.case.id),
+                ConsentKind::ShareWithSchool.as_str(),
+                None,
+                now(),
+            )?
+            .is_empty();
+            CaseView::School(school_view(&r, shared))
+        }
+    })
+}

@@ -1,0 +1,475 @@
+//! The closed loop: send (with the family's consent or a recorded override), the partner's
+//! answers, and the end states, each one `action_endpoint!`.
+
+use actix_web::post;
+use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::api::common::{check_if_match, etag};
+use crate::api::extract::OptionalJson;
+use crate::auth::Viewer;
+use crate::auth::policy::Action;
+use crate::db::cases as case_repo;
+use crate::db::referrals::{self as repo, ReferralListRow};
+use crate::db::schema::referrals;
+use crate::db::{DbConn, events, now};
+use crate::domain::case::ConsentKind;
+use crate::domain::lifecycle::Lifecycle;
+use crate::domain::referral::{ReferralAction, Requires};
+use crate::domain::utc;
+use crate::error::{ApiError, ApiResult};
+use crate::usecases::audit::{AuditAction, record};
+
+use super::views::*;
+
+// ---------------------------------------------------------------------------------------------
+// Lifecycle
+
+/// `send`: optional body. Without a live `refer_to_partner` consent for the service's partner,
+/// name another lawful basis in `consent_override`.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"comment": "Telefonisch aangekondigd bij het onthaal."}))]
+pub struct SendReferral {
+    #[validate(nested)]
+    pub consent_override: Option<ConsentOverride>,
+    #[validate(length(max = 2000))]
+    pub comment: Option<String>,
+}
+
+/// `accept`: optional body, with the partner's contact person.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"partner_contact_name": "Sarah (onthaal CAW)", "comment": "Eerste afspraak op 3 december."}))]
+pub struct AcceptReferral {
+    #[validate(length(max = 200))]
+    pub partner_contact_name: Option<String>,
+    #[validate(length(max = 2000))]
+    pub comment: Option<String>,
+}
+
+/// `start`, `resume`: an optional comment.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"comment": "Begeleiding gestart."}))]
+pub struct TransitionNote {
+    #[validate(length(max = 2000))]
+    pub comment: Option<String>,
+}
+
+/// `decline`, `hold`, `fail`, `cancel`: the reason is required.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Het gezin woont buiten het werkgebied van deze dienst."}))]
+pub struct TransitionReason {
+    /// Required.
+    #[validate(length(max = 2000))]
+    #[schema(required = true)]
+    pub reason: Option<String>,
+}
+
+/// `complete`: the outcome is required.
+#[derive(Debug, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"outcome": "Afbetalingsplan met de school afgesproken; budgetbegeleiding loopt.", "comment": "Afgesloten door de partner."}))]
+pub struct CompleteReferral {
+    /// Required: what the partner achieved.
+    #[validate(length(max = 2000))]
+    #[schema(required = true)]
+    pub outcome: Option<String>,
+    #[validate(length(max = 2000))]
+    pub comment: Option<String>,
+}
+
+/// Everything any action may carry, gathered from its body.
+#[derive(Default)]
+pub(super) struct Step {
+    comment: Option<String>,
+    reason: Option<String>,
+    outcome: Option<String>,
+    partner_contact_name: Option<String>,
+    consent_override: Option<ConsentOverride>,
+}
+
+impl From<SendReferral> for Step {
+    fn from(b: SendReferral) -> Step {
+        Step {
+            comment: b.comment,
+            consent_override: b.consent_override,
+            ..Step::default()
+        }
+    }
+}
+impl From<AcceptReferral> for Step {
+    fn from(b: AcceptReferral) -> Step {
+        Step {
+            comment: b.comment,
+            partner_contact_name: b.partner_contact_name,
+            ..Step::default()
+        }
+    }
+}
+impl From<TransitionNote> for Step {
+    fn from(b: TransitionNote) -> Step {
+        Step {
+            comment: b.comment,
+            ..Step::default()
+        }
+    }
+}
+impl From<TransitionReason> for Step {
+    fn from(b: TransitionReason) -> Step {
+        Step {
+            reason: b.reason,
+            ..Step::default()
+        }
+    }
+}
+impl From<CompleteReferral> for Step {
+    fn from(b: CompleteReferral) -> Step {
+        Step {
+            comment: b.comment,
+            outcome: b.outcome,
+            ..Step::default()
+        }
+    }
+}
+
+/// Sending needs the family's live consent for the service's partner, or an override. Says
+/// precisely what is missing.
+pub(super) fn check_consent(
+    conn: &mut DbConn,
+    r: &ReferralListRow,
+    over: Option<&ConsentOverride>,
+) -> ApiResult<()> {
+    let at = now();
+    let row = &r.referral;
+    let live = repo::live_partner_consents(conn, std::slice::from_ref(&row.case_id), at)?;
+    let has = live.contains(&(row.case_id.clone(), row.partner_id.clone()));
+    match (has, over) {
+        (true, None) | (false, Some(_)) => Ok(()),
+        (true, Some(_)) => Err(ApiError::field(
+            "consent_override",
+            "not needed: the family's refer_to_partner consent for this partner is live; send without an override",
+        )),
+        (false, None) => {
+            let consents = case_repo::consents(conn, &row.case_id)?;
+            let for_partner = consents.iter().any(|c| {
+                c.kind == ConsentKind::ReferToPartner.as_str()
+                    && c.partner_id.as_deref() == Some(row.partner_id.as_str())
+            });
+            let others = consents.iter().any(|c| {
+                c.kind == ConsentKind::ReferToPartner.as_str()
+                    && c.partner_id.as_deref() != Some(row.partner_id.as_str())
+                    && c.given_at <= at
+                    && c.withdrawn_at.is_none_or(|w| w > at)
+            });
+            let why = if for_partner {
+                format!(
+                    "the family's refer_to_partner consent for {} was withdrawn",
+                    r.partner_name
+                )
+            } else if others {
+                format!(
+                    "the case has refer_to_partner consent only for other partners, not for {} (the partner of this service)",
+                    r.partner_name
+                )
+            } else {
+                format!(
+                    "the case has no refer_to_partner consent for {}",
+                    r.partner_name
+                )
+            };
+            Err(ApiError::conflict(format!(
+                "sending needs a live refer_to_partner consent of the family for partner {} ({}): {why}; \
+                 record the consent on the case, or send with consent_override {{legal_basis: vital_interest | \
+                 legal_obligation, reason}}",
+                r.partner_name, row.partner_id
+            )))
+        }
+    }
+}
+
+/// Applies a lifecycle action: 409 naming the current state when it is not allowed from there;
+/// records the transition and its event in the same transaction.
+pub(super) fn transition(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    action: ReferralAction,
+    step: Step,
+) -> ApiResult<(ReferralDetail, String)> {
+    let current = worked_referral(conn, user, id)?;
+    check_if_match(if_match, &etag(current.referral.updated_at))?;
+    let from = current.referral.status();
+    action.check(from)?;
+    let lifecycle = action.step();
+    let reason = trimmed(step.reason);
+    let outcome = trimmed(step.outcome);
+    match lifecycle.requires {
+        Requires::Reason if reason.is_none() => {
+            return Err(ApiError::field(
+                "reason",
+                format!("required to {}", lifecycle.action),
+            ));
+        }
+        Requires::Outcome if outcome.is_none() => {
+            return Err(ApiError::field("outcome", "required to complete"));
+        }
+        _ => {}
+    }
+    if action == ReferralAction::Send {
+        check_consent(conn, &current, step.consent_override.as_ref())?;
+    }
+    let at = now();
+    let to = lifecycle.to;
+    let c = &current.referral;
+    let over = step
+        .consent_override
+        .filter(|_| action == ReferralAction::Send);
+    diesel::update(referrals::table.find(id))
+        .set((
+            referrals::status.eq(to.as_str()),
+            referrals::last_transition_at.eq(at),
+            referrals::last_transition_on.eq(at.date()),
+            referrals::updated_at.eq(at),
+            referrals::sent_at.eq(if action == ReferralAction::Send {
+                Some(at)
+            } else {
+                c.sent_at
+            }),
+            referrals::answered_at.eq(
+                if matches!(action, ReferralAction::Accept | ReferralAction::Decline) {
+                    Some(at)
+                } else {
+                    c.answered_at
+                },
+            ),
+            referrals::completed_at.eq(if action == ReferralAction::Complete {
+                Some(at)
+            } else {
+                c.completed_at
+            }),
+            referrals::consent_override_basis.eq(match &over {
+                Some(o) => Some(o.legal_basis.as_str().to_string()),
+                None => c.consent_override_basis.clone(),
+            }),
+            referrals::consent_override_reason.eq(match &over {
+                Some(o) => Some(o.reason.trim().to_string()),
+                None => c.consent_override_reason.clone(),
+            }),
+            referrals::partner_contact_name.eq(match action {
+                ReferralAction::Accept => trimmed(step.partner_contact_name),
+                _ => c.partner_contact_name.clone(),
+            }),
+            referrals::decline_reason.eq(match action {
+                ReferralAction::Decline => reason.clone(),
+                _ => c.decline_reason.clone(),
+            }),
+            referrals::outcome.eq(match action {
+                ReferralAction::Complete => outcome.clone(),
+                _ => c.outcome.clone(),
+            }),
+        ))
+        .execute(conn)?;
+    // The history keeps the why: the reason where one is required, else the comment; an
+    // override is written into it too, so the audit trail shows it beside who and when.
+    let mut comment = reason.or(trimmed(step.comment));
+    if let Some(o) = &over {
+        let note = format!(
+            "sent without consent, on legal basis {}: {}",
+            o.legal_basis,
+            o.reason.trim()
+        );
+        comment = Some(match comment {
+            Some(c) => format!("{note} — {c}"),
+            None => note,
+        });
+    }
+    diesel::insert_into(crate::db::schema::referral_transitions::table)
+        .values(&repo::TransitionRow {
+            id: Uuid::now_v7().to_string(),
+            referral_id: id.to_string(),
+            from_status: Some(from.as_str().into()),
+            to_status: to.as_str().into(),
+            actor_id: user.id.clone(),
+            at,
+            comment,
+        })
+        .execute(conn)?;
+    let basis = over
+        .as_ref()
+        .map(|o| o.legal_basis.as_str().to_string())
+        .or(c.consent_override_basis.clone());
+    events::record(
+        conn,
+        &format!("referral.{}", to.as_str()),
+        &serde_json::json!({
+            "referral_id": id,
+            "case_id": c.case_id,
+            "school_id": current.school_id,
+            "service_id": c.service_id,
+            "partner_id": c.partner_id,
+            "from_status": from.as_str(),
+            "to_status": to.as_str(),
+            "fhir_status": to.fhir(),
+            "consent_override": basis,
+            "at": utc(at),
+        }),
+        at,
+    )?;
+    record(
+        conn,
+        user,
+        if over.is_some() {
+            AuditAction::ConsentOverride
+        } else {
+            AuditAction::StatusChange
+        },
+        "referral",
+        Some(id),
+        Some(&c.case_id),
+    )?;
+    let r = worked_referral(conn, user, id)?;
+    let tag = etag(r.referral.updated_at);
+    Ok((detail(conn, r)?, tag))
+}
+
+/// A referral action with its body, whatever its kind.
+pub(super) fn act<B: Into<Step>>(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    if_match: Option<&str>,
+    body: B,
+    action: ReferralAction,
+) -> ApiResult<(ReferralDetail, String)> {
+    transition(conn, user, id, if_match, action, body.into())
+}
+
+/// The document of a referral action; the handler is `action_endpoint!`'s.
+macro_rules! referral_action {
+    ($fn:ident, $action:expr, $body:ty, $path:literal, $op:literal, $summary:literal, $desc:literal) => {
+        crate::api::lifecycle::action_endpoint! {
+            #[utoipa::path(
+                post, path = $path, tag = "referrals", operation_id = $op, summary = $summary,
+                description = concat!($desc, " From any other state 409 with `current_state`. Every transition is \
+kept in the history (who, when, why) and published as an event. Roles: social_worker (assigned to the case's \
+school), who records the partner's answers too."),
+                security(("bearer" = [])), request_body(content = Option<$body>, content_type = "application/json"),
+                params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+                responses(
+                    (status = 200, description = "The referral in its new state", body = ReferralDetail, headers(("ETag" = String, description = "New version"))),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 404, response = crate::openapi::NotFound),
+                    (status = 409, response = crate::openapi::InvalidState),
+                    (status = 412, response = crate::openapi::PreconditionFailed)
+                )
+            )]
+            $path => $fn(OptionalJson<$body>), may Action::WorkCases,
+            apply act, ($action)
+        }
+    };
+}
+
+crate::api::lifecycle::action_endpoint! {
+#[utoipa::path(
+    post, path = "/api/v1/referrals/{id}/send", tag = "referrals", operation_id = "send_referral",
+    summary = "Send a referral to the partner",
+    description = "`draft` → `sent` (FHIR `requested`). Needs a live `refer_to_partner` consent on the case for \
+the service's partner; without it 409 saying what is missing (no consent, a withdrawn one, or consent for other \
+partners only) — unless the body carries `consent_override` with another lawful basis (`vital_interest`: a \
+child in danger; `legal_obligation`) and a reason. An override is flagged on the referral, written into its \
+history and counted in the partner statistics. From any other state 409 with `current_state`. Roles: \
+social_worker (assigned to the case's school).",
+    security(("bearer" = [])), request_body(content = Option<SendReferral>, content_type = "application/json"),
+    params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "The referral, sent", body = ReferralDetail, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+"/api/v1/referrals/{id}/send" => send_referral(OptionalJson<SendReferral>), may Action::WorkCases,
+apply act, (ReferralAction::Send)
+}
+
+referral_action!(
+    accept_referral,
+    ReferralAction::Accept,
+    AcceptReferral,
+    "/api/v1/referrals/{id}/accept",
+    "accept_referral",
+    "Record that the partner accepted",
+    "`sent` → `accepted` (FHIR `accepted`), with the partner's contact person."
+);
+referral_action!(
+    decline_referral,
+    ReferralAction::Decline,
+    TransitionReason,
+    "/api/v1/referrals/{id}/decline",
+    "decline_referral",
+    "Record that the partner declined",
+    "`sent` → `declined` (FHIR `rejected`); `reason` is required (422 otherwise)."
+);
+referral_action!(
+    start_referral,
+    ReferralAction::Start,
+    TransitionNote,
+    "/api/v1/referrals/{id}/start",
+    "start_referral",
+    "Record that the partner started",
+    "`accepted` → `in_progress` (FHIR `in-progress`)."
+);
+referral_action!(
+    hold_referral,
+    ReferralAction::Hold,
+    TransitionReason,
+    "/api/v1/referrals/{id}/hold",
+    "hold_referral",
+    "Put a referral on hold",
+    "`accepted` or `in_progress` → `on_hold` (FHIR `on-hold`); `reason` is required (422 otherwise)."
+);
+referral_action!(
+    resume_referral,
+    ReferralAction::Resume,
+    TransitionNote,
+    "/api/v1/referrals/{id}/resume",
+    "resume_referral",
+    "Resume a referral on hold",
+    "`on_hold` → `in_progress` (FHIR `in-progress`)."
+);
+referral_action!(
+    complete_referral,
+    ReferralAction::Complete,
+    CompleteReferral,
+    "/api/v1/referrals/{id}/complete",
+    "complete_referral",
+    "Record that the partner completed",
+    "`accepted` or `in_progress` → `completed` (FHIR `completed`); `outcome` is required (422 otherwise)."
+);
+referral_action!(
+    fail_referral,
+    ReferralAction::Fail,
+    TransitionReason,
+    "/api/v1/referrals/{id}/fail",
+    "fail_referral",
+    "Record that a referral failed",
+    "`accepted` or `in_progress` → `failed` (FHIR `failed`); `reason` is required (422 otherwise)."
+);
+referral_action!(
+    cancel_referral,
+    ReferralAction::Cancel,
+    TransitionReason,
+    "/api/v1/referrals/{id}/cancel",
+    "cancel_referral",
+    "Cancel a referral",
+    "Any state that is not final (`draft`, `sent`, `accepted`, `in_progress`, `on_hold`) → `cancelled` (FHIR \
+`cancelled`), e.g. when the family withdrew its consent; `reason` is required (422 otherwise)."
+);
