@@ -1,6 +1,10 @@
-//! Schools: the directory, SES figures, wishes and contact data, and CSV import.
+//! Schools: the directory, SES figures, wishes and contact data; CSV import is `import`.
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, patch, post, web};
+mod import;
+
+pub use import::*;
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,7 +22,7 @@ use crate::auth::policy::{Action, allows, require};
 use crate::db::schools::{self as repo, SchoolFilter, SchoolRow};
 use crate::db::{DbConn, networks, now};
 use crate::domain::{Email, utc};
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -229,7 +233,7 @@ pub struct SchoolPatch {
 }
 
 /// The checks every school write passes (API and CSV import alike); the network must exist.
-fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks) -> ApiResult<()> {
+pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks) -> ApiResult<()> {
     checks.check(
         s.institution_number.len() == 6 && s.institution_number.bytes().all(|b| b.is_ascii_digit()),
         "institution_number",
@@ -285,7 +289,12 @@ fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks) -> ApiRes
     Ok(())
 }
 
-fn to_row(id: String, s: &NewSchool, active: bool, created_at: chrono::NaiveDateTime) -> SchoolRow {
+pub(super) fn to_row(
+    id: String,
+    s: &NewSchool,
+    active: bool,
+    created_at: chrono::NaiveDateTime,
+) -> SchoolRow {
     SchoolRow {
         id,
         network_id: s.network_id.clone(),
@@ -315,7 +324,7 @@ fn to_row(id: String, s: &NewSchool, active: bool, created_at: chrono::NaiveDate
     }
 }
 
-fn from_row(r: &SchoolRow) -> NewSchool {
+pub(super) fn from_row(r: &SchoolRow) -> NewSchool {
     let s = School::from(r.clone());
     NewSchool {
         network_id: s.network_id,
@@ -581,314 +590,3 @@ crate::api::common::delete_endpoint!(
         delete: repo::delete,
     }
 );
-
-// ---- CSV import ----
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ImportQuery {
-    /// Report what would happen without changing anything.
-    #[serde(default)]
-    pub dry_run: bool,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportAction {
-    Created,
-    Updated,
-    Rejected,
-}
-
-/// What happened to one line of the file.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportLine {
-    /// Line number in the file (the header is line 1).
-    pub line: u64,
-    pub institution_number: String,
-    pub action: ImportAction,
-    /// Why the line was rejected.
-    pub errors: Vec<FieldError>,
-    #[schema(format = Uuid)]
-    pub school_id: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportReport {
-    /// When true, nothing was changed.
-    pub dry_run: bool,
-    pub created: usize,
-    pub updated: usize,
-    pub rejected: usize,
-    pub lines: Vec<ImportLine>,
-}
-
-pub const CSV_COLUMNS: [&str; 18] = [
-    "institution_number",
-    "name",
-    "network",
-    "level",
-    "street",
-    "postal_code",
-    "city",
-    "pupil_count",
-    "ses_any",
-    "ses_home_language",
-    "ses_maternal_education",
-    "ses_school_allowance",
-    "ses_neighbourhood",
-    "preferred_presence",
-    "wishes_note",
-    "contact_name",
-    "contact_email",
-    "contact_phone",
-];
-const REQUIRED_COLUMNS: [&str; 4] = ["institution_number", "name", "network", "level"];
-
-/// Turns one CSV record into a school, resolving the network by name or id.
-fn parse_record(
-    conn: &mut DbConn,
-    get: &dyn Fn(&str) -> String,
-    checks: &mut Checks,
-) -> ApiResult<Option<NewSchool>> {
-    use diesel::prelude::*;
-    let network_ref = get("network");
-    let network_id: Option<String> = crate::db::schema::networks::table
-        .filter(
-            crate::db::schema::networks::name
-                .eq(&network_ref)
-                .or(crate::db::schema::networks::id.eq(&network_ref)),
-        )
-        .select(crate::db::schema::networks::id)
-        .first(conn)
-        .optional()?;
-    if network_id.is_none() {
-        checks.add("network", "no network with this name or id");
-    }
-    let level = match get("level").as_str() {
-        "primary" => Some(SchoolLevel::Primary),
-        "secondary" => Some(SchoolLevel::Secondary),
-        _ => {
-            checks.add("level", "must be primary or secondary");
-            None
-        }
-    };
-    let pupil_count = match get("pupil_count").as_str() {
-        "" => 0,
-        v => v.parse::<i32>().unwrap_or_else(|_| {
-            checks.add("pupil_count", "must be a whole number");
-            0
-        }),
-    };
-    let mut pct = |col: &str| -> Option<f64> {
-        match get(col).replace(',', ".").as_str() {
-            "" => None,
-            v => v
-                .parse::<f64>()
-                .map_err(|_| checks.add(col, "must be a number between 0 and 100"))
-                .ok(),
-        }
-    };
-    let ses = SesFigures {
-        any: pct("ses_any"),
-        home_language: pct("ses_home_language"),
-        maternal_education: pct("ses_maternal_education"),
-        school_allowance: pct("ses_school_allowance"),
-        neighbourhood: pct("ses_neighbourhood"),
-    };
-    let preferred_presence = match get("preferred_presence").as_str() {
-        "" => None,
-        v => PresenceMode::parse(v).or_else(|| {
-            checks.add(
-                "preferred_presence",
-                "must be office_hours, consult or spoc",
-            );
-            None
-        }),
-    };
-    let (Some(network_id), Some(level)) = (network_id, level) else {
-        return Ok(None);
-    };
-    Ok(Some(NewSchool {
-        network_id,
-        name: get("name"),
-        institution_number: get("institution_number"),
-        level,
-        address: Address {
-            street: get("street"),
-            postal_code: get("postal_code"),
-            city: get("city"),
-        },
-        pupil_count,
-        ses,
-        wishes: SchoolWishes {
-            preferred_presence,
-            note: get("wishes_note"),
-        },
-        contact: SchoolContact {
-            name: get("contact_name"),
-            email: get("contact_email"),
-            phone: get("contact_phone"),
-        },
-    }))
-}
-
-/// Imports schools from CSV: each good line creates or updates (by institution number), each bad
-/// line is rejected with its reasons; all in one transaction, rolled back on a dry run.
-pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<ImportReport> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(body);
-    let headers = reader
-        .headers()
-        .map_err(|e| ApiError::field("body", format!("not a CSV file with a header row: {e}")))?
-        .clone();
-    let columns: Vec<String> = headers
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
-        .collect();
-    let mut header_checks = Checks::default();
-    for c in REQUIRED_COLUMNS {
-        header_checks.check(
-            columns.iter().any(|h| h == c),
-            c,
-            "required column is missing from the header",
-        );
-    }
-    for c in &columns {
-        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, "unknown column");
-    }
-    header_checks.finish()?;
-    let mut report = ImportReport {
-        dry_run,
-        created: 0,
-        updated: 0,
-        rejected: 0,
-        lines: Vec::new(),
-    };
-    let mut seen = std::collections::HashSet::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let record = record
-            .map_err(|e| ApiError::field(format!("line {line}"), format!("malformed CSV: {e}")))?;
-        let get = |col: &str| -> String {
-            columns
-                .iter()
-                .position(|c| c == col)
-                .and_then(|p| record.get(p))
-                .unwrap_or_default()
-                .to_string()
-        };
-        let number = get("institution_number");
-        let mut checks = Checks::default();
-        if !seen.insert(number.clone()) {
-            checks.add("institution_number", "appears twice in this file");
-        }
-        let parsed = parse_record(conn, &get, &mut checks)?;
-        if let Some(s) = &parsed {
-            check_school(conn, s, &mut checks)?;
-        }
-        let school = match parsed {
-            Some(s) if checks.0.is_empty() => s,
-            _ => {
-                report.rejected += 1;
-                report.lines.push(ImportLine {
-                    line,
-                    institution_number: number,
-                    action: ImportAction::Rejected,
-                    errors: checks.0,
-                    school_id: None,
-                });
-                continue;
-            }
-        };
-        let (action, id) = match repo::find_by_institution_number(conn, &number)? {
-            Some(existing) => {
-                repo::update(
-                    conn,
-                    &to_row(
-                        existing.id.clone(),
-                        &school,
-                        existing.active,
-                        existing.created_at,
-                    ),
-                )?;
-                report.updated += 1;
-                (ImportAction::Updated, existing.id)
-            }
-            None => {
-                let id = Uuid::now_v7().to_string();
-                repo::insert(conn, &to_row(id.clone(), &school, true, now()))?;
-                report.created += 1;
-                (ImportAction::Created, id)
-            }
-        };
-        report.lines.push(ImportLine {
-            line,
-            institution_number: number,
-            action,
-            errors: vec![],
-            school_id: Some(id),
-        });
-    }
-    Ok(report)
-}
-
-/// Ends a dry run's transaction with a rollback while carrying its report out.
-enum Rollback {
-    Done(ApiResult<ImportReport>),
-    Db(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Rollback {
-    fn from(e: diesel::result::Error) -> Self {
-        Rollback::Db(e)
-    }
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/schools/import", tag = "schools", operation_id = "import_schools",
-    summary = "Import schools from CSV",
-    description = "A CSV file with a header row. Columns: institution_number, name, network (name or id), level (primary|secondary) are required; street, postal_code, city, pupil_count, ses_any, ses_home_language, ses_maternal_education, ses_school_allowance, ses_neighbourhood (0–100, `.` or `,` as decimal mark), preferred_presence (office_hours|consult|spoc), wishes_note, contact_name, contact_email, contact_phone are optional. A line whose institution number exists updates that school; otherwise it creates one. Bad lines are rejected with their reasons and the rest applied, in one transaction; with `dry_run=true` nothing changes. Roles: coordinator.",
-    security(("bearer" = [])), params(ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "The CSV file",
-        example = "institution_number,name,network,level,pupil_count,ses_any\n012345,Basisschool De Luchtballon,Luchtbal,primary,240,78.5\n"),
-    responses(
-        (status = 200, description = "What happened per line", body = ImportReport),
-        (status = 403, response = crate::openapi::Forbidden)
-    )
-)]
-#[post("/api/v1/schools/import")]
-pub async fn import_schools(
-    state: web::Data<AppState>,
-    _: Allowed<can::WriteSocialMap>,
-    req: HttpRequest,
-    query: ApiQuery<ImportQuery>,
-    body: web::Bytes,
-) -> ApiResult<web::Json<ImportReport>> {
-    let is_csv = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "text/csv");
-    if !is_csv {
-        return Err(ApiError::UnsupportedMediaType(
-            "send the file with Content-Type: text/csv".into(),
-        ));
-    }
-    let dry_run = query.dry_run;
-    let report = state
-        .db
-        .run(move |conn| {
-            if !dry_run {
-                return crate::db::write_tx(conn, |c| import_csv(c, &body, false));
-            }
-            match crate::db::write_tx(conn, |c| {
-                Err::<(), _>(Rollback::Done(import_csv(c, &body, true)))
-            }) {
-                Err(Rollback::Done(report)) => report,
-                Err(Rollback::Db(e)) => Err(e.into()),
-                Ok(()) => Err(ApiError::internal("a dry run must roll back")),
-            }
-        })
-        .await?;
-    Ok(web::Json(report))
-}
