@@ -22,12 +22,12 @@ use validator::Validate;
 
 use crate::api::common::Checks;
 use crate::api::extract::ApiJson;
-use crate::api::schools::PresenceMode;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::db::schools::SchoolRow;
 use crate::db::{allocation as repo, consults, users};
 use crate::domain::presence::{Claim, largest_remainder};
+use crate::domain::social_map::PresenceMode;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 

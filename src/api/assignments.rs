@@ -10,13 +10,13 @@ use validator::Validate;
 
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::schools::PresenceMode;
 use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
 use crate::db::assignments::{self as repo, AssignmentFilter, AssignmentRow, AssignmentView};
 use crate::db::{DbConn, now, optional, schools, users};
+use crate::domain::social_map::PresenceMode;
 use crate::error::ApiResult;
 use crate::state::AppState;
 

@@ -207,21 +207,7 @@ pub fn created<T: Serialize>(body: &T, location: String, tag: &str) -> HttpRespo
 
 pub use crate::error::Checks;
 
-/// Case- and accent-insensitive text for search.
-pub fn fold(s: &str) -> String {
-    s.chars()
-        .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect()
-}
+pub use crate::usecases::search::fold;
 
 /// The document's schema for an optional contact field kept as a string: a value in `format`, or
 /// `""` when there is none (the field may be left empty, and `""` clears it).

@@ -16,20 +16,7 @@ use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
 
-/// The event types, for webhook subscriptions (`*` subscribes to all).
-pub const EVENT_TYPES: [&str; 11] = [
-    "case.opened",
-    "case.status_changed",
-    "referral.sent",
-    "referral.accepted",
-    "referral.declined",
-    "referral.in_progress",
-    "referral.on_hold",
-    "referral.completed",
-    "referral.failed",
-    "referral.cancelled",
-    "*",
-];
+pub use crate::domain::EVENT_TYPES;
 
 /// One event, exactly as a webhook receives it.
 #[derive(Debug, Serialize, ToSchema)]

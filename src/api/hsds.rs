@@ -11,16 +11,16 @@ use validator::Validate;
 
 use crate::api::common::fold;
 use crate::api::extract::ApiQuery;
-use crate::api::partners::PartnerKind;
-use crate::api::services::{relevance, words};
 use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
 use crate::db::partners::PartnerRow;
 use crate::db::services::{self as services_repo, ServiceFilter, ServiceView};
 use crate::db::{DbConn, partners as partners_repo};
+use crate::domain::social_map::PartnerKind;
 use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::usecases::search::{relevance, words};
 
 /// The taxonomy our themes belong to, and the one of partner kinds.
 const THEMES_TAXONOMY: &str = "kinderen-eerst-themes";

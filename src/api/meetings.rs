@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::anonymity::check_anonymous;
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::Viewer;
@@ -22,6 +21,7 @@ use crate::db::{DbConn, now, optional};
 use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::usecases::anonymity::check_anonymous;
 use crate::usecases::themes::check_themes;
 
 // ---------------------------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 pub mod activities;
 pub mod allocation;
-pub mod anonymity;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
-pub mod calendar;
 pub mod cases;
 pub mod checklist_submissions;
 pub mod checklist_templates;
@@ -22,7 +20,6 @@ pub mod meetings;
 pub mod networks;
 pub mod partners;
 pub mod presence;
-pub mod referral_stats;
 pub mod referrals;
 pub mod schools;
 pub mod services;
@@ -145,14 +142,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::update_webhook)
         .service(webhooks::delete_webhook)
         .service(webhooks::list_webhook_deliveries)
-        .service(referral_stats::get_referral_stats)
+        .service(stats::referrals::get_referral_stats)
         .service(presence::list_office_hours)
         .service(presence::create_office_hours_exception)
         .service(presence::delete_office_hours_exception)
         .service(presence::log_office_hours_session)
-        .service(calendar::rotate_calendar_token)
-        .service(calendar::get_school_calendar)
-        .service(calendar::get_worker_calendar)
+        .service(presence::calendar::rotate_calendar_token)
+        .service(presence::calendar::get_school_calendar)
+        .service(presence::calendar::get_worker_calendar)
         .service(presence::list_closed_periods)
         .service(presence::create_closed_period)
         .service(presence::delete_closed_period)

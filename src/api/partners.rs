@@ -12,68 +12,19 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, fold, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::schools::Address;
 use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
 use crate::db::partners::{self as repo, PartnerFilter, PartnerRow};
 use crate::db::{DbConn, now, optional};
-use crate::domain::{Email, utc};
+use crate::domain::social_map::Address;
+use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::usecases::contact::{check_address, check_email, check_web_url};
 
-/// What kind of organisation a partner is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PartnerKind {
-    /// The OCMW (public social welfare centre), e.g. its social centres or wijkwerk.
-    Ocmw,
-    /// A city department or service.
-    City,
-    /// A Centrum voor Algemeen Welzijnswerk.
-    Caw,
-    /// Kind & Gezin, Huizen van het Kind.
-    ChildAndFamily,
-    /// A Centrum voor Kinderzorg en Gezinsondersteuning.
-    Ckg,
-    /// A Centrum voor Leerlingenbegeleiding.
-    Clb,
-    /// A non-profit (vzw).
-    Ngo,
-    Other,
-}
-
-impl PartnerKind {
-    pub const ALL: [PartnerKind; 8] = [
-        PartnerKind::Ocmw,
-        PartnerKind::City,
-        PartnerKind::Caw,
-        PartnerKind::ChildAndFamily,
-        PartnerKind::Ckg,
-        PartnerKind::Clb,
-        PartnerKind::Ngo,
-        PartnerKind::Other,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PartnerKind::Ocmw => "ocmw",
-            PartnerKind::City => "city",
-            PartnerKind::Caw => "caw",
-            PartnerKind::ChildAndFamily => "child_and_family",
-            PartnerKind::Ckg => "ckg",
-            PartnerKind::Clb => "clb",
-            PartnerKind::Ngo => "ngo",
-            PartnerKind::Other => "other",
-        }
-    }
-    pub fn parse(s: &str) -> PartnerKind {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .unwrap_or(PartnerKind::Other)
-    }
-}
+pub use crate::domain::social_map::PartnerKind;
 
 /// A partner organisation.
 #[derive(Debug, Serialize, ToSchema)]
@@ -215,43 +166,6 @@ pub struct PartnerPatch {
     pub address: Option<Address>,
     /// `false` deactivates the partner: its services leave the social map.
     pub active: Option<bool>,
-}
-
-/// An e-mail field that may be empty.
-pub fn check_email(checks: &mut Checks, field: &str, v: &str) {
-    if !v.trim().is_empty() && Email::parse(v).is_err() {
-        checks.add(field, "must be a valid e-mail address");
-    }
-}
-
-/// A web address that may be empty; when given, an absolute http(s) URL.
-pub fn check_web_url(checks: &mut Checks, field: &str, v: &str) {
-    let v = v.trim();
-    if v.is_empty() {
-        return;
-    }
-    let lower = v.to_ascii_lowercase();
-    let http = lower.starts_with("http://") || lower.starts_with("https://");
-    if !http || !validator::ValidateUrl::validate_url(&v) || v.contains(char::is_whitespace) {
-        checks.add(
-            field,
-            "must be an http(s) URL such as https://www.example.be",
-        );
-    }
-}
-
-pub fn check_address(checks: &mut Checks, a: &Address) {
-    for (field, v, max) in [
-        ("address.street", &a.street, 200),
-        ("address.postal_code", &a.postal_code, 10),
-        ("address.city", &a.city, 100),
-    ] {
-        checks.check(
-            v.chars().count() <= max,
-            field,
-            &format!("must be at most {max} characters"),
-        );
-    }
 }
 
 /// The checks every partner write passes. `id` is the partner being changed (None: new).

@@ -15,16 +15,18 @@ use crate::api::common::{
     ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::partners::{PartnerKind, check_email, check_web_url};
 use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
 use crate::db::services::{self as repo, ContactRow, ServiceFilter, ServiceRow, ServiceView};
 use crate::db::{DbConn, networks, now, optional, partners, themes};
+use crate::domain::social_map::PartnerKind;
 use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::usecases::contact::{check_email, check_web_url};
+use crate::usecases::search::{relevance, words};
 
 /// The organisation offering a service.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -349,33 +351,6 @@ pub struct ServiceQuery {
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-/// How well a service matches the search words: per word 3 for the service name, 2 for the
-/// partner name, 1 for the description (the best of them); `None` when a word matches nowhere.
-pub fn relevance(words: &[String], name: &str, partner: &str, description: &str) -> Option<u32> {
-    let (name, partner, description) = (fold(name), fold(partner), fold(description));
-    words.iter().try_fold(0, |sum, w| {
-        let score = if name.contains(w.as_str()) {
-            3
-        } else if partner.contains(w.as_str()) {
-            2
-        } else if description.contains(w.as_str()) {
-            1
-        } else {
-            return None;
-        };
-        Some(sum + score)
-    })
-}
-
-/// The search words of `q`, folded.
-pub fn words(q: Option<&str>) -> Vec<String> {
-    q.map(fold)
-        .unwrap_or_default()
-        .split_whitespace()
-        .map(String::from)
-        .collect()
 }
 
 /// The order of the social map: relevance (high first), then name (ignoring case and accents),

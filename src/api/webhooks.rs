@@ -11,13 +11,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::common::{self, Checks, Page, decode_cursor};
-use crate::api::events::EVENT_TYPES;
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::db::events::{self as repo, DeliveryRow, EventRow, SubscriptionRow};
 use crate::db::now;
 use crate::db::schema::webhook_subscriptions;
+use crate::domain::EVENT_TYPES;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;

@@ -26,6 +26,7 @@ pub mod ical;
 pub mod lifecycle;
 pub mod presence;
 pub mod referral;
+pub mod social_map;
 
 use std::fmt;
 use std::str::FromStr;
@@ -129,3 +130,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+/// The event types, for webhook subscriptions (`*` subscribes to all).
+pub const EVENT_TYPES: [&str; 11] = [
+    "case.opened",
+    "case.status_changed",
+    "referral.sent",
+    "referral.accepted",
+    "referral.declined",
+    "referral.in_progress",
+    "referral.on_hold",
+    "referral.completed",
+    "referral.failed",
+    "referral.cancelled",
+    "*",
+];

@@ -3,7 +3,10 @@
 //! handler reaches into another handler's module for these. (Named `usecases`, not "services",
 //! so as not to be read as the social map's partner services.)
 
+pub mod anonymity;
 pub mod audit;
 pub mod cases;
+pub mod contact;
+pub mod search;
 pub mod themes;
 pub mod users;

@@ -32,47 +32,7 @@ pub enum SchoolLevel {
     Secondary,
 }
 
-/// The three ways a social worker is present at a school.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PresenceMode {
-    /// A fixed weekly moment at the school (zitdag).
-    OfficeHours,
-    /// A visit on the school's request.
-    Consult,
-    /// The named worker the school calls with questions.
-    Spoc,
-}
-
-impl PresenceMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PresenceMode::OfficeHours => "office_hours",
-            PresenceMode::Consult => "consult",
-            PresenceMode::Spoc => "spoc",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            PresenceMode::OfficeHours,
-            PresenceMode::Consult,
-            PresenceMode::Spoc,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == s)
-    }
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Address {
-    #[serde(default)]
-    pub street: String,
-    #[serde(default)]
-    pub postal_code: String,
-    #[serde(default)]
-    pub city: String,
-}
+pub use crate::domain::social_map::{Address, PresenceMode};
 
 /// Share of pupils (0–100) with the Flemish pupil indicators.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]

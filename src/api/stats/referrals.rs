@@ -7,8 +7,8 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::{Cell, StatsQuery, StatsScopeInfo, single};
 use crate::api::extract::ApiQuery;
-use crate::api::stats::{Cell, StatsQuery, StatsScopeInfo, single};
 use crate::auth::Viewer;
 use crate::db::referrals::{self as repo, StatRow};
 use crate::error::ApiResult;
@@ -158,12 +158,11 @@ pub async fn get_referral_stats(
     req: actix_web::HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
-    let (figures, age) =
-        crate::api::stats::figures(&state, "referrals", user, query.0, |conn, scope, info| {
-            let (rows, reached) = repo::sent_for_stats(conn, scope)?;
-            Ok((info, rows, reached))
-        })
-        .await?;
+    let (figures, age) = super::figures(&state, "referrals", user, query.0, |conn, scope, info| {
+        let (rows, reached) = repo::sent_for_stats(conn, scope)?;
+        Ok((info, rows, reached))
+    })
+    .await?;
     let (info, rows, reached) = &*figures;
     let info = info.clone();
     let t = info.suppress_below;
@@ -202,13 +201,13 @@ pub async fn get_referral_stats(
         scope: info,
         partners,
     };
-    crate::api::stats::respond_with(&req, &stats, age, || to_csv(&stats), "referral-stats")
+    super::respond_with(&req, &stats, age, || to_csv(&stats), "referral-stats")
 }
 
 /// One row per figure of each partner (service empty) and of each of its services; partner and
 /// service names are neutralised so a spreadsheet never runs them as formulas.
 fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
-    use crate::api::stats::neutralise;
+    use super::neutralise;
     let io = |e: csv::Error| crate::error::ApiError::internal(format!("csv: {e}"));
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["partner", "service", "figure", "value", "suppressed"])

@@ -2,6 +2,10 @@
 //! assignments, the exceptions that cancel or move one, closed periods (school holidays) and
 //! sessions logged as held. A session in a closed period is shown as `cancelled` with the
 //! period's name, so a subscribed calendar shows the holiday instead of silently losing it.
+//!
+//! The room also holds the calendar feeds (`calendar`).
+
+pub mod calendar;
 
 use std::collections::HashMap;
 
@@ -548,7 +552,7 @@ pub async fn log_office_hours_session(
                 "date",
                 "a session can be logged on or after its date",
             );
-            crate::api::anonymity::check_anonymous(
+            crate::usecases::anonymity::check_anonymous(
                 conn,
                 &mut checks,
                 "note",

@@ -2,6 +2,10 @@
 //! coordinator: all), with small cells suppressed before they leave the system — including
 //! cells that could be recovered by subtracting the shown ones from a shown total. Every
 //! statistic is also available as CSV (`Accept: text/csv`) for the yearly report.
+//!
+//! The room also holds the referral figures per partner (`referrals`).
+
+pub mod referrals;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

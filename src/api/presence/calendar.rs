@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use super::{Expanded, expand};
 use crate::api::extract::ApiQuery;
-use crate::api::presence::{Expanded, expand};
 use crate::auth::Viewer;
 use crate::auth::policy::{Action, allows, require};
 use crate::auth::viewer::Managed;

@@ -2,9 +2,9 @@
 //! held sessions) must not identify a family: it may not quote a case reference, nor the
 //! pseudonym of a pupil with a case at the school concerned.
 
-use crate::api::common::Checks;
 use crate::db::{DbConn, cases};
 use crate::error::ApiResult;
+use crate::error::Checks;
 
 /// Whether `text` contains a case reference shaped like `KE-2026-00042` (any case's).
 fn quotes_case_reference(text: &str) -> bool {

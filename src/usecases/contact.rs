@@ -1,0 +1,42 @@
+//! Checks of contact data that partners, services and schools share.
+
+use crate::domain::Email;
+use crate::domain::social_map::Address;
+use crate::error::Checks;
+
+/// An e-mail field that may be empty.
+pub fn check_email(checks: &mut Checks, field: &str, v: &str) {
+    if !v.trim().is_empty() && Email::parse(v).is_err() {
+        checks.add(field, "must be a valid e-mail address");
+    }
+}
+
+/// A web address that may be empty; when given, an absolute http(s) URL.
+pub fn check_web_url(checks: &mut Checks, field: &str, v: &str) {
+    let v = v.trim();
+    if v.is_empty() {
+        return;
+    }
+    let lower = v.to_ascii_lowercase();
+    let http = lower.starts_with("http://") || lower.starts_with("https://");
+    if !http || !validator::ValidateUrl::validate_url(&v) || v.contains(char::is_whitespace) {
+        checks.add(
+            field,
+            "must be an http(s) URL such as https://www.example.be",
+        );
+    }
+}
+
+pub fn check_address(checks: &mut Checks, a: &Address) {
+    for (field, v, max) in [
+        ("address.street", &a.street, 200),
+        ("address.postal_code", &a.postal_code, 10),
+        ("address.city", &a.city, 100),
+    ] {
+        checks.check(
+            v.chars().count() <= max,
+            field,
+            &format!("must be at most {max} characters"),
+        );
+    }
+}
