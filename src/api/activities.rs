@@ -62,7 +62,7 @@ fn to_api(
     themes: Vec<String>,
 ) -> Activity {
     Activity {
-        kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::SchoolActivity),
+        kind: r.kind,
         title: r.title,
         date: r.activity_date,
         school: r.school_id.map(|id| NamedRef {
@@ -198,7 +198,7 @@ fn build_row(
     Ok((
         ActivityRow {
             id,
-            kind: a.kind.as_str().into(),
+            kind: a.kind,
             title: a.title.trim().to_string(),
             activity_date: a.date,
             school_id,
@@ -286,9 +286,7 @@ pub async fn update_activity(
             let (mut aud, mut th) = repo::codes_of(conn, std::slice::from_ref(&id))?;
             let school_changed = p.school_id.is_some();
             let merged = NewActivity {
-                kind: p.kind.unwrap_or(
-                    ActivityKind::parse(&cur.kind).unwrap_or(ActivityKind::SchoolActivity),
-                ),
+                kind: p.kind.unwrap_or(cur.kind),
                 title: p.title.unwrap_or(cur.title.clone()),
                 date: p.date.unwrap_or(cur.activity_date),
                 school_id: p.school_id.or(cur

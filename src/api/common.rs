@@ -81,6 +81,26 @@ impl CursorPart for NaiveDateTime {
     }
 }
 
+/// Ids sort and page as their text.
+macro_rules! id_cursor_parts {
+    ($($t:ty),*) => {$(
+        impl CursorPart for $t {
+            fn encode(&self) -> String {
+                self.to_string()
+            }
+            fn decode(text: &str) -> Option<Self> {
+                Some(<$t>::from(text))
+            }
+        }
+    )*};
+}
+id_cursor_parts!(
+    crate::domain::ids::CaseId,
+    crate::domain::ids::SchoolId,
+    crate::domain::ids::UserId,
+    crate::domain::ids::ReferralId
+);
+
 /// The sort key of a keyset list: one part, or a tuple of parts.
 pub trait CursorKey: Sized {
     fn parts(&self) -> Vec<String>;

@@ -87,7 +87,7 @@ fn hhmm(t: Option<NaiveTime>) -> Option<String> {
 }
 
 fn status_of(r: &ConsultRow) -> ConsultStatus {
-    ConsultStatus::parse(&r.status).unwrap_or(ConsultStatus::Requested)
+    r.status
 }
 
 fn to_api((r, school_name, worker_name): ConsultView, themes: Vec<String>) -> ConsultRequest {
@@ -116,7 +116,7 @@ fn to_api((r, school_name, worker_name): ConsultView, themes: Vec<String>) -> Co
             .split(',')
             .filter_map(|d| d.parse().ok())
             .collect(),
-        urgency: ConsultUrgency::parse(&r.urgency).unwrap_or(ConsultUrgency::Normal),
+        urgency: r.urgency,
         visit,
         outcome_note: r.outcome_note,
         cancel_reason: r.cancel_reason,
@@ -216,13 +216,13 @@ pub async fn create_consult_request(
                 id: Uuid::now_v7().to_string(),
                 school_id,
                 reason: b.reason.trim().to_string(),
-                urgency: b.urgency.as_str().into(),
+                urgency: b.urgency,
                 preferred_dates: dates
                     .iter()
                     .map(NaiveDate::to_string)
                     .collect::<Vec<_>>()
                     .join(","),
-                status: ConsultStatus::Requested.as_str().into(),
+                status: ConsultStatus::Requested,
                 scheduled_date: None,
                 scheduled_start_time: None,
                 scheduled_end_time: None,
@@ -369,7 +369,7 @@ fn for_transition(
     let (mut row, ..) = load(conn, user, id)?;
     check_if_match(if_match, &etag(row.updated_at))?;
     action.check(status_of(&row))?;
-    row.status = action.step().to.as_str().into();
+    row.status = action.step().to;
     Ok(row)
 }
 
@@ -436,7 +436,9 @@ fn schedule(
     };
     if !worker.is_empty() {
         let ok = users::is_active_worker(conn, &worker)?
-            && schools_of_worker(conn, &worker, today())?.contains(&row.school_id);
+            && schools_of_worker(conn, &worker, today())?
+                .iter()
+                .any(|s| *s == row.school_id);
         checks.check(
             ok,
             "worker_id",
@@ -635,7 +637,7 @@ pub async fn open_case_from_consult(
             let case = open_case(
                 conn,
                 Opening {
-                    school_id: row.school_id.clone(),
+                    school_id: row.school_id.clone().into(),
                     origin: CaseOrigin::SchoolRequest,
                     themes,
                     priority: b.priority,
@@ -643,9 +645,9 @@ pub async fn open_case_from_consult(
                     pupil: b.pupil,
                     family: b.family,
                     question: b.question.or(Some(row.reason.clone())),
-                    lead_worker_id: Some(user.id.clone()),
+                    lead_worker_id: Some(user.id.clone().into()),
                     submission_id: None,
-                    created_by: user.id.clone(),
+                    created_by: user.id.clone().into(),
                 },
             )?;
             record(
@@ -656,7 +658,7 @@ pub async fn open_case_from_consult(
                 Some(&case.id),
                 Some(&case.id),
             )?;
-            row.case_id = Some(case.id.clone());
+            row.case_id = Some(case.id.to_string());
             row.updated_at = now();
             repo::update(conn, &row)?;
             record(

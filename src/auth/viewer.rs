@@ -18,6 +18,7 @@ use crate::db::assignments::schools_of_worker;
 use crate::db::cases::CaseScope;
 use crate::db::{DbConn, optional, schools};
 use crate::domain::Role;
+use crate::domain::ids::{NetworkId, SchoolId};
 
 /// What a caller reaches, by role.
 #[derive(Debug, Clone)]
@@ -25,11 +26,11 @@ pub enum Reach {
     /// The programme's coordinator: every school, metadata and aggregates only.
     Coordinator,
     /// A social worker: the schools of their assignments valid today.
-    SocialWorker { schools: Vec<String> },
+    SocialWorker { schools: Vec<SchoolId> },
     /// A school account: its own school, in its network.
     School {
-        school_id: String,
-        network_id: Option<String>,
+        school_id: SchoolId,
+        network_id: Option<NetworkId>,
     },
 }
 
@@ -77,8 +78,9 @@ impl Reach {
             Role::School => {
                 // The extractor refuses a school account without a school; an empty id reaches
                 // nothing.
-                let school_id = user.school_id.clone().unwrap_or_default();
-                let network_id = optional(schools::find(conn, &school_id))?.map(|s| s.network_id);
+                let school_id = SchoolId::from(user.school_id.clone().unwrap_or_default());
+                let network_id =
+                    optional(schools::find(conn, &school_id))?.map(|s| NetworkId(s.network_id));
                 Reach::School {
                     school_id,
                     network_id,
@@ -112,7 +114,7 @@ impl Viewer {
     }
 
     /// The schools this caller acts for; `None` is every school (the coordinator).
-    pub fn schools(&self) -> Option<Vec<String>> {
+    pub fn schools(&self) -> Option<Vec<SchoolId>> {
         match &self.reach {
             Reach::Coordinator => None,
             Reach::SocialWorker { schools } => Some(schools.clone()),
@@ -122,7 +124,7 @@ impl Viewer {
 
     /// The schools in scope, narrowed to the one asked for (asking outside the scope leaves
     /// nothing); `None` is every school.
-    pub fn schools_narrowed(&self, asked: Option<String>) -> Option<Vec<String>> {
+    pub fn schools_narrowed(&self, asked: Option<SchoolId>) -> Option<Vec<SchoolId>> {
         match (self.schools(), asked) {
             (None, None) => None,
             (None, Some(s)) => Some(vec![s]),
@@ -135,15 +137,15 @@ impl Viewer {
     pub fn acts_for(&self, school_id: &str) -> bool {
         match &self.reach {
             Reach::Coordinator => true,
-            Reach::SocialWorker { schools } => schools.iter().any(|s| s == school_id),
-            Reach::School { school_id: own, .. } => own == school_id,
+            Reach::SocialWorker { schools } => schools.iter().any(|s| *s == school_id),
+            Reach::School { school_id: own, .. } => *own == school_id,
         }
     }
 
     /// A school account's own school.
     pub fn own_school(&self) -> Option<&str> {
         match &self.reach {
-            Reach::School { school_id, .. } => Some(school_id),
+            Reach::School { school_id, .. } => Some(school_id.as_str()),
             Reach::Coordinator | Reach::SocialWorker { .. } => None,
         }
     }
@@ -189,7 +191,7 @@ impl Viewer {
         match &self.reach {
             Reach::Coordinator => ActivityScope::All,
             Reach::SocialWorker { .. } => ActivityScope::Owner(self.user.id.clone()),
-            Reach::School { school_id, .. } => ActivityScope::School(school_id.clone()),
+            Reach::School { school_id, .. } => ActivityScope::School(school_id.to_string()),
         }
     }
 
@@ -197,9 +199,10 @@ impl Viewer {
     /// schools.
     pub fn activity_figures_scope(&self) -> ActivityScope {
         match &self.reach {
-            Reach::SocialWorker { schools } => {
-                ActivityScope::OwnerOrSchools(self.user.id.clone(), schools.clone())
-            }
+            Reach::SocialWorker { schools } => ActivityScope::OwnerOrSchools(
+                self.user.id.clone(),
+                schools.iter().map(|s| s.to_string()).collect(),
+            ),
             Reach::Coordinator | Reach::School { .. } => self.activity_scope(),
         }
     }
@@ -216,7 +219,7 @@ impl Viewer {
         match &self.reach {
             Reach::Coordinator => {}
             Reach::SocialWorker { .. } => w = Some(self.user.id.clone()),
-            Reach::School { school_id, .. } => s = Some(school_id.clone()),
+            Reach::School { school_id, .. } => s = Some(school_id.to_string()),
         }
         let mismatch = (worker.is_some() && worker != w) || (school.is_some() && school != s);
         (!mismatch).then_some((w, s))

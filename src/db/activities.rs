@@ -13,7 +13,7 @@ use super::schema::{activities, activity_audiences, activity_themes, networks, s
 #[diesel(table_name = activities, treat_none_as_null = true)]
 pub struct ActivityRow {
     pub id: String,
-    pub kind: String,
+    pub kind: crate::domain::presence::ActivityKind,
     pub title: String,
     pub activity_date: NaiveDate,
     pub school_id: Option<String>,

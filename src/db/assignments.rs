@@ -6,6 +6,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{assignments, schools, users};
+use crate::domain::ids::SchoolId;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = assignments, treat_none_as_null = true)]
@@ -50,7 +51,7 @@ pub fn schools_of_worker(
     conn: &mut DbConn,
     worker_id: &str,
     day: NaiveDate,
-) -> QueryResult<Vec<String>> {
+) -> QueryResult<Vec<SchoolId>> {
     assignments::table
         .filter(assignments::worker_id.eq(worker_id))
         .filter(current_on(day))

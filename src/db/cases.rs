@@ -11,20 +11,25 @@ use super::DbConn;
 use super::schema::{
     case_consents, case_contacts, case_counters, case_needs, case_themes, cases, schools, users,
 };
+use crate::domain::case::{
+    CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentGivenBy, ConsentKind, ConsentMethod,
+    ContactKind, NeedRaisedBy,
+};
+use crate::domain::ids::{CaseId, SchoolId, SubmissionId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = cases, treat_none_as_null = true)]
 pub struct CaseRow {
-    pub id: String,
+    pub id: CaseId,
     pub reference: String,
-    pub school_id: String,
-    pub origin: String,
-    pub priority: String,
+    pub school_id: SchoolId,
+    pub origin: CaseOrigin,
+    pub priority: CasePriority,
     pub known_to_ocmw: Option<bool>,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: CaseStatus,
+    pub outcome: Option<CaseOutcome>,
     pub outcome_note: Option<String>,
-    pub lead_worker_id: Option<String>,
+    pub lead_worker_id: Option<UserId>,
     pub opened_at: NaiveDateTime,
     pub first_contact_at: Option<NaiveDateTime>,
     pub first_contact_days: Option<i32>,
@@ -39,10 +44,10 @@ pub struct CaseRow {
     pub interpreter_needed: Option<bool>,
     pub feedback_for_school: Option<String>,
     pub feedback_at: Option<NaiveDateTime>,
-    pub submission_id: Option<String>,
+    pub submission_id: Option<SubmissionId>,
     pub erased_at: Option<NaiveDateTime>,
     pub erasure_reason: Option<String>,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -62,9 +67,9 @@ pub enum CaseScope {
     /// The coordinator: every case (the API shows metadata only).
     All,
     /// A social worker: cases of the schools they are assigned to now (the viewer's schools).
-    Schools(Vec<String>),
+    Schools(Vec<SchoolId>),
     /// A school account: the cases its school raised (checklist, school request).
-    SchoolRaised { school_id: String },
+    SchoolRaised { school_id: SchoolId },
 }
 
 /// Restricts a boxed query on `cases` (alone or joined) to a scope. One macro for every query
@@ -256,7 +261,7 @@ pub struct NeedRow {
     pub case_id: String,
     pub text: Option<String>,
     pub theme_code: Option<String>,
-    pub raised_by: String,
+    pub raised_by: NeedRaisedBy,
     pub author_id: String,
     pub created_at: NaiveDateTime,
 }
@@ -275,7 +280,7 @@ pub struct ContactRow {
     pub id: String,
     pub case_id: String,
     pub occurred_at: NaiveDateTime,
-    pub kind: String,
+    pub kind: ContactKind,
     pub summary: Option<String>,
     pub author_id: String,
     pub created_at: NaiveDateTime,
@@ -296,10 +301,10 @@ pub fn contacts(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<(ContactRow
 pub struct ConsentRow {
     pub id: String,
     pub case_id: String,
-    pub kind: String,
+    pub kind: ConsentKind,
     pub partner_id: Option<String>,
-    pub given_by: String,
-    pub method: String,
+    pub given_by: ConsentGivenBy,
+    pub method: ConsentMethod,
     pub given_at: NaiveDateTime,
     pub withdrawn_at: Option<NaiveDateTime>,
     pub note: Option<String>,

@@ -2,6 +2,7 @@
 //! their answers. The lifecycle transitions live here too, as conditional updates, so two
 //! workers acting at once cannot both move the same submission.
 
+use crate::domain::ids::SchoolId;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -433,7 +434,7 @@ pub fn find_submission(conn: &mut DbConn, id: &str) -> QueryResult<SubmissionRow
 pub fn find_submission_in(
     conn: &mut DbConn,
     id: &str,
-    school_ids: &[String],
+    school_ids: &[SchoolId],
 ) -> QueryResult<SubmissionRow> {
     checklist_submissions::table
         .find(id)
@@ -489,7 +490,7 @@ pub fn signal_themes(conn: &mut DbConn, submission_id: &str) -> QueryResult<Vec<
 /// What a submission list may be narrowed to. `school_ids` is the caller's scope and always
 /// applies: an empty scope finds nothing.
 pub struct SubmissionFilter {
-    pub school_ids: Vec<String>,
+    pub school_ids: Vec<SchoolId>,
     pub network_id: Option<String>,
     pub status: Option<String>,
     /// Submitted on or after this moment.

@@ -8,6 +8,8 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{consult_request_themes, consult_requests, schools, users};
+use crate::domain::ids::SchoolId;
+use crate::domain::presence::{ConsultStatus, ConsultUrgency};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = consult_requests, treat_none_as_null = true)]
@@ -15,10 +17,10 @@ pub struct ConsultRow {
     pub id: String,
     pub school_id: String,
     pub reason: String,
-    pub urgency: String,
+    pub urgency: ConsultUrgency,
     /// ISO dates, comma-separated.
     pub preferred_dates: String,
-    pub status: String,
+    pub status: ConsultStatus,
     pub scheduled_date: Option<NaiveDate>,
     pub scheduled_start_time: Option<NaiveTime>,
     pub scheduled_end_time: Option<NaiveTime>,
@@ -35,7 +37,7 @@ pub struct ConsultRow {
 pub type ConsultView = (ConsultRow, String, Option<String>);
 
 /// Which schools' requests a caller reaches; `None` is every school.
-pub type SchoolScope = Option<Vec<String>>;
+pub type SchoolScope = Option<Vec<SchoolId>>;
 
 #[derive(Debug, Default)]
 pub struct ConsultFilter {

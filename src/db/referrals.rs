@@ -14,7 +14,7 @@ use super::schema::{
     services, users,
 };
 use crate::domain::case::ConsentKind;
-use crate::domain::referral::ReferralStatus;
+use crate::domain::referral::{LegalBasis, ReferralStatus, ReferralUrgency};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = referrals, treat_none_as_null = true)]
@@ -24,10 +24,10 @@ pub struct ReferralRow {
     pub service_id: String,
     pub partner_id: String,
     pub message_for_partner: Option<String>,
-    pub urgency: String,
+    pub urgency: ReferralUrgency,
     pub follow_up_on: Option<NaiveDate>,
-    pub status: String,
-    pub consent_override_basis: Option<String>,
+    pub status: ReferralStatus,
+    pub consent_override_basis: Option<LegalBasis>,
     pub consent_override_reason: Option<String>,
     pub partner_contact_name: Option<String>,
     pub decline_reason: Option<String>,
@@ -44,10 +44,7 @@ pub struct ReferralRow {
 
 impl ReferralRow {
     pub fn status(&self) -> ReferralStatus {
-        ReferralStatus::parse(&self.status).unwrap_or_else(|| {
-            log::error!("unknown stored referral status `{}`", self.status);
-            ReferralStatus::Draft
-        })
+        self.status
     }
 
     /// Sent, not answered or not finished by the partner, past its follow-up day, and nothing
@@ -75,8 +72,8 @@ pub struct ReferralListRow {
 pub struct TransitionRow {
     pub id: String,
     pub referral_id: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<ReferralStatus>,
+    pub to_status: ReferralStatus,
     pub actor_id: String,
     pub at: NaiveDateTime,
     pub comment: Option<String>,

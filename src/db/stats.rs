@@ -6,12 +6,13 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{case_themes, cases, checklist_submissions, schools};
+use crate::domain::ids::SchoolId;
 
 /// Which cases (or submissions) a statistic counts: a period and a set of schools.
 #[derive(Debug, Clone, Default)]
 pub struct StatScope {
     /// `None`: every school (the coordinator); otherwise only these.
-    pub school_ids: Option<Vec<String>>,
+    pub school_ids: Option<Vec<SchoolId>>,
     pub network_id: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub before: Option<NaiveDateTime>,

@@ -23,6 +23,7 @@ macro_rules! stored_code {
 
 pub mod case;
 pub mod ical;
+pub mod ids;
 pub mod lifecycle;
 pub mod presence;
 pub mod referral;

@@ -2,13 +2,13 @@
 //! request, a triaged submission, a consult) and finding the case a worker works.
 
 use chrono::Datelike;
-use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
 use crate::db::cases::{self as repo, CaseListRow, CaseRow};
 use crate::db::{DbConn, now};
 use crate::domain::case::{CaseOrigin, CasePriority, CaseStatus, FamilyContact, Pupil};
+use crate::domain::ids::{CaseId, SchoolId, SubmissionId, UserId};
 use crate::domain::utc;
 use crate::error::ApiResult;
 
@@ -26,7 +26,7 @@ pub fn worked_case(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<Case
 /// Everything a new case row needs besides what the caller sent; shared by every way a case
 /// is opened (worker, school request, checklist triage).
 pub struct Opening {
-    pub school_id: String,
+    pub school_id: SchoolId,
     pub origin: CaseOrigin,
     pub themes: Vec<String>,
     pub priority: CasePriority,
@@ -34,9 +34,9 @@ pub struct Opening {
     pub pupil: Pupil,
     pub family: FamilyContact,
     pub question: Option<String>,
-    pub lead_worker_id: Option<String>,
-    pub submission_id: Option<String>,
-    pub created_by: String,
+    pub lead_worker_id: Option<UserId>,
+    pub submission_id: Option<SubmissionId>,
+    pub created_by: UserId,
 }
 
 /// Stores a new case with the next reference of the year. Call inside a write transaction.
@@ -44,13 +44,13 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
     let at = now();
     let reference = repo::next_reference(conn, at.year())?;
     let row = CaseRow {
-        id: Uuid::now_v7().to_string(),
+        id: CaseId::new(),
         reference,
         school_id: o.school_id,
-        origin: o.origin.as_str().into(),
-        priority: o.priority.as_str().into(),
+        origin: o.origin,
+        priority: o.priority,
         known_to_ocmw: o.known_to_ocmw,
-        status: CaseStatus::New.as_str().into(),
+        status: CaseStatus::New,
         outcome: None,
         outcome_note: None,
         lead_worker_id: o.lead_worker_id,

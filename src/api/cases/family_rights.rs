@@ -17,6 +17,7 @@ use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
 use crate::db::audit::{self as audit_repo, AuditFilter};
 use crate::db::now;
+use crate::domain::case::CaseStatus;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -154,9 +155,9 @@ pub async fn erase_case(
                     "this case's personal data was erased already",
                 ));
             }
-            if r.case.status != "closed" {
+            if r.case.status != CaseStatus::Closed {
                 return Err(ApiError::invalid_state(
-                    r.case.status.clone(),
+                    r.case.status.as_str(),
                     "only a closed case can be erased; close it first",
                 ));
             }

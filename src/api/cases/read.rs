@@ -109,7 +109,7 @@ pub async fn list_cases(
                 Sees::Metadata => {}
             }
             let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
-            let ids: Vec<String> = rows.iter().map(|r| r.case.id.clone()).collect();
+            let ids: Vec<String> = rows.iter().map(|r| r.case.id.to_string()).collect();
             Ok(match sees {
                 Sees::School => {
                     let shared: HashSet<String> = repo::with_live_consent(
@@ -122,21 +122,21 @@ pub async fn list_cases(
                     .into_iter()
                     .collect();
                     CasePage::School(common::page(rows, limit, key, |r| {
-                        let s = shared.contains(&r.case.id);
+                        let s = shared.contains(r.case.id.as_str());
                         school_view(&r, s)
                     }))
                 }
                 Sees::Metadata => {
                     let mut themes = repo::themes_of(conn, &ids)?;
                     CasePage::Coordinator(common::page(rows, limit, key, |r| {
-                        let t = themes.remove(&r.case.id).unwrap_or_default();
+                        let t = themes.remove(r.case.id.as_str()).unwrap_or_default();
                         metadata(&r, t)
                     }))
                 }
                 Sees::CaseTeam => {
                     let mut themes: HashMap<String, Vec<String>> = repo::themes_of(conn, &ids)?;
                     CasePage::Worker(common::page(rows, limit, key, |r| {
-                        let t = themes.remove(&r.case.id).unwrap_or_default();
+                        let t = themes.remove(r.case.id.as_str()).unwrap_or_default();
                         summary(&r, t)
                     }))
                 }

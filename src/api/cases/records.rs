@@ -156,7 +156,7 @@ pub async fn add_case_need(
             case_id: case_id.to_string(),
             text: Some(b.text.trim().to_string()),
             theme_code: b.theme,
-            raised_by: b.raised_by.as_str().into(),
+            raised_by: b.raised_by,
             author_id: user.id.clone(),
             created_at: now(),
         };
@@ -248,7 +248,7 @@ pub async fn add_case_contact_moment(
             id: Uuid::now_v7().to_string(),
             case_id: case_id.to_string(),
             occurred_at: at,
-            kind: b.kind.as_str().into(),
+            kind: b.kind,
             summary: Some(b.summary.trim().to_string()),
             author_id: user.id.clone(),
             created_at: now(),
@@ -399,10 +399,10 @@ pub async fn add_case_consent(
         let row = ConsentRow {
             id: Uuid::now_v7().to_string(),
             case_id: case_id.to_string(),
-            kind: b.kind.as_str().into(),
+            kind: b.kind,
             partner_id: partner,
-            given_by: b.given_by.as_str().into(),
-            method: b.method.as_str().into(),
+            given_by: b.given_by,
+            method: b.method,
             given_at: naive(b.given_at),
             withdrawn_at: None,
             note: b

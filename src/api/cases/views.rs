@@ -226,16 +226,9 @@ pub struct Consent {
     pub note: Option<String>,
 }
 
-pub(super) fn parse_or<T: Copy>(code: &str, parse: fn(&str) -> Option<T>, default: T) -> T {
-    parse(code).unwrap_or_else(|| {
-        log::error!("unknown stored code `{code}`");
-        default
-    })
-}
-
 pub(super) fn school_of(r: &CaseListRow) -> CaseSchool {
     CaseSchool {
-        id: r.case.school_id.clone(),
+        id: r.case.school_id.to_string(),
         name: r.school_name.clone(),
         network_id: r.network_id.clone(),
     }
@@ -244,7 +237,7 @@ pub(super) fn school_of(r: &CaseListRow) -> CaseSchool {
 pub(super) fn lead_of(r: &CaseListRow) -> Option<LeadWorker> {
     match (&r.case.lead_worker_id, &r.lead_worker_name) {
         (Some(id), Some(name)) => Some(LeadWorker {
-            id: id.clone(),
+            id: id.to_string(),
             display_name: name.clone(),
         }),
         _ => None,
@@ -260,21 +253,21 @@ pub(super) fn pupil_of(c: &CaseRow) -> Option<Pupil> {
 }
 
 pub(super) fn status_of(c: &CaseRow) -> CaseStatus {
-    parse_or(&c.status, CaseStatus::parse, CaseStatus::New)
+    c.status
 }
 
 pub(super) fn metadata(r: &CaseListRow, themes: Vec<String>) -> CaseMetadata {
     let c = &r.case;
     CaseMetadata {
-        id: c.id.clone(),
+        id: c.id.to_string(),
         reference: c.reference.clone(),
         school: school_of(r),
-        origin: parse_or(&c.origin, CaseOrigin::parse, CaseOrigin::SocialWorker),
+        origin: c.origin,
         themes,
-        priority: parse_or(&c.priority, CasePriority::parse, CasePriority::Normal),
+        priority: c.priority,
         known_to_ocmw: c.known_to_ocmw,
-        status: status_of(c),
-        outcome: c.outcome.as_deref().and_then(CaseOutcome::parse),
+        status: c.status,
+        outcome: c.outcome,
         lead_worker: lead_of(r),
         opened_at: utc(c.opened_at),
         first_contact_at: c.first_contact_at.map(utc),
@@ -306,7 +299,7 @@ pub(super) fn summary(r: &CaseListRow, themes: Vec<String>) -> CaseSummary {
 pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase {
     let c = &r.case;
     SchoolCase {
-        id: c.id.clone(),
+        id: c.id.to_string(),
         reference: c.reference.clone(),
         status: status_of(c),
         opened_at: utc(c.opened_at),
@@ -325,11 +318,7 @@ pub(crate) fn need_of(n: repo::NeedRow) -> Need {
         id: n.id,
         text: n.text,
         theme: n.theme_code,
-        raised_by: parse_or(
-            &n.raised_by,
-            crate::domain::case::NeedRaisedBy::parse,
-            crate::domain::case::NeedRaisedBy::SocialWorker,
-        ),
+        raised_by: n.raised_by,
         created_at: utc(n.created_at),
     }
 }
@@ -338,11 +327,7 @@ pub(crate) fn contact_of((c, author): (repo::ContactRow, String)) -> ContactMome
     ContactMoment {
         id: c.id,
         occurred_at: utc(c.occurred_at),
-        kind: parse_or(
-            &c.kind,
-            crate::domain::case::ContactKind::parse,
-            crate::domain::case::ContactKind::Other,
-        ),
+        kind: c.kind,
         summary: c.summary,
         author: LeadWorker {
             id: c.author_id,
@@ -356,18 +341,10 @@ pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Cons
     Consent {
         live: c.given_at <= at && c.withdrawn_at.is_none_or(|w| w > at),
         id: c.id,
-        kind: parse_or(&c.kind, ConsentKind::parse, ConsentKind::ShareWithSchool),
+        kind: c.kind,
         partner_id: c.partner_id,
-        given_by: parse_or(
-            &c.given_by,
-            crate::domain::case::ConsentGivenBy::parse,
-            crate::domain::case::ConsentGivenBy::Parent,
-        ),
-        method: parse_or(
-            &c.method,
-            crate::domain::case::ConsentMethod::parse,
-            crate::domain::case::ConsentMethod::Verbal,
-        ),
+        given_by: c.given_by,
+        method: c.method,
         given_at: utc(c.given_at),
         withdrawn_at: c.withdrawn_at.map(utc),
         note: c.note,
@@ -376,7 +353,7 @@ pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Cons
 
 /// The worker's full view of a case, with everything that hangs on it.
 pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
-    let id = r.case.id.clone();
+    let id = r.case.id.to_string();
     let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
         .remove(&id)
         .unwrap_or_default();
@@ -416,7 +393,7 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
         },
         question: c.question,
         feedback_for_school: c.feedback_for_school,
-        submission_id: c.submission_id,
+        submission_id: c.submission_id.map(String::from),
         erased_at: c.erased_at.map(utc),
         needs,
         contact_moments,
@@ -437,15 +414,16 @@ pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResul
     Ok(match user.sees() {
         Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
         Sees::Metadata => {
-            let themes = repo::themes_of(conn, std::slice::from_ref(&r.case.id))?
-                .remove(&r.case.id)
+            let id = r.case.id.to_string();
+            let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
+                .remove(&id)
                 .unwrap_or_default();
             CaseView::Coordinator(metadata(&r, themes))
         }
         Sees::School => {
             let shared = !repo::with_live_consent(
                 conn,
-                std::slice::from_ref(&r.case.id),
+                &[r.case.id.to_string()],
                 ConsentKind::ShareWithSchool.as_str(),
                 None,
                 now(),

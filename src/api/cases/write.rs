@@ -156,7 +156,7 @@ pub async fn create_case(
             let row = open_case(
                 conn,
                 Opening {
-                    school_id,
+                    school_id: school_id.into(),
                     origin: b.origin,
                     themes: b.themes,
                     priority: b.priority,
@@ -164,9 +164,9 @@ pub async fn create_case(
                     pupil: b.pupil,
                     family: b.family,
                     question: b.question,
-                    lead_worker_id: Some(lead),
+                    lead_worker_id: Some(lead.into()),
                     submission_id: None,
-                    created_by: user.id.clone(),
+                    created_by: user.id.clone().into(),
                 },
             )?;
             let (v, tag) = created_case(conn, &user, &row.id)?;
@@ -210,7 +210,7 @@ pub async fn raise_case_request(
             let row = open_case(
                 conn,
                 Opening {
-                    school_id,
+                    school_id: school_id.into(),
                     origin: CaseOrigin::SchoolRequest,
                     themes: b.themes,
                     priority: CasePriority::Normal,
@@ -218,9 +218,9 @@ pub async fn raise_case_request(
                     pupil: b.pupil,
                     family: FamilyContact::default(),
                     question: Some(b.question),
-                    lead_worker_id: lead,
+                    lead_worker_id: lead.map(Into::into),
                     submission_id: None,
-                    created_by: user.id.clone(),
+                    created_by: user.id.clone().into(),
                 },
             )?;
             let (v, tag) = created_case(conn, &user, &row.id)?;
@@ -317,10 +317,7 @@ pub async fn update_case(
             };
             diesel::update(cases::table.find(&id))
                 .set((
-                    cases::priority.eq(b
-                        .priority
-                        .map(|p| p.as_str().to_string())
-                        .unwrap_or(c.priority.clone())),
+                    cases::priority.eq(b.priority.unwrap_or(c.priority)),
                     cases::known_to_ocmw.eq(b.known_to_ocmw.or(c.known_to_ocmw)),
                     cases::pupil_pseudonym.eq(pseudonym),
                     cases::pupil_birth_year.eq(birth_year),
@@ -511,7 +508,7 @@ pub async fn open_case_from_submission(
             let row = open_case(
                 conn,
                 Opening {
-                    school_id: sub.school_id.clone(),
+                    school_id: sub.school_id.clone().into(),
                     origin: CaseOrigin::Checklist,
                     themes,
                     priority,
@@ -523,9 +520,9 @@ pub async fn open_case_from_submission(
                     },
                     family: b.family,
                     question: Some(sub.context.clone()),
-                    lead_worker_id: Some(lead),
-                    submission_id: Some(submission_id.clone()),
-                    created_by: user.id.clone(),
+                    lead_worker_id: Some(lead.into()),
+                    submission_id: Some(submission_id.clone().into()),
+                    created_by: user.id.clone().into(),
                 },
             )?;
             sub_repo::mark_case_opened(conn, &submission_id, &row.id, &row.reference, &user.id)?;

@@ -14,6 +14,7 @@ use crate::auth::policy::{Action, allows, can};
 use crate::db::checklists::{self as repo, SubmissionFilter, SubmissionRow};
 use crate::db::now;
 use crate::db::schema::schools;
+use crate::domain::ids::SchoolId;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -177,7 +178,7 @@ pub async fn count_checklist_submissions(
         .db
         .run(move |conn| {
             let scope = match user.schools() {
-                None => schools::table.select(schools::id).load::<String>(conn)?,
+                None => schools::table.select(schools::id).load::<SchoolId>(conn)?,
                 Some(own) => own,
             };
             let f = SubmissionFilter {

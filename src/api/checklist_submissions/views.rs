@@ -12,6 +12,7 @@ use crate::auth::{Sees, Viewer};
 use crate::db::DbConn;
 use crate::db::checklists::{self as repo, AnswerRow, SubmissionFilter, SubmissionRow};
 use crate::db::schema::{schools, users};
+use crate::domain::ids::SchoolId;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 
@@ -42,16 +43,16 @@ pub(super) fn viewer(user: &Viewer) -> ApiResult<Perspective> {
 
 /// The schools whose submissions the caller may read now: a school account its own, a worker
 /// the schools assigned to them today.
-pub(super) fn readable_schools(user: &Viewer) -> Vec<String> {
+pub(super) fn readable_schools(user: &Viewer) -> Vec<SchoolId> {
     user.schools().unwrap_or_default()
 }
 
 /// Narrows a scope to the school asked for; asking for one outside it leaves nothing.
-pub(super) fn narrow(scope: Vec<String>, school: Option<Uuid>) -> Vec<String> {
+pub(super) fn narrow(scope: Vec<SchoolId>, school: Option<Uuid>) -> Vec<SchoolId> {
     match school {
         None => scope,
         Some(s) => {
-            let s = s.to_string();
+            let s = SchoolId::from(s);
             scope.into_iter().filter(|id| *id == s).collect()
         }
     }

@@ -158,11 +158,11 @@ pub(super) fn check_consent(
         (false, None) => {
             let consents = case_repo::consents(conn, &row.case_id)?;
             let for_partner = consents.iter().any(|c| {
-                c.kind == ConsentKind::ReferToPartner.as_str()
+                c.kind == ConsentKind::ReferToPartner
                     && c.partner_id.as_deref() == Some(row.partner_id.as_str())
             });
             let others = consents.iter().any(|c| {
-                c.kind == ConsentKind::ReferToPartner.as_str()
+                c.kind == ConsentKind::ReferToPartner
                     && c.partner_id.as_deref() != Some(row.partner_id.as_str())
                     && c.given_at <= at
                     && c.withdrawn_at.is_none_or(|w| w > at)
@@ -255,8 +255,8 @@ pub(super) fn transition(
                 c.completed_at
             }),
             referrals::consent_override_basis.eq(match &over {
-                Some(o) => Some(o.legal_basis.as_str().to_string()),
-                None => c.consent_override_basis.clone(),
+                Some(o) => Some(o.legal_basis),
+                None => c.consent_override_basis,
             }),
             referrals::consent_override_reason.eq(match &over {
                 Some(o) => Some(o.reason.trim().to_string()),
@@ -294,8 +294,8 @@ pub(super) fn transition(
         .values(&repo::TransitionRow {
             id: Uuid::now_v7().to_string(),
             referral_id: id.to_string(),
-            from_status: Some(from.as_str().into()),
-            to_status: to.as_str().into(),
+            from_status: Some(from),
+            to_status: to,
             actor_id: user.id.clone(),
             at,
             comment,
@@ -303,8 +303,8 @@ pub(super) fn transition(
         .execute(conn)?;
     let basis = over
         .as_ref()
-        .map(|o| o.legal_basis.as_str().to_string())
-        .or(c.consent_override_basis.clone());
+        .map(|o| o.legal_basis)
+        .or(c.consent_override_basis);
     events::record(
         conn,
         &format!("referral.{}", to.as_str()),

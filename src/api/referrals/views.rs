@@ -224,13 +224,11 @@ pub(super) fn trimmed(s: Option<String>) -> Option<String> {
 }
 
 pub(super) fn urgency_of(r: &ReferralRow) -> ReferralUrgency {
-    ReferralUrgency::parse(&r.urgency).unwrap_or(ReferralUrgency::Normal)
+    r.urgency
 }
 
 pub(super) fn basis_of(r: &ReferralRow) -> Option<LegalBasis> {
     r.consent_override_basis
-        .as_deref()
-        .and_then(LegalBasis::parse)
 }
 
 /// Pairs (case, partner) with a live `refer_to_partner` consent, for a set of referrals.
@@ -342,8 +340,8 @@ pub(crate) fn detail(conn: &mut DbConn, r: ReferralListRow) -> ApiResult<Referra
     let history = repo::history(conn, &id)?
         .into_iter()
         .map(|(t, name)| ReferralTransition {
-            from_status: t.from_status.as_deref().and_then(ReferralStatus::parse),
-            to_status: ReferralStatus::parse(&t.to_status).unwrap_or(ReferralStatus::Draft),
+            from_status: t.from_status,
+            to_status: t.to_status,
             actor: Actor {
                 id: t.actor_id,
                 display_name: name,

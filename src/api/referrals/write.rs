@@ -78,7 +78,7 @@ pub async fn create_referral(
         .db
         .write(move |conn| {
             let case = crate::usecases::cases::worked_case(conn, &user, &case_id)?;
-            if case.case.status == CaseStatus::Closed.as_str() {
+            if case.case.status == CaseStatus::Closed {
                 return Err(ApiError::invalid_state(
                     "closed",
                     "a closed case takes no new referrals; reopen it first",
@@ -96,9 +96,9 @@ pub async fn create_referral(
                 service_id: b.service_id.to_lowercase(),
                 partner_id: partner.unwrap_or_default(),
                 message_for_partner: trimmed(b.message_for_partner),
-                urgency: b.urgency.as_str().into(),
+                urgency: b.urgency,
                 follow_up_on: b.follow_up_on,
-                status: ReferralStatus::Draft.as_str().into(),
+                status: ReferralStatus::Draft,
                 consent_override_basis: None,
                 consent_override_reason: None,
                 partner_contact_name: None,
@@ -119,7 +119,7 @@ pub async fn create_referral(
                     id: Uuid::now_v7().to_string(),
                     referral_id: row.id.clone(),
                     from_status: None,
-                    to_status: ReferralStatus::Draft.as_str().into(),
+                    to_status: ReferralStatus::Draft,
                     actor_id: user.id.clone(),
                     at,
                     comment: None,
@@ -215,10 +215,7 @@ pub async fn update_referral(
                         Some(m) => trimmed(Some(m)),
                         None => c.message_for_partner.clone(),
                     }),
-                    referrals::urgency.eq(b
-                        .urgency
-                        .map(|u| u.as_str().to_string())
-                        .unwrap_or(c.urgency.clone())),
+                    referrals::urgency.eq(b.urgency.unwrap_or(c.urgency)),
                     referrals::follow_up_on.eq(b.follow_up_on.or(c.follow_up_on)),
                     referrals::updated_at.eq(now()),
                 ))

@@ -25,6 +25,7 @@ use crate::auth::policy::{Action, require};
 use crate::db::DbConn;
 use crate::db::stats::{self as repo, StatScope};
 use crate::domain::case::{CaseOrigin, CaseOutcome, CaseStatus};
+use crate::domain::ids::SchoolId;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
@@ -207,7 +208,7 @@ fn resolve(
     {
         return Err(ApiError::field("to", "must not be before from"));
     }
-    let school_ids = user.schools_narrowed(q.school.map(|s| s.to_string()));
+    let school_ids = user.schools_narrowed(q.school.map(SchoolId::from));
     let threshold = user.suppress_below(q.suppress_below, default_threshold);
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
     Ok((
