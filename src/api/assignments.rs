@@ -79,7 +79,7 @@ impl From<AssignmentView> for Assignment {
                 id: r.school_id,
                 name: school_name,
             },
-            mode: PresenceMode::parse(&r.mode).unwrap_or(PresenceMode::Consult),
+            mode: r.mode,
             weekday: r.weekday,
             start_time: hhmm(r.start_time),
             end_time: hhmm(r.end_time),
@@ -193,7 +193,7 @@ fn build_row(
         id,
         worker_id: a.worker_id.clone(),
         school_id: a.school_id.clone(),
-        mode: a.mode.as_str().into(),
+        mode: a.mode,
         weekday: a.weekday,
         start_time: start,
         end_time: end,
@@ -354,9 +354,7 @@ pub async fn update_assignment(
         .write(move |conn| {
             let (cur, ..) = repo::find(conn, &id)?;
             check_if_match(if_match.as_deref(), &etag(cur.updated_at))?;
-            let mode = p
-                .mode
-                .unwrap_or(PresenceMode::parse(&cur.mode).unwrap_or(PresenceMode::Consult));
+            let mode = p.mode.unwrap_or(cur.mode);
             let slot = mode == PresenceMode::OfficeHours;
             let merged = NewAssignment {
                 worker_id: cur.worker_id.clone(),

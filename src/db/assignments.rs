@@ -14,7 +14,7 @@ pub struct AssignmentRow {
     pub id: String,
     pub worker_id: String,
     pub school_id: String,
-    pub mode: String,
+    pub mode: crate::domain::social_map::PresenceMode,
     pub weekday: Option<i32>,
     pub start_time: Option<NaiveTime>,
     pub end_time: Option<NaiveTime>,

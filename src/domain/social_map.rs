@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::domain::case::code_enum;
+
 /// What kind of organisation a partner is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -56,34 +58,15 @@ impl PartnerKind {
     }
 }
 
-/// The three ways a social worker is present at a school.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PresenceMode {
-    /// A fixed weekly moment at the school (zitdag).
-    OfficeHours,
-    /// A visit on the school's request.
-    Consult,
-    /// The named worker the school calls with questions.
-    Spoc,
-}
-
-impl PresenceMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PresenceMode::OfficeHours => "office_hours",
-            PresenceMode::Consult => "consult",
-            PresenceMode::Spoc => "spoc",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            PresenceMode::OfficeHours,
-            PresenceMode::Consult,
-            PresenceMode::Spoc,
-        ]
-        .into_iter()
-        .find(|m| m.as_str() == s)
+code_enum! {
+    /// The three ways a social worker is present at a school.
+    pub enum PresenceMode {
+        /// A fixed weekly moment at the school (zitdag).
+        OfficeHours = "office_hours",
+        /// A visit on the school's request.
+        Consult = "consult",
+        /// The named worker the school calls with questions.
+        Spoc = "spoc",
     }
 }
 

@@ -348,7 +348,7 @@ fn session_on(conn: &mut DbConn, id: &str, day: NaiveDate) -> ApiResult<Session>
 
 /// Checks that the assignment holds office hours on `day`.
 fn check_session_day(checks: &mut Checks, a: &assignments::AssignmentRow, day: NaiveDate) {
-    let ok = a.mode == "office_hours"
+    let ok = a.mode == crate::domain::social_map::PresenceMode::OfficeHours
         && a.weekday == Some(day.weekday().number_from_monday() as i32)
         && a.valid_from <= day
         && a.valid_to.is_none_or(|t| day <= t);
