@@ -239,11 +239,7 @@ pub fn themes_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<Strin
         .order((case_themes::case_id, case_themes::theme_code))
         .select((case_themes::case_id, case_themes::theme_code))
         .load(conn)?;
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for (case_id, code) in rows {
-        map.entry(case_id).or_default().push(code);
-    }
-    Ok(map)
+    Ok(super::grouped(rows))
 }
 
 /// Marks the case changed (new ETag) at `at`.

@@ -139,11 +139,7 @@ pub fn themes_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<Strin
             consult_request_themes::theme_code,
         ))
         .load(conn)?;
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for (id, code) in rows {
-        map.entry(id).or_default().push(code);
-    }
-    Ok(map)
+    Ok(super::grouped(rows))
 }
 
 /// Consult requests per school created in `[from, to)`.

@@ -280,6 +280,15 @@ impl DbError {
 
 pub type DbResult<T> = Result<T, DbError>;
 
+/// Groups `(key, value)` rows by key, keeping their order (theme codes per object).
+pub fn grouped(rows: Vec<(String, String)>) -> std::collections::HashMap<String, Vec<String>> {
+    let mut map: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for (key, value) in rows {
+        map.entry(key).or_default().push(value);
+    }
+    map
+}
+
 /// The current time, to the microsecond both backends store.
 pub fn now() -> chrono::NaiveDateTime {
     use chrono::SubsecRound;

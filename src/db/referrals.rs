@@ -92,6 +92,25 @@ pub struct ReferralFilter {
     pub sent_only: bool,
 }
 
+/// Referrals joined to their case, school, service and partner, selected as `ReferralListRow`:
+/// one query shape for the list and the single read, so both reach the same columns.
+macro_rules! referral_rows {
+    () => {
+        referrals::table
+            .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))
+            .inner_join(schools::table.on(schools::id.eq(cases::school_id)))
+            .inner_join(services::table.on(services::id.eq(referrals::service_id)))
+            .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
+            .select((
+                ReferralRow::as_select(),
+                services::name,
+                partners::name,
+                cases::school_id,
+                schools::name,
+            ))
+    };
+}
+
 /// Referrals newest first (`created_at`, then id, both descending); `after` is the last row's
 /// key. `limit` of `None` loads everything (the referrals of one case).
 pub fn list(
@@ -101,18 +120,7 @@ pub fn list(
     after: Option<(NaiveDateTime, String)>,
     limit: Option<i64>,
 ) -> QueryResult<Vec<ReferralListRow>> {
-    let mut q = referrals::table
-        .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))
-        .inner_join(schools::table.on(schools::id.eq(cases::school_id)))
-        .inner_join(services::table.on(services::id.eq(referrals::service_id)))
-        .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
-        .select((
-            ReferralRow::as_select(),
-            services::name,
-            partners::name,
-            cases::school_id,
-            schools::name,
-        ))
+    let mut q = referral_rows!()
         .order((referrals::created_at.desc(), referrals::id.desc()))
         .into_boxed();
     q = super::cases::scoped!(q, scope);
@@ -163,19 +171,8 @@ pub fn list(
 
 /// The referral with this id, if the scope reaches its case.
 pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResult<ReferralListRow> {
-    let mut q = referrals::table
-        .inner_join(cases::table.on(cases::id.eq(referrals::case_id)))
-        .inner_join(schools::table.on(schools::id.eq(cases::school_id)))
-        .inner_join(services::table.on(services::id.eq(referrals::service_id)))
-        .inner_join(partners::table.on(partners::id.eq(referrals::partner_id)))
+    let mut q = referral_rows!()
         .filter(referrals::id.eq(id.to_string()))
-        .select((
-            ReferralRow::as_select(),
-            services::name,
-            partners::name,
-            cases::school_id,
-            schools::name,
-        ))
         .into_boxed();
     if let CaseScope::SchoolRaised { .. } = scope {
         // Schools never read a referral by itself.
@@ -213,11 +210,7 @@ pub fn themes_of(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<Strin
         .order((referral_themes::referral_id, referral_themes::theme_code))
         .select((referral_themes::referral_id, referral_themes::theme_code))
         .load(conn)?;
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
-    for (id, code) in rows {
-        map.entry(id).or_default().push(code);
-    }
-    Ok(map)
+    Ok(super::grouped(rows))
 }
 
 /// The status history, oldest first, with each actor's name.
