@@ -14,7 +14,7 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::{Action, allows, can, require};
 use crate::db::checklists::{
@@ -382,7 +382,7 @@ fn with_versions(
 }
 
 /// Loads a version the caller may see: drafts are the coordinator's alone (404 for others).
-fn find_visible_version(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<VersionContent> {
+fn find_visible_version(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResult<VersionContent> {
     let v = repo::find_version(conn, id)?;
     if v.status != repo::PUBLISHED && !allows(user.role, Action::WriteChecklistTemplates) {
         return Err(ApiError::NotFound);
@@ -419,7 +419,7 @@ pub struct CurrentVersionQuery {
 #[get("/api/v1/checklist-templates")]
 pub async fn list_checklist_templates(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<TemplateQuery>,
 ) -> ApiResult<web::Json<Page<ChecklistTemplate>>> {
     require(&user, Action::ReadChecklistTemplates)?;
@@ -461,7 +461,7 @@ pub async fn list_checklist_templates(
 #[get("/api/v1/checklist-templates/{id}")]
 pub async fn get_checklist_template(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ChecklistTemplate>> {
     require(&user, Action::ReadChecklistTemplates)?;
@@ -568,7 +568,7 @@ pub async fn create_checklist_version(
 #[get("/api/v1/checklist-versions/current")]
 pub async fn get_current_checklist_version(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<CurrentVersionQuery>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadChecklistTemplates)?;
@@ -597,7 +597,7 @@ pub async fn get_current_checklist_version(
 #[get("/api/v1/checklist-versions/{id}")]
 pub async fn get_checklist_version(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadChecklistTemplates)?;

@@ -11,7 +11,7 @@ use validator::Validate;
 
 use crate::api::common::fold;
 use crate::api::extract::ApiQuery;
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::policy::{Action, require};
 use crate::db::partners::PartnerRow;
 use crate::db::services::{self as services_repo, ServiceFilter, ServiceView};
@@ -501,7 +501,7 @@ Pages are numbered (`page`, `per_page`) as HSDS's API does. Roles: coordinator, 
 #[get("/api/v1/hsds/services")]
 pub async fn list_hsds_services(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<HsdsServiceQuery>,
 ) -> ApiResult<web::Json<HsdsPage<HsdsService>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -545,7 +545,7 @@ pub async fn list_hsds_services(
 #[get("/api/v1/hsds/services/{id}")]
 pub async fn get_hsds_service(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<HsdsService>> {
     require(&user, Action::ReadSocialMap)?;
@@ -567,7 +567,7 @@ pub async fn get_hsds_service(
 #[get("/api/v1/hsds/organizations")]
 pub async fn list_hsds_organizations(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<HsdsOrganizationQuery>,
 ) -> ApiResult<web::Json<HsdsPage<HsdsOrganization>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -611,7 +611,7 @@ and its services (one-to-one fields). Roles: coordinator, social_worker, school.
 #[get("/api/v1/hsds/organizations/{id}")]
 pub async fn get_hsds_organization(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<HsdsOrganization>> {
     require(&user, Action::ReadSocialMap)?;

@@ -10,7 +10,7 @@ use validator::Validate;
 
 use crate::api::common::{self, Page, check_if_match, created, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -100,7 +100,7 @@ pub struct NetworkPatch {
 #[get("/api/v1/networks")]
 pub async fn list_networks(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<NetworkQuery>,
 ) -> ApiResult<web::Json<Page<Network>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -131,7 +131,7 @@ pub async fn list_networks(
 #[get("/api/v1/networks/{id}")]
 pub async fn get_network(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

@@ -12,7 +12,7 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, fold, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -242,7 +242,7 @@ fn to_row(
 #[get("/api/v1/partners")]
 pub async fn list_partners(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<PartnerQuery>,
 ) -> ApiResult<web::Json<Page<Partner>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -288,7 +288,7 @@ pub async fn list_partners(
 #[get("/api/v1/partners/{id}")]
 pub async fn get_partner(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

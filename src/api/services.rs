@@ -15,7 +15,7 @@ use crate::api::common::{
     ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -382,7 +382,7 @@ An unknown `theme`, `network` or `partner` is 422 naming the parameter. Roles: c
 #[get("/api/v1/services")]
 pub async fn list_services(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<ServiceQuery>,
 ) -> ApiResult<web::Json<Page<Service>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -466,7 +466,7 @@ pub async fn list_services(
 #[get("/api/v1/services/{id}")]
 pub async fn get_service(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

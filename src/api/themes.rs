@@ -10,7 +10,7 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -114,7 +114,7 @@ fn snake_case_code(s: &str) -> Result<(), validator::ValidationError> {
 #[get("/api/v1/themes")]
 pub async fn list_themes(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<ThemeQuery>,
 ) -> ApiResult<web::Json<Page<Theme>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -145,7 +145,7 @@ pub async fn list_themes(
 #[get("/api/v1/themes/{code}")]
 pub async fn get_theme(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;

@@ -52,7 +52,7 @@ use validator::Validate;
 
 use crate::api::common::{self, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
+use crate::auth::AuthUser;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
@@ -197,7 +197,7 @@ pub async fn create_user(
 #[get("/api/v1/users/{id}")]
 pub async fn get_user(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let id = id.to_string();

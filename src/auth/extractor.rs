@@ -55,21 +55,16 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
 }
 
 impl AuthUser {
-    pub(crate) fn from_row(
-        row: UserRow,
-        request_id: String,
-        client_addr: String,
-    ) -> Result<AuthUser, ApiError> {
-        let role = row.role;
-        Ok(AuthUser {
+    pub(crate) fn from_row(row: UserRow, request_id: String, client_addr: String) -> AuthUser {
+        AuthUser {
             id: row.id,
             email: row.email,
             display_name: row.display_name,
-            role,
+            role: row.role,
             school_id: row.school_id,
             request_id,
             client_addr,
-        })
+        }
     }
 }
 
@@ -118,7 +113,7 @@ fn authenticate(
                         "the account changed since this token was issued; log in again",
                     ));
                 }
-                let user = AuthUser::from_row(row, request_id, client_addr)?;
+                let user = AuthUser::from_row(row, request_id, client_addr);
                 let reach = if with_reach {
                     Some(Reach::load(conn, &user)?)
                 } else {
@@ -155,10 +150,11 @@ impl FromRequest for Viewer {
     }
 }
 
-/// A `Viewer` whose role may take action `A`, checked before the body is read, so a caller
-/// without the right gets 403 whatever they send.
+/// An `AuthUser` whose role may take action `A`, checked before the body is read, so a caller
+/// without the right gets 403 whatever they send. (A handler that needs a scope takes a
+/// `Viewer` instead.)
 pub struct Allowed<A: crate::auth::policy::ActionMarker>(
-    pub Viewer,
+    pub AuthUser,
     pub std::marker::PhantomData<A>,
 );
 
@@ -167,11 +163,11 @@ impl<A: crate::auth::policy::ActionMarker + 'static> FromRequest for Allowed<A> 
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let viewer = Viewer::from_request(req, payload);
+        let user = AuthUser::from_request(req, payload);
         Box::pin(async move {
-            let viewer = viewer.await?;
-            crate::auth::policy::require(&viewer, A::ACTION)?;
-            Ok(Allowed(viewer, std::marker::PhantomData))
+            let user = user.await?;
+            crate::auth::policy::require(&user, A::ACTION)?;
+            Ok(Allowed(user, std::marker::PhantomData))
         })
     }
 }

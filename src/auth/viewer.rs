@@ -98,8 +98,8 @@ impl Viewer {
         row: crate::db::users::UserRow,
         request_id: String,
         client_addr: String,
-    ) -> Result<Viewer, crate::error::ApiError> {
-        let user = AuthUser::from_row(row, request_id, client_addr)?;
+    ) -> diesel::QueryResult<Viewer> {
+        let user = AuthUser::from_row(row, request_id, client_addr);
         let reach = Reach::load(conn, &user)?;
         Ok(Viewer { user, reach })
     }
@@ -146,14 +146,6 @@ impl Viewer {
     pub fn own_school(&self) -> Option<&str> {
         match &self.reach {
             Reach::School { school_id, .. } => Some(school_id.as_str()),
-            Reach::Coordinator | Reach::SocialWorker { .. } => None,
-        }
-    }
-
-    /// A school account's network (the meetings it reaches).
-    pub fn own_network(&self) -> Option<&str> {
-        match &self.reach {
-            Reach::School { network_id, .. } => network_id.as_deref(),
             Reach::Coordinator | Reach::SocialWorker { .. } => None,
         }
     }

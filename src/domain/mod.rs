@@ -1,26 +1,5 @@
 //! Value types parsed once at the edge, so the rest of the code never re-checks them.
 
-/// Reads a code enum (stored as text) when a row is read: an unknown stored code is an error of
-/// that read, logged with the code, never a silent default.
-#[macro_export]
-macro_rules! stored_code {
-    ($t:ty) => {
-        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $t
-        where
-            DB: diesel::backend::Backend,
-            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
-                let code = String::from_sql(bytes)?;
-                code.parse::<$t>().map_err(|e| {
-                    log::error!("unknown stored code: {e}");
-                    e.into()
-                })
-            }
-        }
-    };
-}
-
 pub mod case;
 pub mod ical;
 pub mod ids;
@@ -35,48 +14,25 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Who a user is in the programme; decides what the API lets them see and do.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, diesel::FromSqlRow,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The programme's coordinator at the OCMW.
-    Coordinator,
-    /// An OCMW social worker assigned to schools.
-    SocialWorker,
-    /// School staff (care coordinator, pupil counsellor), bound to one school.
-    School,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Coordinator, Role::SocialWorker, Role::School];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Coordinator => "coordinator",
-            Role::SocialWorker => "social_worker",
-            Role::School => "school",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+case::code_enum! {
+    /// Who a user is in the programme; decides what the API lets them see and do.
+    pub enum Role {
+        /// The programme's coordinator at the OCMW.
+        Coordinator = "coordinator",
+        /// An OCMW social worker assigned to schools.
+        SocialWorker = "social_worker",
+        /// School staff (care coordinator, pupil counsellor), bound to one school.
+        School = "school",
     }
 }
 
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
+        Role::parse(s)
             .ok_or_else(|| format!("unknown role `{s}` (coordinator, social_worker, school)"))
     }
 }
-
-stored_code!(Role);
 
 /// An e-mail address, trimmed and lower-cased, so lookups and uniqueness ignore case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,10 +15,10 @@ use crate::api::common::{
     self, Checks, Page, check_if_match, created, decode_cursor, etag, ok_with_etag,
 };
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, allows, require};
+use crate::auth::{AuthUser, Viewer};
 use crate::db::schools::{self as repo, SchoolFilter, SchoolRow};
 use crate::db::{DbConn, networks, now};
 use crate::domain::{Email, utc};
@@ -327,7 +327,7 @@ pub struct SchoolQuery {
 #[get("/api/v1/schools")]
 pub async fn list_schools(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     query: ApiQuery<SchoolQuery>,
 ) -> ApiResult<web::Json<Page<School>>> {
     require(&user, Action::ReadSocialMap)?;
@@ -363,7 +363,7 @@ pub async fn list_schools(
 #[get("/api/v1/schools/{id}")]
 pub async fn get_school(
     state: web::Data<AppState>,
-    user: Viewer,
+    user: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     require(&user, Action::ReadSocialMap)?;
