@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PASSWORD = "benchmark-demo-password"
-JWT_SECRET = "benchmark-only-secret-0123456789abcdef0123456789"
+JWT_SECRET = "8a4c5ac39f97d44a3abb9349c9b1083164a251ba0684cc34ae2c44df9a3739ed"  # random: the service refuses guessable secrets
 DOMAIN = "kinderen-eerst.example"
 SEED = 1
 ALL_SCENARIOS = [

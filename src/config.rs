@@ -80,16 +80,33 @@ pub struct Settings {
     /// Seconds to let in-flight requests finish after SIGTERM.
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
     pub shutdown_timeout_seconds: u64,
-    /// Failed logins allowed per account (the e-mail as typed) within the window; the next
-    /// attempt gets 429 until the window ends (0: no limit).
+    /// Failed logins allowed per account (the e-mail as typed) from one client address within
+    /// the window; the next attempt from that client gets 429 until the window ends (0: no
+    /// limit). Other clients are not affected, so nobody can lock a user out.
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 5)]
     pub login_max_failures_per_account: u32,
-    /// Failed logins allowed per client address within the window (0: no limit).
+    /// Failed logins allowed per account from all clients together within the window; past it,
+    /// a client that has failed on this account once is refused (429), while a client that has
+    /// not failed on it may still log in with the right password (0: no limit).
+    #[arg(
+        long,
+        env = "LOGIN_MAX_FAILURES_PER_ACCOUNT_ALL_CLIENTS",
+        default_value_t = 20
+    )]
+    pub login_max_failures_per_account_all_clients: u32,
+    /// Failed logins allowed per client address within the window, over all accounts (0: no
+    /// limit).
     #[arg(long, env = "LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50)]
     pub login_max_failures_per_address: u32,
     /// Length of the window failed logins are counted in, in seconds.
     #[arg(long, env = "LOGIN_WINDOW_SECONDS", default_value_t = 900)]
     pub login_window_seconds: u64,
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` headers are
+    /// believed (comma-separated addresses or CIDR ranges, e.g. `172.28.0.10,10.0.0.0/8`): the
+    /// client address of throttling, the audit trail and the access log, and HSTS. Empty: no
+    /// forwarding header is believed.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
     /// Origins of browser frontends allowed to call the API (comma-separated, e.g.
     /// `https://app.example.be`); empty: no cross-origin calls at all.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
@@ -209,8 +226,10 @@ impl Default for Settings {
             max_body_bytes: 1_048_576,
             shutdown_timeout_seconds: 30,
             login_max_failures_per_account: 5,
+            login_max_failures_per_account_all_clients: 20,
             login_max_failures_per_address: 50,
             login_window_seconds: 900,
+            trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
             request_timeout_seconds: 30,
             idempotency_stale_seconds: 120,

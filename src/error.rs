@@ -68,6 +68,9 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// The account's password was set by someone else and must be changed first.
+    #[error("password change required")]
+    PasswordChangeRequired,
     #[error("not found")]
     NotFound,
     #[error("method not allowed")]
@@ -125,6 +128,9 @@ impl ApiError {
             ApiError::Validation(_) => ("validation", "Validation failed"),
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
+            ApiError::PasswordChangeRequired => {
+                ("password-change-required", "Password change required")
+            }
             ApiError::NotFound => ("not-found", "Not found"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::Conflict { .. } => ("conflict", "Conflict"),
@@ -160,6 +166,7 @@ impl ApiError {
                 }
             }
             ApiError::NotFound => "no such resource, or it is not yours to see".into(),
+            ApiError::PasswordChangeRequired => "this account's password was set by someone else; change it with POST /api/v1/me/password first (GET /api/v1/me still answers)".into(),
             ApiError::MethodNotAllowed { allow } => {
                 format!("this resource allows {}", allow.join(", "))
             }
@@ -203,7 +210,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Forbidden(_) | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,

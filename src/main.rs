@@ -219,6 +219,9 @@ fn main() -> anyhow::Result<()> {
                 role,
                 school_id: school,
                 password,
+                // Typed by the operator at the database's console, who can do anything there
+                // anyway: typically their own account, or a coordinator to start with.
+                one_time_password: false,
             };
             match kinderen_eerst::usecases::users::create(&mut conn, input) {
                 Ok(row) => {

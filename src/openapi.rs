@@ -101,7 +101,7 @@ fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
         ),
         (
             "Forbidden",
-            "The caller's role may not do this",
+            "The caller's role may not do this; or (type `urn:kinderen-eerst:problem:password-change-required`) the account's password was set by someone else and must be changed first with `POST /api/v1/me/password`",
             ApiError::Forbidden("the school role may not do this".into()),
         ),
         (
@@ -234,6 +234,10 @@ fn add_shared_errors(doc: &mut OpenApiDoc) {
         for op in ops.into_iter().flatten() {
             if op.security.is_some() {
                 add_ref(op, "401", "Unauthorized");
+                // Until a one-time password is changed, only these two answer.
+                if path != "/api/v1/me" && path != "/api/v1/me/password" {
+                    add_ref(op, "403", "Forbidden");
+                }
             }
             if op.request_body.is_some() {
                 add_ref(op, "400", "BadRequest");

@@ -26,6 +26,8 @@ use crate::state::{AppState, RequestId};
 /// empty database. Blocking: call before the server starts.
 pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data<AppState>> {
     settings.cors_origins().map_err(anyhow::Error::msg)?;
+    let proxies = crate::state::client::TrustedProxies::parse(&settings.trusted_proxies)
+        .map_err(anyhow::Error::msg)?;
     let applied = db::migrate(opts)?;
     if !applied.is_empty() {
         log::info!(
@@ -37,8 +39,10 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
     let db = Db::new(opts);
     let mut conn = db.pool.get().context("cannot connect to the database")?;
     let secret = match (&settings.jwt_secret, db.backend) {
-        (Some(s), _) if s.len() < 32 => bail!("JWT_SECRET must be at least 32 bytes long"),
-        (Some(s), _) => s.clone(),
+        (Some(s), _) => {
+            crate::auth::jwt::check_secret("JWT_SECRET", s).map_err(anyhow::Error::msg)?;
+            s.clone()
+        }
         (None, Backend::Postgres) => {
             bail!("JWT_SECRET is required on PostgreSQL (all instances must share it)")
         }
@@ -88,6 +92,7 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
         jwt,
         settings,
         figures,
+        proxies,
     }))
 }
 
@@ -106,6 +111,7 @@ fn ensure_first_coordinator(conn: &mut db::DbConn, email: &str) -> anyhow::Resul
             role: Role::Coordinator,
             school_id: None,
             password: pw.clone(),
+            one_time_password: true,
         },
     );
     match created {
@@ -151,13 +157,34 @@ impl KnownRoutes {
         KnownRoutes(std::sync::Arc::new(routes))
     }
 
+    /// The methods of the documented path `path` is an instance of. Where several match
+    /// (`/schools/import` and `/schools/{id}`), the most specific wins: the one with the fewest
+    /// parameters, so a literal segment is never taken for an id.
     fn methods_for(&self, path: &str) -> Vec<String> {
         self.0
             .iter()
             .filter(|(def, _)| def.is_match(path))
-            .flat_map(|(_, m)| m.iter().cloned())
-            .collect()
+            .min_by_key(|(def, _)| def.pattern().map_or(0, |p| p.matches('{').count()))
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
     }
+}
+
+/// Answers 405 with `Allow` for a method the documented path does not declare, before routing:
+/// otherwise `PATCH /schools/import` would reach `PATCH /schools/{id}` and be told its id is
+/// not a UUID. (CORS preflights are answered before this, by the CORS middleware.)
+async fn declared_methods_only(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if let Some(known) = req.app_data::<web::Data<KnownRoutes>>() {
+        let allow = known.methods_for(req.path());
+        if !allow.is_empty() && !allow.iter().any(|m| m == req.method().as_str()) {
+            let res = ApiError::MethodNotAllowed { allow }.error_response();
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpResponse {
@@ -253,6 +280,14 @@ async fn request_context(
         .map(String::from)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
+    let client = match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state
+            .proxies
+            .client(req.peer_addr().map(|a| a.ip()), req.headers()),
+        None => crate::state::client::TrustedProxies::default()
+            .client(req.peer_addr().map(|a| a.ip()), req.headers()),
+    };
+    req.extensions_mut().insert(client.clone());
     let timeout = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.request_timeout_seconds.max(1))
@@ -279,17 +314,53 @@ async fn request_context(
     if let Ok(v) = HeaderValue::from_str(&id) {
         headers.insert(HeaderName::from_static("x-request-id"), v);
     }
+    security_headers(headers, &path, client.tls);
+    log::info!(
+        target: "access",
+        "{method} {path} {} {:.1}ms rid={id} client={}",
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64() * 1000.0,
+        client.addr
+    );
+    Ok(res)
+}
+
+/// The docs page loads its own scripts, styles and the document, nothing else; Swagger UI sets
+/// inline styles and draws its icons from `data:` images.
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; connect-src 'self'; font-src 'self'; base-uri 'none'; \
+     form-action 'none'; frame-ancestors 'none'";
+/// Everything else is data, never a page: nothing may load, run or frame it.
+const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Headers every answer carries: no sniffing, no framing, no referrer, a content security
+/// policy, and HSTS when the client came over TLS (as a trusted proxy reports it).
+fn security_headers(headers: &mut actix_web::http::header::HeaderMap, path: &str, tls: bool) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    log::info!(
-        target: "access",
-        "{method} {path} {} {:.1}ms rid={id}",
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
     );
-    Ok(res)
+    let csp = if path == "/docs" || path.starts_with("/docs/") {
+        DOCS_CSP
+    } else {
+        API_CSP
+    };
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000"),
+        );
+    }
 }
 
 /// CORS for third-party browser frontends: only the configured origins, closed when none are.
@@ -354,6 +425,7 @@ pub fn build_server(
             .app_data(web::PayloadConfig::new(state.settings.max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(api::extract::path_error_handler))
             .wrap(from_fn(api::idempotency::idempotency))
+            .wrap(from_fn(declared_methods_only))
             .wrap(cors(&origins))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(from_fn(request_context))

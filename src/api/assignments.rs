@@ -19,6 +19,7 @@ use crate::db::{DbConn, now, optional, schools, users};
 use crate::domain::social_map::PresenceMode;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssignedWorker {
@@ -299,7 +300,7 @@ pub async fn get_assignment(
 
 #[utoipa::path(
     post, path = "/api/v1/assignments", tag = "assignments", operation_id = "create_assignment",
-    summary = "Assign a social worker to a school", description = "Roles: coordinator.",
+    summary = "Assign a social worker to a school", description = "Audited (`create` on the assignment). Roles: coordinator.",
     security(("bearer" = [])), request_body = NewAssignment,
     responses(
         (status = 201, description = "Created", body = Assignment, headers(("Location" = String, description = "The new assignment"), ("ETag" = String, description = "Version"))),
@@ -309,7 +310,7 @@ pub async fn get_assignment(
 #[post("/api/v1/assignments")]
 pub async fn create_assignment(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageAssignments>,
+    Allowed(user, _): Allowed<can::ManageAssignments>,
     body: ApiJson<NewAssignment>,
 ) -> ApiResult<HttpResponse> {
     let a = body.into_inner()?;
@@ -318,6 +319,14 @@ pub async fn create_assignment(
         .write(move |conn| {
             let row = build_row(conn, Uuid::now_v7().to_string(), &a, now())?;
             repo::insert(conn, &row)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                "assignment",
+                Some(&row.id),
+                None,
+            )?;
             Ok(repo::find(conn, &row.id)?)
         })
         .await?;
@@ -330,7 +339,7 @@ pub async fn create_assignment(
 
 #[utoipa::path(
     patch, path = "/api/v1/assignments/{id}", tag = "assignments", operation_id = "update_assignment",
-    summary = "Change an assignment", description = "Only the fields sent change (send `valid_to` to end it). Roles: coordinator.",
+    summary = "Change an assignment", description = "Only the fields sent change (send `valid_to` to end it). Audited (`update` on the assignment). Roles: coordinator.",
     security(("bearer" = [])), request_body = AssignmentPatch,
     params(("id" = Uuid, Path, description = "Assignment id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -343,7 +352,7 @@ pub async fn create_assignment(
 #[patch("/api/v1/assignments/{id}")]
 pub async fn update_assignment(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageAssignments>,
+    Allowed(user, _): Allowed<can::ManageAssignments>,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<AssignmentPatch>,
@@ -370,6 +379,14 @@ pub async fn update_assignment(
             };
             let row = build_row(conn, cur.id.clone(), &merged, cur.created_at)?;
             repo::update(conn, &row)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "assignment",
+                Some(&row.id),
+                None,
+            )?;
             Ok(repo::find(conn, &row.id)?)
         })
         .await?;
@@ -379,7 +396,7 @@ pub async fn update_assignment(
 
 #[utoipa::path(
     delete, path = "/api/v1/assignments/{id}", tag = "assignments", operation_id = "delete_assignment",
-    summary = "Delete an assignment", description = "To end one while keeping its history, set `valid_to` instead. Roles: coordinator.",
+    summary = "Delete an assignment", description = "To end one while keeping its history, set `valid_to` instead. Audited (`delete` on the assignment). Roles: coordinator.",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Assignment id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses((status = 204, description = "Deleted"), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound), (status = 412, response = crate::openapi::PreconditionFailed))
@@ -387,7 +404,7 @@ pub async fn update_assignment(
 #[delete("/api/v1/assignments/{id}")]
 pub async fn delete_assignment(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageAssignments>,
+    Allowed(user, _): Allowed<can::ManageAssignments>,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
@@ -398,6 +415,14 @@ pub async fn delete_assignment(
             let (cur, ..) = repo::find(conn, &id)?;
             check_if_match(if_match.as_deref(), &etag(cur.updated_at))?;
             repo::delete(conn, &id)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Delete,
+                "assignment",
+                Some(&id),
+                None,
+            )?;
             Ok(())
         })
         .await?;

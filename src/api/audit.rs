@@ -50,16 +50,10 @@ pub struct AuditEvent {
 }
 
 fn action_of(code: &str) -> AuditAction {
-    match code {
-        "read" => AuditAction::Read,
-        "list" => AuditAction::List,
-        "create" => AuditAction::Create,
-        "status_change" => AuditAction::StatusChange,
-        "export" => AuditAction::Export,
-        "erase" => AuditAction::Erase,
-        "consent_override" => AuditAction::ConsentOverride,
-        _ => AuditAction::Update,
-    }
+    AuditAction::from_code(code).unwrap_or_else(|| {
+        log::error!("audit event with an unknown action `{code}`");
+        AuditAction::Update
+    })
 }
 
 impl From<AuditRow> for AuditEvent {

@@ -5,13 +5,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+use chrono::{DateTime, Utc};
+
 use crate::api::extract::ApiJson;
 use crate::api::users::User;
+use crate::auth::extractor::client_addr;
 use crate::auth::{AuthUser, password};
-use crate::db::{login_throttle, users};
-use crate::domain::{Email, check_password_rules};
+use crate::db::users;
+use crate::domain::{Email, check_password_rules, utc};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
+use crate::usecases::attempts::Attempt;
+use crate::usecases::audit::{AuditAction, record};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,16 +45,10 @@ pub struct TokenResponse {
 
 const WRONG_CREDENTIALS: &str = "the e-mail address or the password is wrong";
 
-/// The throttle's key for one account or address: a hash, so the table keeps neither in the
-/// clear.
-fn throttle_key(kind: &str, value: &str) -> String {
-    crate::domain::sha256_hex(format!("{kind}\0{value}").as_bytes())
-}
-
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth", operation_id = "create_token",
     summary = "Log in",
-    description = "Exchanges e-mail and password for a bearer token. An unknown e-mail and a wrong password get the same answer. Failed attempts are counted per account and per client address; past the configured limits the answer is 429 with `Retry-After` until the window ends. Roles: anyone.",
+    description = "Exchanges e-mail and password for a bearer token. An unknown e-mail and a wrong password get the same answer. Failed attempts are counted per account from one client, per client over all accounts, and per account from all clients; past a limit the answer is 429 with `Retry-After` until the window ends. A client that has not failed on an account can always log in to it with the right password. An account whose password was set by someone else gets a token that only reaches `GET /me` and `POST /me/password` until the password is changed. Roles: anyone.",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenResponse),
@@ -65,43 +64,18 @@ pub async fn login(
     body: ApiJson<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner()?;
-    let settings = &state.settings;
-    // The peer as this server sees it; a forwarded header is the client's to invent.
-    let address = http
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
     // Counted by the e-mail as typed (normalised), whether or not such an account exists, so
     // the throttle tells nothing about which e-mails are known.
-    let account_key = throttle_key("account", &req.email.trim().to_lowercase());
-    let address_key = throttle_key("address", &address);
-    let per_account = settings.login_max_failures_per_account.min(i32::MAX as u32) as i32;
-    let per_address = settings.login_max_failures_per_address.min(i32::MAX as u32) as i32;
-    let window =
-        chrono::Duration::seconds(settings.login_window_seconds.clamp(1, 86_400 * 365) as i64);
+    let attempt = Attempt::new(
+        "account",
+        &req.email.trim().to_lowercase(),
+        &client_addr(&http),
+    );
+    let state2 = state.clone();
     let found = state
         .db
         .run(move |conn| {
-            let limits = [
-                login_throttle::Limit {
-                    key: &address_key,
-                    max_failures: per_address,
-                },
-                login_throttle::Limit {
-                    key: &account_key,
-                    max_failures: per_account,
-                },
-            ];
-            match login_throttle::reserve(conn, &limits, window) {
-                Ok(()) => {}
-                Err(login_throttle::Refusal::Throttled(seconds)) => {
-                    log::warn!("login refused: too many failed attempts (retry in {seconds} s)");
-                    return Err(ApiError::TooManyRequests {
-                        retry_after_seconds: seconds,
-                    });
-                }
-                Err(login_throttle::Refusal::Db(e)) => return Err(e.into()),
-            }
+            attempt.reserve(conn, &state2.settings)?;
             let email = Email::parse(&req.email).ok();
             let row = match &email {
                 Some(e) => users::find_by_email(conn, e.as_str())?,
@@ -117,7 +91,7 @@ pub async fn login(
                 }
             };
             if user.is_some() {
-                login_throttle::succeeded(conn, &account_key, &address_key)?;
+                attempt.succeeded(conn)?;
             }
             Ok(user)
         })
@@ -126,7 +100,12 @@ pub async fn login(
     let role = user.role;
     let token = state
         .jwt
-        .issue(&user.id, role, user.school_id.as_deref())
+        .issue(
+            &user.id,
+            role,
+            user.school_id.as_deref(),
+            user.credentials_version,
+        )
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -137,20 +116,56 @@ pub async fn login(
         }))
 }
 
+/// Who set a password for someone else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordSetter {
+    #[schema(format = Uuid)]
+    pub id: String,
+    pub display_name: String,
+}
+
+/// The caller's own account, with the state of its password.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    #[serde(flatten)]
+    pub user: User,
+    /// When the owner last changed the password themselves.
+    pub password_changed_at: Option<DateTime<Utc>>,
+    /// When someone else (a coordinator) last set this account's password.
+    pub password_reset_at: Option<DateTime<Utc>>,
+    /// Who did.
+    pub password_reset_by: Option<PasswordSetter>,
+}
+
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth", operation_id = "get_current_user",
     summary = "Who am I",
-    description = "The account the bearer token belongs to. Roles: coordinator, social_worker, school.",
+    description = "The account the bearer token belongs to, with when its password was last changed by its owner and when and by whom it was last reset. Answers also while a password change is required. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])),
-    responses((status = 200, description = "The caller's account", body = User))
+    responses((status = 200, description = "The caller's account", body = Me))
 )]
 #[get("/api/v1/me")]
-pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<web::Json<User>> {
-    let row = state
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<web::Json<Me>> {
+    let (row, setter) = state
         .db
-        .run(move |conn| Ok(users::find(conn, &user.id)?))
+        .run(move |conn| {
+            let row = users::find(conn, &user.id)?;
+            let setter = match &row.password_reset_by {
+                Some(id) => crate::db::optional(users::find(conn, id))?.map(|s| PasswordSetter {
+                    id: s.id,
+                    display_name: s.display_name,
+                }),
+                None => None,
+            };
+            Ok((row, setter))
+        })
         .await?;
-    Ok(web::Json(User::from(row)))
+    Ok(web::Json(Me {
+        password_changed_at: row.password_changed_at.map(utc),
+        password_reset_at: row.password_reset_at.map(utc),
+        password_reset_by: setter,
+        user: User::from(row),
+    }))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -160,7 +175,8 @@ pub struct ChangePasswordRequest {
     #[schema(format = Password)]
     #[validate(length(min = 1, max = 256))]
     pub current_password: String,
-    /// At least 12 characters, and not containing the e-mail address.
+    /// At least 12 characters, not containing the e-mail address, and not guessable (zxcvbn
+    /// score 3 or more).
     #[schema(format = Password)]
     #[validate(length(min = 1, max = 256))]
     pub new_password: String,
@@ -169,38 +185,78 @@ pub struct ChangePasswordRequest {
 #[utoipa::path(
     post, path = "/api/v1/me/password", tag = "auth", operation_id = "change_own_password",
     summary = "Change my password",
-    description = "Needs the current password. Roles: coordinator, social_worker, school.",
+    description = "Needs the current password; wrong ones are counted like failed logins (429 with `Retry-After` past the limits). The new password must not be guessable: it is rated with zxcvbn (score 3 of 4 at least), the e-mail address and name counting as known words, and a refusal says why. Changing it ends every other session (tokens issued before answer 401) and lifts a required password change; the answer carries a fresh token. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses(
-        (status = 204, description = "Changed"),
+        (status = 200, description = "Changed; a new token (the old ones stop working)", body = TokenResponse),
         (status = 403, description = "The current password is wrong", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is too short, contains the e-mail address or is too easy to guess (the reason is in `errors`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords; retry after `Retry-After` seconds", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the counting window ends"))),
     )
 )]
 #[post("/api/v1/me/password")]
 pub async fn change_own_password(
     state: web::Data<AppState>,
+    http: HttpRequest,
     user: AuthUser,
     body: ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let req = body.into_inner()?;
-    if let Err(m) = check_password_rules(&req.new_password, &user.email) {
+    if let Err(m) = check_password_rules(&req.new_password, &user.email, &user.display_name) {
         return Err(ApiError::Validation(vec![FieldError::new(
             "new_password",
             m,
         )]));
     }
-    state
+    let attempt = Attempt::new("password-change", &user.id, &client_addr(&http));
+    let state2 = state.clone();
+    // Not one transaction: a wrong current password must stay counted.
+    let row = state
         .db
-        .write(move |conn| {
+        .run(move |conn| {
+            attempt.reserve(conn, &state2.settings)?;
             let row = users::find(conn, &user.id)?;
             if !password::verify(&req.current_password, &row.password_hash) {
                 return Err(ApiError::Forbidden("the current password is wrong".into()));
             }
+            attempt.succeeded(conn)?;
+            if password::verify(&req.new_password, &row.password_hash) {
+                return Err(ApiError::field(
+                    "new_password",
+                    "must differ from the current password",
+                ));
+            }
             let hash = password::hash(&req.new_password).map_err(ApiError::internal)?;
-            users::set_password(conn, &user.id, &hash)?;
-            Ok(())
+            crate::db::write_tx(conn, |c| {
+                users::set_password(c, &user.id, &hash, users::SetBy::Owner)?;
+                record(
+                    c,
+                    &user,
+                    AuditAction::PasswordChange,
+                    "user",
+                    Some(&user.id),
+                    None,
+                )?;
+                Ok::<_, ApiError>(users::find(c, &user.id)?)
+            })
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    let token = state
+        .jwt
+        .issue(
+            &row.id,
+            row.role,
+            row.school_id.as_deref(),
+            row.credentials_version,
+        )
+        .map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer".into(),
+            expires_in: state.jwt.ttl_seconds,
+        }))
 }

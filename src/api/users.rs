@@ -24,6 +24,9 @@ pub struct User {
     pub school_id: Option<String>,
     /// A deactivated account cannot log in, and its tokens stop working at once.
     pub active: bool,
+    /// The password was set by someone else (a new account, a reset) and its owner has not
+    /// changed it yet: until then the account reaches only `GET /me` and `POST /me/password`.
+    pub password_change_required: bool,
     #[schema(read_only)]
     pub created_at: DateTime<Utc>,
 }
@@ -37,6 +40,7 @@ impl From<UserRow> for User {
             role: r.role,
             school_id: r.school_id,
             active: r.active,
+            password_change_required: r.must_change_password,
             created_at: utc(r.created_at),
         }
     }
@@ -57,6 +61,7 @@ use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
 use crate::state::AppState;
+use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::users::{CreateUser, create};
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -88,7 +93,8 @@ pub struct NewUser {
     /// Required for `school` accounts, absent otherwise.
     #[schema(format = Uuid)]
     pub school_id: Option<String>,
-    /// At least 12 characters, not containing the e-mail address.
+    /// A one-time password: at least 12 characters, not containing the e-mail address, not
+    /// guessable (zxcvbn score 3 or more). The owner must change it at first login.
     #[schema(format = Password, write_only)]
     pub password: String,
 }
@@ -150,7 +156,7 @@ pub async fn list_users(
 
 #[utoipa::path(
     post, path = "/api/v1/users", tag = "users", operation_id = "create_user",
-    summary = "Create a user account", description = "A `school` account is bound to one school. Roles: coordinator.",
+    summary = "Create a user account", description = "A `school` account is bound to one school. The password is one-time: until its owner changes it, the account reaches only `GET /me` and `POST /me/password`. Audited (`create` on the user). Roles: coordinator.",
     security(("bearer" = [])), request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User, headers(("Location" = String, description = "The new user"), ("ETag" = String, description = "Version"))),
@@ -161,14 +167,14 @@ pub async fn list_users(
 #[post("/api/v1/users")]
 pub async fn create_user(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageUsers>,
+    Allowed(user, _): Allowed<can::ManageUsers>,
     body: ApiJson<NewUser>,
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner()?;
     let row = state
         .db
         .write(move |conn| {
-            create(
+            let row = create(
                 conn,
                 CreateUser {
                     email: b.email,
@@ -176,8 +182,18 @@ pub async fn create_user(
                     role: b.role,
                     school_id: b.school_id,
                     password: b.password,
+                    one_time_password: true,
                 },
-            )
+            )?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                "user",
+                Some(&row.id),
+                None,
+            )?;
+            Ok(row)
         })
         .await?;
     let tag = etag(row.updated_at);
@@ -216,7 +232,7 @@ pub async fn get_user(
 
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "update_user",
-    summary = "Rename, deactivate or reactivate an account", description = "Deactivation takes effect at once, also for tokens already issued. A coordinator cannot deactivate their own account. Roles: coordinator.",
+    summary = "Rename, deactivate or reactivate an account", description = "Deactivation takes effect at once, also for tokens already issued; reactivation does not revive them. A coordinator cannot deactivate their own account. Audited (`update`, `deactivate`, `reactivate` on the user). Roles: coordinator.",
     security(("bearer" = [])), request_body = UserPatch,
     params(("id" = Uuid, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -250,7 +266,14 @@ pub async fn update_user(
                 .map(str::trim)
                 .unwrap_or(&current.display_name)
                 .to_string();
-            users::update_profile(conn, &id, &name, b.active.unwrap_or(current.active))?;
+            let active = b.active.unwrap_or(current.active);
+            users::update_profile(conn, &id, &name, active)?;
+            let action = match (current.active, active) {
+                (true, false) => AuditAction::Deactivate,
+                (false, true) => AuditAction::Reactivate,
+                _ => AuditAction::Update,
+            };
+            record(conn, &user, action, "user", Some(&id), None)?;
             Ok(users::find(conn, &id)?)
         })
         .await?;
@@ -262,14 +285,15 @@ pub async fn update_user(
 
 #[utoipa::path(
     post, path = "/api/v1/users/{id}/password", tag = "users", operation_id = "reset_user_password",
-    summary = "Set a new password for an account", description = "For a user who lost theirs; tell them to change it after logging in. Roles: coordinator.",
+    summary = "Set a new password for an account", description = "For a user who lost theirs. The password is one-time: every session of the account ends, and until its owner changes it, the account reaches only `GET /me` and `POST /me/password`, so nobody can use it to act as the owner unnoticed. The owner's `GET /me` shows when and by whom it was reset; the audit trail has a `password_reset` event naming both. Roles: coordinator.",
     security(("bearer" = [])), request_body = PasswordReset, params(("id" = Uuid, Path, description = "User id")),
-    responses((status = 204, description = "Set"), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound))
+    responses((status = 204, description = "Set"), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound),
+        (status = 422, description = "The password is too short, contains the e-mail address or is too easy to guess (the reason is in `errors`)", body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[post("/api/v1/users/{id}/password")]
 pub async fn reset_user_password(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageUsers>,
+    Allowed(user, _): Allowed<can::ManageUsers>,
     id: web::Path<Uuid>,
     body: ApiJson<PasswordReset>,
 ) -> ApiResult<HttpResponse> {
@@ -281,14 +305,25 @@ pub async fn reset_user_password(
             .run(move |conn| Ok(users::find(conn, &id)?))
             .await?
     };
-    check_password_rules(&b.new_password, &target.email)
+    check_password_rules(&b.new_password, &target.email, &target.display_name)
         .map_err(|m| ApiError::field("new_password", m))?;
     let hash = web::block(move || password::hash(&b.new_password))
         .await?
         .map_err(ApiError::internal)?;
     state
         .db
-        .write(move |conn| Ok(users::set_password(conn, &id, &hash)?))
+        .write(move |conn| {
+            users::set_password(conn, &id, &hash, users::SetBy::Other { user_id: &user.id })?;
+            record(
+                conn,
+                &user,
+                AuditAction::PasswordReset,
+                "user",
+                Some(&id),
+                None,
+            )?;
+            Ok(())
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

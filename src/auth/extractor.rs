@@ -26,7 +26,7 @@ pub struct AuthUser {
     pub school_id: Option<String>,
     /// The request this caller is making, for the audit trail.
     pub request_id: String,
-    /// The client's address as this server saw it (the peer, not a forwarded header).
+    /// The client's address: the peer, or what a trusted proxy reports (`TRUSTED_PROXIES`).
     pub client_addr: String,
 }
 
@@ -81,10 +81,12 @@ fn authenticate(
         .get::<crate::state::RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let client_addr = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let client_addr = client_addr(req);
+    // Until a one-time password is changed, only these two answer.
+    let password_route = matches!(
+        (req.method().as_str(), req.path()),
+        ("GET", "/api/v1/me") | ("POST", "/api/v1/me/password")
+    );
     Box::pin(async move {
         let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
         let subject = state.jwt.verify(&token?).map_err(|why| {
@@ -106,12 +108,22 @@ fn authenticate(
                 if !row.active {
                     return Err(unauthorized("the account is deactivated"));
                 }
-                if let TokenSubject::Local { role, school, .. } = &subject
-                    && (*role != row.role.as_str() || *school != row.school_id)
+                if let TokenSubject::Local {
+                    role,
+                    school,
+                    credentials_version,
+                    ..
+                } = &subject
+                    && (*role != row.role.as_str()
+                        || *school != row.school_id
+                        || *credentials_version != row.credentials_version)
                 {
                     return Err(unauthorized(
-                        "the account changed since this token was issued; log in again",
+                        "the session ended: the password or the account changed since this token was issued; log in again",
                     ));
+                }
+                if row.must_change_password && !password_route {
+                    return Err(ApiError::PasswordChangeRequired);
                 }
                 let user = AuthUser::from_row(row, request_id, client_addr);
                 let reach = if with_reach {
@@ -123,6 +135,17 @@ fn authenticate(
             })
             .await
     })
+}
+
+/// The client's address as the request middleware resolved it (behind trusted proxies, the
+/// forwarded client), or the peer.
+pub fn client_addr(req: &HttpRequest) -> String {
+    if let Some(c) = req.extensions().get::<crate::state::client::Client>() {
+        return c.addr.clone();
+    }
+    req.peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
 }
 
 impl FromRequest for AuthUser {

@@ -19,6 +19,10 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: String,
+    /// The account's credentials version when the token was issued: a password change, a reset,
+    /// a deactivation raise it, and older tokens stop working.
+    #[serde(default)]
+    pub cv: i32,
 }
 
 #[derive(Debug, Deserialize)]
@@ -33,6 +37,7 @@ pub enum TokenSubject {
         user_id: String,
         role: String,
         school: Option<String>,
+        credentials_version: i32,
     },
     Idp {
         email: String,
@@ -52,6 +57,59 @@ pub struct Jwt {
     issuer: String,
     audience: String,
     pub ttl_seconds: i64,
+}
+
+/// How to make a good secret, for every refusal.
+const HOW_TO_GENERATE: &str = "generate one with `openssl rand -hex 32` (or `head -c 32 /dev/urandom | base64`) and give every instance the same";
+
+/// Words of the placeholders that sample configurations ship with.
+const PLACEHOLDERS: &[&str] = &[
+    "change-me",
+    "changeme",
+    "change_me",
+    "change this",
+    "changethis",
+    "replace-me",
+    "replaceme",
+    "placeholder",
+    "your-secret",
+    "your_secret",
+    "yoursecret",
+    "example",
+    "default",
+    "insecure",
+];
+
+/// The least zxcvbn guesses (as log10) a signing secret must need: zxcvbn counts in a u64, so
+/// 10^18 is close to the most it reports; a random 32-byte secret in hex or base64 is far above
+/// it, a repeated word, a sequence or a sentence far below.
+const MIN_SECRET_GUESSES_LOG10: f64 = 18.0;
+
+/// Refuses signing secrets anyone could guess: shorter than 32 bytes, a known placeholder, or
+/// of low entropy (zxcvbn finds repeats, sequences, words, keyboard walks: 32 zero bytes, `aaaa…`,
+/// `0123…`, `change-me-change-me-…`). The answer says how to generate a good one.
+pub fn check_secret(name: &str, secret: &str) -> Result<(), String> {
+    if secret.len() < 32 {
+        return Err(format!(
+            "{name} must be at least 32 bytes long; {HOW_TO_GENERATE}"
+        ));
+    }
+    let lower = secret.to_lowercase();
+    if let Some(p) = PLACEHOLDERS.iter().find(|p| lower.contains(**p)) {
+        return Err(format!(
+            "{name} is a placeholder (it contains `{p}`), which anyone can read in sample configurations; {HOW_TO_GENERATE}"
+        ));
+    }
+    // zxcvbn's matching grows fast with length; the first 64 characters tell enough.
+    let head: String = secret.chars().take(64).collect();
+    let estimate = zxcvbn::zxcvbn(&head, &[]);
+    if estimate.guesses_log10() < MIN_SECRET_GUESSES_LOG10 {
+        return Err(format!(
+            "{name} is too easy to guess (about 10^{:.0} guesses: repeats, sequences or words); {HOW_TO_GENERATE}",
+            estimate.guesses_log10()
+        ));
+    }
+    Ok(())
 }
 
 /// Clock skew tolerated between us and the identity provider.
@@ -86,7 +144,13 @@ impl Jwt {
         }
     }
 
-    pub fn issue(&self, user_id: &str, role: Role, school: Option<&str>) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        role: Role,
+        school: Option<&str>,
+        credentials_version: i32,
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.into(),
@@ -98,6 +162,7 @@ impl Jwt {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: uuid::Uuid::new_v4().to_string(),
+            cv: credentials_version,
         };
         Ok(encode(
             &Header::new(Algorithm::HS256),
@@ -121,6 +186,7 @@ impl Jwt {
                     user_id: c.sub,
                     role: c.role,
                     school: c.school,
+                    credentials_version: c.cv,
                 })
             }
             Algorithm::RS256 => match &self.idp {
@@ -137,5 +203,33 @@ impl Jwt {
             },
             other => Err(format!("algorithm {other:?} is not accepted")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_secret;
+
+    #[test]
+    fn placeholders_and_low_entropy_secrets_are_refused_with_how_to_generate_one() {
+        for bad in [
+            "change-me-change-me-change-me-change-me",
+            &"\0".repeat(32),
+            &"a".repeat(64),
+            "0123456789abcdef0123456789abcdef0123456789abcdef",
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+            "please-replace-me-with-a-long-random-string-now",
+            "short",
+        ] {
+            let why = check_secret("JWT_SECRET", bad).expect_err(bad);
+            assert!(why.contains("openssl rand"), "{why}");
+        }
+        for good in [
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "3q2+7wAAAAD1y0Fj6k3Q9mJzL8bX2cVtR0pWnHsY4uE=",
+        ] {
+            check_secret("JWT_SECRET", good).unwrap_or_else(|w| panic!("{good}: {w}"));
+        }
+        check_secret("JWT_SECRET", &crate::auth::password::random_secret()).unwrap();
     }
 }

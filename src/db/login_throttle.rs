@@ -11,10 +11,21 @@ use diesel::prelude::*;
 use super::schema::login_throttle as t;
 use super::{DbConn, now};
 
-/// One counter to check: its key and the most failures it allows per window (0: no limit).
+/// One counter to count the attempt on: its key and the most failures it allows per window
+/// (0: no limit), and when that limit applies.
 pub struct Limit<'a> {
     pub key: &'a str,
     pub max_failures: i32,
+    pub enforce: Enforce<'a>,
+}
+
+/// When a used-up limit refuses an attempt.
+#[derive(Clone, Copy)]
+pub enum Enforce<'a> {
+    Always,
+    /// Only when the counter under this key already holds a failure of this window: an
+    /// account attacked from everywhere stays open to a client that has not failed on it.
+    IfFailed(&'a str),
 }
 
 /// Why an attempt was not counted.
@@ -51,7 +62,20 @@ fn try_reserve(c: &mut DbConn, limits: &[Limit<'_>], window: Duration) -> Result
     let at = now();
     diesel::delete(t::table.filter(t::window_started_at.le(at - window))).execute(c)?;
     let mut wait: Option<u64> = None;
-    for limit in limits.iter().filter(|l| l.max_failures > 0) {
+    // Read before this attempt is counted.
+    let mut enforced = Vec::with_capacity(limits.len());
+    for limit in limits {
+        enforced.push(match limit.enforce {
+            Enforce::Always => true,
+            Enforce::IfFailed(key) => t::table
+                .find(key)
+                .select(t::failures)
+                .first::<i32>(c)
+                .optional()?
+                .is_some_and(|f| f > 0),
+        });
+    }
+    for (limit, enforced) in limits.iter().zip(enforced) {
         let updated = diesel::update(t::table.find(limit.key))
             .set(t::failures.eq(t::failures + 1))
             .execute(c)?;
@@ -68,7 +92,7 @@ fn try_reserve(c: &mut DbConn, limits: &[Limit<'_>], window: Duration) -> Result
             .find(limit.key)
             .select((t::failures, t::window_started_at))
             .first(c)?;
-        if failures > limit.max_failures {
+        if enforced && limit.max_failures > 0 && failures > limit.max_failures {
             let left_ms = (started + window - at).num_milliseconds().max(1) as u64;
             let left = left_ms.div_ceil(1000);
             wait = Some(wait.map_or(left, |w| w.max(left)));
@@ -80,14 +104,20 @@ fn try_reserve(c: &mut DbConn, limits: &[Limit<'_>], window: Duration) -> Result
     }
 }
 
-/// Gives back the attempt a successful login reserved: the account starts afresh, and the
-/// address keeps only its failures.
-pub fn succeeded(conn: &mut DbConn, account_key: &str, address_key: &str) -> QueryResult<()> {
+/// Gives back the attempt a success reserved: the counters under `fresh` start afresh (the
+/// account from this client), the others give back this one attempt and keep their failures
+/// (the client's, the account's from everywhere: an attacker's failures are not wiped by the
+/// owner logging in).
+pub fn succeeded(conn: &mut DbConn, fresh: &[&str], give_back: &[&str]) -> QueryResult<()> {
     super::write_tx(conn, |c| {
-        diesel::delete(t::table.find(account_key)).execute(c)?;
-        diesel::update(t::table.find(address_key).filter(t::failures.gt(0)))
-            .set(t::failures.eq(t::failures - 1))
-            .execute(c)?;
+        for key in fresh {
+            diesel::delete(t::table.find(*key)).execute(c)?;
+        }
+        for key in give_back {
+            diesel::update(t::table.find(*key).filter(t::failures.gt(0)))
+                .set(t::failures.eq(t::failures - 1))
+                .execute(c)?;
+        }
         Ok(())
     })
 }

@@ -67,6 +67,11 @@ diesel::table! {
         password_hash -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> Integer,
+        must_change_password -> Bool,
+        password_changed_at -> Nullable<Timestamp>,
+        password_reset_at -> Nullable<Timestamp>,
+        password_reset_by -> Nullable<Text>,
     }
 }
 

@@ -19,6 +19,15 @@ pub struct UserRow {
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Raised whenever the credentials change (password, reset, deactivation, role or school):
+    /// a token issued for an older version is refused.
+    pub credentials_version: i32,
+    /// The password was set by someone else (a reset, a new account, the first start): its
+    /// owner must change it before doing anything else.
+    pub must_change_password: bool,
+    pub password_changed_at: Option<NaiveDateTime>,
+    pub password_reset_at: Option<NaiveDateTime>,
+    pub password_reset_by: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -33,6 +42,7 @@ pub struct NewUserRow {
     pub password_hash: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub must_change_password: bool,
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<UserRow> {
@@ -61,13 +71,46 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     users::table.count().get_result(conn)
 }
 
-pub fn set_password(conn: &mut DbConn, id: &str, password_hash: &str) -> QueryResult<usize> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::password_hash.eq(password_hash),
-            users::updated_at.eq(super::now()),
-        ))
-        .execute(conn)
+/// Who set a password: its owner (who knew the old one), or someone else (a coordinator's
+/// reset), whose password is then one-time.
+#[derive(Debug, Clone, Copy)]
+pub enum SetBy<'a> {
+    Owner,
+    Other { user_id: &'a str },
+}
+
+/// Stores a new password hash and ends every session of the account (its tokens carry the old
+/// credentials version).
+pub fn set_password(
+    conn: &mut DbConn,
+    id: &str,
+    password_hash: &str,
+    by: SetBy<'_>,
+) -> QueryResult<usize> {
+    let at = super::now();
+    let q = diesel::update(users::table.find(id));
+    let common = (
+        users::password_hash.eq(password_hash),
+        users::credentials_version.eq(users::credentials_version + 1),
+        users::updated_at.eq(at),
+    );
+    match by {
+        SetBy::Owner => q
+            .set((
+                common,
+                users::must_change_password.eq(false),
+                users::password_changed_at.eq(Some(at)),
+            ))
+            .execute(conn),
+        SetBy::Other { user_id } => q
+            .set((
+                common,
+                users::must_change_password.eq(true),
+                users::password_reset_at.eq(Some(at)),
+                users::password_reset_by.eq(Some(user_id)),
+            ))
+            .execute(conn),
+    }
 }
 
 pub fn list(
@@ -108,10 +151,18 @@ pub fn update_profile(
     display_name: &str,
     active: bool,
 ) -> QueryResult<usize> {
+    // Deactivating (or reactivating) ends every session: a reactivated account's old tokens
+    // stay dead.
+    let changed = users::table
+        .find(id)
+        .select(users::active)
+        .first::<bool>(conn)?
+        != active;
     diesel::update(users::table.find(id))
         .set((
             users::display_name.eq(display_name),
             users::active.eq(active),
+            users::credentials_version.eq(users::credentials_version + i32::from(changed)),
             users::updated_at.eq(super::now()),
         ))
         .execute(conn)

@@ -206,6 +206,12 @@ pub fn generate(
             .s(&password_hash)
             .ts(setup_at)
             .ts(setup_at)
+            // credentials version, no password change required, never changed or reset
+            .i(0)
+            .b(false)
+            .ots(None)
+            .ots(None)
+            .os(None)
             .end();
         g.users.push(id);
         g.users.len() - 1

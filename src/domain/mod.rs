@@ -58,7 +58,7 @@ impl fmt::Display for Email {
 }
 
 /// The rules a new password must meet; the reasons are shown to the user.
-pub fn check_password_rules(password: &str, email: &str) -> Result<(), String> {
+pub fn check_password_rules(password: &str, email: &str, display_name: &str) -> Result<(), String> {
     let chars = password.chars().count();
     if chars < 12 {
         return Err("must be at least 12 characters".into());
@@ -71,7 +71,45 @@ pub fn check_password_rules(password: &str, email: &str) -> Result<(), String> {
     if lower == email.to_lowercase() || (local.len() >= 4 && lower.contains(&local)) {
         return Err("must not contain your e-mail address".into());
     }
-    Ok(())
+    check_password_strength(password, email, display_name)
+}
+
+/// The least zxcvbn score a password must reach: 3, "safely unguessable" (about 10^8 to 10^10
+/// guesses), which an online attacker throttled per account and client cannot reach.
+pub const MIN_PASSWORD_SCORE: u8 = 3;
+
+/// Refuses guessable passwords (repeats, sequences, keyboard walks, common words and names,
+/// dates, the account's own e-mail and name) with zxcvbn's own reason.
+fn check_password_strength(password: &str, email: &str, display_name: &str) -> Result<(), String> {
+    // zxcvbn's matching grows fast with length; beyond 100 characters only the start is
+    // estimated, and such a passphrase is strong enough on length alone.
+    let head: String = password.chars().take(100).collect();
+    let mut context: Vec<&str> = vec![email];
+    context.extend(
+        email
+            .split(['@', '.', '-', '_', '+'])
+            .filter(|p| p.len() >= 3),
+    );
+    context.extend(display_name.split_whitespace().filter(|p| p.len() >= 3));
+    let estimate = zxcvbn::zxcvbn(&head, &context);
+    if u8::from(estimate.score()) >= MIN_PASSWORD_SCORE {
+        return Ok(());
+    }
+    let mut why = String::from("is too easy to guess");
+    if let Some(feedback) = estimate.feedback() {
+        if let Some(w) = feedback.warning() {
+            why.push_str(&format!(": {w}"));
+        }
+        let tips: Vec<String> = feedback
+            .suggestions()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        if !tips.is_empty() {
+            why.push_str(&format!(" ({})", tips.join(" ")));
+        }
+    }
+    Err(why)
 }
 
 /// Formats a stored UTC timestamp as RFC 3339 (`2026-11-24T09:30:00Z`).

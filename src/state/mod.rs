@@ -1,6 +1,7 @@
 //! What every request can reach: the database, the token keys, the settings, shared figures.
 //! Below `api` and `startup`, so handlers and the server both depend on it, never the reverse.
 
+pub mod client;
 pub mod figure_cache;
 pub mod runner;
 
@@ -15,6 +16,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Statistics shared for `STATS_CACHE_SECONDS` (see `figure_cache`).
     pub figures: figure_cache::FigureCache,
+    /// The peers whose forwarding headers are believed (`TRUSTED_PROXIES`).
+    pub proxies: client::TrustedProxies,
 }
 
 /// The request id of the current request (taken from `X-Request-Id` or generated).

@@ -22,9 +22,38 @@ pub enum AuditAction {
     Erase,
     /// A referral sent without the family's consent, on another legal basis.
     ConsentOverride,
+    /// An account's owner changed its password.
+    PasswordChange,
+    /// A coordinator set someone else's password (one-time: the owner must change it).
+    PasswordReset,
+    /// An account was deactivated (its sessions end) or reactivated.
+    Deactivate,
+    Reactivate,
+    Delete,
 }
 
 impl AuditAction {
+    pub const ALL: [AuditAction; 13] = [
+        AuditAction::Read,
+        AuditAction::List,
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::StatusChange,
+        AuditAction::Export,
+        AuditAction::Erase,
+        AuditAction::ConsentOverride,
+        AuditAction::PasswordChange,
+        AuditAction::PasswordReset,
+        AuditAction::Deactivate,
+        AuditAction::Reactivate,
+        AuditAction::Delete,
+    ];
+
+    /// The action a stored code names.
+    pub fn from_code(code: &str) -> Option<AuditAction> {
+        Self::ALL.into_iter().find(|a| a.as_str() == code)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             AuditAction::Read => "read",
@@ -35,6 +64,11 @@ impl AuditAction {
             AuditAction::Export => "export",
             AuditAction::Erase => "erase",
             AuditAction::ConsentOverride => "consent_override",
+            AuditAction::PasswordChange => "password_change",
+            AuditAction::PasswordReset => "password_reset",
+            AuditAction::Deactivate => "deactivate",
+            AuditAction::Reactivate => "reactivate",
+            AuditAction::Delete => "delete",
         }
     }
 }

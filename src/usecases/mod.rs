@@ -4,6 +4,7 @@
 //! so as not to be read as the social map's partner services.)
 
 pub mod anonymity;
+pub mod attempts;
 pub mod audit;
 pub mod cases;
 pub mod contact;

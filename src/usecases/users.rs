@@ -13,6 +13,9 @@ pub struct CreateUser {
     pub role: Role,
     pub school_id: Option<String>,
     pub password: String,
+    /// Whether the password is one-time: set by someone other than the account's owner (the
+    /// coordinator, an operator, the first start), it must be changed before anything else.
+    pub one_time_password: bool,
 }
 
 /// Checks and stores a new user. Hashing is slow on purpose: call from a blocking context.
@@ -28,7 +31,7 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
             "must be 1 to 200 characters",
         ));
     }
-    if let Err(m) = check_password_rules(&input.password, &input.email) {
+    if let Err(m) = check_password_rules(&input.password, &input.email, &name) {
         errors.push(FieldError::new("password", m));
     }
     match (input.role, &input.school_id) {
@@ -73,6 +76,7 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
         password_hash: password::hash(&input.password).map_err(ApiError::internal)?,
         created_at: at,
         updated_at: at,
+        must_change_password: input.one_time_password,
     };
     users::insert(conn, &row)?;
     users::find(conn, &row.id).map_err(ApiError::from)

@@ -185,13 +185,14 @@ fn verification_finds_an_altered_a_removed_and_an_inserted_event() {
             "INSERT INTO audit_events (seq, id, at, actor_id, actor_role, action, object_type, object_id, \
              case_id, request_id, client_addr, prev_hash, hash) SELECT 1000, 'forged', at, actor_id, actor_role, \
              action, object_type, object_id, case_id, request_id, client_addr, hash, hash FROM audit_events \
-             WHERE seq = 6",
-            7,
+             WHERE seq = 8",
+            9,
         ),
         (
+            // The world's two assignments are events 1 and 2; the case's six follow.
             "truncated at the end",
-            "DELETE FROM audit_events WHERE seq = 6",
-            6,
+            "DELETE FROM audit_events WHERE seq = 8",
+            8,
         ),
     ];
     for (what, sql, broken_at) in attacks {

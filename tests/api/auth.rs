@@ -109,11 +109,19 @@ fn a_user_changes_their_own_password() {
     let res = app.post(
         path,
         Some(&user.token),
-        &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase"}),
+        &json!({"current_password": PASSWORD, "new_password": "a brand new passphrase for Antwerp"}),
     );
-    assert_eq!(res.status, 204, "{}", res.text());
+    assert_eq!(res.status, 200, "{}", res.text());
+    // The answer carries a new token; the one used to change the password is dead.
+    let fresh = res.json()["access_token"].as_str().unwrap().to_string();
+    app.get("/api/v1/me", Some(&user.token)).problem(401);
+    assert_eq!(app.get("/api/v1/me", Some(&fresh)).status, 200);
     app.login(&user.email, PASSWORD).problem(401);
-    assert_eq!(app.login(&user.email, "a brand new passphrase").status, 200);
+    assert_eq!(
+        app.login(&user.email, "a brand new passphrase for Antwerp")
+            .status,
+        200
+    );
 }
 
 #[test]

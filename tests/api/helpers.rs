@@ -20,7 +20,8 @@ use kinderen_eerst::state::AppState;
 use kinderen_eerst::usecases::users::{CreateUser, create};
 use serde_json::Value;
 
-pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-for-hs256-0123456789";
+/// A fixed secret for tests (random, so the service's entropy check accepts it).
+pub const TEST_SECRET: &str = "86f3ced48535648f36d843734916c87e34366cd49e207a295f19363744e4bacd";
 pub const PASSWORD: &str = "correct horse battery staple";
 
 pub struct TestApp {
@@ -347,6 +348,7 @@ impl TestApp {
                 role,
                 school_id: school.map(String::from),
                 password: PASSWORD.into(),
+                one_time_password: false,
             },
         )
         .expect("create user");

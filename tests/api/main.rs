@@ -14,6 +14,8 @@ mod copy;
 mod errors;
 mod events;
 mod faults;
+mod hardening;
+mod hardening_net;
 mod health;
 mod hsds;
 mod idempotency;

@@ -31,6 +31,7 @@ fn claims(user: &TestUser, role: &str, school: Option<&str>) -> Claims {
         iss: "kinderen-eerst".into(),
         aud: "kinderen-eerst-api".into(),
         jti: uuid::Uuid::new_v4().to_string(),
+        cv: 0,
     }
 }
 

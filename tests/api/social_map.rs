@@ -342,22 +342,30 @@ fn coordinator_manages_accounts_and_deactivation_is_immediate() {
     let app = TestApp::spawn();
     let coord = app.coordinator();
     let s = new_school(&app, &coord, "666666");
-    let res = app.post("/api/v1/users", Some(&coord.token), &json!({"email": "Wendy@OCMW.example", "display_name": "Wendy", "role": "social_worker", "password": "a long first password"}));
+    let res = app.post("/api/v1/users", Some(&coord.token), &json!({"email": "Wendy@OCMW.example", "display_name": "Wendy", "role": "social_worker", "password": "Een-Lang-Eerste-Wachtwoord-93"}));
     assert_eq!(res.status, 201, "{}", res.text());
     let wendy = res.json();
     assert_eq!(wendy["email"], "wendy@ocmw.example");
     assert!(wendy.get("password").is_none() && wendy.get("password_hash").is_none());
-    let res = app.post("/api/v1/users", Some(&coord.token), &json!({"email": "brug@school.example", "display_name": "Brug", "role": "school", "school_id": s["id"], "password": "a long first password"}));
+    let res = app.post("/api/v1/users", Some(&coord.token), &json!({"email": "brug@school.example", "display_name": "Brug", "role": "school", "school_id": s["id"], "password": "Een-Lang-Eerste-Wachtwoord-93"}));
     assert_eq!(res.status, 201, "{}", res.text());
-    let res = app.post("/api/v1/users", Some(&coord.token), &json!({"email": "wendy@ocmw.example", "display_name": "W2", "role": "social_worker", "password": "a long first password"}));
+    let res = app.post("/api/v1/users", Some(&coord.token), &json!({"email": "wendy@ocmw.example", "display_name": "W2", "role": "social_worker", "password": "Een-Lang-Eerste-Wachtwoord-93"}));
     res.problem(409);
 
-    let token = app
-        .login("wendy@ocmw.example", "a long first password")
+    let one_time = app
+        .login("wendy@ocmw.example", "Een-Lang-Eerste-Wachtwoord-93")
         .json()["access_token"]
         .as_str()
         .unwrap()
         .to_string();
+    // The coordinator's password is one-time: Wendy chooses her own first.
+    let changed = app.post(
+        "/api/v1/me/password",
+        Some(&one_time),
+        &json!({"current_password": "Een-Lang-Eerste-Wachtwoord-93", "new_password": "Haar eigen zin voor 2027, lang genoeg"}),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let token = changed.json()["access_token"].as_str().unwrap().to_string();
     app.get("/api/v1/users", Some(&token)).problem(403);
     let path = format!("/api/v1/users/{}", wendy["id"].as_str().unwrap());
     assert_eq!(app.get(&path, Some(&token)).status, 200, "own profile");

@@ -21,6 +21,7 @@ fn claims_for(user: &TestUser, role: &str) -> Claims {
         iss: "kinderen-eerst".into(),
         aud: "kinderen-eerst-api".into(),
         jti: "t".into(),
+        cv: 0,
     }
 }
 

@@ -22,7 +22,7 @@ ke_start_server() {
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   local db="${KE_DATABASE_URL:-$dir/kinderen-eerst.db}"
   if [[ "$db" == postgres* ]]; then
-    export JWT_SECRET="${JWT_SECRET:-contract-tests-secret-of-at-least-32-bytes}"
+    export JWT_SECRET="${JWT_SECRET:-4840a14ab8e9e465fc9cf0d1e28d304c71681d370c74325deb4f8fbc80691883}"
   fi
   DATABASE_URL="$db" BIND="127.0.0.1:$port" WORKERS=2 WEBHOOK_WORKER=false RUST_LOG=warn \
     "$KE_BIN" serve > "$dir/server.log" 2>&1 &
