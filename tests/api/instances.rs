@@ -194,7 +194,20 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         &[],
     );
     assert_eq!(status, 200, "{login}");
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let one_time = login["access_token"].as_str().unwrap().to_string();
+    // The first-start password is one-time; changing it on another instance ends the session
+    // on every instance (the credentials version is in the shared database).
+    let (status, changed, _) = instances[0].call(
+        "POST",
+        "/api/v1/me/password",
+        Some(&one_time),
+        Some(&json!({"current_password": password, "new_password": "De-Coordinator-Kiest-Zelf-2026"})),
+        &[],
+    );
+    assert_eq!(status, 200, "{changed}");
+    let token = changed["access_token"].as_str().unwrap().to_string();
+    let (status, _, _) = instances[2].call("GET", "/api/v1/me", Some(&one_time), None, &[]);
+    assert_eq!(status, 401, "the one-time session ended everywhere");
 
     // An idempotency key used on one instance is honoured on another.
     let body = json!({"name": "Hoboken", "city": "Antwerpen"});
@@ -255,7 +268,15 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         ),
         &[],
     );
-    let school_token = school_login["access_token"].as_str().unwrap().to_string();
+    let (status, changed, _) = instances[1].call(
+        "POST",
+        "/api/v1/me/password",
+        Some(school_login["access_token"].as_str().unwrap()),
+        Some(&json!({"current_password": "correct horse battery staple", "new_password": "De-Brugfiguur-Kiest-Zelf-2026"})),
+        &[],
+    );
+    assert_eq!(status, 200, "{changed}");
+    let school_token = changed["access_token"].as_str().unwrap().to_string();
     let cases = 12;
     std::thread::scope(|s| {
         for i in 0..cases {

@@ -15,8 +15,12 @@ import urllib.error
 import urllib.request
 
 COORDINATOR = "coordinator@kinderen-eerst.local"
-WORKER = ("wendy.contract@ocmw.example", "a long contract-test password")
-SCHOOL = ("zorg.contract@luchtballon.example", "another long contract-test password")
+# The coordinator sets a one-time password for each account; its owner chooses their own at
+# the first login (until then only GET /me and POST /me/password answer). Second item: the
+# coordinator's one-time password, third: the owner's own.
+WORKER = ("wendy.contract@ocmw.example", "Eenmalig-Wachtwoord-Wendy-4821", "Wendy-Kiest-Haar-Eigen-Zin-77")
+SCHOOL = ("zorg.contract@luchtballon.example", "Eenmalig-Wachtwoord-School-9314", "De-Luchtballon-Zorgt-Voor-Iedereen-5")
+COORDINATOR_OWN = "Coordinator-Eigen-Wachtwoord-Contract-31"
 
 
 class Api:
@@ -47,6 +51,15 @@ class Api:
         ]
         return self.token
 
+    def first_login(self, email, one_time, own):
+        """Logs in with a one-time password and replaces it with the owner's own; the answer's
+        token is the one that works (the change ends the one-time session)."""
+        self.login(email, one_time)
+        self.token = self.call(
+            "POST", "/api/v1/me/password", {"current_password": one_time, "new_password": own}
+        )["access_token"]
+        return self.token
+
 
 def main():
     base, coordinator_password = sys.argv[1], sys.argv[2]
@@ -54,7 +67,7 @@ def main():
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     coord = Api(base)
-    coordinator_token = coord.login(COORDINATOR, coordinator_password)
+    coordinator_token = coord.first_login(COORDINATOR, coordinator_password, COORDINATOR_OWN)
     network = next(n for n in coord.call("GET", "/api/v1/networks")["items"] if n["name"] == "Luchtbal")
     school = coord.call(
         "POST",
@@ -91,7 +104,7 @@ def main():
 
     # The school signals two pupils.
     sch = Api(base)
-    school_token = sch.login(*SCHOOL)
+    school_token = sch.first_login(*SCHOOL)
     version = sch.call("GET", "/api/v1/checklist-versions/current")
     codes = [item["code"] for section in version["sections"] for item in section["items"]]
 
@@ -122,7 +135,7 @@ def main():
 
     # Its worker triages one into a case, with a consent and a sent referral.
     wrk = Api(base)
-    worker_token = wrk.login(*WORKER)
+    worker_token = wrk.first_login(*WORKER)
     wrk.call("POST", f"/api/v1/checklist-submissions/{handled['id']}/triage", {"note": "Gezin contacteren."})
     case = wrk.call("POST", f"/api/v1/checklist-submissions/{handled['id']}/open-case", {})
     service = wrk.call("GET", "/api/v1/services?limit=1")["items"][0]
@@ -145,8 +158,9 @@ def main():
             "base_url": base,
             "tokens": {"coordinator": coordinator_token, "social_worker": worker_token, "school": school_token},
             "accounts": {
-                "social_worker": {"email": WORKER[0], "password": WORKER[1]},
-                "school": {"email": SCHOOL[0], "password": SCHOOL[1]},
+                "coordinator": {"email": COORDINATOR, "password": COORDINATOR_OWN},
+                "social_worker": {"email": WORKER[0], "password": WORKER[2]},
+                "school": {"email": SCHOOL[0], "password": SCHOOL[2]},
             },
             "ids": {
                 "network": network["id"],
