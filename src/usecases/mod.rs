@@ -7,6 +7,7 @@ pub mod anonymity;
 pub mod audit;
 pub mod cases;
 pub mod contact;
+pub mod outbound;
 pub mod search;
 pub mod themes;
 pub mod users;
