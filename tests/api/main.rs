@@ -14,6 +14,7 @@ mod copy;
 mod errors;
 mod events;
 mod faults;
+mod hardening_control_chars;
 mod hardening_ssrf;
 mod health;
 mod hsds;
