@@ -2,9 +2,12 @@
 //! both backends, naming the field: in JSON bodies, query strings and CSV imports; and `db copy`
 //! names the table, row and column of any such value an older SQLite database still holds.
 
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
 use serde_json::{Value, json};
 
-use crate::helpers::{Resp, TestApp};
+use crate::copy::{copy, new_target};
+use crate::helpers::{Resp, TestApp, test_backend_url, test_settings};
 
 /// NUL, BEL, ESC (C0) and NEL (C1).
 const CONTROLS: [char; 4] = ['\u{0}', '\u{7}', '\u{1b}', '\u{85}'];
@@ -159,4 +162,41 @@ fn a_csv_import_with_a_control_character_is_refused_naming_line_and_column() {
         assert_eq!(fields(&p), ["line 3.name", "line 4.network"], "{p}");
     }
     assert_eq!(names(&app, &coord.token), before, "nothing was written");
+}
+
+/// Runs on the PostgreSQL pass (it needs a server to copy into).
+#[test]
+fn db_copy_names_table_row_and_column_of_a_nul_it_cannot_move() {
+    let Some(base) = test_backend_url() else {
+        eprintln!("db copy needs TEST_DATABASE_URL (the PostgreSQL pass runs it)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = dir.path().join("pilot.db").to_string_lossy().into_owned();
+    let src = TestApp::spawn_at(&sqlite, test_settings());
+    let coord = src.coordinator();
+    let net = network_id(&src, &coord.token);
+    drop(src);
+    // Written past the API, as an older version (or a hand edit) could have.
+    let mut conn = diesel::SqliteConnection::establish(&sqlite).unwrap();
+    conn.batch_execute(&format!(
+        "UPDATE networks SET name = name || char(0) || 'x' WHERE id = '{net}'"
+    ))
+    .unwrap();
+    drop(conn);
+
+    let (mut admin, name, target) = new_target(&base);
+    let out = copy(&sqlite, &target);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!out.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("table networks, row id '{net}', column name")),
+        "{said}"
+    );
+    assert!(!said.contains("unsupported Unicode escape"), "{said}");
+    let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
