@@ -156,6 +156,11 @@ pub struct Settings {
     /// The longest wait between two attempts, in milliseconds.
     #[arg(long, env = "WEBHOOK_RETRY_MAX_MS", default_value_t = 3_600_000)]
     pub webhook_retry_max_ms: u64,
+    /// Let webhooks reach loopback, private, link-local and other non-public addresses. Off,
+    /// a subscriber URL must point to the public internet, at registration and at every
+    /// delivery (SSRF); turn on only for a receiver on the service's own network.
+    #[arg(long, env = "WEBHOOK_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private_networks: bool,
     /// Attempts before a delivery is given up as `failed`.
     #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
     pub webhook_max_attempts: u32,
@@ -244,6 +249,7 @@ impl Default for Settings {
             webhook_retry_base_ms: 5_000,
             webhook_retry_max_ms: 3_600_000,
             webhook_max_attempts: 12,
+            webhook_allow_private_networks: false,
             office_hours_max_range_days: 366,
             calendar_weeks_back: 4,
             calendar_weeks_ahead: 26,

@@ -97,6 +97,52 @@ fn tables_in_order(src: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
     Ok(order)
 }
 
+/// Every text value PostgreSQL cannot take (one holding a NUL character, which SQLite stores
+/// and the API refuses nowadays), as `table <t>, row <key>, column <c>`: found before the copy,
+/// so the answer names what to fix rather than PostgreSQL's "unsupported Unicode escape
+/// sequence" somewhere in a batch.
+fn unmovable(src: &mut SqliteConnection, tables: &[String]) -> anyhow::Result<Vec<String>> {
+    /// Enough to show what is wrong; the rest follow once these are fixed.
+    const SHOWN: usize = 50;
+    let mut found = Vec::new();
+    for t in tables {
+        let columns = texts(
+            src,
+            &format!("SELECT name AS v FROM pragma_table_info('{t}') ORDER BY cid"),
+        )?;
+        let keys = texts(
+            src,
+            &format!("SELECT name AS v FROM pragma_table_info('{t}') WHERE pk > 0 ORDER BY pk"),
+        )?;
+        let key = if keys.is_empty() {
+            "'rowid ' || rowid".to_string()
+        } else {
+            keys.iter()
+                .map(|k| format!("'{k} ' || quote(\"{k}\")"))
+                .collect::<Vec<_>>()
+                .join(" || ', ' || ")
+        };
+        for c in &columns {
+            let rows = texts(
+                src,
+                &format!(
+                    "SELECT {key} AS v FROM \"{t}\" WHERE typeof(\"{c}\") = 'text' \
+                     AND instr(CAST(\"{c}\" AS BLOB), x'00') > 0 ORDER BY rowid LIMIT {SHOWN}"
+                ),
+            )?;
+            found.extend(
+                rows.into_iter()
+                    .map(|row| format!("table {t}, row {row}, column {c}")),
+            );
+            if found.len() >= SHOWN {
+                found.truncate(SHOWN);
+                return Ok(found);
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// Copies everything from the SQLite database at `from` into the PostgreSQL database at `to`.
 /// Both are migrated first. Refuses a target that holds data. `progress(table, rows)` is called
 /// after every batch.
@@ -123,6 +169,14 @@ pub fn copy(
         bail!("the source is not SQLite");
     };
     let order = tables_in_order(sqlite)?;
+    let stuck = unmovable(sqlite, &order)?;
+    if !stuck.is_empty() {
+        bail!(
+            "PostgreSQL cannot store a NUL character in text; fix or clear these values in the \
+             source and copy again (nothing was copied):\n  {}",
+            stuck.join("\n  ")
+        );
+    }
 
     for t in &order {
         let n = count(&mut dst, t)?;

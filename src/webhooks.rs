@@ -11,11 +11,15 @@ use actix_web::web;
 use chrono::Utc;
 use uuid::Uuid;
 
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+
 use crate::api::events::event_of;
 use crate::db::events::{self as repo, Attempt};
 use crate::db::now;
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::usecases::outbound;
 
 /// Deliveries claimed per round.
 const BATCH: i64 = 10;
@@ -35,21 +39,65 @@ pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
         .collect()
 }
 
-/// The HTTP client: no redirects (a subscriber answers itself), a bounded time per attempt, TLS
-/// through rustls on the aws-lc-rs provider with the webpki roots.
-fn client(timeout: Duration) -> ureq::Agent {
+/// What the delivery log says of an attempt that got no HTTP answer, whatever the reason
+/// (refused, reset, timeout, no such name, an address that is not public): the reason would
+/// tell which ports are open where the service runs. The reason itself goes to the server log.
+pub const NO_ANSWER: &str = "no HTTP answer from the receiver";
+
+/// Resolves like ureq's default resolver, then keeps only the addresses the outbound policy
+/// allows: the connection goes to an address checked at this moment, not to whatever the name
+/// resolves to at registration or on a second lookup (DNS rebinding).
+#[derive(Debug, Default)]
+struct PublicOnly(DefaultResolver);
+
+impl Resolver for PublicOnly {
+    fn resolve(
+        &self,
+        uri: &ureq::http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let found = self.0.resolve(uri, config, timeout)?;
+        let mut kept = self.0.empty();
+        for addr in found.iter().filter(|a| outbound::is_public(a.ip())) {
+            kept.push(*addr);
+        }
+        if kept.is_empty() {
+            let all: Vec<String> = found.iter().map(|a| a.ip().to_string()).collect();
+            return Err(ureq::Error::Other(
+                format!(
+                    "{} resolves to no public address ({}); refused",
+                    uri.host().unwrap_or_default(),
+                    all.join(", ")
+                )
+                .into(),
+            ));
+        }
+        Ok(kept)
+    }
+}
+
+/// The HTTP client: no redirects (a subscriber answers itself), no proxy from the environment (a
+/// proxy would resolve the name itself, past the address check), a bounded time per attempt, TLS
+/// through rustls on the aws-lc-rs provider with the webpki roots; public addresses only unless
+/// `allow_private`.
+fn client(timeout: Duration, allow_private: bool) -> ureq::Agent {
     let tls = ureq::tls::TlsConfig::builder()
         .provider(ureq::tls::TlsProvider::Rustls)
         .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::aws_lc_rs::default_provider()))
         .build();
-    ureq::Agent::config_builder()
+    let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .max_redirects(0)
+        .proxy(None)
         .timeout_global(Some(timeout))
         .user_agent("kinderen-eerst-webhooks/1")
         .tls_config(tls)
-        .build()
-        .into()
+        .build();
+    if allow_private {
+        return config.into();
+    }
+    ureq::Agent::with_parts(config, DefaultConnector::default(), PublicOnly::default())
 }
 
 /// Starts the worker on the current actix runtime (call from inside it); it stops with it.
@@ -58,9 +106,10 @@ pub fn spawn(state: web::Data<AppState>) {
         return;
     }
     let worker = Uuid::new_v4().to_string();
-    let agent = Arc::new(client(Duration::from_millis(
-        state.settings.webhook_timeout_ms.max(1),
-    )));
+    let agent = Arc::new(client(
+        Duration::from_millis(state.settings.webhook_timeout_ms.max(1)),
+        state.settings.webhook_allow_private_networks,
+    ));
     let poll = Duration::from_millis(state.settings.webhook_poll_interval_ms.max(10));
     actix_web::rt::spawn(async move {
         loop {
@@ -117,11 +166,14 @@ fn round(state: &AppState, worker: &str, agent: &ureq::Agent) -> ApiResult<usize
                 error: format!("the receiver answered HTTP {code}"),
                 next,
             },
-            Err(error) => Attempt::Failed {
-                status_code: None,
-                error,
-                next,
-            },
+            Err(cause) => {
+                log::warn!("webhook delivery {id} attempt {attempts}: no HTTP answer: {cause}");
+                Attempt::Failed {
+                    status_code: None,
+                    error: NO_ANSWER.into(),
+                    next,
+                }
+            }
         };
         if let Attempt::Failed { error, next, .. } = &result {
             log::info!(
@@ -137,7 +189,7 @@ fn round(state: &AppState, worker: &str, agent: &ureq::Agent) -> ApiResult<usize
     Ok(ids.len())
 }
 
-/// One attempt; the receiver's status code, or why there was none.
+/// One attempt; the receiver's status code, or why there was none (for the server log only).
 fn send(
     agent: &ureq::Agent,
     url: &str,
@@ -191,7 +243,7 @@ mod tests {
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\n\r\n");
             }
         });
-        let agent = super::client(std::time::Duration::from_secs(5));
+        let agent = super::client(std::time::Duration::from_secs(5), true);
         let r = super::send(&agent, &format!("https://{addr}/"), "s", "d", "t", b"{}");
         assert!(r.is_err(), "{r:?}");
     }

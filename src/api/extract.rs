@@ -1,5 +1,6 @@
 //! Request extractors that answer bad input with problem+json naming the field: JSON bodies
-//! (content type, size, syntax, types, validation rules), query strings and path parameters.
+//! (content type, size, syntax, control characters, types, validation rules), query strings and
+//! path parameters.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -9,6 +10,7 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
+use crate::domain::text::{control_message, forbidden_control};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 
@@ -111,12 +113,13 @@ fn read_json<T: DeserializeOwned + Validate + 'static>(
     }
 }
 
-/// Parses JSON; syntax errors are 400, a well-formed body of the wrong shape is 422 with the
-/// path of the offending field.
+/// Parses JSON; syntax errors are 400, a well-formed body of the wrong shape, or with a control
+/// character in a string or key, is 422 with the path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
         return Err(ApiError::BadRequest("the request needs a JSON body".into()));
     }
+    control_characters(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -132,6 +135,64 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     de.end()
         .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
+}
+
+/// Refuses control characters in any string or object key of a JSON body (see
+/// `domain::text`), naming each by its path as serde would. Most bodies cannot hold one (JSON
+/// forbids them raw below U+0020), so only a body with a `\u` escape or a raw U+007F–U+009F is
+/// walked; one that is not well-formed is left to the typed parse to report.
+fn control_characters(body: &[u8]) -> Result<(), ApiError> {
+    let may_hold = body
+        .windows(2)
+        .any(|w| w == b"\\u" || w[0] == 0x7f || (w[0] == 0xc2 && (0x80..=0x9f).contains(&w[1])));
+    if !may_hold {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    walk(&value, "", &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn walk(value: &serde_json::Value, path: &str, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    let here = || if path.is_empty() { "body" } else { path }.to_string();
+    match value {
+        Value::String(s) => {
+            if let Some(c) = forbidden_control(s) {
+                errors.push(FieldError::new(here(), control_message(c)));
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                walk(v, &format!("{path}[{i}]"), errors);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                if let Some(c) = forbidden_control(k) {
+                    errors.push(FieldError::new(
+                        here(),
+                        format!("a key {}", control_message(c)),
+                    ));
+                    continue;
+                }
+                let child = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(v, &child, errors);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn strip_position(message: &str) -> String {
@@ -185,6 +246,20 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiQuery<T> {
 }
 
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let mut errors = Vec::new();
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+        if let Some(c) = forbidden_control(&k) {
+            errors.push(FieldError::new(
+                "query",
+                format!("a parameter name {}", control_message(c)),
+            ));
+        } else if let Some(c) = forbidden_control(&v) {
+            errors.push(FieldError::new(k.into_owned(), control_message(c)));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

@@ -21,6 +21,7 @@ use crate::domain::EVENT_TYPES;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::usecases::outbound;
 
 /// A webhook subscription, without its secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -65,7 +66,9 @@ fn webhook_of(r: SubscriptionRow) -> Webhook {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://stad.example/hooks/kinderen-eerst", "event_types": ["referral.sent", "referral.accepted", "referral.completed"], "description": "Dossiersysteem van de stad"}))]
 pub struct NewWebhook {
-    /// `http` or `https` (use https outside a test setup).
+    /// `http` or `https` (use https outside a test setup), on a public internet address: a
+    /// loopback, private, link-local or otherwise reserved address, `localhost`, or a name that
+    /// resolves to one is refused (unless `WEBHOOK_ALLOW_PRIVATE_NETWORKS`).
     #[validate(url, length(max = 2000))]
     pub url: String,
     /// At least one event type (see `GET /api/v1/events`), or `*`.
@@ -108,6 +111,19 @@ fn check_url(checks: &mut Checks, url: &str) {
     );
 }
 
+/// Refuses a URL that points at a non-public address (SSRF; see `usecases::outbound`),
+/// resolving its name off the request thread.
+async fn check_public(state: &AppState, url: &str) -> ApiResult<()> {
+    let (url, allow) = (
+        url.to_string(),
+        state.settings.webhook_allow_private_networks,
+    );
+    web::block(move || outbound::check_url(&url, allow))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|m| ApiError::field("url", m))
+}
+
 fn check_types(checks: &mut Checks, types: &[String]) {
     if types.is_empty() {
         checks.add("event_types", "name at least one event type, or *");
@@ -138,7 +154,8 @@ fn random_secret() -> String {
 /api/v1/events`) with headers `X-KE-Delivery` (the delivery id, the same on every retry), `X-KE-Event`, \
 `X-KE-Timestamp` (unix seconds) and `X-KE-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + \".\" + \
 body)>`. A 2xx answer counts as delivered; anything else, or no answer in time, is retried with exponential \
-backoff. The secret is returned in this response only. Roles: coordinator.",
+backoff. The secret is returned in this response only. `url` must point to a public internet address \
+(422 otherwise; checked again at every delivery). Roles: coordinator.",
     security(("bearer" = [])), request_body = NewWebhook,
     responses(
         (status = 201, description = "Subscribed; the secret is shown this once", body = WebhookCreated, headers(("Location" = String, description = "The new subscription"))),
@@ -156,6 +173,7 @@ pub async fn create_webhook(
     check_url(&mut checks, &b.url);
     check_types(&mut checks, &b.event_types);
     checks.finish()?;
+    check_public(&state, &b.url).await?;
     let secret = b.secret.unwrap_or_else(random_secret);
     let at = now();
     let row = SubscriptionRow {
@@ -264,6 +282,9 @@ pub async fn update_webhook(
         check_types(&mut checks, t);
     }
     checks.finish()?;
+    if let Some(u) = &b.url {
+        check_public(&state, u).await?;
+    }
     let row = state
         .db
         .write(move |conn| {
@@ -354,7 +375,8 @@ pub struct Delivery {
     pub last_attempt_at: Option<DateTime<Utc>>,
     /// The receiver's HTTP status of the last attempt; null when it did not answer.
     pub last_status_code: Option<i32>,
-    /// Why the last attempt failed (HTTP status, timeout, connection error).
+    /// Why the last attempt failed: the HTTP status, or `no HTTP answer from the receiver` for
+    /// every failure without one (timeout, refused, no such name, not a public address).
     pub last_error: Option<String>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

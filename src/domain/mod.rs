@@ -7,6 +7,7 @@ pub mod lifecycle;
 pub mod presence;
 pub mod referral;
 pub mod social_map;
+pub mod text;
 
 use std::fmt;
 use std::str::FromStr;

@@ -8,6 +8,7 @@ pub mod attempts;
 pub mod audit;
 pub mod cases;
 pub mod contact;
+pub mod outbound;
 pub mod search;
 pub mod themes;
 pub mod users;

@@ -11,7 +11,7 @@ use crate::helpers::{TestApp, pg_url, test_backend_url, test_settings};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kinderen-eerst");
 
-fn copy(from: &str, to: &str) -> std::process::Output {
+pub(crate) fn copy(from: &str, to: &str) -> std::process::Output {
     Command::new(BIN)
         .args(["db", "copy", "--from", from, "--to", to])
         .output()
@@ -19,7 +19,7 @@ fn copy(from: &str, to: &str) -> std::process::Output {
 }
 
 /// A new, empty PostgreSQL database beside `base`: (admin connection, name, URL).
-fn new_target(base: &str) -> (PgConnection, String, String) {
+pub(crate) fn new_target(base: &str) -> (PgConnection, String, String) {
     let name = format!("ke_copy_{}", uuid::Uuid::new_v4().simple());
     let mut admin = PgConnection::establish(base).unwrap();
     admin

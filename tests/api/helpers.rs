@@ -166,6 +166,9 @@ pub fn test_settings() -> Settings {
         // Statistics answer each request afresh, so a test sees its own writes counted at
         // once; `stats::figures_are_shared_for_the_configured_time` covers the sharing.
         stats_cache_seconds: 0,
+        // The webhook tests deliver to receivers on 127.0.0.1; `hardening_ssrf` covers the
+        // default (public addresses only).
+        webhook_allow_private_networks: true,
         ..Settings::default()
     }
 }

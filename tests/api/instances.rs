@@ -33,6 +33,7 @@ impl Instance {
             .env("DB_POOL_SIZE", "4")
             .env("WEBHOOK_POLL_INTERVAL_MS", "50")
             .env("WEBHOOK_RETRY_BASE_MS", "100")
+            .env("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "true")
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

@@ -13,6 +13,7 @@ use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::db::schools::{self as repo};
 use crate::db::{DbConn, now};
+use crate::domain::text::{control_message, forbidden_control};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 
@@ -171,9 +172,50 @@ pub(super) fn parse_record(
     }))
 }
 
+/// Refuses a file with a control character (see `domain::text`) in any cell, naming each by
+/// line and column (`line 3.name`; the header is line 1), before anything is looked up. Lines
+/// are counted as the import counts them; a file that is not CSV is left to the import to report.
+fn control_characters(body: &[u8]) -> ApiResult<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body);
+    let mut columns: Vec<String> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let Ok(record) = record else { break };
+        let line = i + 1;
+        for (n, cell) in record.iter().enumerate() {
+            let Some(c) = forbidden_control(cell) else {
+                continue;
+            };
+            let column = match columns.get(n) {
+                Some(name) if line > 1 => name.clone(),
+                _ => format!("column {}", n + 1),
+            };
+            errors.push(FieldError::new(
+                format!("line {line}.{column}"),
+                control_message(c),
+            ));
+        }
+        if line == 1 {
+            columns = record
+                .iter()
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
+                .collect();
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
 /// Imports schools from CSV: each good line creates or updates (by institution number), each bad
 /// line is rejected with its reasons; all in one transaction, rolled back on a dry run.
 pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<ImportReport> {
+    control_characters(body)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
