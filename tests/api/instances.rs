@@ -202,7 +202,7 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         "POST",
         "/api/v1/me/password",
         Some(&one_time),
-        Some(&json!({"current_password": password, "new_password": "De-Coordinator-Kiest-Zelf-2026"})),
+        Some(&json!({"current_password": password, "new_password": "Wie-Het-Programma-Trekt-Kiest-2026"})),
         &[],
     );
     assert_eq!(status, 200, "{changed}");
@@ -273,7 +273,7 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         "POST",
         "/api/v1/me/password",
         Some(school_login["access_token"].as_str().unwrap()),
-        Some(&json!({"current_password": "correct horse battery staple", "new_password": "De-Brugfiguur-Kiest-Zelf-2026"})),
+        Some(&json!({"current_password": "correct horse battery staple", "new_password": "Zorg-Op-School-Voor-Elk-Kind-2026"})),
         &[],
     );
     assert_eq!(status, 200, "{changed}");
