@@ -119,7 +119,7 @@ pub async fn login(
 /// Who set a password for someone else.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PasswordSetter {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }

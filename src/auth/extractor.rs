@@ -122,7 +122,10 @@ fn authenticate(
                         "the session ended: the password or the account changed since this token was issued; log in again",
                     ));
                 }
-                if row.must_change_password && !password_route {
+                // An identity provider's token proves who the caller is without our password,
+                // so a one-time password blocks only our own tokens.
+                let own_token = matches!(subject, TokenSubject::Local { .. });
+                if own_token && row.must_change_password && !password_route {
                     return Err(ApiError::PasswordChangeRequired);
                 }
                 let user = AuthUser::from_row(row, request_id, client_addr);

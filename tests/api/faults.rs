@@ -17,7 +17,9 @@ use serde_json::{Value, json};
 
 use crate::process::{Answer, PgCluster, Service, agent, call, create_user};
 
-const PASSWORD: &str = "fault test passphrase";
+const PASSWORD: &str = "Fout-Proef-Wachtwoord-Zin-4711";
+/// The coordinator's one-time password for the worker, replaced by `PASSWORD` at first login.
+const ONE_TIME: &str = "Eenmalig-Voor-De-Foutwerker-93";
 
 /// A coordinator, a school, a worker assigned to it: the tokens and the school's id.
 struct Actors {
@@ -60,12 +62,33 @@ fn actors(svc: &Service, coord_email: &str) -> Actors {
     assert_eq!(school.status, 201, "{}", school.body);
     let school = school.json()["id"].as_str().unwrap().to_string();
     let worker = call(&a, "POST", &svc.url("/api/v1/users"), Some(&coord),
-        Some(&json!({"email": "fault.worker@test.example", "display_name": "W", "role": "social_worker", "password": PASSWORD})), &[]).unwrap();
+        Some(&json!({"email": "fault.worker@test.example", "display_name": "W", "role": "social_worker", "password": ONE_TIME})), &[]).unwrap();
     assert_eq!(worker.status, 201, "{}", worker.body);
     let wid = worker.json()["id"].as_str().unwrap().to_string();
     let res = call(&a, "POST", &svc.url("/api/v1/assignments"), Some(&coord),
         Some(&json!({"worker_id": wid, "school_id": school, "mode": "spoc", "valid_from": "2020-01-01"})), &[]).unwrap();
     assert_eq!(res.status, 201, "{}", res.body);
+    // The worker replaces the coordinator's one-time password with their own.
+    let once = call(
+        &a,
+        "POST",
+        &svc.url("/api/v1/auth/login"),
+        None,
+        Some(&json!({"email": "fault.worker@test.example", "password": ONE_TIME})),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(once.status, 200, "{}", once.body);
+    let changed = call(
+        &a,
+        "POST",
+        &svc.url("/api/v1/me/password"),
+        Some(once.json()["access_token"].as_str().unwrap()),
+        Some(&json!({"current_password": ONE_TIME, "new_password": PASSWORD})),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(changed.status, 200, "{}", changed.body);
     let worker = login(&a, svc, "fault.worker@test.example");
     Actors {
         coord,

@@ -20,7 +20,7 @@ COORDINATOR = "coordinator@kinderen-eerst.local"
 # coordinator's one-time password, third: the owner's own.
 WORKER = ("wendy.contract@ocmw.example", "Eenmalig-Wachtwoord-Wendy-4821", "Wendy-Kiest-Haar-Eigen-Zin-77")
 SCHOOL = ("zorg.contract@luchtballon.example", "Eenmalig-Wachtwoord-School-9314", "De-Luchtballon-Zorgt-Voor-Iedereen-5")
-COORDINATOR_OWN = "Coordinator-Eigen-Wachtwoord-Contract-31"
+COORDINATOR_OWN = "Programma-Eigen-Wachtwoord-Contract-31"
 
 
 class Api:
