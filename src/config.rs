@@ -164,6 +164,10 @@ pub struct Settings {
     /// Attempts before a delivery is given up as `failed`.
     #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
     pub webhook_max_attempts: u32,
+    /// How often each instance links waiting audit events into the chain, in milliseconds
+    /// (anything that reads the trail links them first anyway).
+    #[arg(long, env = "AUDIT_SEAL_INTERVAL_MS", default_value_t = 250)]
+    pub audit_seal_interval_ms: u64,
     /// Longest date range `GET /api/v1/office-hours` expands, in days (422 above).
     #[arg(long, env = "OFFICE_HOURS_MAX_RANGE_DAYS", default_value_t = 366)]
     pub office_hours_max_range_days: i64,
@@ -250,6 +254,7 @@ impl Default for Settings {
             webhook_retry_max_ms: 3_600_000,
             webhook_max_attempts: 12,
             webhook_allow_private_networks: false,
+            audit_seal_interval_ms: 250,
             office_hours_max_range_days: 366,
             calendar_weeks_back: 4,
             calendar_weeks_ahead: 26,

@@ -245,6 +245,8 @@ pub fn run(
         erase_consults(c, consults)?;
         Ok(stale.len())
     })?;
+    // The erase events are in the chain before the pass reports.
+    audit::seal(&mut conn)?;
     if db.backend == Backend::Postgres && !report.erased.is_empty() {
         // Old row versions still hold the erased values until vacuumed.
         if let Err(e) = conn.batch_execute(

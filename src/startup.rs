@@ -400,6 +400,21 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
+/// Links waiting audit events into the chain every `AUDIT_SEAL_INTERVAL_MS`, on the blocking
+/// pool; instances on one database take turns (see `db::audit`).
+fn spawn_audit_sealer(state: web::Data<AppState>) {
+    let every = std::time::Duration::from_millis(state.settings.audit_seal_interval_ms.max(10));
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(every).await;
+            let sealed = state.db.run(|conn| Ok(crate::db::audit::seal(conn)?)).await;
+            if let Err(e) = sealed {
+                log::warn!("audit sealer: {e}");
+            }
+        }
+    });
+}
+
 /// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
 /// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
@@ -409,8 +424,10 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let doc = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::from_doc(&doc));
-    // Webhook deliveries run beside the server, on its runtime, and stop with it.
+    // Webhook deliveries and the audit sealer run beside the server, on its runtime, and stop
+    // with it.
     crate::webhooks::spawn(state.clone());
+    spawn_audit_sealer(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
     let request_timeout = state.settings.request_timeout_seconds;
     let origins = state

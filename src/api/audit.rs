@@ -137,7 +137,10 @@ pub async fn list_audit_events(
     };
     let rows = state
         .db
-        .run(move |conn| Ok(repo::list(conn, filter, before, limit)?))
+        .run(move |conn| {
+            repo::seal(conn)?;
+            Ok(repo::list(conn, filter, before, limit)?)
+        })
         .await?;
     Ok(web::Json(common::page(
         rows,
@@ -246,6 +249,7 @@ pub async fn get_case_access_log(
         .db
         .run(move |conn| {
             crate::usecases::cases::worked_case(conn, &user, &id)?;
+            repo::seal(conn)?;
             let rows = repo::list(
                 conn,
                 AuditFilter {

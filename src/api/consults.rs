@@ -25,7 +25,7 @@ use crate::domain::presence::{ConsultAction, ConsultStatus, ConsultUrgency};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::audit::{AuditAction, record, record_list};
 use crate::usecases::cases::{Opening, open_case};
 use crate::usecases::themes::check_themes;
 
@@ -286,20 +286,20 @@ pub async fn list_consult_requests(
     let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
     let page = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let s = user.schools();
             let f = ConsultFilter {
                 school_id: q.school.map(|s| s.to_string()),
                 status: q.status.map(|s| s.as_str().to_string()),
             };
             let rows = repo::list(conn, &s, f, after, limit)?;
-            record(
+            record_list(
                 conn,
                 &user,
-                AuditAction::List,
                 "consult_request",
-                None,
-                None,
+                rows.iter()
+                    .take(limit as usize)
+                    .map(|r| (r.0.id.as_str(), r.0.case_id.as_deref())),
             )?;
             let ids: Vec<String> = rows.iter().map(|r| r.0.id.clone()).collect();
             let mut themes = repo::themes_of(conn, &ids)?;
@@ -338,7 +338,7 @@ pub async fn get_consult_request(
     let id = id.to_string();
     let (c, tag) = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let out = answer(conn, &user, &id)?;
             record(
                 conn,

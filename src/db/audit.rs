@@ -1,16 +1,25 @@
-//! The audit trail: appending a hash-chained event, reading events, verifying the chain.
+//! The audit trail: recording events, sealing them into a hash chain, reading, verifying.
+//!
+//! A request only *inserts* its events into `audit_pending` (no lock on anything shared): a
+//! write in its own transaction, so the event commits with the write; a read through the group
+//! commit (`audit_writer`), which writes the events of many requests in one transaction and
+//! answers each request once its events are committed. The *sealer* (`seal`) takes waiting
+//! events in the order they were inserted, gives each the next sequence number and its hash,
+//! moves them to `audit_events` and moves `audit_head` — one sealer at a time, under the head's
+//! row lock (PostgreSQL) or the write lock (SQLite), so instances on one database keep one
+//! chain. It runs every `AUDIT_SEAL_INTERVAL_MS` and before anything reads the trail.
 //!
 //! An event's hash is SHA-256 over the previous event's hash and the event's own fields, in a
-//! fixed order with a separator that cannot occur in them. `audit_head` holds the last sequence
-//! number and hash: appending first increments it, which takes its row lock (PostgreSQL) or runs
-//! under the write lock (SQLite), so appends form one chain even when many run at once. The head
-//! also makes a removed last event visible.
+//! fixed order with a separator that cannot occur in them. The head makes a removed last event
+//! visible; signed checkpoints kept outside the database make a rewound head visible.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use std::cell::RefCell;
+
 use super::DbConn;
-use super::schema::{audit_events, audit_head};
+use super::schema::{audit_events, audit_head, audit_pending};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -68,39 +77,176 @@ pub fn hash_of(r: &AuditRow) -> String {
     crate::domain::sha256_hex(text.as_bytes())
 }
 
-/// Appends one event to the chain. Call inside the transaction of the write it records, so
-/// both commit or neither does.
-pub fn append(conn: &mut DbConn, e: NewEvent) -> QueryResult<AuditRow> {
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_pending)]
+struct PendingInsert {
+    id: String,
+    at: NaiveDateTime,
+    actor_id: Option<String>,
+    actor_role: String,
+    action: String,
+    object_type: String,
+    object_id: Option<String>,
+    case_id: Option<String>,
+    request_id: String,
+    client_addr: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_pending)]
+struct PendingRow {
+    pos: i64,
+    id: String,
+    at: NaiveDateTime,
+    actor_id: Option<String>,
+    actor_role: String,
+    action: String,
+    object_type: String,
+    object_id: Option<String>,
+    case_id: Option<String>,
+    request_id: String,
+    client_addr: String,
+}
+
+thread_local! {
+    /// Events of the read being run on this thread (see `collecting`): they go to the group
+    /// commit once the read is done, instead of into a transaction of the read's own.
+    static COLLECTED: RefCell<Option<Vec<NewEvent>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` (a read) with its events collected rather than inserted; returns them.
+pub fn collecting<T>(f: impl FnOnce() -> T) -> (T, Vec<NewEvent>) {
+    COLLECTED.with(|c| *c.borrow_mut() = Some(Vec::new()));
+    let value = f();
+    let events = COLLECTED
+        .with(|c| c.borrow_mut().take())
+        .unwrap_or_default();
+    (value, events)
+}
+
+/// Records one event: inside a read run by `collecting`, for the group commit; otherwise
+/// inserted now, in the caller's transaction, so it commits with the write it records.
+pub fn append(conn: &mut DbConn, e: NewEvent) -> QueryResult<()> {
+    let kept = COLLECTED.with(|c| match c.borrow_mut().as_mut() {
+        Some(list) => {
+            list.push(e.clone());
+            true
+        }
+        None => false,
+    });
+    if kept {
+        return Ok(());
+    }
+    insert_pending(conn, vec![e])
+}
+
+/// Inserts events to be sealed, at the time they are inserted.
+pub fn insert_pending(conn: &mut DbConn, events: Vec<NewEvent>) -> QueryResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let at = super::now();
+    let rows: Vec<PendingInsert> = events
+        .into_iter()
+        .map(|e| PendingInsert {
+            id: uuid::Uuid::now_v7().to_string(),
+            at,
+            actor_id: e.actor_id,
+            actor_role: e.actor_role,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            case_id: e.case_id,
+            request_id: e.request_id,
+            client_addr: e.client_addr,
+        })
+        .collect();
+    // SQLite binds at most 32,766 values per statement; 10 per row.
+    for chunk in rows.chunks(3_000) {
+        super::insert_many!(conn, audit_pending::table, chunk)?;
+    }
+    Ok(())
+}
+
+/// Events sealed per transaction.
+const SEAL_BATCH: i64 = 5_000;
+
+/// Links every waiting event into the chain, in the order they were inserted. One sealer at a
+/// time (the head's row lock, or SQLite's write lock); returns how many it sealed.
+pub fn seal(conn: &mut DbConn) -> QueryResult<usize> {
+    let mut sealed = 0;
+    loop {
+        let n = super::write_tx(conn, seal_batch)?;
+        sealed += n;
+        if n < SEAL_BATCH as usize {
+            return Ok(sealed);
+        }
+    }
+}
+
+/// Like `seal`, inside the caller's write transaction (which then holds the head until it ends).
+pub fn seal_here(conn: &mut DbConn) -> QueryResult<usize> {
+    let mut sealed = 0;
+    loop {
+        let n = seal_batch(conn)?;
+        sealed += n;
+        if n < SEAL_BATCH as usize {
+            return Ok(sealed);
+        }
+    }
+}
+
+fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
+    // Lock the head first (a no-op update), so that two sealers take turns.
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::seq.eq(audit_head::seq + 1))
-        .execute(conn)?;
-    let (seq, prev_hash): (i64, String) = audit_head::table
+        .set(audit_head::seq.eq(audit_head::seq))
+        .execute(c)?;
+    let waiting: Vec<PendingRow> = audit_pending::table
+        .order(audit_pending::pos)
+        .limit(SEAL_BATCH)
+        .select(PendingRow::as_select())
+        .load(c)?;
+    if waiting.is_empty() {
+        return Ok(0);
+    }
+    let (mut seq, mut prev): (i64, String) = audit_head::table
         .find(1)
         .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    let mut row = AuditRow {
-        seq,
-        id: uuid::Uuid::now_v7().to_string(),
-        at: super::now(),
-        actor_id: e.actor_id,
-        actor_role: e.actor_role,
-        action: e.action,
-        object_type: e.object_type,
-        object_id: e.object_id,
-        case_id: e.case_id,
-        request_id: e.request_id,
-        client_addr: e.client_addr,
-        prev_hash,
-        hash: String::new(),
-    };
-    row.hash = hash_of(&row);
-    diesel::insert_into(audit_events::table)
-        .values(&row)
-        .execute(conn)?;
+        .first(c)?;
+    let mut rows = Vec::with_capacity(waiting.len());
+    let positions: Vec<i64> = waiting.iter().map(|p| p.pos).collect();
+    for p in waiting {
+        seq += 1;
+        let mut row = AuditRow {
+            seq,
+            id: p.id,
+            at: p.at,
+            actor_id: p.actor_id,
+            actor_role: p.actor_role,
+            action: p.action,
+            object_type: p.object_type,
+            object_id: p.object_id,
+            case_id: p.case_id,
+            request_id: p.request_id,
+            client_addr: p.client_addr,
+            prev_hash: prev,
+            hash: String::new(),
+        };
+        row.hash = hash_of(&row);
+        prev = row.hash.clone();
+        rows.push(row);
+    }
+    // 13 values per row.
+    for chunk in rows.chunks(2_000) {
+        super::insert_many!(c, audit_events::table, chunk)?;
+    }
+    for chunk in positions.chunks(5_000) {
+        diesel::delete(audit_pending::table.filter(audit_pending::pos.eq_any(chunk))).execute(c)?;
+    }
     diesel::update(audit_head::table.find(1))
-        .set(audit_head::hash.eq(&row.hash))
-        .execute(conn)?;
-    Ok(row)
+        .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
+        .execute(c)?;
+    Ok(rows.len())
 }
 
 #[derive(Debug, Default)]
@@ -159,6 +305,7 @@ pub struct Break {
 
 /// Walks the whole chain in order, in batches, recomputing every hash.
 pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<Break>)> {
+    seal(conn)?;
     const BATCH: i64 = 5_000;
     let mut checked = 0i64;
     let mut expected_seq = 1i64;

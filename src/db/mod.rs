@@ -3,10 +3,23 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
+/// A multi-row INSERT: batch inserts do not compile on the `MultiConnection`, so this forks per
+/// backend (the one place that does).
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use insert_many;
+
 pub mod activities;
 pub mod allocation;
 pub mod assignments;
 pub mod audit;
+pub mod audit_writer;
 pub mod cases;
 pub mod checklists;
 pub mod consults;
@@ -173,6 +186,8 @@ pub type Pool = r2d2::Pool<DbManager>;
 pub struct Db {
     pub pool: Pool,
     pub backend: Backend,
+    /// The group commit for the audit events of reads (see `audit_writer`).
+    pub audit: std::sync::Arc<audit_writer::AuditWriter>,
 }
 
 impl Db {
@@ -185,9 +200,11 @@ impl Db {
             .connection_timeout(opts.connect_timeout)
             .test_on_check_out(true)
             .build_unchecked(DbManager { opts: opts.clone() });
+        let audit = audit_writer::AuditWriter::start(pool.clone(), opts.connect_timeout);
         Db {
             pool,
             backend: opts.backend(),
+            audit: std::sync::Arc::new(audit),
         }
     }
 }

@@ -293,6 +293,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_pending (pos) {
+        pos -> BigInt,
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        request_id -> Text,
+        client_addr -> Text,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> Integer,
         seq -> BigInt,
@@ -687,6 +703,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_consents,
     audit_events,
     audit_head,
+    audit_pending,
     checklist_templates,
     checklist_versions,
     checklist_sections,

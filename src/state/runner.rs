@@ -91,4 +91,31 @@ impl Db {
         })
         .await
     }
+
+    /// A read that returns personal data: runs like `run` (no transaction, no write lock), with
+    /// the events it records collected; then commits them through the group commit, shared with
+    /// other requests, and returns only once they are durable. A read whose events cannot be
+    /// recorded is not answered.
+    pub async fn read_audited<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (value, events) = self
+            .run(move |conn| {
+                let (value, events) = crate::db::audit::collecting(|| f(conn));
+                Ok((value?, events))
+            })
+            .await?;
+        self.audit.commit(events).await.map_err(|e| match e {
+            crate::db::audit_writer::CommitError::Failed(why) => {
+                log::error!("a read was not answered: {why}");
+                ApiError::Unavailable("the access could not be recorded; try again shortly".into())
+            }
+            crate::db::audit_writer::CommitError::Stopped => {
+                ApiError::Unavailable("the service is stopping".into())
+            }
+        })?;
+        Ok(value)
+    }
 }

@@ -74,7 +74,8 @@ impl AuditAction {
 }
 
 /// Records that `user` did `action` to an object. Call inside the transaction of the work it
-/// records: a write and its event commit together; a read is recorded before it is answered.
+/// records, so a write and its event commit together; in a read (`Db::read_audited`), the event
+/// is committed with other requests' before the read is answered.
 pub fn record(
     conn: &mut DbConn,
     user: &AuthUser,
@@ -96,5 +97,32 @@ pub fn record(
             client_addr: user.client_addr.clone(),
         },
     )?;
+    Ok(())
+}
+
+/// Records a list read: one `list` event per object the page returned (its id, and the case it
+/// belongs to), so each object's access log shows who listed it; a page that returned nothing
+/// leaves one event without an object (the search itself).
+pub fn record_list<'a>(
+    conn: &mut DbConn,
+    user: &AuthUser,
+    object_type: &str,
+    objects: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> ApiResult<()> {
+    let mut any = false;
+    for (object_id, case_id) in objects {
+        any = true;
+        record(
+            conn,
+            user,
+            AuditAction::List,
+            object_type,
+            Some(object_id),
+            case_id,
+        )?;
+    }
+    if !any {
+        record(conn, user, AuditAction::List, object_type, None, None)?;
+    }
     Ok(())
 }

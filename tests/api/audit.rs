@@ -163,6 +163,8 @@ fn only_the_coordinator_reads_the_trail_and_only_the_cases_workers_read_its_acce
 fn the_audit_table_refuses_updates_and_deletes() {
     let w = world();
     busy_case(&w);
+    // Verifying seals what is waiting, so the chain holds every event.
+    assert_eq!(verify(&w)["intact"], true);
     let mut conn = w.app.conn();
     let update = conn.batch_execute("UPDATE audit_events SET actor_role = 'coordinator'");
     assert!(update.is_err(), "an UPDATE of the audit trail went through");
@@ -226,4 +228,53 @@ fn concurrent_reads_are_each_audited_and_keep_one_chain() {
     assert_eq!(reads, 2 + 32);
     let report = verify(&w);
     assert_eq!(report["intact"], true, "{report}");
+}
+
+#[test]
+fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list() {
+    let w = world();
+    let id = busy_case(&w);
+    let other = w.case_by_school();
+    let other = other["id"].as_str().unwrap().to_string();
+    let listed = w
+        .app
+        .get("/api/v1/cases?limit=200", Some(&w.worker_a.token));
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let returned: Vec<String> = listed.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(returned.contains(&id) && returned.contains(&other));
+    // One `list` event per case on the page, with the case as object.
+    let evs = events(
+        &w,
+        &format!("actor={}&object_type=case&limit=200", w.worker_a.id),
+    );
+    let mut named: Vec<String> = evs
+        .iter()
+        .filter(|e| e["action"] == "list")
+        .map(|e| e["object_id"].as_str().unwrap().to_string())
+        .collect();
+    named.sort();
+    let mut want = returned.clone();
+    want.sort();
+    assert_eq!(named, want);
+    // The case's access log shows that the worker listed it.
+    let log = w.app.get(
+        &format!("/api/v1/cases/{id}/access-log"),
+        Some(&w.worker_a.token),
+    );
+    assert_eq!(log.status, 200, "{}", log.text());
+    assert!(
+        log.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "list" && e["actor_name"] == "Test social_worker"),
+        "{}",
+        log.text()
+    );
+    assert_eq!(verify(&w)["intact"], true);
 }

@@ -22,14 +22,22 @@ use crate::helpers::{pg_url, test_backend_url};
 /// Differences between the two trees that are known and accepted, so the comparison passes
 /// while the lead decides: (what, SQLite's side, PostgreSQL's side, why). Each must still occur:
 /// an entry that no longer matches a difference fails the test, so the list stays exact.
-const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[(
-    "column `outbox_events`.`position` type class",
-    "integer",
-    "bigint",
-    // SQLite's AUTOINCREMENT needs the rowid alias, which must be declared exactly INTEGER;
-    // it holds 64 bits, as PostgreSQL's BIGSERIAL and schema.rs's `BigInt` do.
-    "SQLite AUTOINCREMENT requires the type name INTEGER (a 64-bit rowid)",
-)];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str, &str)] = &[
+    (
+        "column `outbox_events`.`position` type class",
+        "integer",
+        "bigint",
+        // SQLite's AUTOINCREMENT needs the rowid alias, which must be declared exactly INTEGER;
+        // it holds 64 bits, as PostgreSQL's BIGSERIAL and schema.rs's `BigInt` do.
+        "SQLite AUTOINCREMENT requires the type name INTEGER (a 64-bit rowid)",
+    ),
+    (
+        "column `audit_pending`.`pos` type class",
+        "integer",
+        "bigint",
+        "SQLite AUTOINCREMENT requires the type name INTEGER (a 64-bit rowid)",
+    ),
+];
 
 /// A column as both backends can describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -82,6 +82,9 @@ pub async fn export_case(
             )?;
             let case = detail(conn, r)?;
             let referrals = crate::api::referrals::views::of_case(conn, &user, &id)?;
+            // The export's own event is in its log: sealed here, in this transaction (an export
+            // is rare; it may hold the chain's head for its duration).
+            audit_repo::seal_here(conn)?;
             let mut log = audit_repo::list(
                 conn,
                 AuditFilter {

@@ -17,7 +17,7 @@ use crate::db::now;
 use crate::domain::case::{CaseOrigin, CaseStatus, ConsentKind};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::audit::{AuditAction, record, record_list};
 
 use super::views::*;
 
@@ -99,13 +99,19 @@ pub async fn list_cases(
     let sees = user.sees();
     let page = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let rows = repo::list(conn, &scope, filter, after, limit)?;
             match sees {
-                // Workers' and schools' lists carry personal data (pseudonyms, feedback).
-                Sees::CaseTeam | Sees::School => {
-                    record(conn, &user, AuditAction::List, "case", None, None)?
-                }
+                // Workers' and schools' lists carry personal data (pseudonyms, feedback): each
+                // case on the page is named.
+                Sees::CaseTeam | Sees::School => record_list(
+                    conn,
+                    &user,
+                    "case",
+                    rows.iter()
+                        .take(limit as usize)
+                        .map(|r| (r.case.id.as_str(), Some(r.case.id.as_str()))),
+                )?,
                 Sees::Metadata => {}
             }
             let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
@@ -167,7 +173,7 @@ pub async fn get_case(
     let id = id.to_string();
     let (v, tag) = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let r = repo::find_scoped(conn, &id, &user.case_scope())?;
             record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
             let tag = etag(r.case.updated_at);

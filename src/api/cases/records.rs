@@ -73,7 +73,7 @@ where
     let id = id.to_string();
     state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             worked_case(conn, &user, &id)?;
             record(conn, &user, AuditAction::List, object_type, None, Some(&id))?;
             f(conn, &id)

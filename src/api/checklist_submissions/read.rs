@@ -1,6 +1,6 @@
 //! Submitting, listing, counting and reading submissions.
 
-use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::audit::{AuditAction, record, record_list};
 
 use actix_web::{HttpResponse, get, post, web};
 use diesel::prelude::*;
@@ -124,8 +124,7 @@ pub async fn list_checklist_submissions(
     checks.finish()?;
     let page = state
         .db
-        .write(move |conn| {
-            record(conn, &user, AuditAction::List, OBJECT, None, None)?;
+        .read_audited(move |conn| {
             let scope = narrow(readable_schools(&user), q.school);
             let f = SubmissionFilter {
                 school_ids: scope,
@@ -137,6 +136,13 @@ pub async fn list_checklist_submissions(
             let mut rows = repo::list_submissions(conn, &f, before, limit)?;
             let more = rows.len() as i64 > limit;
             rows.truncate(limit as usize);
+            // Each submission on the page is named (it carries a pupil's pseudonym and answers).
+            record_list(
+                conn,
+                &user,
+                OBJECT,
+                rows.iter().map(|r| (r.id.as_str(), None)),
+            )?;
             let next_cursor = if more {
                 rows.last().map(|r| common::encode_cursor(&r.id))
             } else {
@@ -237,7 +243,7 @@ pub async fn get_checklist_submission(
     let id = id.to_string();
     let (view, tag) = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let scope = readable_schools(&user);
             let row = repo::find_submission_in(conn, &id, &scope)?;
             record(

@@ -17,7 +17,7 @@ use crate::domain::case::ConsentKind;
 use crate::domain::referral::ReferralStatus;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::usecases::audit::{AuditAction, record};
+use crate::usecases::audit::{AuditAction, record, record_list};
 
 use super::views::*;
 
@@ -86,13 +86,20 @@ pub async fn list_referrals(
     let sees = user.sees();
     let page = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
+            let rows = repo::list(conn, &scope, filter, after, Some(limit))?;
             match sees {
-                // A worker's list carries the messages to partners.
-                Sees::CaseTeam => record(conn, &user, AuditAction::List, "referral", None, None)?,
+                // A worker's list carries the messages to partners: each referral is named.
+                Sees::CaseTeam => record_list(
+                    conn,
+                    &user,
+                    "referral",
+                    rows.iter()
+                        .take(limit as usize)
+                        .map(|r| (r.referral.id.as_str(), Some(r.referral.case_id.as_str()))),
+                )?,
                 Sees::Metadata | Sees::School => {}
             }
-            let rows = repo::list(conn, &scope, filter, after, Some(limit))?;
             let key = |r: &ReferralListRow| (r.referral.created_at, r.referral.id.clone());
             let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
             let mut themes = repo::themes_of(conn, &ids)?;
@@ -138,7 +145,7 @@ pub async fn list_case_referrals(
     let case_id = id.to_string();
     let v = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let scope = user.case_scope();
             case_repo::find_scoped(conn, &case_id, &scope)?;
             record(
@@ -239,7 +246,7 @@ pub async fn get_referral(
     let id = id.to_string();
     let (v, tag) = state
         .db
-        .write(move |conn| {
+        .read_audited(move |conn| {
             let r = repo::find_scoped(conn, &id, &user.case_scope())?;
             record(
                 conn,

@@ -1,0 +1,89 @@
+//! Group commit for the events of reads: one thread takes the events of every request waiting,
+//! inserts them in one transaction, and tells each request once its events are committed. A
+//! response carrying personal data leaves only after that, so its event is durable; yet
+//! concurrent reads share one commit instead of queueing for the write lock one by one (SQLite)
+//! or paying one commit each (PostgreSQL).
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::Pool;
+use super::audit::{NewEvent, insert_pending};
+
+/// Events written per transaction at most; more wait for the next one.
+const MAX_BATCH_EVENTS: usize = 20_000;
+
+struct Job {
+    events: Vec<NewEvent>,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+/// The handle requests submit to; the thread ends when the last handle is dropped.
+pub struct AuditWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+/// How one group commit went, for the tests and the log.
+#[derive(Debug)]
+pub enum CommitError {
+    /// No connection in time, or the database refused: the events are not recorded.
+    Failed(String),
+    /// The writer thread is gone (the service is stopping).
+    Stopped,
+}
+
+impl AuditWriter {
+    pub fn start(pool: Pool, connect_timeout: Duration) -> AuditWriter {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || run(pool, connect_timeout, rx))
+            .expect("the audit writer thread starts");
+        AuditWriter { jobs }
+    }
+
+    /// Commits `events` together with whatever other requests submit meanwhile; returns once
+    /// they are committed.
+    pub async fn commit(&self, events: Vec<NewEvent>) -> Result<(), CommitError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let (done, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Job { events, done })
+            .map_err(|_| CommitError::Stopped)?;
+        match answer.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(why)) => Err(CommitError::Failed(why)),
+            Err(_) => Err(CommitError::Stopped),
+        }
+    }
+}
+
+fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut size = first.events.len();
+        let mut batch = vec![first];
+        while size < MAX_BATCH_EVENTS {
+            match rx.try_recv() {
+                Ok(job) => {
+                    size += job.events.len();
+                    batch.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let events: Vec<NewEvent> = batch.iter().flat_map(|j| j.events.clone()).collect();
+        let result = match pool.get_timeout(connect_timeout) {
+            Ok(mut conn) => super::write_tx(&mut conn, |c| insert_pending(c, events))
+                .map_err(|e| format!("the audit events could not be written: {e}")),
+            Err(e) => Err(format!("no database connection for the audit events: {e}")),
+        };
+        if let Err(why) = &result {
+            log::error!("audit group commit of {size} event(s) failed: {why}");
+        }
+        for job in batch {
+            let _ = job.done.send(result.clone());
+        }
+    }
+}
