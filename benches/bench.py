@@ -33,6 +33,7 @@ JWT_SECRET = "8a4c5ac39f97d44a3abb9349c9b1083164a251ba0684cc34ae2c44df9a3739ed" 
 DOMAIN = "kinderen-eerst.example"
 SEED = 1
 ALL_SCENARIOS = [
+    "school_detail",
     "school_list",
     "worker_list",
     "case_detail",
@@ -42,6 +43,7 @@ ALL_SCENARIOS = [
     "yearly_stats",
 ]
 DESCRIPTIONS = {
+    "school_detail": "reference: one school, no personal data, not audited (GET /schools/{id}, worker)",
     "school_list": "school lists its cases (GET /cases, school)",
     "worker_list": "worker's case list by status and theme (GET /cases?status=&theme=)",
     "case_detail": "case detail, audited read (GET /cases/{id}, worker)",
@@ -176,6 +178,11 @@ class Server:
             if k in ("DB_POOL_SIZE", "WORKERS", "RUST_LOG") or k.startswith(("JWT_", "LOGIN_")):
                 del env[k]
         env.update(DATABASE_URL=url, BIND=f"127.0.0.1:{self.port}", JWT_SECRET=JWT_SECRET)
+        # The audit signing key lives outside the database (required on PostgreSQL).
+        key = ctx.run_dir / "audit-key.pem"
+        if not key.exists():
+            subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", str(key)], check=True)
+        env.setdefault("AUDIT_SIGNING_KEY_FILE", str(key))
         env.update(extra_env or {})
         self.f = open(self.log, "w")
         self.proc = subprocess.Popen([ctx.binary, "serve"], env=env, stdout=self.f, stderr=subprocess.STDOUT)
@@ -287,6 +294,9 @@ class Prepared:
 
 def prepare(ctx, name: str, server: Server, tokens: dict, conns: int) -> Prepared:
     cache = ctx.cache
+    if name == "school_detail":
+        ids = [s["id"] for s in server.get("/api/v1/schools?limit=200", tokens["worker"])["items"]]
+        return Prepared("get.lua", "worker", [f"/api/v1/schools/{i}" for i in ids], f"{len(ids)} schools in rotation")
     if name == "school_list":
         return Prepared("get.lua", "school", ["/api/v1/cases"])
     if name == "worker_list":

@@ -164,6 +164,15 @@ pub struct Settings {
     /// Attempts before a delivery is given up as `failed`.
     #[arg(long, env = "WEBHOOK_MAX_ATTEMPTS", default_value_t = 12)]
     pub webhook_max_attempts: u32,
+    /// The Ed25519 key (PKCS#8 PEM, e.g. `openssl genpkey -algorithm ed25519 -out audit-key.pem`)
+    /// that signs audit checkpoints; keep it outside the database and back it up apart. Required
+    /// on PostgreSQL (all instances share it); on SQLite, when unset, `<database file>.audit-key.pem`
+    /// is used, and generated on first start.
+    #[arg(long, env = "AUDIT_SIGNING_KEY_FILE")]
+    pub audit_signing_key_file: Option<PathBuf>,
+    /// How often a signed checkpoint of the audit chain is taken, in seconds (0: only on demand).
+    #[arg(long, env = "AUDIT_CHECKPOINT_SECONDS", default_value_t = 3600)]
+    pub audit_checkpoint_seconds: u64,
     /// How often each instance links waiting audit events into the chain, in milliseconds
     /// (anything that reads the trail links them first anyway).
     #[arg(long, env = "AUDIT_SEAL_INTERVAL_MS", default_value_t = 250)]
@@ -254,6 +263,8 @@ impl Default for Settings {
             webhook_retry_max_ms: 3_600_000,
             webhook_max_attempts: 12,
             webhook_allow_private_networks: false,
+            audit_signing_key_file: None,
+            audit_checkpoint_seconds: 3600,
             audit_seal_interval_ms: 250,
             office_hours_max_range_days: 366,
             calendar_weeks_back: 4,

@@ -14,6 +14,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api;
+use crate::auth::audit_key::AuditKey;
 use crate::auth::jwt::{IdpKey, Jwt};
 use crate::auth::password;
 use crate::config::Settings;
@@ -50,6 +51,20 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
             db::settings::get_or_insert(&mut conn, "jwt_secret", &password::random_secret())?
         }
     };
+    let audit_key = match (&settings.audit_signing_key_file, db.backend) {
+        (Some(path), _) => AuditKey::load(path),
+        (None, Backend::Sqlite) => {
+            let file = opts.url.strip_prefix("sqlite://").unwrap_or(&opts.url);
+            AuditKey::load_or_generate(std::path::Path::new(&format!("{file}.audit-key.pem")))
+        }
+        (None, Backend::Postgres) => Err(
+            "AUDIT_SIGNING_KEY_FILE is required on PostgreSQL (all instances share it, and it must \
+             not live in the database): make one with `openssl genpkey -algorithm ed25519 -out \
+             audit-key.pem`"
+                .to_string(),
+        ),
+    }
+    .map_err(anyhow::Error::msg)?;
     let idp = match &settings.jwt_public_key_file {
         None => None,
         Some(path) => {
@@ -93,6 +108,7 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
         settings,
         figures,
         proxies,
+        audit_key,
     }))
 }
 
@@ -415,6 +431,29 @@ fn spawn_audit_sealer(state: web::Data<AppState>) {
     });
 }
 
+/// Takes a signed checkpoint every `AUDIT_CHECKPOINT_SECONDS` (none when 0).
+fn spawn_audit_checkpoints(state: web::Data<AppState>) {
+    let seconds = state.settings.audit_checkpoint_seconds;
+    if seconds == 0 {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(std::time::Duration::from_secs(seconds)).await;
+            let st = state.clone();
+            let taken = state
+                .db
+                .run(move |conn| crate::usecases::checkpoints::take(conn, &st.audit_key))
+                .await;
+            match taken {
+                Ok((cp, true)) => log::info!("audit checkpoint at event {}", cp.seq),
+                Ok(_) => {}
+                Err(e) => log::warn!("audit checkpoint: {e}"),
+            }
+        }
+    });
+}
+
 /// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
 /// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
@@ -428,6 +467,7 @@ pub fn build_server(
     // with it.
     crate::webhooks::spawn(state.clone());
     spawn_audit_sealer(state.clone());
+    spawn_audit_checkpoints(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
     let request_timeout = state.settings.request_timeout_seconds;
     let origins = state

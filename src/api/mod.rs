@@ -4,6 +4,7 @@ pub mod activities;
 pub mod allocation;
 pub mod assignments;
 pub mod audit;
+pub mod audit_checkpoints;
 pub mod auth;
 pub mod cases;
 pub mod checklist_submissions;
@@ -84,6 +85,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(audit::get_case_access_log)
         .service(audit::list_audit_events)
         .service(audit::verify_audit_chain)
+        .service(audit_checkpoints::list_audit_checkpoints)
+        .service(audit_checkpoints::create_audit_checkpoint)
+        .service(audit_checkpoints::verify_against_checkpoints)
         .service(stats::get_case_stats)
         .service(stats::get_checklist_stats)
         .service(stats::get_presence_stats)

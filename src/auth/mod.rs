@@ -1,6 +1,7 @@
 //! Who is calling: passwords, tokens, the request extractors, the one policy table, and the
 //! viewer that decides what each caller reaches.
 
+pub mod audit_key;
 pub mod extractor;
 pub mod jwt;
 pub mod password;

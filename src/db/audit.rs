@@ -303,14 +303,95 @@ pub struct Break {
     pub reason: String,
 }
 
+/// What a checkpoint kept outside says of the chain: at `seq`, the head's hash was `hash`.
+#[derive(Debug, Clone)]
+pub struct Mark {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// How the chain compares with one mark.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MarkFinding {
+    /// The chain has event `seq` with the hash the checkpoint signed.
+    Consistent,
+    /// Event `seq` has another hash now: events up to it were rewritten.
+    Differs { now: String },
+    /// The chain ends before `seq`: events were removed and the head rewound.
+    Beyond { chain_ends_at: i64 },
+    /// The walk stopped at an earlier break.
+    NotReached,
+}
+
+/// The outcome of a walk.
+#[derive(Debug, Clone)]
+pub struct Verification {
+    pub checked: i64,
+    pub first_break: Option<Break>,
+    /// One finding per mark, in the order given.
+    pub marks: Vec<MarkFinding>,
+}
+
 /// Walks the whole chain in order, in batches, recomputing every hash.
 pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<Break>)> {
+    let v = verify_against(conn, &[])?;
+    Ok((v.checked, v.first_break))
+}
+
+/// Walks the whole chain in order, in batches of a few thousand events (memory stays flat
+/// however long the chain), recomputing every hash and comparing it with each mark. A mark
+/// that differs breaks the chain at the first event after the last mark that held (the earliest
+/// event that can have been rewritten), unless the walk broke earlier.
+pub fn verify_against(conn: &mut DbConn, marks: &[Mark]) -> QueryResult<Verification> {
     seal(conn)?;
     const BATCH: i64 = 5_000;
+    let mut order: Vec<usize> = (0..marks.len()).collect();
+    order.sort_by_key(|&i| marks[i].seq);
+    let mut findings = vec![MarkFinding::NotReached; marks.len()];
+    let mut next_mark = 0usize;
+    let mut last_held = 0i64;
     let mut checked = 0i64;
     let mut expected_seq = 1i64;
     let mut prev = GENESIS.to_string();
-    loop {
+    let mut first_break: Option<Break> = None;
+    // Marks at sequence 0 speak of the empty chain.
+    let settle = |at_seq: i64,
+                  hash: &str,
+                  findings: &mut Vec<MarkFinding>,
+                  next_mark: &mut usize,
+                  last_held: &mut i64,
+                  first_break: &mut Option<Break>| {
+        while *next_mark < order.len() && marks[order[*next_mark]].seq == at_seq {
+            let i = order[*next_mark];
+            if marks[i].hash == hash {
+                findings[i] = MarkFinding::Consistent;
+                *last_held = at_seq;
+            } else {
+                findings[i] = MarkFinding::Differs {
+                    now: hash.to_string(),
+                };
+                if first_break.is_none() {
+                    *first_break = Some(Break {
+                        seq: *last_held + 1,
+                        reason: format!(
+                            "checkpoint {at_seq} signed another hash: events {}..{at_seq} were rewritten",
+                            *last_held + 1
+                        ),
+                    });
+                }
+            }
+            *next_mark += 1;
+        }
+    };
+    settle(
+        0,
+        GENESIS,
+        &mut findings,
+        &mut next_mark,
+        &mut last_held,
+        &mut first_break,
+    );
+    'walk: while first_break.is_none() {
         let rows: Vec<AuditRow> = audit_events::table
             .filter(audit_events::seq.ge(expected_seq))
             .order(audit_events::seq)
@@ -328,43 +409,132 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<(i64, Option<Break>)> {
                 })
             };
             if r.seq != expected_seq {
-                return Ok((
-                    checked,
-                    Some(Break {
-                        seq: expected_seq,
-                        reason: format!("event {expected_seq} is missing"),
-                    }),
-                ));
+                first_break = Some(Break {
+                    seq: expected_seq,
+                    reason: format!("event {expected_seq} is missing"),
+                });
+                break 'walk;
             }
             if r.prev_hash != prev {
-                return Ok((
-                    checked,
-                    fail("its previous hash does not match the event before it"),
-                ));
+                first_break = fail("its previous hash does not match the event before it");
+                break 'walk;
             }
             if hash_of(&r) != r.hash {
-                return Ok((checked, fail("its content does not match its hash")));
+                first_break = fail("its content does not match its hash");
+                break 'walk;
             }
             prev = r.hash;
             expected_seq += 1;
             checked += 1;
+            settle(
+                r.seq,
+                &prev,
+                &mut findings,
+                &mut next_mark,
+                &mut last_held,
+                &mut first_break,
+            );
+            if first_break.is_some() {
+                break 'walk;
+            }
         }
     }
-    let (head_seq, head_hash): (i64, String) = audit_head::table
-        .find(1)
-        .select((audit_head::seq, audit_head::hash))
-        .first(conn)?;
-    if head_seq != expected_seq - 1 || head_hash != prev {
-        return Ok((
-            checked,
-            Some(Break {
+    if first_break.is_none() {
+        let (head_seq, head_hash): (i64, String) = audit_head::table
+            .find(1)
+            .select((audit_head::seq, audit_head::hash))
+            .first(conn)?;
+        if head_seq != expected_seq - 1 || head_hash != prev {
+            first_break = Some(Break {
                 seq: expected_seq,
                 reason: format!(
                     "the chain ends at event {} but its head names event {head_seq}",
                     expected_seq - 1
                 ),
-            }),
-        ));
+            });
+        }
     }
-    Ok((checked, None))
+    let chain_ends_at = expected_seq - 1;
+    if first_break.is_none() {
+        // Marks past the end: the chain was cut and its head rewound.
+        while next_mark < order.len() {
+            let i = order[next_mark];
+            findings[i] = MarkFinding::Beyond { chain_ends_at };
+            if first_break.is_none() {
+                first_break = Some(Break {
+                    seq: chain_ends_at + 1,
+                    reason: format!(
+                        "checkpoint {} signed a chain of {} events; it ends at event {chain_ends_at} now: events were removed",
+                        marks[i].seq, marks[i].seq
+                    ),
+                });
+            }
+            next_mark += 1;
+        }
+    }
+    Ok(Verification {
+        checked,
+        first_break,
+        marks: findings,
+    })
+}
+
+/// A signed checkpoint as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::audit_checkpoints)]
+pub struct CheckpointRow {
+    pub seq: i64,
+    pub hash: String,
+    pub at: NaiveDateTime,
+    pub key_id: String,
+    pub signature: String,
+}
+
+/// The head, read under its lock (inside a write transaction): one checkpointer at a time.
+pub fn locked_head(c: &mut DbConn) -> QueryResult<(i64, String)> {
+    diesel::update(audit_head::table.find(1))
+        .set(audit_head::seq.eq(audit_head::seq))
+        .execute(c)?;
+    audit_head::table
+        .find(1)
+        .select((audit_head::seq, audit_head::hash))
+        .first(c)
+}
+
+pub fn find_checkpoint(c: &mut DbConn, seq: i64) -> QueryResult<Option<CheckpointRow>> {
+    use super::schema::audit_checkpoints as cp;
+    cp::table
+        .find(seq)
+        .select(CheckpointRow::as_select())
+        .first(c)
+        .optional()
+}
+
+pub fn insert_checkpoint(c: &mut DbConn, row: &CheckpointRow) -> QueryResult<()> {
+    use super::schema::audit_checkpoints as cp;
+    diesel::insert_into(cp::table).values(row).execute(c)?;
+    Ok(())
+}
+
+/// Checkpoints newest first; `before_seq` is the last of the previous page.
+pub fn list_checkpoints(
+    c: &mut DbConn,
+    before_seq: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<CheckpointRow>> {
+    use super::schema::audit_checkpoints as cp;
+    let mut q = cp::table
+        .select(CheckpointRow::as_select())
+        .order(cp::seq.desc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(s) = before_seq {
+        q = q.filter(cp::seq.lt(s));
+    }
+    q.load(c)
+}
+
+/// The newest checkpoint, if any.
+pub fn last_checkpoint(c: &mut DbConn) -> QueryResult<Option<CheckpointRow>> {
+    Ok(list_checkpoints(c, None, 0)?.into_iter().next())
 }

@@ -293,6 +293,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_checkpoints (seq) {
+        seq -> BigInt,
+        hash -> Text,
+        at -> Timestamp,
+        key_id -> Text,
+        signature -> Text,
+    }
+}
+
+diesel::table! {
     audit_pending (pos) {
         pos -> BigInt,
         id -> Text,
@@ -701,6 +711,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_needs,
     case_contacts,
     case_consents,
+    audit_checkpoints,
     audit_events,
     audit_head,
     audit_pending,

@@ -128,7 +128,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The event types, for webhook subscriptions (`*` subscribes to all).
-pub const EVENT_TYPES: [&str; 11] = [
+pub const EVENT_TYPES: [&str; 12] = [
     "case.opened",
     "case.status_changed",
     "referral.sent",
@@ -139,5 +139,6 @@ pub const EVENT_TYPES: [&str; 11] = [
     "referral.completed",
     "referral.failed",
     "referral.cancelled",
+    "audit.checkpoint",
     "*",
 ];

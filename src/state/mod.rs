@@ -16,6 +16,8 @@ pub struct AppState {
     pub settings: Settings,
     /// Statistics shared for `STATS_CACHE_SECONDS` (see `figure_cache`).
     pub figures: figure_cache::FigureCache,
+    /// Signs audit checkpoints (`AUDIT_SIGNING_KEY_FILE`).
+    pub audit_key: crate::auth::audit_key::AuditKey,
     /// The peers whose forwarding headers are believed (`TRUSTED_PROXIES`).
     pub proxies: client::TrustedProxies,
 }

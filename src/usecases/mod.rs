@@ -7,6 +7,7 @@ pub mod anonymity;
 pub mod attempts;
 pub mod audit;
 pub mod cases;
+pub mod checkpoints;
 pub mod contact;
 pub mod outbound;
 pub mod search;

@@ -160,9 +160,26 @@ fn pg_template(base: &str) -> &'static str {
     })
 }
 
+/// The audit signing key the tests' services share (one file, made on first use): required on
+/// PostgreSQL, and on SQLite it saves generating one per database.
+pub fn test_audit_key() -> String {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!(
+            "kinderen-eerst-test-audit-key-{}.pem",
+            std::process::id()
+        ));
+        kinderen_eerst::auth::audit_key::AuditKey::load_or_generate(&path)
+            .expect("a test audit key");
+        path.to_string_lossy().into_owned()
+    })
+    .clone()
+}
+
 pub fn test_settings() -> Settings {
     Settings {
         jwt_secret: Some(TEST_SECRET.into()),
+        audit_signing_key_file: Some(test_audit_key().into()),
         // Statistics answer each request afresh, so a test sees its own writes counted at
         // once; `stats::figures_are_shared_for_the_configured_time` covers the sharing.
         stats_cache_seconds: 0,

@@ -29,6 +29,7 @@ impl Instance {
             .env("DATABASE_URL", db_url)
             .env("BIND", "127.0.0.1:0")
             .env("JWT_SECRET", TEST_SECRET)
+            .env("AUDIT_SIGNING_KEY_FILE", crate::helpers::test_audit_key())
             .env("RUST_LOG", "info")
             .env("DB_POOL_SIZE", "4")
             .env("WEBHOOK_POLL_INTERVAL_MS", "50")

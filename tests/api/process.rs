@@ -40,6 +40,7 @@ impl Service {
             .env("BIND", "127.0.0.1:0")
             .env("DATABASE_URL", db_url)
             .env("JWT_SECRET", TEST_SECRET)
+            .env("AUDIT_SIGNING_KEY_FILE", crate::helpers::test_audit_key())
             .env("RUST_LOG", "info")
             .env("WORKERS", "2")
             .env("RETENTION_JOB", "false")

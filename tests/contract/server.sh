@@ -23,6 +23,11 @@ ke_start_server() {
   local db="${KE_DATABASE_URL:-$dir/kinderen-eerst.db}"
   if [[ "$db" == postgres* ]]; then
     export JWT_SECRET="${JWT_SECRET:-4840a14ab8e9e465fc9cf0d1e28d304c71681d370c74325deb4f8fbc80691883}"
+    # The audit signing key lives outside the database; on PostgreSQL it must be given.
+    if [ -z "${AUDIT_SIGNING_KEY_FILE:-}" ]; then
+      openssl genpkey -algorithm ed25519 -out "$dir/audit-key.pem" 2>/dev/null
+      export AUDIT_SIGNING_KEY_FILE="$dir/audit-key.pem"
+    fi
   fi
   DATABASE_URL="$db" BIND="127.0.0.1:$port" WORKERS=2 WEBHOOK_WORKER=false RUST_LOG=warn \
     "$KE_BIN" serve > "$dir/server.log" 2>&1 &
