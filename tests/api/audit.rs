@@ -278,3 +278,193 @@ fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list()
     );
     assert_eq!(verify(&w)["intact"], true);
 }
+
+/// Takes a signed checkpoint (as an auditor would keep it).
+fn checkpoint(w: &World) -> Value {
+    let res = w.app.post(
+        "/api/v1/audit-events/checkpoints",
+        Some(&w.coord.token),
+        &json!({}),
+    );
+    assert!(res.status == 201 || res.status == 200, "{}", res.text());
+    res.json()
+}
+
+fn verify_with(w: &World, kept: &[&Value]) -> Value {
+    let res = w.app.post(
+        "/api/v1/audit-events/verify",
+        Some(&w.coord.token),
+        &json!({ "checkpoints": kept }),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()
+}
+
+/// Rewrites event `from` (its role) and recomputes its hash and every later one, and the head:
+/// a chain that verifies on its own, as a careful attacker with database access leaves it.
+fn rewrite_and_recompute(conn: &mut DbConn, from: i64) {
+    use diesel::prelude::*;
+    use kinderen_eerst::db::audit::{AuditRow, hash_of};
+    use kinderen_eerst::db::schema::{audit_events as ev, audit_head as head};
+    tamper(conn, "SELECT 1");
+    if conn.backend() == Backend::Postgres {
+        conn.batch_execute("ALTER TABLE audit_events DISABLE TRIGGER USER")
+            .unwrap();
+    }
+    let mut rows: Vec<AuditRow> = ev::table
+        .filter(ev::seq.ge(from - 1))
+        .order(ev::seq)
+        .select(AuditRow::as_select())
+        .load(conn)
+        .unwrap();
+    let mut prev = rows[0].hash.clone();
+    for r in rows.iter_mut().skip(1) {
+        if r.seq == from {
+            r.actor_role = "coordinator".into();
+        }
+        r.prev_hash = prev.clone();
+        r.hash = hash_of(r);
+        prev = r.hash.clone();
+        diesel::update(ev::table.find(r.seq))
+            .set((
+                ev::actor_role.eq(&r.actor_role),
+                ev::prev_hash.eq(&r.prev_hash),
+                ev::hash.eq(&r.hash),
+            ))
+            .execute(conn)
+            .unwrap();
+    }
+    diesel::update(head::table.find(1))
+        .set(head::hash.eq(&prev))
+        .execute(conn)
+        .unwrap();
+}
+
+#[test]
+fn checkpoints_kept_outside_show_every_tampering_naming_the_first_bad_event() {
+    // (what, how) — each on a fresh world with checkpoint A, two more reads, checkpoint B; the
+    // attack starts at the first event after A.
+    type Attack = fn(&mut DbConn, i64, &Value, &Value);
+    let attacks: [(&str, Attack); 5] = [
+        ("an event edited", |c, t, _, _| {
+            tamper(
+                c,
+                &format!("UPDATE audit_events SET actor_role = 'coordinator' WHERE seq = {t}"),
+            )
+        }),
+        ("an event deleted", |c, t, _, _| {
+            tamper(c, &format!("DELETE FROM audit_events WHERE seq = {t}"))
+        }),
+        ("an event inserted", |c, _, _, b| {
+            let at = b["seq"].as_i64().unwrap();
+            tamper(
+                c,
+                &format!(
+                    "INSERT INTO audit_events (seq, id, at, actor_id, actor_role, action, object_type, object_id, \
+                     case_id, request_id, client_addr, prev_hash, hash) SELECT {}, 'forged', at, actor_id, actor_role, \
+                     action, object_type, object_id, case_id, request_id, client_addr, hash, hash FROM audit_events \
+                     WHERE seq = {at}",
+                    at + 5
+                ),
+            )
+        }),
+        ("the tail deleted and the head rewound", |c, t, a, _| {
+            tamper(
+                c,
+                &format!(
+                    "DELETE FROM audit_events WHERE seq >= {t}; UPDATE audit_head SET seq = {}, hash = '{}'",
+                    a["seq"].as_i64().unwrap(),
+                    a["hash"].as_str().unwrap()
+                ),
+            )
+        }),
+        (
+            "an event edited and every later hash and the head recomputed",
+            |c, t, _, _| rewrite_and_recompute(c, t),
+        ),
+    ];
+    for (what, attack) in attacks {
+        let w = world();
+        let id = busy_case(&w);
+        let a = checkpoint(&w);
+        for _ in 0..2 {
+            let r = w
+                .app
+                .get(&format!("/api/v1/cases/{id}"), Some(&w.worker_a.token));
+            assert_eq!(r.status, 200);
+        }
+        let b = checkpoint(&w);
+        let (sa, sb) = (a["seq"].as_i64().unwrap(), b["seq"].as_i64().unwrap());
+        assert_eq!(sb, sa + 2, "{what}: two reads, two events");
+        let before = verify_with(&w, &[&a, &b]);
+        assert_eq!(before["intact"], true, "{what}: {before}");
+        let first_bad = sa + 1;
+        attack(&mut w.app.conn(), first_bad, &a, &b);
+        let report = verify_with(&w, &[&a, &b]);
+        assert_eq!(report["intact"], false, "{what}: {report}");
+        let want = if what == "an event inserted" {
+            sb + 1
+        } else {
+            first_bad
+        };
+        assert_eq!(report["first_break"]["seq"], want, "{what}: {report}");
+        assert_eq!(
+            report["checkpoints"][0]["finding"], "consistent",
+            "{what}: {report}"
+        );
+        assert_eq!(report["checkpoints"][0]["signature_valid"], true);
+        if what.starts_with("the tail") {
+            assert_eq!(report["checkpoints"][1]["finding"], "removed", "{report}");
+            // The chain alone looks fine: only the checkpoint tells.
+            assert_eq!(verify(&w)["intact"], true);
+        }
+        if what.contains("recomputed") {
+            assert_eq!(report["checkpoints"][1]["finding"], "rewritten", "{report}");
+            assert_eq!(verify(&w)["intact"], true);
+        }
+    }
+}
+
+#[test]
+fn a_checkpoint_is_signed_with_the_published_key_and_a_forged_one_is_not_believed() {
+    let w = world();
+    busy_case(&w);
+    let cp = checkpoint(&w);
+    let page = w
+        .app
+        .get("/api/v1/audit-events/checkpoints", Some(&w.coord.token));
+    assert_eq!(page.status, 200, "{}", page.text());
+    let page = page.json();
+    assert_eq!(page["algorithm"], "Ed25519");
+    assert_eq!(page["items"][0]["seq"], cp["seq"]);
+    // The same head gives the same checkpoint.
+    let again = w.app.post(
+        "/api/v1/audit-events/checkpoints",
+        Some(&w.coord.token),
+        &json!({}),
+    );
+    assert_eq!(again.status, 200);
+    assert_eq!(again.json()["signature"], cp["signature"]);
+    // A checkpoint with another hash under the same signature is not ours.
+    let mut forged = cp.clone();
+    forged["hash"] = json!("0".repeat(64));
+    let report = verify_with(&w, &[&forged]);
+    assert_eq!(report["checkpoints"][0]["signature_valid"], false);
+    assert_eq!(report["checkpoints"][0]["finding"], "signature_invalid");
+    // It is also an event on /events, so a city system keeps a copy.
+    let events = w.app.get("/api/v1/events?limit=200", Some(&w.coord.token));
+    assert_eq!(events.status, 200, "{}", events.text());
+    assert!(
+        events.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["type"] == "audit.checkpoint" && e["data"]["signature"] == cp["signature"]),
+        "{}",
+        events.text()
+    );
+    // Only the coordinator.
+    w.app
+        .get("/api/v1/audit-events/checkpoints", Some(&w.worker_a.token))
+        .problem(403);
+}

@@ -556,6 +556,126 @@ fn sigkill_under_writes(db_url: &str, label: &str) {
     assert_eq!(lost_needs, 0);
 }
 
+/// Reads cases (each read audited) from four clients, each request with an id of the client's,
+/// until killed; after each restart every request id that was answered 200 has its audit event,
+/// and the chain verifies: no response with personal data leaves before its event is durable.
+fn sigkill_under_audited_reads(db_url: &str, label: &str) {
+    use kinderen_eerst::db::schema::audit_events;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("service.log");
+    create_user(db_url, "fault.coord@test.example", "coordinator", PASSWORD);
+    let mut svc = Service::start(db_url, &[], &log);
+    let who = actors(&svc, "fault.coord@test.example");
+    let a = agent(Duration::from_secs(20));
+    let ids: Vec<String> = (0..5)
+        .map(|i| {
+            let r = create_case(
+                &a,
+                &svc.addr,
+                &who.worker,
+                &who.school,
+                &format!("{label}-read-{i}"),
+            )
+            .unwrap();
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.json()["id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    let answered: Arc<Mutex<Vec<String>>> = Arc::default();
+    let requests = Arc::new(AtomicU64::new(0));
+    let addr = Arc::new(Mutex::new(svc.addr.clone()));
+    let kills = 2;
+    for round in 0..kills {
+        let stop = Arc::new(AtomicBool::new(false));
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let (addr, token, ids, answered, stop, requests) = (
+                    addr.clone(),
+                    who.worker.clone(),
+                    ids.clone(),
+                    answered.clone(),
+                    stop.clone(),
+                    requests.clone(),
+                );
+                let label = label.to_string();
+                std::thread::spawn(move || {
+                    let a = agent(Duration::from_secs(20));
+                    let mut n = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        n += 1;
+                        let rid = format!("{label}-{round}-{t}-{n}");
+                        let at = addr.lock().unwrap().clone();
+                        let case = &ids[(n as usize) % ids.len()];
+                        requests.fetch_add(1, Ordering::Relaxed);
+                        let res = call(
+                            &a,
+                            "GET",
+                            &format!("http://{at}/api/v1/cases/{case}"),
+                            Some(&token),
+                            None,
+                            &[("x-request-id", &rid)],
+                        );
+                        match res {
+                            Ok(r) if r.status == 200 => answered.lock().unwrap().push(rid),
+                            _ => std::thread::sleep(Duration::from_millis(20)),
+                        }
+                    }
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(1500 + 500 * round as u64));
+        svc.sigkill();
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        for t in threads {
+            t.join().unwrap();
+        }
+        svc = Service::start(db_url, &[], &log);
+        *addr.lock().unwrap() = svc.addr.clone();
+        // Verifying seals what waited; then every answered read is in the chain.
+        let chain = verify_audit(&svc, &who.coord);
+        assert_eq!(chain["intact"], true, "{chain}");
+    }
+    let mut conn = db::establish(&DbOptions::new(db_url)).unwrap();
+    let recorded: BTreeSet<String> = audit_events::table
+        .filter(audit_events::request_id.like(format!("{label}-%")))
+        .select(audit_events::request_id)
+        .load::<String>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .collect();
+    let answered = answered.lock().unwrap().clone();
+    let missing: Vec<&String> = answered.iter().filter(|r| !recorded.contains(*r)).collect();
+    let chain = verify_audit(&svc, &who.coord);
+    eprintln!(
+        "FIGURES sigkill-reads-{label}: requests={} faults={kills} answered_200={} audited={} missing={} audit={chain}",
+        requests.load(Ordering::Relaxed),
+        answered.len(),
+        recorded.len(),
+        missing.len()
+    );
+    assert!(answered.len() > 50, "too few reads to mean anything");
+    assert!(
+        missing.is_empty(),
+        "answered without an audit event: {missing:?}"
+    );
+}
+
+#[test]
+#[ignore = "fault test: tests/faults/run.sh"]
+fn fault_sigkill_under_audited_reads_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    sigkill_under_audited_reads(&dir.path().join("reads.db").to_string_lossy(), "sqlite");
+}
+
+#[test]
+#[ignore = "fault test: tests/faults/run.sh"]
+fn fault_sigkill_under_audited_reads_on_postgres() {
+    let cluster = PgCluster::new();
+    let url = new_pg_database(&cluster);
+    sigkill_under_audited_reads(&url, "postgres");
+}
+
 #[test]
 #[ignore = "fault test: tests/faults/run.sh"]
 fn fault_sigkill_under_writes_on_sqlite() {
