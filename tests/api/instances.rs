@@ -309,6 +309,50 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
         .collect();
     assert_eq!((deliveries.len(), events.len()), (cases, cases));
 
+    // Audited reads and writes on all three at once keep one chain: each instance inserts its
+    // events without a lock, the sealers take turns.
+    std::thread::scope(|s| {
+        for i in 0..9 {
+            let (inst, t) = (&instances[i % 3], &school_token);
+            s.spawn(move || {
+                for n in 0..10 {
+                    let (status, body, _) = inst.call("GET", "/api/v1/cases", Some(t), None, &[]);
+                    assert_eq!(status, 200, "{body}");
+                    let (status, body, _) = inst.call(
+                        "POST",
+                        "/api/v1/case-requests",
+                        Some(t),
+                        Some(&json!({"pupil": {"pseudonym": format!("C{i}-{n}")}, "question": "?"})),
+                        &[],
+                    );
+                    assert_eq!(status, 201, "{body}");
+                }
+            });
+        }
+    });
+    let (status, cp, _) = instances[1].call(
+        "POST",
+        "/api/v1/audit-events/checkpoints",
+        Some(&token),
+        Some(&json!({})),
+        &[],
+    );
+    assert_eq!(status, 201, "{cp}");
+    let (status, report, _) = instances[2].call(
+        "POST",
+        "/api/v1/audit-events/verify",
+        Some(&token),
+        Some(&json!({"checkpoints": [cp]})),
+        &[],
+    );
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["intact"], true, "{report}");
+    assert_eq!(report["checkpoints"][0]["finding"], "consistent", "{report}");
+    assert!(
+        report["events_checked"].as_i64().unwrap() >= 90 * 2,
+        "every read and write left its events: {report}"
+    );
+
     // A login throttled on one instance is throttled on the others: the counts are shared.
     let wrong = json!({"email": email, "password": "not the password at all"});
     for i in 0..5 {
