@@ -322,7 +322,9 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
                         "POST",
                         "/api/v1/case-requests",
                         Some(t),
-                        Some(&json!({"pupil": {"pseudonym": format!("C{i}-{n}")}, "question": "?"})),
+                        Some(
+                            &json!({"pupil": {"pseudonym": format!("C{i}-{n}")}, "question": "?"}),
+                        ),
                         &[],
                     );
                     assert_eq!(status, 201, "{body}");
@@ -347,7 +349,10 @@ fn three_instances_on_one_database_share_migrations_jobs_keys_and_deliveries() {
     );
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["intact"], true, "{report}");
-    assert_eq!(report["checkpoints"][0]["finding"], "consistent", "{report}");
+    assert_eq!(
+        report["checkpoints"][0]["finding"], "consistent",
+        "{report}"
+    );
     assert!(
         report["events_checked"].as_i64().unwrap() >= 90 * 2,
         "every read and write left its events: {report}"
