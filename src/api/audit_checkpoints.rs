@@ -25,7 +25,7 @@ const MESSAGE_FORMAT: &str = "kinderen-eerst audit checkpoint\\nseq={seq}\\nhash
 
 /// A signed statement of the audit chain's head.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"seq": 1042, "hash": "9f2c5d0a1b3e4f5061728394a5b6c7d8e9f00112233445566778899aabbccdd", "at": "2026-12-05T09:00:00.123456Z", "key_id": "3fa85f6457174562", "signature": "q83v…=="}))]
+#[schema(example = json!({"seq": 1042, "hash": "404bfb1a5413cf56d97361f417a3fa6066c2a2277b7af2dc464062a526595222", "at": "2026-12-05T09:00:00.123456Z", "key_id": "3fa85f6457174562", "signature": "q83v…=="}))]
 pub struct Checkpoint {
     /// The sequence number of the chain's last event (0: the empty chain).
     pub seq: i64,
@@ -170,7 +170,7 @@ pub struct KeptCheckpoint {
 /// Checkpoints kept earlier, to check the chain against.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"checkpoints": [{"seq": 1042, "hash": "9f2c5d0a1b3e4f5061728394a5b6c7d8e9f00112233445566778899aabbccdd", "at": "2026-12-05T09:00:00.123456Z", "signature": "q83v…=="}]}))]
+#[schema(example = json!({"checkpoints": [{"seq": 1042, "hash": "404bfb1a5413cf56d97361f417a3fa6066c2a2277b7af2dc464062a526595222", "at": "2026-12-05T09:00:00.123456Z", "signature": "q83v…=="}]}))]
 pub struct VerifyRequest {
     /// At most 2,000.
     #[validate(length(max = 2000), nested)]
