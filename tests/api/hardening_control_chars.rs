@@ -179,8 +179,11 @@ fn db_copy_names_table_row_and_column_of_a_nul_it_cannot_move() {
     drop(src);
     // Written past the API, as an older version (or a hand edit) could have.
     let mut conn = diesel::SqliteConnection::establish(&sqlite).unwrap();
+    // The stopped server's last audit seal may still be finishing on its blocking pool: wait
+    // for the write lock rather than fail at once.
     conn.batch_execute(&format!(
-        "UPDATE networks SET name = name || char(0) || 'x' WHERE id = '{net}'"
+        "PRAGMA busy_timeout = 30000; \
+         UPDATE networks SET name = name || char(0) || 'x' WHERE id = '{net}'"
     ))
     .unwrap();
     drop(conn);
