@@ -477,8 +477,19 @@ def capture_sql(ctx, url: str, db: str, prep_by_name: dict, tokens: dict) -> dic
     ctx.pg.psql("postgres", f"ALTER DATABASE {db} SET log_statement = 'all'")
     captured = {}
     try:
-        # no background jobs in this server, so the log holds only the requests' statements
-        server = Server(ctx, url, "postgres-capture", {"WEBHOOK_WORKER": "false", "RETENTION_JOB": "false"})
+        # no background jobs in this server, so the log holds only the requests' statements (the
+        # audit sealer and checkpoints are background work: they are not part of a request's SQL)
+        server = Server(
+            ctx,
+            url,
+            "postgres-capture",
+            {
+                "WEBHOOK_WORKER": "false",
+                "RETENTION_JOB": "false",
+                "AUDIT_SEAL_INTERVAL_MS": "86400000",
+                "AUDIT_CHECKPOINT_SECONDS": "0",
+            },
+        )
         try:
             for name, prep in prep_by_name.items():
                 path = prep.lines[0]
