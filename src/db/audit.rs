@@ -174,6 +174,14 @@ const SEAL_BATCH: i64 = 5_000;
 /// Links every waiting event into the chain, in the order they were inserted. One sealer at a
 /// time (the head's row lock, or SQLite's write lock); returns how many it sealed.
 pub fn seal(conn: &mut DbConn) -> QueryResult<usize> {
+    // Most rounds find nothing: then no lock is taken and nothing is written.
+    let waiting: bool = diesel::select(diesel::dsl::exists(
+        audit_pending::table.select(audit_pending::pos),
+    ))
+    .get_result(conn)?;
+    if !waiting {
+        return Ok(0);
+    }
     let mut sealed = 0;
     loop {
         let n = super::write_tx(conn, seal_batch)?;
