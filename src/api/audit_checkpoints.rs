@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::audit::ChainBreak;
-use crate::api::common::{self, decode_cursor, encode_cursor};
+use crate::api::common::{self, decode_cursor};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
@@ -99,24 +99,18 @@ pub async fn list_audit_checkpoints(
     let q = query.0;
     let limit = common::limit(q.limit);
     let before = decode_cursor::<i64>(q.cursor.as_deref())?;
-    let mut rows = state
+    let rows = state
         .db
         .run(move |conn| Ok(repo::list_checkpoints(conn, before, limit)?))
         .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| encode_cursor(&r.seq))
-    } else {
-        None
-    };
+    let page = common::page(rows, limit, |r| r.seq, Checkpoint::from);
     Ok(web::Json(CheckpointPage {
         algorithm: "Ed25519".into(),
         public_key: state.audit_key.public_key(),
         key_id: state.audit_key.key_id(),
         message_format: MESSAGE_FORMAT.into(),
-        items: rows.into_iter().map(Checkpoint::from).collect(),
-        next_cursor,
+        items: page.items,
+        next_cursor: page.next_cursor,
     }))
 }
 

@@ -97,12 +97,16 @@ pub async fn login(
         })
         .await?;
     let user = found.ok_or_else(|| ApiError::Unauthorized(WRONG_CREDENTIALS.into()))?;
-    let role = user.role;
+    token_answer(&state, &user)
+}
+
+/// A fresh token for the account as it is now (its role, school and credentials version).
+fn token_answer(state: &AppState, user: &users::UserRow) -> ApiResult<HttpResponse> {
     let token = state
         .jwt
         .issue(
             &user.id,
-            role,
+            user.role,
             user.school_id.as_deref(),
             user.credentials_version,
         )
@@ -243,20 +247,5 @@ pub async fn change_own_password(
             })
         })
         .await?;
-    let token = state
-        .jwt
-        .issue(
-            &row.id,
-            row.role,
-            row.school_id.as_deref(),
-            row.credentials_version,
-        )
-        .map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(TokenResponse {
-            access_token: token,
-            token_type: "Bearer".into(),
-            expires_in: state.jwt.ttl_seconds,
-        }))
+    token_answer(&state, &row)
 }

@@ -267,7 +267,7 @@ pub async fn update_user(
                 .unwrap_or(&current.display_name)
                 .to_string();
             let active = b.active.unwrap_or(current.active);
-            users::update_profile(conn, &id, &name, active)?;
+            users::update_profile(conn, &id, &name, active, active != current.active)?;
             let action = match (current.active, active) {
                 (true, false) => AuditAction::Deactivate,
                 (false, true) => AuditAction::Reactivate,

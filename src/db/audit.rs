@@ -77,9 +77,10 @@ pub fn hash_of(r: &AuditRow) -> String {
     crate::domain::sha256_hex(text.as_bytes())
 }
 
-#[derive(Debug, Clone, Insertable)]
+/// A waiting event: what it says and when, before the sealer gives it a place in the chain.
+#[derive(Debug, Clone, Insertable, Queryable, Selectable)]
 #[diesel(table_name = audit_pending)]
-struct PendingInsert {
+struct PendingEvent {
     id: String,
     at: NaiveDateTime,
     actor_id: Option<String>,
@@ -92,20 +93,13 @@ struct PendingInsert {
     client_addr: String,
 }
 
+/// A waiting event with its insertion order.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = audit_pending)]
 struct PendingRow {
     pos: i64,
-    id: String,
-    at: NaiveDateTime,
-    actor_id: Option<String>,
-    actor_role: String,
-    action: String,
-    object_type: String,
-    object_id: Option<String>,
-    case_id: Option<String>,
-    request_id: String,
-    client_addr: String,
+    #[diesel(embed)]
+    event: PendingEvent,
 }
 
 thread_local! {
@@ -127,17 +121,17 @@ pub fn collecting<T>(f: impl FnOnce() -> T) -> (T, Vec<NewEvent>) {
 /// Records one event: inside a read run by `collecting`, for the group commit; otherwise
 /// inserted now, in the caller's transaction, so it commits with the write it records.
 pub fn append(conn: &mut DbConn, e: NewEvent) -> QueryResult<()> {
-    let kept = COLLECTED.with(|c| match c.borrow_mut().as_mut() {
+    let not_collected = COLLECTED.with(|c| match c.borrow_mut().as_mut() {
         Some(list) => {
-            list.push(e.clone());
-            true
+            list.push(e);
+            None
         }
-        None => false,
+        None => Some(e),
     });
-    if kept {
-        return Ok(());
+    match not_collected {
+        Some(e) => insert_pending(conn, vec![e]),
+        None => Ok(()),
     }
-    insert_pending(conn, vec![e])
 }
 
 /// Inserts events to be sealed, at the time they are inserted.
@@ -146,9 +140,9 @@ pub fn insert_pending(conn: &mut DbConn, events: Vec<NewEvent>) -> QueryResult<(
         return Ok(());
     }
     let at = super::now();
-    let rows: Vec<PendingInsert> = events
+    let rows: Vec<PendingEvent> = events
         .into_iter()
-        .map(|e| PendingInsert {
+        .map(|e| PendingEvent {
             id: uuid::Uuid::now_v7().to_string(),
             at,
             actor_id: e.actor_id,
@@ -223,7 +217,7 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
         .first(c)?;
     let mut rows = Vec::with_capacity(waiting.len());
     let positions: Vec<i64> = waiting.iter().map(|p| p.pos).collect();
-    for p in waiting {
+    for PendingRow { event: p, .. } in waiting {
         seq += 1;
         let mut row = AuditRow {
             seq,

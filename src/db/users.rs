@@ -145,24 +145,21 @@ pub fn list(
     q.load(conn)
 }
 
+/// Renames and (de)activates an account. `end_sessions` raises its credentials version, so that
+/// tokens issued before stop working (set it when `active` changes: a reactivated account's old
+/// tokens stay dead).
 pub fn update_profile(
     conn: &mut DbConn,
     id: &str,
     display_name: &str,
     active: bool,
+    end_sessions: bool,
 ) -> QueryResult<usize> {
-    // Deactivating (or reactivating) ends every session: a reactivated account's old tokens
-    // stay dead.
-    let changed = users::table
-        .find(id)
-        .select(users::active)
-        .first::<bool>(conn)?
-        != active;
     diesel::update(users::table.find(id))
         .set((
             users::display_name.eq(display_name),
             users::active.eq(active),
-            users::credentials_version.eq(users::credentials_version + i32::from(changed)),
+            users::credentials_version.eq(users::credentials_version + i32::from(end_sessions)),
             users::updated_at.eq(super::now()),
         ))
         .execute(conn)

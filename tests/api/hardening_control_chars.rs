@@ -8,18 +8,10 @@ use serde_json::{Value, json};
 
 use crate::copy::{copy, new_target};
 use crate::helpers::{Resp, TestApp, test_backend_url, test_settings};
+use crate::partners::field_names;
 
 /// NUL, BEL, ESC (C0) and NEL (C1).
 const CONTROLS: [char; 4] = ['\u{0}', '\u{7}', '\u{1b}', '\u{85}'];
-
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
-}
 
 fn school(network_id: &str, name: &str) -> Value {
     json!({"network_id": network_id, "name": name, "institution_number": "654321", "level": "primary"})
@@ -63,14 +55,14 @@ fn control_characters_in_json_strings_and_keys_are_refused_naming_the_field_and_
         let p = app
             .post("/api/v1/schools", Some(&coord.token), &body)
             .problem(422);
-        assert_eq!(fields(&p), ["name"], "U+{:04X}: {p}", c as u32);
+        assert_eq!(field_names(&p), ["name"], "U+{:04X}: {p}", c as u32);
 
         let mut body = school(&net, "Nested");
         body["address"] = json!({"street": format!("Straat{c}1")});
         let p = app
             .post("/api/v1/schools", Some(&coord.token), &body)
             .problem(422);
-        assert_eq!(fields(&p), ["address.street"], "{p}");
+        assert_eq!(field_names(&p), ["address.street"], "{p}");
 
         // A key is named by the object that holds it.
         let mut body = school(&net, "Key");
@@ -78,7 +70,7 @@ fn control_characters_in_json_strings_and_keys_are_refused_naming_the_field_and_
         let p = app
             .post("/api/v1/schools", Some(&coord.token), &body)
             .problem(422);
-        assert_eq!(fields(&p), ["address"], "{p}");
+        assert_eq!(field_names(&p), ["address"], "{p}");
     }
     assert_eq!(names(&app, &coord.token), before, "nothing was written");
 
@@ -94,7 +86,7 @@ fn control_characters_in_json_strings_and_keys_are_refused_naming_the_field_and_
             &json!({"name": format!("Anker{c}")}),
         )
         .problem(422);
-        assert_eq!(fields(&p), ["name"], "{p}");
+        assert_eq!(field_names(&p), ["name"], "{p}");
         let p = patch(
             &app,
             &coord.token,
@@ -102,7 +94,7 @@ fn control_characters_in_json_strings_and_keys_are_refused_naming_the_field_and_
             &json!({"wishes": {"note": format!("a{c}b")}}),
         )
         .problem(422);
-        assert_eq!(fields(&p), ["wishes.note"], "{p}");
+        assert_eq!(field_names(&p), ["wishes.note"], "{p}");
     }
     let now = app.get(&path, Some(&coord.token)).json();
     assert_eq!(now["name"], "Basisschool Het Anker");
@@ -131,12 +123,12 @@ fn a_control_character_in_a_query_parameter_is_refused_naming_it() {
         let p = app
             .get(&format!("/api/v1/schools?q={q}"), Some(&coord.token))
             .problem(422);
-        assert_eq!(fields(&p), ["q"], "{q}: {p}");
+        assert_eq!(field_names(&p), ["q"], "{q}: {p}");
     }
     let p = app
         .get("/api/v1/schools?q%00=x", Some(&coord.token))
         .problem(422);
-    assert_eq!(fields(&p), ["query"], "{p}");
+    assert_eq!(field_names(&p), ["query"], "{p}");
     let res = app.get("/api/v1/schools?q=Linde%09", Some(&coord.token));
     assert_eq!(res.status, 200, "{}", res.text());
 }
@@ -159,7 +151,7 @@ fn a_csv_import_with_a_control_character_is_refused_naming_line_and_column() {
             &[],
         );
         let p = res.problem(422);
-        assert_eq!(fields(&p), ["line 3.name", "line 4.network"], "{p}");
+        assert_eq!(field_names(&p), ["line 3.name", "line 4.network"], "{p}");
     }
     assert_eq!(names(&app, &coord.token), before, "nothing was written");
 }

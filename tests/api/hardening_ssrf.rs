@@ -10,6 +10,7 @@ use kinderen_eerst::config::Settings;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, test_settings};
+use crate::partners::field_names;
 use crate::referrals::{Fixture, fixture, id_of};
 use crate::webhooks::Receiver;
 
@@ -25,15 +26,6 @@ fn one_attempt(allow_private: bool) -> Settings {
         webhook_allow_private_networks: allow_private,
         ..test_settings()
     }
-}
-
-fn url_errors(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn subscribe(f: &Fixture, url: &str) -> String {
@@ -107,7 +99,7 @@ fn webhooks_to_loopback_private_link_local_and_metadata_addresses_are_refused() 
             &json!({"url": url, "event_types": ["*"]}),
         );
         let p = res.problem(422);
-        assert_eq!(url_errors(&p), ["url"], "{url}: {p}");
+        assert_eq!(field_names(&p), ["url"], "{url}: {p}");
     }
     // A public address is fine; so is a name that does not resolve (yet): every delivery
     // checks it again.
@@ -134,7 +126,7 @@ fn webhooks_to_loopback_private_link_local_and_metadata_addresses_are_refused() 
         )),
         &[],
     );
-    assert_eq!(url_errors(&res.problem(422)), ["url"]);
+    assert_eq!(field_names(&res.problem(422)), ["url"]);
 }
 
 /// A subscription made while private networks were allowed (or a name re-pointed after
