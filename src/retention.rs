@@ -225,6 +225,8 @@ pub fn run(
                         case_id: Some(d.id.clone()),
                         request_id: "retention".into(),
                         client_addr: "local".into(),
+                        object_ids: None,
+                        case_ids: None,
                     },
                 )?;
             }

@@ -24,7 +24,7 @@ use crate::usecases::audit::AuditAction;
 
 /// One audit event: who did what to which object, when, from where. Never the data itself.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"seq": 42, "id": "0193a1b2-0000-7000-8000-0000000000f1", "at": "2026-11-24T09:00:00Z", "actor_id": "0193a1b2-0000-7000-8000-0000000000b1", "actor_role": "social_worker", "action": "read", "object_type": "case", "object_id": "0193a1b2-0000-7000-8000-0000000000d1", "case_id": "0193a1b2-0000-7000-8000-0000000000d1", "request_id": "5f0c7c1e-3d1e-4a55-9a43-1b2c3d4e5f60", "client_addr": "10.0.0.7", "prev_hash": "9f2c…", "hash": "1ab4…"}))]
+#[schema(example = json!({"seq": 42, "id": "0193a1b2-0000-7000-8000-0000000000f1", "at": "2026-11-24T09:00:00Z", "actor_id": "0193a1b2-0000-7000-8000-0000000000b1", "actor_role": "social_worker", "action": "read", "object_type": "case", "object_id": "0193a1b2-0000-7000-8000-0000000000d1", "case_id": "0193a1b2-0000-7000-8000-0000000000d1", "request_id": "5f0c7c1e-3d1e-4a55-9a43-1b2c3d4e5f60", "client_addr": "10.0.0.7", "prev_hash": "9f2c…", "hash": "1ab4…", "object_ids": null, "case_ids": null}))]
 pub struct AuditEvent {
     /// Position in the chain, from 1.
     pub seq: i64,
@@ -47,6 +47,11 @@ pub struct AuditEvent {
     pub prev_hash: String,
     /// SHA-256 (hex) of this event, its previous hash included.
     pub hash: String,
+    /// A `list` event: every object the page returned, in order (else null). Part of the hash.
+    pub object_ids: Option<Vec<String>>,
+    /// A `list` event: the cases those objects belong to, each once (else null). Part of the hash;
+    /// each of these cases' access logs shows the event.
+    pub case_ids: Option<Vec<String>>,
 }
 
 fn action_of(code: &str) -> AuditAction {
@@ -56,8 +61,13 @@ fn action_of(code: &str) -> AuditAction {
     })
 }
 
+fn ids(list: &str) -> Vec<String> {
+    list.split_whitespace().map(String::from).collect()
+}
+
 impl From<AuditRow> for AuditEvent {
     fn from(r: AuditRow) -> Self {
+        let (object_ids, case_ids) = (r.object_ids.as_deref().map(ids), r.listed_cases().map(ids));
         AuditEvent {
             seq: r.seq,
             id: r.id,
@@ -72,6 +82,8 @@ impl From<AuditRow> for AuditEvent {
             client_addr: r.client_addr,
             prev_hash: r.prev_hash,
             hash: r.hash,
+            object_ids,
+            case_ids,
         }
     }
 }

@@ -111,9 +111,6 @@ pub fn list(
 ) -> QueryResult<Vec<ActivityView>> {
     let mut q =
         activity_query!(scope, f).order((activities::activity_date.desc(), activities::id.desc()));
-    if let Some(l) = limit {
-        q = q.limit(l + 1);
-    }
     if let Some((d, id)) = after {
         q = q.filter(
             activities::activity_date
@@ -121,7 +118,10 @@ pub fn list(
                 .or(activities::activity_date.eq(d).and(activities::id.lt(id))),
         );
     }
-    q.load(conn)
+    match limit {
+        Some(l) => super::paged::Paged::new(q, l + 1).load(conn),
+        None => q.load(conn),
+    }
 }
 
 pub fn insert(conn: &mut DbConn, row: &ActivityRow) -> QueryResult<()> {

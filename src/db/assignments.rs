@@ -84,7 +84,6 @@ pub fn list(
             schools::name,
         ))
         .order((schools::name, assignments::id))
-        .limit(limit + 1)
         .into_boxed();
     if let Some(w) = f.worker_id {
         q = q.filter(assignments::worker_id.eq(w));
@@ -111,7 +110,7 @@ pub fn list(
                 .or(schools::name.eq(name).and(assignments::id.gt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<AssignmentView> {

@@ -19,7 +19,7 @@ use diesel::prelude::*;
 use std::cell::RefCell;
 
 use super::DbConn;
-use super::schema::{audit_events, audit_head, audit_pending};
+use super::schema::{audit_event_cases, audit_events, audit_head, audit_pending};
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -39,6 +39,25 @@ pub struct AuditRow {
     pub client_addr: String,
     pub prev_hash: String,
     pub hash: String,
+    /// A list read: the objects the page returned, in order, separated by spaces.
+    pub object_ids: Option<String>,
+    /// A list read: the cases those objects belong to, each once, separated by spaces (`None`
+    /// for a list of cases: the objects are the cases; see `listed_cases`).
+    pub case_ids: Option<String>,
+}
+
+/// The object type of cases.
+pub const CASE: &str = "case";
+
+impl AuditRow {
+    /// The cases a list read names: its `case_ids`, or for a list of cases its objects.
+    pub fn listed_cases(&self) -> Option<&str> {
+        match (&self.case_ids, &self.object_ids) {
+            (Some(cases), _) => Some(cases),
+            (None, Some(objects)) if self.object_type == CASE => Some(objects),
+            _ => None,
+        }
+    }
 }
 
 /// What an event says, before it is placed in the chain.
@@ -52,6 +71,9 @@ pub struct NewEvent {
     pub case_id: Option<String>,
     pub request_id: String,
     pub client_addr: String,
+    /// A list read: every object the page returned (see `AuditRow::object_ids`).
+    pub object_ids: Option<String>,
+    pub case_ids: Option<String>,
 }
 
 /// The hash of an event: every field but the hash itself, the previous hash included.
@@ -73,7 +95,14 @@ pub fn hash_of(r: &AuditRow) -> String {
         &r.client_addr,
     ];
     // Unit separator: none of the fields (ids, codes, addresses) can contain it.
-    let text = fields.join("\u{1f}");
+    let mut text = fields.join("\u{1f}");
+    // A list read's objects follow; events without them hash as they always did.
+    if let Some(objects) = &r.object_ids {
+        for f in [objects.as_str(), r.case_ids.as_deref().unwrap_or("")] {
+            text.push('\u{1f}');
+            text.push_str(f);
+        }
+    }
     crate::domain::sha256_hex(text.as_bytes())
 }
 
@@ -91,6 +120,8 @@ struct PendingEvent {
     case_id: Option<String>,
     request_id: String,
     client_addr: String,
+    object_ids: Option<String>,
+    case_ids: Option<String>,
 }
 
 /// A waiting event with its insertion order.
@@ -153,10 +184,12 @@ pub fn insert_pending(conn: &mut DbConn, events: Vec<NewEvent>) -> QueryResult<(
             case_id: e.case_id,
             request_id: e.request_id,
             client_addr: e.client_addr,
+            object_ids: e.object_ids,
+            case_ids: e.case_ids,
         })
         .collect();
-    // SQLite binds at most 32,766 values per statement; 10 per row.
-    for chunk in rows.chunks(3_000) {
+    // SQLite binds at most 32,766 values per statement; 12 per row.
+    for chunk in rows.chunks(2_500) {
         super::insert_many!(conn, audit_pending::table, chunk)?;
     }
     Ok(())
@@ -233,14 +266,20 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
             client_addr: p.client_addr,
             prev_hash: prev,
             hash: String::new(),
+            object_ids: p.object_ids,
+            case_ids: p.case_ids,
         };
         row.hash = hash_of(&row);
         prev = row.hash.clone();
         rows.push(row);
     }
-    // 13 values per row.
+    // 15 values per row.
     for chunk in rows.chunks(2_000) {
         super::insert_many!(c, audit_events::table, chunk)?;
+    }
+    let by_case = cases_of(&rows);
+    for chunk in by_case.chunks(10_000) {
+        super::insert_many!(c, audit_event_cases::table, chunk)?;
     }
     for chunk in positions.chunks(5_000) {
         diesel::delete(audit_pending::table.filter(audit_pending::pos.eq_any(chunk))).execute(c)?;
@@ -249,6 +288,30 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
         .set((audit_head::seq.eq(seq), audit_head::hash.eq(&prev)))
         .execute(c)?;
     Ok(rows.len())
+}
+
+/// A row of the index from cases to the events that name them.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = audit_event_cases)]
+struct EventCase<'a> {
+    case_id: &'a str,
+    seq: i64,
+}
+
+/// Every case each event names: its `case_id`, and for a list read each of its `case_ids`.
+fn cases_of(rows: &[AuditRow]) -> Vec<EventCase<'_>> {
+    let mut out = Vec::new();
+    for r in rows {
+        let listed = r.listed_cases().unwrap_or("").split_whitespace();
+        let mut named: Vec<&str> = r.case_id.as_deref().into_iter().chain(listed).collect();
+        named.sort_unstable();
+        named.dedup();
+        out.extend(named.into_iter().map(|case_id| EventCase {
+            case_id,
+            seq: r.seq,
+        }));
+    }
+    out
 }
 
 #[derive(Debug, Default)]
@@ -271,7 +334,6 @@ pub fn list(
     let mut q = audit_events::table
         .select(AuditRow::as_select())
         .order(audit_events::seq.desc())
-        .limit(limit + 1)
         .into_boxed();
     if let Some(a) = f.actor_id {
         q = q.filter(audit_events::actor_id.eq(a));
@@ -283,7 +345,14 @@ pub fn list(
         q = q.filter(audit_events::object_id.eq(o));
     }
     if let Some(c) = f.case_id {
-        q = q.filter(audit_events::case_id.eq(c));
+        // By the index of cases to events, which also names the cases of list reads.
+        q = q.filter(
+            audit_events::seq.eq_any(
+                audit_event_cases::table
+                    .filter(audit_event_cases::case_id.eq(c))
+                    .select(audit_event_cases::seq),
+            ),
+        );
     }
     if let Some(from) = f.from {
         q = q.filter(audit_events::at.ge(from));
@@ -294,7 +363,7 @@ pub fn list(
     if let Some(s) = before_seq {
         q = q.filter(audit_events::seq.lt(s));
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 /// Where the chain first breaks, and why.
@@ -528,12 +597,11 @@ pub fn list_checkpoints(
     let mut q = cp::table
         .select(CheckpointRow::as_select())
         .order(cp::seq.desc())
-        .limit(limit + 1)
         .into_boxed();
     if let Some(s) = before_seq {
         q = q.filter(cp::seq.lt(s));
     }
-    q.load(c)
+    super::paged::Paged::new(q, limit + 1).load(c)
 }
 
 /// The newest checkpoint, if any.

@@ -130,7 +130,6 @@ pub fn list_templates(
     let mut q = checklist_templates::table
         .select(TemplateRow::as_select())
         .order((checklist_templates::name, checklist_templates::id))
-        .limit(limit + 1)
         .into_boxed();
     if let Some((name, id)) = after {
         q = q.filter(
@@ -141,7 +140,7 @@ pub fn list_templates(
                     .and(checklist_templates::id.gt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 /// The versions of these templates, by number; drafts only when asked for.
@@ -552,12 +551,11 @@ pub fn list_submissions(
         .filter(condition(f))
         .select(SubmissionRow::as_select())
         .order(checklist_submissions::id.desc())
-        .limit(limit + 1)
         .into_boxed();
     if let Some(id) = before_id {
         q = q.filter(checklist_submissions::id.lt(id));
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 /// A code and how often it occurs.

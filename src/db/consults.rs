@@ -82,7 +82,6 @@ pub fn list(
             consult_requests::created_at.desc(),
             consult_requests::id.desc(),
         ))
-        .limit(limit + 1)
         .into_boxed();
     if let Some(s) = scope {
         q = q.filter(consult_requests::school_id.eq_any(s.clone()));
@@ -102,7 +101,7 @@ pub fn list(
                     .and(consult_requests::id.lt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &ConsultRow, themes: &[String]) -> QueryResult<()> {

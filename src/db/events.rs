@@ -312,7 +312,6 @@ pub fn deliveries(
             webhook_deliveries::created_at.desc(),
             webhook_deliveries::id.desc(),
         ))
-        .limit(limit + 1)
         .select((DeliveryRow::as_select(), EventRow::as_select()))
         .into_boxed();
     if let Some((at, id)) = before {
@@ -324,5 +323,5 @@ pub fn deliveries(
                     .and(webhook_deliveries::id.lt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }

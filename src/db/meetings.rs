@@ -45,7 +45,6 @@ pub fn list(
         .inner_join(networks::table)
         .select((MeetingRow::as_select(), networks::name))
         .order((meetings::meeting_date.desc(), meetings::id.desc()))
-        .limit(limit + 1)
         .into_boxed();
     if let Some(n) = f.network_id {
         q = q.filter(meetings::network_id.eq(n));
@@ -63,7 +62,7 @@ pub fn list(
                 .or(meetings::meeting_date.eq(d).and(meetings::id.lt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<MeetingView> {

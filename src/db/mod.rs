@@ -28,6 +28,7 @@ pub mod idempotency;
 pub mod login_throttle;
 pub mod meetings;
 pub mod networks;
+pub mod paged;
 pub mod partners;
 pub mod presence;
 pub mod referrals;

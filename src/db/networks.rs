@@ -34,7 +34,6 @@ pub fn list(
     let mut q = networks::table
         .select(NetworkRow::as_select())
         .order((networks::name, networks::id))
-        .limit(limit + 1)
         .into_boxed();
     if let Some(a) = active {
         q = q.filter(networks::active.eq(a));
@@ -46,7 +45,7 @@ pub fn list(
                 .or(networks::name.eq(name).and(networks::id.gt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 /// Whether anything still refers to the network (then it is deactivated, not deleted).

@@ -163,10 +163,10 @@ pub fn list(
                 .or(referrals::created_at.eq(at).and(referrals::id.lt(id))),
         );
     }
-    if let Some(l) = limit {
-        q = q.limit(l + 1);
+    match limit {
+        Some(l) => super::paged::Paged::new(q, l + 1).load(conn),
+        None => q.load(conn),
     }
-    q.load(conn)
 }
 
 /// The referral with this id, if the scope reaches its case.

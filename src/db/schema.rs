@@ -289,6 +289,15 @@ diesel::table! {
         client_addr -> Text,
         prev_hash -> Text,
         hash -> Text,
+        object_ids -> Nullable<Text>,
+        case_ids -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_event_cases (case_id, seq) {
+        case_id -> Text,
+        seq -> BigInt,
     }
 }
 
@@ -315,6 +324,8 @@ diesel::table! {
         case_id -> Nullable<Text>,
         request_id -> Text,
         client_addr -> Text,
+        object_ids -> Nullable<Text>,
+        case_ids -> Nullable<Text>,
     }
 }
 
@@ -713,6 +724,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_consents,
     audit_checkpoints,
     audit_events,
+    audit_event_cases,
     audit_head,
     audit_pending,
     checklist_templates,

@@ -66,7 +66,6 @@ pub fn list(
     let mut q = schools::table
         .select(SchoolRow::as_select())
         .order((schools::name, schools::id))
-        .limit(limit + 1)
         .into_boxed();
     if let Some(n) = f.network_id {
         q = q.filter(schools::network_id.eq(n));
@@ -96,7 +95,7 @@ pub fn list(
                 .or(schools::name.eq(name).and(schools::id.gt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &SchoolRow) -> QueryResult<()> {

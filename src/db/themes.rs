@@ -40,7 +40,6 @@ pub fn list(
     let mut q = themes::table
         .select(ThemeRow::as_select())
         .order(themes::code)
-        .limit(limit + 1)
         .into_boxed();
     if let Some(a) = active {
         q = q.filter(themes::active.eq(a));
@@ -48,7 +47,7 @@ pub fn list(
     if let Some(code) = after {
         q = q.filter(themes::code.gt(code));
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 pub fn insert(conn: &mut DbConn, row: &ThemeRow) -> QueryResult<()> {

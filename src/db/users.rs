@@ -124,7 +124,6 @@ pub fn list(
     let mut q = users::table
         .select(UserRow::as_select())
         .order((users::email, users::id))
-        .limit(limit + 1)
         .into_boxed();
     if let Some(r) = role {
         q = q.filter(users::role.eq(r.as_str()));
@@ -142,7 +141,7 @@ pub fn list(
                 .or(users::email.eq(email).and(users::id.gt(id))),
         );
     }
-    q.load(conn)
+    super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
 /// Renames and (de)activates an account. `end_sessions` raises its credentials version, so that

@@ -82,6 +82,8 @@ impl Gen {
             client_addr: addr,
             prev_hash: std::mem::take(&mut self.audit_hash),
             hash: String::new(),
+            object_ids: None,
+            case_ids: None,
         };
         row.hash = hash_of(&row);
         self.rows
@@ -99,6 +101,8 @@ impl Gen {
             .s(&row.client_addr)
             .s(&row.prev_hash)
             .s(&row.hash)
+            .os(None)
+            .os(None)
             .end();
         self.audit_hash = row.hash;
     }

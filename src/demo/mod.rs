@@ -131,6 +131,7 @@ pub fn generate(
         .find(1)
         .select((audit_head::seq, audit_head::hash))
         .first(&mut conn)?;
+    let first_new_seq = audit_seq + 1;
     let outbox: Option<i64> = outbox_events::table
         .select(diesel::dsl::max(outbox_events::position))
         .first(&mut conn)?;
@@ -821,6 +822,11 @@ pub fn generate(
                 audit_head::hash.eq(&g.audit_hash),
             ))
             .execute(c)?;
+        // What the sealer writes for each event: which case it names.
+        c.batch_execute(&format!(
+            "INSERT INTO audit_event_cases (case_id, seq) SELECT case_id, seq FROM audit_events \
+             WHERE case_id IS NOT NULL AND seq >= {first_new_seq}"
+        ))?;
         for (year, last) in &counters {
             c.batch_execute(&format!(
                 "INSERT INTO case_counters (year, last) VALUES ({year}, {last}) \
@@ -867,7 +873,7 @@ mod tests {
         assert_eq!(cols.len(), 30);
         let (name, cols) = table_columns(T::Audit);
         assert_eq!(name, "audit_events");
-        assert_eq!(cols.last().map(String::as_str), Some("hash"));
+        assert_eq!(cols.last().map(String::as_str), Some("case_ids"));
     }
 
     #[test]

@@ -87,42 +87,59 @@ pub fn record(
     repo::append(
         conn,
         NewEvent {
-            actor_id: Some(user.id.clone()),
-            actor_role: user.role.as_str().to_string(),
-            action: action.as_str().to_string(),
-            object_type: object_type.to_string(),
             object_id: object_id.map(String::from),
             case_id: case_id.map(String::from),
-            request_id: user.request_id.clone(),
-            client_addr: user.client_addr.clone(),
+            ..event(user, action, object_type)
         },
     )?;
     Ok(())
 }
 
-/// Records a list read: one `list` event per object the page returned (its id, and the case it
-/// belongs to), so each object's access log shows who listed it; a page that returned nothing
-/// leaves one event without an object (the search itself).
+fn event(user: &AuthUser, action: AuditAction, object_type: &str) -> NewEvent {
+    NewEvent {
+        actor_id: Some(user.id.clone()),
+        actor_role: user.role.as_str().to_string(),
+        action: action.as_str().to_string(),
+        object_type: object_type.to_string(),
+        object_id: None,
+        case_id: None,
+        request_id: user.request_id.clone(),
+        client_addr: user.client_addr.clone(),
+        object_ids: None,
+        case_ids: None,
+    }
+}
+
+/// Records a list read: one `list` event naming every object the page returned, in order (its
+/// `object_ids`), and the cases they belong to (`case_ids`; for a list of cases, the objects
+/// themselves), so each case's access log shows who listed it. A page that returned nothing leaves an event without objects (the search itself).
 pub fn record_list<'a>(
     conn: &mut DbConn,
     user: &AuthUser,
     object_type: &str,
     objects: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
 ) -> ApiResult<()> {
-    let mut any = false;
+    let (mut object_ids, mut case_ids) = (Vec::new(), Vec::new());
     for (object_id, case_id) in objects {
-        any = true;
-        record(
-            conn,
-            user,
-            AuditAction::List,
-            object_type,
-            Some(object_id),
-            case_id,
-        )?;
+        object_ids.push(object_id);
+        if let Some(c) = case_id
+            && !case_ids.contains(&c)
+        {
+            case_ids.push(c);
+        }
     }
-    if !any {
-        record(conn, user, AuditAction::List, object_type, None, None)?;
+    let joined = |ids: Vec<&str>| (!ids.is_empty()).then(|| ids.join(" "));
+    // A list of cases names its cases once (`object_ids`): the row stays small.
+    if object_type == repo::CASE {
+        case_ids.clear();
     }
+    repo::append(
+        conn,
+        NewEvent {
+            case_ids: joined(case_ids),
+            object_ids: joined(object_ids),
+            ..event(user, AuditAction::List, object_type)
+        },
+    )?;
     Ok(())
 }

@@ -247,20 +247,22 @@ fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list()
         .map(|c| c["id"].as_str().unwrap().to_string())
         .collect();
     assert!(returned.contains(&id) && returned.contains(&other));
-    // One `list` event per case on the page, with the case as object.
+    // One `list` event naming every case on the page, in order, and the cases (each once).
     let evs = events(
         &w,
         &format!("actor={}&object_type=case&limit=200", w.worker_a.id),
     );
-    let mut named: Vec<String> = evs
-        .iter()
-        .filter(|e| e["action"] == "list")
-        .map(|e| e["object_id"].as_str().unwrap().to_string())
-        .collect();
-    named.sort();
-    let mut want = returned.clone();
-    want.sort();
-    assert_eq!(named, want);
+    let lists: Vec<&Value> = evs.iter().filter(|e| e["action"] == "list").collect();
+    assert_eq!(lists.len(), 1, "{evs:?}");
+    let ids = |key: &str| -> Vec<String> {
+        let v = lists[0][key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key}: {}", lists[0]));
+        v.iter().map(|i| i.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids("object_ids"), returned);
+    assert_eq!(ids("case_ids"), returned);
+    assert!(lists[0]["object_id"].is_null() && lists[0]["case_id"].is_null());
     // The case's access log shows that the worker listed it.
     let log = w.app.get(
         &format!("/api/v1/cases/{id}/access-log"),
@@ -277,6 +279,29 @@ fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list()
         log.text()
     );
     assert_eq!(verify(&w)["intact"], true);
+}
+
+#[test]
+fn a_list_events_objects_are_part_of_its_hash() {
+    let w = world();
+    busy_case(&w);
+    let listed = w.app.get("/api/v1/cases", Some(&w.worker_a.token));
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let evs = events(&w, &format!("actor={}&limit=200", w.worker_a.id));
+    let list = evs
+        .iter()
+        .find(|e| e["action"] == "list")
+        .expect("a list event");
+    let seq = list["seq"].as_i64().unwrap();
+    assert_eq!(verify(&w)["intact"], true);
+    // Someone hides from the trail that one case was on the page.
+    tamper(
+        &mut w.app.conn(),
+        &format!("UPDATE audit_events SET object_ids = '', case_ids = '' WHERE seq = {seq}"),
+    );
+    let report = verify(&w);
+    assert_eq!(report["intact"], false, "{report}");
+    assert_eq!(report["first_break"]["seq"], seq, "{report}");
 }
 
 /// Takes a signed checkpoint (as an auditor would keep it).

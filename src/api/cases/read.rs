@@ -1,6 +1,6 @@
 //! Finding cases: the list in the caller's view, and one case.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
@@ -115,9 +115,9 @@ pub async fn list_cases(
                 Sees::Metadata => {}
             }
             let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
-            let ids: Vec<String> = rows.iter().map(|r| r.case.id.to_string()).collect();
             Ok(match sees {
                 Sees::School => {
+                    let ids: Vec<String> = rows.iter().map(|r| r.case.id.to_string()).collect();
                     let shared: HashSet<String> = repo::with_live_consent(
                         conn,
                         &ids,
@@ -132,20 +132,12 @@ pub async fn list_cases(
                         school_view(&r, s)
                     }))
                 }
-                Sees::Metadata => {
-                    let mut themes = repo::themes_of(conn, &ids)?;
-                    CasePage::Coordinator(common::page(rows, limit, key, |r| {
-                        let t = themes.remove(r.case.id.as_str()).unwrap_or_default();
-                        metadata(&r, t)
-                    }))
-                }
-                Sees::CaseTeam => {
-                    let mut themes: HashMap<String, Vec<String>> = repo::themes_of(conn, &ids)?;
-                    CasePage::Worker(common::page(rows, limit, key, |r| {
-                        let t = themes.remove(r.case.id.as_str()).unwrap_or_default();
-                        summary(&r, t)
-                    }))
-                }
+                Sees::Metadata => CasePage::Coordinator(common::page(rows, limit, key, |r| {
+                    metadata(&r, r.theme_codes())
+                })),
+                Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, |r| {
+                    summary(&r, r.theme_codes())
+                })),
             })
         })
         .await?;

@@ -354,9 +354,7 @@ pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Cons
 /// The worker's full view of a case, with everything that hangs on it.
 pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
     let id = r.case.id.to_string();
-    let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
-        .remove(&id)
-        .unwrap_or_default();
+    let themes = r.theme_codes();
     let at = now();
     let needs = repo::needs(conn, &id)?.into_iter().map(need_of).collect();
     let contact_moments = repo::contacts(conn, &id)?
@@ -413,13 +411,7 @@ pub(super) fn today() -> NaiveDate {
 pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResult<CaseView> {
     Ok(match user.sees() {
         Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
-        Sees::Metadata => {
-            let id = r.case.id.to_string();
-            let themes = repo::themes_of(conn, std::slice::from_ref(&id))?
-                .remove(&id)
-                .unwrap_or_default();
-            CaseView::Coordinator(metadata(&r, themes))
-        }
+        Sees::Metadata => CaseView::Coordinator(metadata(&r, r.theme_codes())),
         Sees::School => {
             let shared = !repo::with_live_consent(
                 conn,
