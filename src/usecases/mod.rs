@@ -3,7 +3,7 @@
 //! handler reaches into another handler's module for these. (Named `usecases`, not "services",
 //! so as not to be read as the social map's partner services.)
 
-pub mod anonymity;
+pub mod screening;
 pub mod attempts;
 pub mod audit;
 pub mod cases;
