@@ -6,8 +6,8 @@
 //! is left behind: answers kept for idempotent retries that mention the case are replaced;
 //! SQLite runs with `secure_delete` and its write-ahead log is checkpointed and truncated after
 //! every erasure (`flush`); on PostgreSQL the old row versions stay in the table files until
-//! a vacuum, which the retention run does for the tables erasure touches (see the README for
-//! what PostgreSQL still keeps: WAL segments, replicas, backups).
+//! the tables are rewritten, which the retention run does for the tables erasure touches (see
+//! the README for what PostgreSQL still keeps: WAL segments, replicas, backups).
 
 use chrono::{Months, NaiveDateTime};
 use diesel::connection::SimpleConnection;
@@ -22,7 +22,7 @@ use crate::db::schema::{
 use crate::db::{Backend, Db, DbConn, now, write_tx};
 use crate::error::{ApiError, ApiResult, PROBLEM_CONTENT_TYPE};
 
-/// The tables erasure rewrites: on PostgreSQL their old row versions are vacuumed away.
+/// The tables erasure changes: on PostgreSQL the retention run rewrites them.
 const ERASED_TABLES: &[&str] = &[
     "cases",
     "case_needs",
@@ -36,7 +36,7 @@ const ERASED_TABLES: &[&str] = &[
     "idempotency_keys",
 ];
 
-/// The settings key whose presence says an erasure happened since the last vacuum.
+/// The settings key whose presence says an erasure happened since the tables were last rewritten.
 const VACUUM_PENDING: &str = "erasure_vacuum_pending";
 
 /// Erases the personal data of one case. Call inside a write transaction; after the commit,
@@ -160,7 +160,7 @@ fn forget_answers(conn: &mut DbConn, ids: &[String]) -> QueryResult<()> {
 /// files. On SQLite the write-ahead log still holds the pages as they were before; a
 /// checkpoint writes the new pages into the database file (where `secure_delete` already
 /// zeroed the old values) and truncates the log. On PostgreSQL nothing can be done inside a
-/// request: the retention run vacuums (see `vacuum_if_erased`).
+/// request: the retention run rewrites the tables (see `rewrite_if_erased`).
 pub fn flush(conn: &mut DbConn) -> QueryResult<()> {
     if let DbConn::Sqlite(c) = conn {
         // Waits (busy timeout) for readers of older snapshots; reports `busy` if one stays.
@@ -186,10 +186,16 @@ struct Checkpoint {
     busy: i32,
 }
 
-/// On PostgreSQL: vacuums the tables erasure rewrites when an erasure happened since the last
-/// vacuum, so the old row versions holding the erased values are removed. VACUUM cannot run
-/// in a transaction; it runs on `conn` outside one.
-fn vacuum_if_erased(conn: &mut DbConn, erased_now: bool) -> QueryResult<()> {
+/// How long the rewrite waits for a table's lock before it gives way to the service.
+const LOCK_WAIT: &str = "5s";
+
+/// On PostgreSQL, when an erasure happened since the last rewrite: rewrites the tables erasure
+/// touches (`VACUUM FULL`). A plain vacuum only marks the space of the old row versions free;
+/// their bytes stay in the table files until reused. The rewrite locks each table while it
+/// runs; it waits at most `LOCK_WAIT` for the lock, and when it cannot have it a plain vacuum
+/// runs instead and the next run tries the rewrite again. Statistics are analysed afresh (they
+/// sample column values). VACUUM cannot run in a transaction: `conn` must not be in one.
+fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool) -> QueryResult<()> {
     if conn.backend() != Backend::Postgres {
         return Ok(());
     }
@@ -197,22 +203,42 @@ fn vacuum_if_erased(conn: &mut DbConn, erased_now: bool) -> QueryResult<()> {
     if !(erased_now || pending) {
         return Ok(());
     }
-    if let DbConn::Postgres(c) = conn {
-        // A vacuum of large tables may outlast the timeout meant for requests.
-        let timeout = diesel::sql_query("SELECT current_setting('statement_timeout') AS value")
-            .get_result::<Setting>(c)?
-            .value;
-        let vacuumed = c.batch_execute(&format!(
-            "SET statement_timeout = 0; VACUUM {}",
-            ERASED_TABLES.join(", ")
-        ));
-        c.batch_execute(&format!(
-            "SET statement_timeout = '{}'",
-            timeout.replace('\'', "")
-        ))?;
-        vacuumed?;
+    let DbConn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    let setting = |c: &mut PgConnection, name: &str| -> QueryResult<String> {
+        Ok(
+            diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))
+                .get_result::<Setting>(c)?
+                .value
+                .replace('\'', ""),
+        )
+    };
+    let (statement, lock) = (
+        setting(c, "statement_timeout")?,
+        setting(c, "lock_timeout")?,
+    );
+    // A rewrite of large tables may outlast the timeout meant for requests.
+    c.batch_execute(&format!(
+        "SET statement_timeout = 0; SET lock_timeout = '{LOCK_WAIT}'"
+    ))?;
+    let tables = ERASED_TABLES.join(", ");
+    let rewritten = c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {tables}"));
+    if let Err(e) = &rewritten {
+        log::warn!("rewriting the tables after an erasure failed ({e}); vacuuming instead");
+        if let Err(e) = c.batch_execute(&format!("VACUUM (ANALYZE) {tables}")) {
+            log::warn!("vacuum after an erasure failed: {e}");
+        }
     }
-    diesel::delete(settings::table.filter(settings::key.eq(VACUUM_PENDING))).execute(conn)?;
+    // Earlier statistics may have sampled erased values; only the catalog's owner may rewrite
+    // them (for anyone else PostgreSQL skips it with a warning).
+    let _ = c.batch_execute("VACUUM FULL pg_catalog.pg_statistic");
+    c.batch_execute(&format!(
+        "SET statement_timeout = '{statement}'; SET lock_timeout = '{lock}'"
+    ))?;
+    if rewritten.is_ok() {
+        diesel::delete(settings::table.filter(settings::key.eq(VACUUM_PENDING))).execute(conn)?;
+    }
     Ok(())
 }
 
@@ -387,7 +413,7 @@ pub fn run(
     audit::seal(&mut conn)?;
     let erased_now = !report.erased.is_empty() || submissions > 0 || consults > 0;
     // Old row versions (PostgreSQL) and log frames (SQLite) still hold the erased values.
-    if let Err(e) = vacuum_if_erased(&mut conn, erased_now) {
+    if let Err(e) = rewrite_if_erased(&mut conn, erased_now) {
         log::warn!("vacuum after retention failed (the next run tries again): {e}");
     }
     if let Err(e) = flush(&mut conn) {

@@ -210,19 +210,13 @@ pub fn replace_answers_mentioning(
     answer: &StoredAnswer,
 ) -> QueryResult<usize> {
     let pattern = format!("%{id}%");
-    diesel::update(
-        k::table.filter(
-            k::body
-                .like(pattern.clone())
-                .or(k::location.like(pattern)),
-        ),
-    )
-    .set((
-        k::status.eq(Some(answer.status)),
-        k::content_type.eq(answer.content_type.clone()),
-        k::location.eq(answer.location.clone()),
-        k::etag.eq(answer.etag.clone()),
-        k::body.eq(Some(answer.body.clone())),
-    ))
-    .execute(conn)
+    diesel::update(k::table.filter(k::body.like(pattern.clone()).or(k::location.like(pattern))))
+        .set((
+            k::status.eq(Some(answer.status)),
+            k::content_type.eq(answer.content_type.clone()),
+            k::location.eq(answer.location.clone()),
+            k::etag.eq(answer.etag.clone()),
+            k::body.eq(Some(answer.body.clone())),
+        ))
+        .execute(conn)
 }

@@ -504,9 +504,10 @@ fn pg_table_texts(pg: &mut diesel::PgConnection) -> Vec<(String, String)> {
     .unwrap();
     let mut out = Vec::new();
     for t in tables {
-        let rows: Vec<Row> = diesel::sql_query(format!("SELECT t::text AS row FROM \"{}\" t", t.name))
-            .load(pg)
-            .unwrap();
+        let rows: Vec<Row> =
+            diesel::sql_query(format!("SELECT t::text AS row FROM \"{}\" t", t.name))
+                .load(pg)
+                .unwrap();
         out.extend(rows.into_iter().map(|r| (t.name.clone(), r.row)));
     }
     // Planner statistics sample column values (histograms, common values).
@@ -635,7 +636,10 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
         kinderen_eerst::db::DbConn::Postgres(pg) => {
             for (table, row) in pg_table_texts(pg) {
                 for m in &markers {
-                    assert!(!row.contains(m.as_str()), "`{m}` is still in {table}: {row}");
+                    assert!(
+                        !row.contains(m.as_str()),
+                        "`{m}` is still in {table}: {row}"
+                    );
                 }
             }
             match pg_relation_files(pg) {
@@ -646,7 +650,9 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
                         }
                     }
                 }
-                None => eprintln!("cannot read PostgreSQL's files here; only the tables were checked"),
+                None => {
+                    eprintln!("cannot read PostgreSQL's files here; only the tables were checked")
+                }
             }
         }
         kinderen_eerst::db::DbConn::Sqlite(_) => {

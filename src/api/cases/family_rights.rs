@@ -129,7 +129,7 @@ pub struct EraseCase {
 texts, contact moments' summaries and consents, and keeps what statistics need (school, themes, origin, \
 dates, status, outcome). Answers kept for idempotent retries that name the case are replaced (a retry gets \
 410), and no copy stays in the database files (SQLite: secure delete and a WAL checkpoint; PostgreSQL: the \
-next retention run vacuums). Only a closed case (409 otherwise: close it first, e.g. with outcome \
+next retention run rewrites the tables). Only a closed case (409 otherwise: close it first, e.g. with outcome \
 `declined_by_family`); a case erased before answers 409. Audited. Roles: social_worker (assigned to the \
 case's school).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id")), request_body = EraseCase,
