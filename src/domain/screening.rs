@@ -64,7 +64,9 @@ impl Finding {
     pub fn message(self) -> String {
         let what = match self {
             Finding::CaseReference => "a case reference",
-            Finding::PupilPseudonym => "the pseudonym of a pupil with a case or checklist in the network",
+            Finding::PupilPseudonym => {
+                "the pseudonym of a pupil with a case or checklist in the network"
+            }
             Finding::FamilyName => "a family name recorded on a case in the network",
             Finding::PhoneNumber => "a phone number",
             Finding::EmailAddress => "an e-mail address",
@@ -90,18 +92,58 @@ pub struct Known {
 
 /// Words around a family name that are not the name (`Mevrouw Diallo`, `gezin Peeters`).
 const NOT_A_NAME: &[&str] = &[
-    "mevrouw", "mevr", "mw", "mevrouwe", "meneer", "mijnheer", "mnr", "dhr", "heer", "hr", "mr",
-    "mrs", "ms", "miss", "mme", "mlle", "madame", "monsieur", "familie", "fam", "gezin",
-    "family", "famille", "mama", "papa", "ma", "pa", "moeder", "vader", "mother", "father",
-    "mere", "pere", "oma", "opa", "ouders", "ouder", "voogd", "pleegouders", "en", "and", "et",
-    "of", "or", "ou",
+    "mevrouw",
+    "mevr",
+    "mw",
+    "mevrouwe",
+    "meneer",
+    "mijnheer",
+    "mnr",
+    "dhr",
+    "heer",
+    "hr",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mme",
+    "mlle",
+    "madame",
+    "monsieur",
+    "familie",
+    "fam",
+    "gezin",
+    "family",
+    "famille",
+    "mama",
+    "papa",
+    "ma",
+    "pa",
+    "moeder",
+    "vader",
+    "mother",
+    "father",
+    "mere",
+    "pere",
+    "oma",
+    "opa",
+    "ouders",
+    "ouder",
+    "voogd",
+    "pleegouders",
+    "en",
+    "and",
+    "et",
+    "of",
+    "or",
+    "ou",
 ];
 
 /// Name particles: part of the whole name (`Van den Broeck`), never a name on their own.
 const PARTICLES: &[&str] = &[
-    "de", "van", "der", "den", "het", "t", "ter", "ten", "te", "le", "la", "les", "du", "des",
-    "d", "el", "al", "ben", "bin", "bint", "da", "di", "do", "dos", "das", "von", "vom", "zu",
-    "mc", "mac", "o", "y", "ibn", "abu", "ait", "ou",
+    "de", "van", "der", "den", "het", "t", "ter", "ten", "te", "le", "la", "les", "du", "des", "d",
+    "el", "al", "ben", "bin", "bint", "da", "di", "do", "dos", "das", "von", "vom", "zu", "mc",
+    "mac", "o", "y", "ibn", "abu", "ait", "ou",
 ];
 
 impl Known {
@@ -477,8 +519,10 @@ impl DigitChain {
     }
 
     fn has_national_register_number(&self) -> bool {
-        self.windows()
-            .any(|(_, w)| w.iter().map(String::len).sum::<usize>() == 11 && is_national_register_number(&w.concat()))
+        self.windows().any(|(_, w)| {
+            w.iter().map(String::len).sum::<usize>() == 11
+                && is_national_register_number(&w.concat())
+        })
     }
 
     fn has_phone_number(&self) -> bool {
@@ -548,8 +592,8 @@ fn is_phone_number(groups: &[String], plus: bool) -> bool {
         9 => b[0] == b'0' && b[1] != b'0',
         _ => false,
     };
-    let grouped = gs.len() <= 2
-        || (gs[0].len() <= 4 && gs[1..].iter().all(|g| (2..=3).contains(&g.len())));
+    let grouped =
+        gs.len() <= 2 || (gs[0].len() <= 4 && gs[1..].iter().all(|g| (2..=3).contains(&g.len())));
     shape && grouped
 }
 
@@ -604,7 +648,13 @@ fn month_number(word: &str) -> Option<u32> {
         ["november", "novembre", "nov", "nov"],
         ["december", "decembre", "dec", "dec"],
     ];
-    let word = if word == "febr" { "feb" } else if word == "oct" { "okt" } else { word };
+    let word = if word == "febr" {
+        "feb"
+    } else if word == "oct" {
+        "okt"
+    } else {
+        word
+    };
     months
         .iter()
         .position(|names| names.contains(&word))
@@ -622,14 +672,15 @@ fn quotes_date_of_birth(text: &str, today: NaiveDate) -> bool {
         (from..=to).contains(&y) && NaiveDate::from_ymd_opt(y, m, d).is_some()
     };
     let n = |s: &str| s.parse::<u32>().unwrap_or(0);
-    NUMERIC_DATE.captures_iter(text).any(|c| {
-        c[3].len() == 4 && pupil_age(n(&c[3]) as i32, n(&c[2]), n(&c[1]))
-    }) || ISO_DATE
+    NUMERIC_DATE
         .captures_iter(text)
-        .any(|c| pupil_age(n(&c[1]) as i32, n(&c[2]), n(&c[3])))
-        || WORD_DATE.captures_iter(text).any(|c| {
-            month_number(&c[2]).is_some_and(|m| pupil_age(n(&c[3]) as i32, m, n(&c[1])))
-        })
+        .any(|c| c[3].len() == 4 && pupil_age(n(&c[3]) as i32, n(&c[2]), n(&c[1])))
+        || ISO_DATE
+            .captures_iter(text)
+            .any(|c| pupil_age(n(&c[1]) as i32, n(&c[2]), n(&c[3])))
+        || WORD_DATE
+            .captures_iter(text)
+            .any(|c| month_number(&c[2]).is_some_and(|m| pupil_age(n(&c[3]) as i32, m, n(&c[1]))))
 }
 
 #[cfg(test)]
