@@ -6,6 +6,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
+use crate::domain::screening::Finding;
+
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
 /// One invalid field of a request.
@@ -18,6 +20,10 @@ pub struct FieldError {
     /// What is wrong with it.
     #[schema(example = "must be a valid e-mail address")]
     pub message: String,
+    /// For free text refused by the screening: the kind of identifying detail it holds. The
+    /// detail itself is never repeated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<Finding>,
 }
 
 impl FieldError {
@@ -25,6 +31,16 @@ impl FieldError {
         Self {
             field: field.into(),
             message: message.into(),
+            finding: None,
+        }
+    }
+
+    /// A screened text holds `finding`.
+    pub fn screened(field: impl Into<String>, finding: Finding) -> Self {
+        Self {
+            field: field.into(),
+            message: finding.message(),
+            finding: Some(finding),
         }
     }
 }

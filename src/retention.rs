@@ -2,25 +2,67 @@
 //! longer than `RETENTION_MONTHS`, and checklist submissions and consult requests that ended
 //! without a case that long ago). What statistics need stays: the school, themes, origin,
 //! priority, dates, status, outcome, whether the family was known to the OCMW, the kinds and
-//! dates of needs and contact moments. The values are overwritten in place (NULL), and SQLite
-//! runs with `secure_delete`, so nothing of them is left in the file; PostgreSQL drops the old
-//! row versions at its next vacuum, which `run` asks for after a retention pass.
+//! dates of needs and contact moments. The values are overwritten in place (NULL), and no copy
+//! is left behind: answers kept for idempotent retries that mention the case are replaced;
+//! SQLite runs with `secure_delete` and its write-ahead log is checkpointed and truncated after
+//! every erasure (`flush`); on PostgreSQL the old row versions stay in the table files until
+//! the tables are rewritten, which the retention run does for the tables erasure touches (see
+//! the README for what PostgreSQL still keeps: WAL segments, replicas, backups).
 
 use chrono::{Months, NaiveDateTime};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use crate::db::audit::{self, NewEvent};
+use crate::db::idempotency::{self, StoredAnswer};
 use crate::db::schema::{
     case_consents, case_contacts, case_needs, cases, checklist_answers, checklist_submissions,
     consult_requests, referral_transitions, referrals, settings,
 };
 use crate::db::{Backend, Db, DbConn, now, write_tx};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, PROBLEM_CONTENT_TYPE};
 
-/// Erases the personal data of one case. Call inside a write transaction.
+/// The tables erasure changes: on PostgreSQL the retention run rewrites them.
+const ERASED_TABLES: &[&str] = &[
+    "cases",
+    "case_needs",
+    "case_contacts",
+    "case_consents",
+    "referrals",
+    "referral_transitions",
+    "consult_requests",
+    "checklist_submissions",
+    "checklist_answers",
+    "idempotency_keys",
+];
+
+/// The settings key whose presence says an erasure happened since the tables were last rewritten.
+const VACUUM_PENDING: &str = "erasure_vacuum_pending";
+
+/// Erases the personal data of one case. Call inside a write transaction; after the commit,
+/// call `flush` so that no copy stays in the database's files.
 pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult<()> {
     let at = now();
+    // Everything of the case a stored answer could name, before the rows change or go.
+    let mut ids: Vec<String> = vec![case_id.to_string()];
+    ids.extend(
+        case_needs::table
+            .filter(case_needs::case_id.eq(case_id))
+            .select(case_needs::id)
+            .load::<String>(conn)?,
+    );
+    ids.extend(
+        case_contacts::table
+            .filter(case_contacts::case_id.eq(case_id))
+            .select(case_contacts::id)
+            .load::<String>(conn)?,
+    );
+    ids.extend(
+        case_consents::table
+            .filter(case_consents::case_id.eq(case_id))
+            .select(case_consents::id)
+            .load::<String>(conn)?,
+    );
     diesel::update(cases::table.find(case_id))
         .set((
             cases::pupil_pseudonym.eq(None::<String>),
@@ -70,13 +112,132 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
         .filter(consult_requests::case_id.eq(case_id))
         .select(consult_requests::id)
         .load(conn)?;
-    erase_consults(conn, consults)?;
+    erase_consults(conn, &consults)?;
     let submissions: Vec<String> = checklist_submissions::table
         .filter(checklist_submissions::case_id.eq(case_id))
         .select(checklist_submissions::id)
         .load(conn)?;
-    for s in submissions {
-        erase_submission(conn, &s)?;
+    for s in &submissions {
+        erase_submission(conn, s)?;
+    }
+    ids.extend(referral_ids);
+    ids.extend(consults);
+    ids.extend(submissions);
+    forget_answers(conn, &ids)?;
+    if conn.backend() == Backend::Postgres {
+        conn.batch_execute(&format!(
+            "INSERT INTO settings (key, value, updated_at) VALUES ('{VACUUM_PENDING}', '', \
+             CURRENT_TIMESTAMP) ON CONFLICT (key) DO NOTHING"
+        ))?;
+    }
+    Ok(())
+}
+
+/// Replaces the answers kept for idempotent retries that name one of `ids`: the first answer
+/// to creating a case, adding a need or closing it holds what was just erased. A retry with
+/// such a key gets 410 and writes nothing.
+fn forget_answers(conn: &mut DbConn, ids: &[String]) -> QueryResult<()> {
+    let gone = StoredAnswer {
+        status: 410,
+        content_type: Some(PROBLEM_CONTENT_TYPE.into()),
+        location: None,
+        etag: None,
+        body: serde_json::json!({
+            "type": "urn:kinderen-eerst:problem:gone",
+            "title": "Gone",
+            "status": 410,
+            "detail": "the answer to this request was erased with the personal data of its case",
+        })
+        .to_string(),
+    };
+    for id in ids {
+        idempotency::replace_answers_mentioning(conn, id, &gone)?;
+    }
+    Ok(())
+}
+
+/// After an erasure has committed: leaves no copy of the erased values in the database's
+/// files. On SQLite the write-ahead log still holds the pages as they were before; a
+/// checkpoint writes the new pages into the database file (where `secure_delete` already
+/// zeroed the old values) and truncates the log. On PostgreSQL nothing can be done inside a
+/// request: the retention run rewrites the tables (see `rewrite_if_erased`).
+pub fn flush(conn: &mut DbConn) -> QueryResult<()> {
+    if let DbConn::Sqlite(c) = conn {
+        // Waits (busy timeout) for readers of older snapshots; reports `busy` if one stays.
+        let busy: i32 = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .get_result::<Checkpoint>(c)?
+            .busy;
+        if busy != 0 {
+            log::warn!("the WAL checkpoint after an erasure could not finish; the next one will");
+        }
+    }
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct Setting {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[derive(QueryableByName)]
+struct Checkpoint {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    busy: i32,
+}
+
+/// How long the rewrite waits for a table's lock before it gives way to the service.
+const LOCK_WAIT: &str = "5s";
+
+/// On PostgreSQL, when an erasure happened since the last rewrite: rewrites the tables erasure
+/// touches (`VACUUM FULL`). A plain vacuum only marks the space of the old row versions free;
+/// their bytes stay in the table files until reused. The rewrite locks each table while it
+/// runs; it waits at most `LOCK_WAIT` for the lock, and when it cannot have it a plain vacuum
+/// runs instead and the next run tries the rewrite again. Statistics are analysed afresh (they
+/// sample column values). VACUUM cannot run in a transaction: `conn` must not be in one.
+fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool) -> QueryResult<()> {
+    if conn.backend() != Backend::Postgres {
+        return Ok(());
+    }
+    let pending = crate::db::settings::get(conn, VACUUM_PENDING)?.is_some();
+    if !(erased_now || pending) {
+        return Ok(());
+    }
+    let DbConn::Postgres(c) = conn else {
+        return Ok(());
+    };
+    let setting = |c: &mut PgConnection, name: &str| -> QueryResult<String> {
+        Ok(
+            diesel::sql_query(format!("SELECT current_setting('{name}') AS value"))
+                .get_result::<Setting>(c)?
+                .value
+                .replace('\'', ""),
+        )
+    };
+    let (statement, lock) = (
+        setting(c, "statement_timeout")?,
+        setting(c, "lock_timeout")?,
+    );
+    // A rewrite of large tables may outlast the timeout meant for requests.
+    c.batch_execute(&format!(
+        "SET statement_timeout = 0; SET lock_timeout = '{LOCK_WAIT}'"
+    ))?;
+    let tables = ERASED_TABLES.join(", ");
+    let rewritten = c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {tables}"));
+    if let Err(e) = &rewritten {
+        log::warn!("rewriting the tables after an erasure failed ({e}); vacuuming instead");
+        if let Err(e) = c.batch_execute(&format!("VACUUM (ANALYZE) {tables}")) {
+            log::warn!("vacuum after an erasure failed: {e}");
+        }
+    }
+    // Earlier statistics may have sampled erased values; only the catalog's owner may rewrite
+    // them (for anyone else PostgreSQL skips it with a warning).
+    let _ = c.batch_execute("VACUUM FULL pg_catalog.pg_statistic");
+    c.batch_execute(&format!(
+        "SET statement_timeout = '{statement}'; SET lock_timeout = '{lock}'"
+    ))?;
+    if rewritten.is_ok() {
+        diesel::delete(settings::table.filter(settings::key.eq(VACUUM_PENDING))).execute(conn)?;
     }
     Ok(())
 }
@@ -101,8 +262,8 @@ pub fn erase_submission(conn: &mut DbConn, id: &str) -> QueryResult<()> {
 
 /// Erases what consult requests say (the school's reason, the worker's notes), keeping
 /// school, dates, urgency, status and themes.
-fn erase_consults(conn: &mut DbConn, ids: Vec<String>) -> QueryResult<usize> {
-    diesel::update(consult_requests::table.filter(consult_requests::id.eq_any(&ids)))
+fn erase_consults(conn: &mut DbConn, ids: &[String]) -> QueryResult<usize> {
+    diesel::update(consult_requests::table.filter(consult_requests::id.eq_any(ids)))
         .set((
             consult_requests::reason.eq(""),
             consult_requests::outcome_note.eq(None::<String>),
@@ -238,24 +399,27 @@ pub fn run(
         report.erased.extend(batch);
         progress(report.erased.len(), total);
     }
-    report.submissions_erased = write_tx(&mut conn, |c| -> ApiResult<usize> {
+    let (submissions, consults) = write_tx(&mut conn, |c| -> ApiResult<(usize, usize)> {
         let stale = stale_submissions(c, cutoff)?;
         for s in &stale {
             erase_submission(c, s)?;
         }
         let consults = stale_consults(c, cutoff)?;
-        erase_consults(c, consults)?;
-        Ok(stale.len())
+        erase_consults(c, &consults)?;
+        forget_answers(c, &stale)?;
+        forget_answers(c, &consults)?;
+        Ok((stale.len(), consults.len()))
     })?;
+    report.submissions_erased = submissions;
     // The erase events are in the chain before the pass reports.
     audit::seal(&mut conn)?;
-    if db.backend == Backend::Postgres && !report.erased.is_empty() {
-        // Old row versions still hold the erased values until vacuumed.
-        if let Err(e) = conn.batch_execute(
-            "VACUUM cases; VACUUM case_needs; VACUUM case_contacts; VACUUM case_consents;",
-        ) {
-            log::warn!("vacuum after retention failed (autovacuum will follow): {e}");
-        }
+    let erased_now = !report.erased.is_empty() || submissions > 0 || consults > 0;
+    // Old row versions (PostgreSQL) and log frames (SQLite) still hold the erased values.
+    if let Err(e) = rewrite_if_erased(&mut conn, erased_now) {
+        log::warn!("vacuum after retention failed (the next run tries again): {e}");
+    }
+    if let Err(e) = flush(&mut conn) {
+        log::warn!("WAL checkpoint after retention failed (the next run tries again): {e}");
     }
     Ok(report)
 }

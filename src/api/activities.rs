@@ -21,6 +21,7 @@ use crate::domain::presence::{ActivityKind, Audience};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::usecases::screening::Screen;
 use crate::usecases::themes::check_themes;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -186,6 +187,11 @@ fn build_row(
         checks.add("school_id", "name the school or the network (or both)");
     }
     checks.check(!a.title.trim().is_empty(), "title", "must not be blank");
+    if let Some(n) = &network_id {
+        let screen = Screen::for_network(conn, n)?;
+        screen.check(&mut checks, "title", &a.title);
+        screen.check(&mut checks, "description", &a.description);
+    }
     check_themes(conn, &mut checks, "themes", &a.themes)?;
     let mut audiences: Vec<String> = Vec::new();
     for (i, x) in a.audiences.iter().enumerate() {
@@ -219,7 +225,8 @@ fn build_row(
     summary = "Record an activity",
     description = "A training, school activity, coaching or publicity moment, at a school and/or for a network, \
 with its audiences, number of participants and themes. A social worker records activities at schools they are \
-assigned to (or network-wide) and owns them. Roles: coordinator, social_worker.",
+assigned to (or network-wide) and owns them. The title and description are screened like agenda items (422 \
+naming the field and the `finding`). Roles: coordinator, social_worker.",
     security(("bearer" = [])), request_body = NewActivity,
     responses(
         (status = 201, description = "Recorded", body = Activity, headers(("Location" = String, description = "The new activity"), ("ETag" = String, description = "Version"))),

@@ -1,7 +1,7 @@
 //! Network meetings (netwerkmoment): date, place, invited schools and partners with their
 //! attendance, an agenda that schools and workers add to, minutes and action points. Meetings
-//! are about situations, never about identifiable families: text that quotes a case reference
-//! or a pupil pseudonym known to the school is refused.
+//! are about situations, never about identifiable families: their free text is screened
+//! (`usecases::screening`) and refused when it could identify one.
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -21,7 +21,7 @@ use crate::db::{DbConn, now, optional};
 use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::usecases::anonymity::check_anonymous;
+use crate::usecases::screening::Screen;
 use crate::usecases::themes::check_themes;
 
 // ---------------------------------------------------------------------------------------------
@@ -68,7 +68,7 @@ pub struct AgendaItem {
     pub title: String,
     /// Theme code.
     pub theme: Option<String>,
-    /// Anonymised: no case references, no pupil pseudonyms.
+    /// Anonymised: screened like every text the network reads.
     pub description: String,
     /// The school that put it on the agenda (or that it concerns).
     #[schema(format = Uuid)]
@@ -418,6 +418,8 @@ pub async fn create_meeting(
             let network_id = b.network_id.to_string();
             if optional(crate::db::networks::find(conn, &network_id))?.is_none() {
                 checks.add("network_id", "no such network");
+            } else {
+                Screen::for_network(conn, &network_id)?.check(&mut checks, "title", &b.title);
             }
             let start = parse_time(&mut checks, "start_time", &b.start_time);
             checks.check(!b.title.trim().is_empty(), "title", "must not be blank");
@@ -473,8 +475,8 @@ pub struct MeetingPatch {
 #[utoipa::path(
     patch, path = "/api/v1/meetings/{id}", tag = "meetings", operation_id = "update_meeting",
     summary = "Change a meeting, its invitees or its minutes",
-    description = "Minutes must be anonymous (422 naming `minutes` when they quote a case reference or a pupil \
-pseudonym of a case at one of the network's schools). Roles: coordinator, social_worker.",
+    description = "The title and minutes are screened like the agenda (422 naming the field and the `finding`). \
+Roles: coordinator, social_worker.",
     security(("bearer" = [])), request_body = MeetingPatch,
     params(("id" = Uuid, Path, description = "Meeting id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -500,9 +502,12 @@ pub async fn update_meeting(
             check_if_match(if_match.as_deref(), &etag(row.updated_at))?;
             let mut checks = Checks::default();
             let start = parse_time(&mut checks, "start_time", &b.start_time);
-            let network_schools = repo::schools_of_network(conn, &row.network_id)?;
+            let screen = Screen::for_network(conn, &row.network_id)?;
             if let Some(minutes) = &b.minutes {
-                check_anonymous(conn, &mut checks, "minutes", minutes, &network_schools)?;
+                screen.check(&mut checks, "minutes", minutes);
+            }
+            if let Some(title) = &b.title {
+                screen.check(&mut checks, "title", title);
             }
             let invitees = if b.invited_schools.is_some() || b.invited_partners.is_some() {
                 let current = repo::invitees(conn, &id)?;
@@ -638,7 +643,7 @@ pub struct NewAgendaItem {
     pub title: String,
     /// Theme code.
     pub theme: Option<String>,
-    /// Anonymised: quoting a case reference or a pupil pseudonym known to the school is 422.
+    /// Anonymised: screened like the title (422 naming the field and the `finding`).
     #[serde(default)]
     #[validate(length(max = 4000))]
     pub description: String,
@@ -651,8 +656,10 @@ pub struct NewAgendaItem {
     post, path = "/api/v1/meetings/{id}/agenda-items", tag = "meetings", operation_id = "add_agenda_item",
     summary = "Put an item on a meeting's agenda",
     description = "Schools put questions, needs and anonymised situations to their network. The title and \
-description must not quote a case reference (`KE-YYYY-NNNNN`) or the pseudonym of a pupil with a case at the \
-school (422 naming the field). A school account adds items only to its own network's meetings (404 otherwise). \
+description are screened: text holding a case reference (in any spelling), the pseudonym of a pupil with a case \
+or checklist in the network, a family name recorded on one of the network's cases, a phone number, an e-mail \
+address, a national register number, an IBAN or a date of birth is refused with 422 naming the field and the \
+`finding` (never the text found). A school account adds items only to its own network's meetings (404 otherwise). \
 Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), request_body = NewAgendaItem,
     params(("id" = Uuid, Path, description = "Meeting id")),
@@ -697,12 +704,9 @@ pub async fn add_agenda_item(
                 }
             }
             checks.check(!b.title.trim().is_empty(), "title", "must not be blank");
-            let known = match &school_id {
-                Some(s) => vec![s.clone()],
-                None => network_schools,
-            };
-            check_anonymous(conn, &mut checks, "title", &b.title, &known)?;
-            check_anonymous(conn, &mut checks, "description", &b.description, &known)?;
+            let screen = Screen::for_network(conn, &meeting.network_id)?;
+            screen.check(&mut checks, "title", &b.title);
+            screen.check(&mut checks, "description", &b.description);
             checks.finish()?;
             let at = now();
             let row = AgendaItemRow {
@@ -753,7 +757,8 @@ pub struct NewActionPoint {
 #[utoipa::path(
     post, path = "/api/v1/meetings/{id}/action-points", tag = "meetings", operation_id = "add_action_point",
     summary = "Add an action point to a meeting",
-    description = "Anonymous like the agenda (422 naming `description` otherwise). Roles: coordinator, social_worker.",
+    description = "The description and owner are screened like the agenda (422 naming the field and the \
+`finding`). Roles: coordinator, social_worker.",
     security(("bearer" = [])), request_body = NewActionPoint,
     params(("id" = Uuid, Path, description = "Meeting id")),
     responses(
@@ -775,14 +780,9 @@ pub async fn add_action_point(
         .write(move |conn| {
             let (meeting, _) = repo::find(conn, &id)?;
             let mut checks = Checks::default();
-            let network_schools = repo::schools_of_network(conn, &meeting.network_id)?;
-            check_anonymous(
-                conn,
-                &mut checks,
-                "description",
-                &b.description,
-                &network_schools,
-            )?;
+            let screen = Screen::for_network(conn, &meeting.network_id)?;
+            screen.check(&mut checks, "description", &b.description);
+            screen.check(&mut checks, "owner", &b.owner);
             checks.check(!b.owner.trim().is_empty(), "owner", "must not be blank");
             checks.finish()?;
             let at = now();
@@ -843,9 +843,14 @@ pub async fn update_action_point(
             let (meeting, _) = repo::find(conn, &id)?;
             let mut row = repo::find_action_point(conn, &id, &point)?;
             let mut checks = Checks::default();
-            if let Some(d) = &b.description {
-                let network_schools = repo::schools_of_network(conn, &meeting.network_id)?;
-                check_anonymous(conn, &mut checks, "description", d, &network_schools)?;
+            if b.description.is_some() || b.owner.is_some() {
+                let screen = Screen::for_network(conn, &meeting.network_id)?;
+                if let Some(d) = &b.description {
+                    screen.check(&mut checks, "description", d);
+                }
+                if let Some(o) = &b.owner {
+                    screen.check(&mut checks, "owner", o);
+                }
             }
             checks.finish()?;
             if let Some(d) = b.description {

@@ -199,3 +199,24 @@ pub fn mark_committed(conn: &mut DbConn, claim: &HeldClaim) -> QueryResult<bool>
 pub fn purge_expired(conn: &mut DbConn) -> QueryResult<usize> {
     diesel::delete(k::table.filter(k::expires_at.lt(now()))).execute(conn)
 }
+
+/// Replaces every stored answer whose body or location mentions `id` (an id the service
+/// generated, so no LIKE wildcards) by `answer`: an erased case's data must not stay behind in
+/// the answers kept for retries. The key stays claimed, so a retry gets `answer` and never
+/// writes the erased data again.
+pub fn replace_answers_mentioning(
+    conn: &mut DbConn,
+    id: &str,
+    answer: &StoredAnswer,
+) -> QueryResult<usize> {
+    let pattern = format!("%{id}%");
+    diesel::update(k::table.filter(k::body.like(pattern.clone()).or(k::location.like(pattern))))
+        .set((
+            k::status.eq(Some(answer.status)),
+            k::content_type.eq(answer.content_type.clone()),
+            k::location.eq(answer.location.clone()),
+            k::etag.eq(answer.etag.clone()),
+            k::body.eq(Some(answer.body.clone())),
+        ))
+        .execute(conn)
+}

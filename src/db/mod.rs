@@ -25,6 +25,7 @@ pub mod checklists;
 pub mod consults;
 pub mod events;
 pub mod idempotency;
+pub mod identifiers;
 pub mod login_throttle;
 pub mod meetings;
 pub mod networks;

@@ -6,6 +6,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod presence;
 pub mod referral;
+pub mod screening;
 pub mod social_map;
 pub mod text;
 

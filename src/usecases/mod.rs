@@ -3,13 +3,13 @@
 //! handler reaches into another handler's module for these. (Named `usecases`, not "services",
 //! so as not to be read as the social map's partner services.)
 
-pub mod anonymity;
 pub mod attempts;
 pub mod audit;
 pub mod cases;
 pub mod checkpoints;
 pub mod contact;
 pub mod outbound;
+pub mod screening;
 pub mod search;
 pub mod themes;
 pub mod users;

@@ -37,6 +37,7 @@ mod presence;
 mod process;
 mod referrals;
 mod retention;
+mod screening;
 mod secrets_in_logs;
 mod services;
 mod social_map;

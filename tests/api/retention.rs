@@ -484,3 +484,194 @@ fn referrals_are_exported_erased_and_an_override_is_audited() {
         .unwrap();
     assert_eq!(comments, 0);
 }
+
+/// Every text of every row of every table, on PostgreSQL (`row::text`).
+fn pg_table_texts(pg: &mut diesel::PgConnection) -> Vec<(String, String)> {
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        row: String,
+    }
+    let tables: Vec<Name> = diesel::sql_query(
+        "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema()",
+    )
+    .load(pg)
+    .unwrap();
+    let mut out = Vec::new();
+    for t in tables {
+        let rows: Vec<Row> =
+            diesel::sql_query(format!("SELECT t::text AS row FROM \"{}\" t", t.name))
+                .load(pg)
+                .unwrap();
+        out.extend(rows.into_iter().map(|r| (t.name.clone(), r.row)));
+    }
+    // Planner statistics sample column values (histograms, common values).
+    let stats: Vec<Row> = diesel::sql_query(
+        "SELECT s::text AS row FROM pg_stats s WHERE schemaname = current_schema()",
+    )
+    .load(pg)
+    .unwrap();
+    out.extend(stats.into_iter().map(|r| ("pg_stats".to_string(), r.row)));
+    out
+}
+
+/// The raw files of every table, TOAST table and index, as PostgreSQL wrote them after a
+/// checkpoint; `None` when the test's role may not read server files.
+fn pg_relation_files(pg: &mut diesel::PgConnection) -> Option<Vec<(String, Vec<u8>)>> {
+    #[derive(QueryableByName)]
+    struct File {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+        #[diesel(sql_type = diesel::sql_types::Binary)]
+        bytes: Vec<u8>,
+    }
+    pg.batch_execute("CHECKPOINT").ok()?;
+    diesel::sql_query(
+        "SELECT c.relname::text AS name, pg_read_binary_file(pg_relation_filepath(c.oid)) AS bytes \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relkind IN ('r', 't', 'i') AND c.relfilenode <> 0 \
+         AND (n.nspname = current_schema() OR n.nspname = 'pg_toast') \
+         AND pg_relation_size(c.oid) > 0",
+    )
+    .load::<File>(pg)
+    .ok()
+    .map(|files| files.into_iter().map(|f| (f.name, f.bytes)).collect())
+}
+
+fn holds(bytes: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    bytes.windows(n.len()).any(|w| w == n)
+}
+
+/// After `erase` and a retention run, the erased values are nowhere in the database: not in a
+/// table (audit trail, events, the answers kept for idempotent retries included), and on
+/// SQLite not in any of its files as raw bytes (database, WAL, shared memory).
+#[test]
+fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
+    let w = world();
+    let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
+    let marker = |what: &str| format!("Mrk{what}{tag}");
+    let markers: Vec<String> = [
+        "Family", "Phone", "Question", "Need", "Contact", "Closing", "Pseudo", "Consent",
+    ]
+    .iter()
+    .map(|m| marker(m))
+    .collect();
+    let with_key = |path: &str, body: &Value, key: &str| {
+        w.app.request(
+            "POST",
+            path,
+            Some(&w.worker_a.token),
+            Some(("application/json", body.to_string().into_bytes())),
+            &[("idempotency-key", key)],
+        )
+    };
+    let create = json!({"school_id": w.school_a, "origin": "parent", "themes": ["housing"],
+        "pupil": {"pseudonym": marker("Pseudo"), "birth_year": 2016, "class": "4B"},
+        "family": {"name": marker("Family"), "phone": marker("Phone"), "language": "Frans"},
+        "question": format!("{} en nog een lange uitleg {}", marker("Question"), "x".repeat(3000))});
+    let create_key = uuid::Uuid::new_v4().to_string();
+    let res = with_key("/api/v1/cases", &create, &create_key);
+    assert_eq!(res.status, 201, "{}", res.text());
+    let id = res.json()["id"].as_str().unwrap().to_string();
+    let base = format!("/api/v1/cases/{id}");
+    let res = with_key(
+        &format!("{base}/needs"),
+        &json!({"text": marker("Need"), "raised_by": "parent"}),
+        &uuid::Uuid::new_v4().to_string(),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    for (path, body) in [
+        (
+            "contact-moments",
+            json!({"occurred_at": "2024-01-02T10:00:00Z", "kind": "phone", "summary": marker("Contact")}),
+        ),
+        (
+            "consents",
+            json!({"kind": "share_with_school", "given_by": "parent", "method": "written",
+                   "given_at": "2024-01-02T10:00:00Z", "note": marker("Consent")}),
+        ),
+    ] {
+        let res = w.post(&w.worker_a, &format!("{base}/{path}"), body);
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    // Read, so the audit trail records accesses; and exported.
+    assert_eq!(w.app.get(&base, Some(&w.worker_a.token)).status, 200);
+    assert_eq!(
+        w.app
+            .get(&format!("{base}/export"), Some(&w.worker_a.token))
+            .status,
+        200
+    );
+    let res = w.post(
+        &w.worker_a,
+        &format!("{base}/close"),
+        json!({"outcome": "resolved", "note": marker("Closing")}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = w.post(
+        &w.worker_a,
+        &format!("{base}/erase"),
+        json!({"reason": "Verzoek van de ouder"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    // A retry of the creation neither gets the erased answer back nor creates the case again.
+    let retry = with_key("/api/v1/cases", &create, &create_key);
+    assert_eq!(retry.status, 410, "{}", retry.text());
+    for m in &markers {
+        assert!(!retry.text().contains(m.as_str()), "{}", retry.text());
+    }
+    retention_cli(&w, false);
+
+    let mut conn = w.app.conn();
+    let cases_now: i64 = cases::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(cases_now, 1, "the retry created nothing");
+    match &mut conn {
+        kinderen_eerst::db::DbConn::Postgres(pg) => {
+            for (table, row) in pg_table_texts(pg) {
+                for m in &markers {
+                    assert!(
+                        !row.contains(m.as_str()),
+                        "`{m}` is still in {table}: {row}"
+                    );
+                }
+            }
+            match pg_relation_files(pg) {
+                Some(files) => {
+                    for (name, bytes) in files {
+                        for m in &markers {
+                            assert!(!holds(&bytes, m), "`{m}` is still in the file of {name}");
+                        }
+                    }
+                }
+                None => {
+                    eprintln!("cannot read PostgreSQL's files here; only the tables were checked")
+                }
+            }
+        }
+        kinderen_eerst::db::DbConn::Sqlite(_) => {
+            let db = std::path::Path::new(&w.app.db_url);
+            let dir = db.parent().unwrap();
+            let mut read = 0;
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                read += 1;
+                for m in &markers {
+                    assert!(
+                        !holds(&bytes, m),
+                        "`{m}` is still in {}",
+                        path.file_name().unwrap().to_string_lossy()
+                    );
+                }
+            }
+            assert!(read >= 2, "read the database and its WAL at least");
+        }
+    }
+}

@@ -127,7 +127,9 @@ pub struct EraseCase {
     summary = "Erase a case's personal data now",
     description = "On the family's request: removes the pupil, family contact, question, feedback, needs' \
 texts, contact moments' summaries and consents, and keeps what statistics need (school, themes, origin, \
-dates, status, outcome). Only a closed case (409 otherwise: close it first, e.g. with outcome \
+dates, status, outcome). Answers kept for idempotent retries that name the case are replaced (a retry gets \
+410), and no copy stays in the database files (SQLite: secure delete and a WAL checkpoint; PostgreSQL: the \
+next retention run rewrites the tables). Only a closed case (409 otherwise: close it first, e.g. with outcome \
 `declined_by_family`); a case erased before answers 409. Audited. Roles: social_worker (assigned to the \
 case's school).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id")), request_body = EraseCase,
@@ -178,5 +180,14 @@ pub async fn erase_case(
             Ok((detail(conn, r)?, tag))
         })
         .await?;
+    // The erasure has committed; now no copy of the values may stay in the files (SQLite's
+    // write-ahead log). Should that fail, the erasure stands and the retention run retries.
+    if let Err(e) = state
+        .db
+        .run(|conn| Ok(crate::retention::flush(conn)?))
+        .await
+    {
+        log::warn!("flushing the database after an erasure failed: {e}");
+    }
     Ok(crate::api::common::ok_with_etag(&v, &tag))
 }

@@ -377,7 +377,7 @@ pub struct NewException {
     pub kind: ExceptionKind,
     /// Required for `moved`, refused for `cancelled`.
     pub moved_to: Option<MovedTo>,
-    /// Shown to the school and in calendars; no names of families.
+    /// Shown to the school and in calendars; screened like agenda items (422 naming `reason`).
     #[serde(default)]
     #[validate(length(max = 500))]
     pub reason: String,
@@ -431,6 +431,11 @@ pub async fn create_office_hours_exception(
                 }
                 (ExceptionKind::Cancelled, None) => {}
             }
+            crate::usecases::screening::Screen::for_school(conn, &a.school_id)?.check(
+                &mut checks,
+                "reason",
+                &b.reason,
+            );
             checks.finish()?;
             let current = session_on(conn, &id, b.date)?;
             if current.status == SessionStatus::Held {
@@ -511,7 +516,7 @@ pub struct NewSessionLog {
     /// People the worker spoke with.
     #[validate(range(min = 0, max = 1000))]
     pub contacts: i32,
-    /// Without names: a note quoting a case reference or a pupil's pseudonym is refused.
+    /// Without anything that identifies a family: screened like agenda items (422 naming `note`).
     #[serde(default)]
     #[validate(length(max = 1000))]
     pub note: String,
@@ -552,13 +557,11 @@ pub async fn log_office_hours_session(
                 "date",
                 "a session can be logged on or after its date",
             );
-            crate::usecases::anonymity::check_anonymous(
-                conn,
+            crate::usecases::screening::Screen::for_school(conn, &a.school_id)?.check(
                 &mut checks,
                 "note",
                 &b.note,
-                std::slice::from_ref(&a.school_id),
-            )?;
+            );
             checks.finish()?;
             let current = session_on(conn, &id, b.date)?;
             match current.status {
