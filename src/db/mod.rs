@@ -20,6 +20,7 @@ pub mod allocation;
 pub mod assignments;
 pub mod audit;
 pub mod audit_writer;
+pub mod case_children;
 pub mod cases;
 pub mod checklists;
 pub mod consults;

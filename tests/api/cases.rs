@@ -268,6 +268,90 @@ fn the_school_sees_status_and_feedback_only_while_the_family_allows_it() {
 }
 
 #[test]
+fn the_workers_view_lists_needs_contacts_and_consents_in_order_with_exact_times() {
+    let w = world();
+    let created = w.case_by_school();
+    let base = format!("/api/v1/cases/{}", created["id"].as_str().unwrap());
+    // Recorded out of order; shown by when they happened. Microseconds survive.
+    for (at, summary) in [
+        (
+            "2026-02-03T10:15:30.123456Z",
+            "Tweede gesprek: \"rekening\" besproken",
+        ),
+        ("2026-01-10T09:00:00Z", "Eerste gesprek op de zitdag"),
+    ] {
+        let body = json!({"occurred_at": at, "kind": "office_hours", "summary": summary});
+        let res = w.post(&w.worker_a, &format!("{base}/contact-moments"), body);
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+    for text in ["Schoolrekening", "Lunch, élke dag"] {
+        let body = json!({"text": text, "theme": "school_costs", "raised_by": "parent"});
+        assert_eq!(
+            w.post(&w.worker_a, &format!("{base}/needs"), body).status,
+            201
+        );
+    }
+    let consent = w.post(
+        &w.worker_a,
+        &format!("{base}/consents"),
+        json!({"kind": "share_with_school", "given_by": "parent", "method": "verbal", "given_at": "2026-01-10T09:00:00Z"}),
+    );
+    let cid = consent.json()["id"].as_str().unwrap().to_string();
+    let res = w.post(
+        &w.worker_a,
+        &format!("{base}/consents/{cid}/withdraw"),
+        json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+
+    let detail = w.app.get(&base, Some(&w.worker_a.token)).json();
+    let contacts = detail["contact_moments"].as_array().unwrap();
+    let when: Vec<&str> = contacts
+        .iter()
+        .map(|c| c["occurred_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        when,
+        ["2026-01-10T09:00:00Z", "2026-02-03T10:15:30.123456Z"]
+    );
+    assert_eq!(
+        contacts[1]["summary"],
+        "Tweede gesprek: \"rekening\" besproken"
+    );
+    assert_eq!(
+        contacts[0]["author"]["display_name"], "Test social_worker",
+        "{}",
+        contacts[0]
+    );
+    let needs: Vec<&str> = detail["needs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(needs, ["Schoolrekening", "Lunch, élke dag"]);
+    let consents = detail["consents"].as_array().unwrap();
+    assert_eq!(consents.len(), 1);
+    assert_eq!(consents[0]["id"], cid.as_str());
+    assert_eq!(consents[0]["live"], false);
+    assert!(consents[0]["withdrawn_at"].is_string(), "{}", consents[0]);
+    assert_eq!(consents[0]["given_at"], "2026-01-10T09:00:00Z");
+
+    // A case with nothing hanging on it has empty lists.
+    let bare = w.case_by_school();
+    let bare = w
+        .app
+        .get(
+            &format!("/api/v1/cases/{}", bare["id"].as_str().unwrap()),
+            Some(&w.worker_a.token),
+        )
+        .json();
+    for k in ["needs", "contact_moments", "consents"] {
+        assert_eq!(bare[k], json!([]), "{k}");
+    }
+}
+
+#[test]
 fn a_case_the_school_did_not_raise_stays_invisible_to_the_school() {
     let w = world();
     let case = w.case_by_worker("office_hours");

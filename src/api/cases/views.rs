@@ -356,12 +356,11 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
     let id = r.case.id.to_string();
     let themes = r.theme_codes();
     let at = now();
-    let needs = repo::needs(conn, &id)?.into_iter().map(need_of).collect();
-    let contact_moments = repo::contacts(conn, &id)?
-        .into_iter()
-        .map(contact_of)
-        .collect();
-    let consents = repo::consents(conn, &id)?
+    let children = crate::db::case_children::of_case(conn, &id)?;
+    let needs = children.needs.into_iter().map(need_of).collect();
+    let contact_moments = children.contacts.into_iter().map(contact_of).collect();
+    let consents = children
+        .consents
         .into_iter()
         .map(|c| consent_of(c, at))
         .collect();
