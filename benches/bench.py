@@ -178,6 +178,9 @@ class Server:
             if k in ("DB_POOL_SIZE", "WORKERS", "RUST_LOG") or k.startswith(("JWT_", "LOGIN_")):
                 del env[k]
         env.update(DATABASE_URL=url, BIND=f"127.0.0.1:{self.port}", JWT_SECRET=JWT_SECRET)
+        # The nightly retention pass is not request work: on a demo database whose old cases come
+        # due it would erase and rewrite tables in the middle of a measured run.
+        env.setdefault("RETENTION_JOB", "false")
         # The audit signing key lives outside the database (required on PostgreSQL).
         key = ctx.run_dir / "audit-key.pem"
         if not key.exists():

@@ -165,6 +165,10 @@ pub fn append(conn: &mut DbConn, e: NewEvent) -> QueryResult<()> {
     }
 }
 
+/// Waiting events inserted per statement: SQLite binds at most 32,766 values per statement, and
+/// a waiting event has 12.
+pub const PENDING_ROWS_PER_STATEMENT: usize = 2_500;
+
 /// Inserts events to be sealed, at the time they are inserted.
 pub fn insert_pending(conn: &mut DbConn, events: Vec<NewEvent>) -> QueryResult<()> {
     if events.is_empty() {
@@ -188,8 +192,7 @@ pub fn insert_pending(conn: &mut DbConn, events: Vec<NewEvent>) -> QueryResult<(
             case_ids: e.case_ids,
         })
         .collect();
-    // SQLite binds at most 32,766 values per statement; 12 per row.
-    for chunk in rows.chunks(2_500) {
+    for chunk in rows.chunks(PENDING_ROWS_PER_STATEMENT) {
         super::insert_many!(conn, audit_pending::table, chunk)?;
     }
     Ok(())

@@ -8,7 +8,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::Pool;
-use super::audit::{NewEvent, insert_pending};
+use diesel::r2d2;
+
+use super::audit::{NewEvent, PENDING_ROWS_PER_STATEMENT, insert_pending};
 
 /// Events written per transaction at most; more wait for the next one.
 const MAX_BATCH_EVENTS: usize = 20_000;
@@ -61,7 +63,21 @@ impl AuditWriter {
 }
 
 fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>) {
-    while let Ok(first) = rx.recv() {
+    // While requests keep coming, the writer keeps its connection (no checkout, no ping per
+    // batch); it gives it back to the pool as soon as nothing waits.
+    let mut held: Option<r2d2::PooledConnection<super::DbManager>> = None;
+    loop {
+        let first = match rx.try_recv() {
+            Ok(job) => job,
+            Err(mpsc::TryRecvError::Empty) => {
+                held = None;
+                match rx.recv() {
+                    Ok(job) => job,
+                    Err(_) => return,
+                }
+            }
+            Err(mpsc::TryRecvError::Disconnected) => return,
+        };
         let mut size = first.events.len();
         let mut batch = vec![first];
         while size < MAX_BATCH_EVENTS {
@@ -73,17 +89,38 @@ fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let events: Vec<NewEvent> = batch.iter().flat_map(|j| j.events.clone()).collect();
-        let result = match pool.get_timeout(connect_timeout) {
-            Ok(mut conn) => super::write_tx(&mut conn, |c| insert_pending(c, events))
-                .map_err(|e| format!("the audit events could not be written: {e}")),
-            Err(e) => Err(format!("no database connection for the audit events: {e}")),
+        let events: Vec<NewEvent> = batch
+            .iter_mut()
+            .flat_map(|j| std::mem::take(&mut j.events))
+            .collect();
+        let conn = match held.take() {
+            Some(conn) => Ok(conn),
+            None => pool
+                .get_timeout(connect_timeout)
+                .map_err(|e| format!("no database connection for the audit events: {e}")),
         };
+        let result = conn.and_then(|mut conn| {
+            write(&mut conn, events)
+                .map_err(|e| format!("the audit events could not be written: {e}"))?;
+            // Kept only after a success: a connection that failed may be broken.
+            held = Some(conn);
+            Ok(())
+        });
         if let Err(why) = &result {
             log::error!("audit group commit of {size} event(s) failed: {why}");
         }
         for job in batch {
             let _ = job.done.send(result.clone());
         }
+    }
+}
+
+/// Writes a batch: in one statement, which commits on its own (atomic and durable, one round
+/// trip), unless it needs several; then in one transaction.
+fn write(conn: &mut super::DbConn, events: Vec<NewEvent>) -> diesel::QueryResult<()> {
+    if events.len() <= PENDING_ROWS_PER_STATEMENT {
+        insert_pending(conn, events)
+    } else {
+        super::write_tx(conn, |c| insert_pending(c, events))
     }
 }
