@@ -119,20 +119,19 @@ pub fn record_list<'a>(
     object_type: &str,
     objects: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
 ) -> ApiResult<()> {
+    // A list of cases names its cases once (`object_ids`): the row stays small.
+    let of_cases = object_type == repo::CASE;
     let (mut object_ids, mut case_ids) = (Vec::new(), Vec::new());
+    let mut seen = std::collections::HashSet::new();
     for (object_id, case_id) in objects {
         object_ids.push(object_id);
-        if let Some(c) = case_id
-            && !case_ids.contains(&c)
+        if let Some(c) = case_id.filter(|_| !of_cases)
+            && seen.insert(c)
         {
             case_ids.push(c);
         }
     }
     let joined = |ids: Vec<&str>| (!ids.is_empty()).then(|| ids.join(" "));
-    // A list of cases names its cases once (`object_ids`): the row stays small.
-    if object_type == repo::CASE {
-        case_ids.clear();
-    }
     repo::append(
         conn,
         NewEvent {
