@@ -647,6 +647,9 @@ diesel::table! {
         school_id -> Nullable<Text>,
         author_id -> Text,
         created_at -> Timestamp,
+        status -> Text,
+        return_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
