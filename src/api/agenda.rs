@@ -255,10 +255,9 @@ pub async fn add_agenda_item(
             // A school proposes for itself; a worker or the coordinator may name the school.
             let (school_id, status) = match role {
                 AgendaRole::School(own) => (Some(own.to_string()), AgendaStatus::Proposed),
-                AgendaRole::Moderator | AgendaRole::Outsider => (
-                    b.school_id.map(|s| s.to_string()),
-                    AgendaStatus::Released,
-                ),
+                AgendaRole::Moderator | AgendaRole::Outsider => {
+                    (b.school_id.map(|s| s.to_string()), AgendaStatus::Released)
+                }
             };
             if let Some(s) = &school_id {
                 checks.check(
@@ -290,7 +289,14 @@ pub async fn add_agenda_item(
             };
             repo::insert_agenda_item(conn, &row)?;
             repo::touch(conn, &id, at)?;
-            record(conn, &user, AuditAction::Create, OBJECT, Some(&row.id), None)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                OBJECT,
+                Some(&row.id),
+                None,
+            )?;
             item_answer(conn, role, &id, &row.id)
         })
         .await?;
@@ -546,7 +552,13 @@ fn withdraw(
         AgendaRole::School(_) => {
             // The school no longer sees it: it gets the item as withdrawn, off its agenda
             // (position 0), from the view of its own school's items.
-            let (mut item, tag) = store(conn, user, AgendaRole::Moderator, row, AuditAction::StatusChange)?;
+            let (mut item, tag) = store(
+                conn,
+                user,
+                AgendaRole::Moderator,
+                row,
+                AuditAction::StatusChange,
+            )?;
             item.position = 0;
             Ok((item, tag))
         }

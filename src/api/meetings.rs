@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::agenda::{AgendaItem, agenda_role, visible_agenda};
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::{Action, can, require};
-use crate::api::agenda::{AgendaItem, agenda_role, visible_agenda};
 use crate::db::meetings::{self as repo, ActionPointRow, MeetingFilter, MeetingRow};
 use crate::db::schema::partners;
 use crate::db::{DbConn, now, optional};

@@ -5,10 +5,10 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::prelude::*;
 
 use super::DbConn;
-use crate::domain::agenda::AgendaStatus;
 use super::schema::{
     action_points, agenda_items, meeting_invitees, meetings, networks, partners, schools, users,
 };
+use crate::domain::agenda::AgendaStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = meetings, treat_none_as_null = true)]

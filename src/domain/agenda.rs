@@ -57,9 +57,7 @@ impl Lifecycle for AgendaAction {
             AgendaAction::Release => step("release", &[Proposed], Released, Requires::Nothing),
             AgendaAction::Return => step("return", &[Proposed], Returned, Requires::Reason),
             AgendaAction::Edit => step("edit", &[Proposed, Returned], Proposed, Requires::Nothing),
-            AgendaAction::EditOwnReleased => {
-                step("edit", &[Released], Released, Requires::Nothing)
-            }
+            AgendaAction::EditOwnReleased => step("edit", &[Released], Released, Requires::Nothing),
             AgendaAction::Withdraw => step(
                 "withdraw",
                 &[Proposed, Returned],
