@@ -405,6 +405,7 @@ diesel::table! {
         case_reference -> Nullable<Text>,
         submitted_at -> Timestamp,
         updated_at -> Timestamp,
+        advice_for_school -> Nullable<Text>,
     }
 }
 
