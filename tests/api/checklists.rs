@@ -98,7 +98,7 @@ fn submission_body(answers: Value) -> Value {
            "context": "Vaak moe.", "parents_informed": false, "answers": answers})
 }
 
-fn submit(app: &TestApp, school: &TestUser, yes: &[&str]) -> Value {
+pub(crate) fn submit(app: &TestApp, school: &TestUser, yes: &[&str]) -> Value {
     let codes = item_codes(&current_version(app, &school.token));
     let res = app.post(
         "/api/v1/checklist-submissions",
