@@ -17,7 +17,7 @@ use crate::auth::policy::{Action, require};
 use crate::auth::{Sees, Viewer};
 use crate::db::meetings::{self as repo, AgendaItemRow};
 use crate::db::{DbConn, now};
-use crate::domain::agenda::{AgendaAction, AgendaRole, AgendaStatus};
+use crate::domain::agenda::{AgendaAction, AgendaReach, AgendaStatus};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
@@ -81,18 +81,18 @@ pub(crate) fn agenda_role<'a>(
     conn: &mut DbConn,
     user: &'a Viewer,
     network_id: &str,
-) -> ApiResult<AgendaRole<'a>> {
+) -> ApiResult<AgendaReach<'a>> {
     Ok(match user.sees() {
-        Sees::Metadata => AgendaRole::Moderator,
+        Sees::Metadata => AgendaReach::Moderator,
         Sees::CaseTeam => {
             let network = repo::schools_of_network(conn, network_id)?;
             if network.iter().any(|s| user.acts_for(s)) {
-                AgendaRole::Moderator
+                AgendaReach::Moderator
             } else {
-                AgendaRole::Outsider
+                AgendaReach::Outsider
             }
         }
-        Sees::School => AgendaRole::School(user.own_school().unwrap_or_default()),
+        Sees::School => AgendaReach::School(user.own_school().unwrap_or_default()),
     })
 }
 
@@ -100,7 +100,7 @@ pub(crate) fn agenda_role<'a>(
 /// item leaves no gap).
 pub(crate) fn visible_agenda(
     conn: &mut DbConn,
-    role: AgendaRole<'_>,
+    role: AgendaReach<'_>,
     meeting_id: &str,
 ) -> ApiResult<Vec<(AgendaItem, String)>> {
     Ok(repo::agenda(conn, meeting_id)?
@@ -135,7 +135,7 @@ pub(crate) fn visible_agenda(
 /// The item as `role` sees it, with its ETag; not found when it may not see it.
 fn item_answer(
     conn: &mut DbConn,
-    role: AgendaRole<'_>,
+    role: AgendaReach<'_>,
     meeting_id: &str,
     id: &str,
 ) -> ApiResult<(AgendaItem, String)> {
@@ -146,12 +146,12 @@ fn item_answer(
 }
 
 /// The item, if the caller may see it: a school only its own network's, and in the states
-/// `AgendaRole::sees` allows; otherwise not found.
+/// `AgendaReach::sees` allows; otherwise not found.
 fn load<'a>(
     conn: &mut DbConn,
     user: &'a Viewer,
     id: &str,
-) -> ApiResult<(AgendaItemRow, AgendaRole<'a>)> {
+) -> ApiResult<(AgendaItemRow, AgendaReach<'a>)> {
     require(user, Action::ReadMeetings)?;
     let (row, _, network) = repo::find_agenda_item(conn, id)?;
     if user.meeting_network().is_some_and(|own| own != network) {
@@ -169,7 +169,7 @@ fn load<'a>(
 fn store(
     conn: &mut DbConn,
     user: &Viewer,
-    role: AgendaRole<'_>,
+    role: AgendaReach<'_>,
     mut row: AgendaItemRow,
     audit: AuditAction,
 ) -> ApiResult<(AgendaItem, String)> {
@@ -254,8 +254,8 @@ pub async fn add_agenda_item(
             let network_schools = repo::schools_of_network(conn, &meeting.network_id)?;
             // A school proposes for itself; a worker or the coordinator may name the school.
             let (school_id, status) = match role {
-                AgendaRole::School(own) => (Some(own.to_string()), AgendaStatus::Proposed),
-                AgendaRole::Moderator | AgendaRole::Outsider => {
+                AgendaReach::School(own) => (Some(own.to_string()), AgendaStatus::Proposed),
+                AgendaReach::Moderator | AgendaReach::Outsider => {
                     (b.school_id.map(|s| s.to_string()), AgendaStatus::Released)
                 }
             };
@@ -380,11 +380,11 @@ pub async fn update_agenda_item(
         .write(move |conn| {
             let (mut row, role) = load(conn, &user, &id)?;
             let action = match role {
-                AgendaRole::School(own) if row.school_id.as_deref() == Some(own) => {
+                AgendaReach::School(own) if row.school_id.as_deref() == Some(own) => {
                     AgendaAction::Edit
                 }
-                AgendaRole::Moderator if row.author_id == user.id => AgendaAction::EditOwnReleased,
-                AgendaRole::School(_) | AgendaRole::Moderator | AgendaRole::Outsider => {
+                AgendaReach::Moderator if row.author_id == user.id => AgendaAction::EditOwnReleased,
+                AgendaReach::School(_) | AgendaReach::Moderator | AgendaReach::Outsider => {
                     return Err(ApiError::Forbidden(
                         "only its author changes an agenda item".into(),
                     ));
@@ -435,7 +435,7 @@ fn moderate(
     reason: Option<String>,
 ) -> ApiResult<(AgendaItem, String)> {
     let (mut row, role) = load(conn, user, id)?;
-    if role != AgendaRole::Moderator {
+    if role != AgendaReach::Moderator {
         return Err(not_moderator());
     }
     check_if_match(if_match, &etag(row.updated_at))?;
@@ -536,33 +536,33 @@ fn withdraw(
 ) -> ApiResult<(AgendaItem, String)> {
     let (mut row, role) = load(conn, user, id)?;
     let action = match role {
-        AgendaRole::School(own) if row.school_id.as_deref() == Some(own) => AgendaAction::Withdraw,
-        AgendaRole::Moderator => AgendaAction::WithdrawReleased,
-        AgendaRole::School(_) => {
+        AgendaReach::School(own) if row.school_id.as_deref() == Some(own) => AgendaAction::Withdraw,
+        AgendaReach::Moderator => AgendaAction::WithdrawReleased,
+        AgendaReach::School(_) => {
             return Err(ApiError::Forbidden(
                 "a school withdraws only its own agenda items".into(),
             ));
         }
-        AgendaRole::Outsider => return Err(not_moderator()),
+        AgendaReach::Outsider => return Err(not_moderator()),
     };
     check_if_match(if_match, &etag(row.updated_at))?;
     action.check(row.status)?;
     row.status = action.step().to;
     match role {
-        AgendaRole::School(_) => {
+        AgendaReach::School(_) => {
             // The school no longer sees it: it gets the item as withdrawn, off its agenda
             // (position 0), from the view of its own school's items.
             let (mut item, tag) = store(
                 conn,
                 user,
-                AgendaRole::Moderator,
+                AgendaReach::Moderator,
                 row,
                 AuditAction::StatusChange,
             )?;
             item.position = 0;
             Ok((item, tag))
         }
-        AgendaRole::Moderator | AgendaRole::Outsider => {
+        AgendaReach::Moderator | AgendaReach::Outsider => {
             store(conn, user, role, row, AuditAction::StatusChange)
         }
     }

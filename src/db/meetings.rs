@@ -230,7 +230,7 @@ pub struct AgendaItemRow {
 pub type AgendaItemView = (AgendaItemRow, String, String);
 
 /// One agenda item, with its author's name and its meeting's network. Who may see it in its
-/// state is the caller's question (`domain::agenda::AgendaRole`).
+/// state is the caller's question (`domain::agenda::AgendaReach`).
 pub fn find_agenda_item(conn: &mut DbConn, id: &str) -> QueryResult<AgendaItemView> {
     agenda_items::table
         .inner_join(users::table.on(users::id.eq(agenda_items::author_id)))

@@ -73,7 +73,7 @@ impl Lifecycle for AgendaAction {
 
 /// How a caller stands to the agenda of one meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AgendaRole<'a> {
+pub enum AgendaReach<'a> {
     /// The coordinator, or a social worker assigned to a school of the meeting's network:
     /// sees every item in every state, releases, returns and withdraws.
     Moderator,
@@ -83,13 +83,13 @@ pub enum AgendaRole<'a> {
     School(&'a str),
 }
 
-impl AgendaRole<'_> {
+impl AgendaReach<'_> {
     /// Whether this caller sees an item of `school_id` in `status`.
     pub fn sees(self, status: AgendaStatus, school_id: Option<&str>) -> bool {
         match self {
-            AgendaRole::Moderator => true,
-            AgendaRole::Outsider => status == AgendaStatus::Released,
-            AgendaRole::School(own) => {
+            AgendaReach::Moderator => true,
+            AgendaReach::Outsider => status == AgendaStatus::Released,
+            AgendaReach::School(own) => {
                 status == AgendaStatus::Released
                     || (status != AgendaStatus::Withdrawn && school_id == Some(own))
             }
@@ -100,9 +100,9 @@ impl AgendaRole<'_> {
     /// the item is of. Another school never does, whatever the item's state.
     pub fn reads_return_reason(self, school_id: Option<&str>) -> bool {
         match self {
-            AgendaRole::Moderator => true,
-            AgendaRole::Outsider => false,
-            AgendaRole::School(own) => school_id == Some(own),
+            AgendaReach::Moderator => true,
+            AgendaReach::Outsider => false,
+            AgendaReach::School(own) => school_id == Some(own),
         }
     }
 }
@@ -114,15 +114,15 @@ mod tests {
 
     #[test]
     fn another_school_sees_only_released_items() {
-        let other = AgendaRole::School("b");
+        let other = AgendaReach::School("b");
         for s in AgendaStatus::ALL {
             assert_eq!(other.sees(*s, Some("a")), *s == Released, "{s}");
         }
-        let own = AgendaRole::School("a");
+        let own = AgendaReach::School("a");
         assert!(own.sees(Proposed, Some("a")) && own.sees(Returned, Some("a")));
         assert!(!own.sees(Withdrawn, Some("a")));
-        assert!(AgendaRole::Moderator.sees(Withdrawn, Some("a")));
-        assert!(!AgendaRole::Outsider.sees(Proposed, Some("a")));
+        assert!(AgendaReach::Moderator.sees(Withdrawn, Some("a")));
+        assert!(!AgendaReach::Outsider.sees(Proposed, Some("a")));
         assert!(!other.reads_return_reason(Some("a")));
     }
 
