@@ -113,7 +113,7 @@ pub struct ConsultMetadata {
 #[serde(untagged)]
 pub enum ConsultView {
     /// school, social_worker
-    Full(Box<ConsultRequest>),
+    Full(ConsultRequest),
     /// coordinator
     Coordinator(ConsultMetadata),
 }
@@ -130,7 +130,7 @@ impl ConsultView {
 /// The view `user` gets of a request.
 fn view_for(user: &Viewer, c: ConsultRequest) -> ConsultView {
     match user.sees() {
-        Sees::CaseTeam | Sees::School => ConsultView::Full(Box::new(c)),
+        Sees::CaseTeam | Sees::School => ConsultView::Full(c),
         Sees::Metadata => ConsultView::Coordinator(ConsultMetadata {
             id: c.id,
             school: c.school,
