@@ -252,6 +252,7 @@ pub fn erase_submission(conn: &mut DbConn, id: &str) -> QueryResult<()> {
             checklist_submissions::context.eq(""),
             checklist_submissions::triage_note.eq(None::<String>),
             checklist_submissions::no_action_reason.eq(None::<String>),
+            checklist_submissions::advice_for_school.eq(None::<String>),
         ))
         .execute(conn)?;
     diesel::update(checklist_answers::table.filter(checklist_answers::submission_id.eq(id)))

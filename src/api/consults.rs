@@ -13,10 +13,10 @@ use validator::Validate;
 
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
+use crate::auth::{Sees, Viewer};
 use crate::db::assignments::schools_of_worker;
-use crate::db::consults::{self as repo, ConsultFilter, ConsultRow, ConsultView};
+use crate::db::consults::{self as repo, ConsultFilter, ConsultRow};
 use crate::db::{DbConn, now, users};
 use crate::domain::case::{CaseOrigin, CasePriority};
 use crate::domain::case::{FamilyContact, Pupil};
@@ -53,8 +53,10 @@ pub struct ConsultVisit {
     pub worker: ConsultWorker,
 }
 
-/// A school's request for a visit.
+/// A school's request for a visit, as the school and its social workers see it.
 #[derive(Debug, Serialize, ToSchema)]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
 #[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000a1", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "reason": "Enkele ouders vragen hulp bij de schoolrekening; graag een gesprek met de zorgcoördinator.", "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal", "status": "scheduled", "visit": {"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}}, "outcome_note": null, "cancel_reason": null, "case_id": null, "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}))]
 pub struct ConsultRequest {
     #[schema(read_only, format = Uuid)]
@@ -82,6 +84,68 @@ pub struct ConsultRequest {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A consult request as the coordinator sees it: metadata only (school, themes, urgency, status,
+/// dates, worker). Never the school's `reason`, the visit's outcome note or a cancel reason: the
+/// school's text may be about a family, which the coordinator never sees.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000a1", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal", "status": "scheduled", "visit": {"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}}, "case_id": null, "created_at": "2026-11-24T09:00:00Z", "updated_at": "2026-11-25T10:00:00Z"}))]
+// Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
+#[serde(deny_unknown_fields)]
+pub struct ConsultMetadata {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub school: ConsultSchool,
+    pub themes: Vec<String>,
+    pub preferred_dates: Vec<NaiveDate>,
+    pub urgency: ConsultUrgency,
+    pub status: ConsultStatus,
+    /// Set once scheduled: the date, times and social worker.
+    pub visit: Option<ConsultVisit>,
+    /// The case opened from this consult (its metadata is the coordinator's to read).
+    #[schema(format = Uuid)]
+    pub case_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A consult request in the view the caller's role may see.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConsultView {
+    /// school, social_worker
+    Full(ConsultRequest),
+    /// coordinator
+    Coordinator(ConsultMetadata),
+}
+
+impl ConsultView {
+    fn id(&self) -> &str {
+        match self {
+            ConsultView::Full(c) => &c.id,
+            ConsultView::Coordinator(c) => &c.id,
+        }
+    }
+}
+
+/// The view `user` gets of a request.
+fn view_for(user: &Viewer, c: ConsultRequest) -> ConsultView {
+    match user.sees() {
+        Sees::CaseTeam | Sees::School => ConsultView::Full(c),
+        Sees::Metadata => ConsultView::Coordinator(ConsultMetadata {
+            id: c.id,
+            school: c.school,
+            themes: c.themes,
+            preferred_dates: c.preferred_dates,
+            urgency: c.urgency,
+            status: c.status,
+            visit: c.visit,
+            case_id: c.case_id,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }),
+    }
+}
+
 fn hhmm(t: Option<NaiveTime>) -> Option<String> {
     t.map(|t| t.format("%H:%M").to_string())
 }
@@ -90,7 +154,7 @@ fn status_of(r: &ConsultRow) -> ConsultStatus {
     r.status
 }
 
-fn to_api((r, school_name, worker_name): ConsultView, themes: Vec<String>) -> ConsultRequest {
+fn to_api((r, school_name, worker_name): repo::ConsultView, themes: Vec<String>) -> ConsultRequest {
     let visit = match (r.scheduled_date, &r.worker_id) {
         (Some(date), Some(w)) => Some(ConsultVisit {
             date,
@@ -133,17 +197,17 @@ fn today() -> NaiveDate {
 
 /// The schools whose requests the caller reaches: a school its own, a worker the schools they
 /// are assigned to now, the coordinator all.
-fn load(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<ConsultView> {
+fn load(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<repo::ConsultView> {
     Ok(repo::find(conn, id, &user.schools())?)
 }
 
-fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(ConsultRequest, String)> {
+fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(ConsultView, String)> {
     let view = load(conn, user, id)?;
     let themes = repo::themes_of(conn, std::slice::from_ref(&view.0.id))?
         .remove(&view.0.id)
         .unwrap_or_default();
     let tag = etag(view.0.updated_at);
-    Ok((to_api(view, themes), tag))
+    Ok((view_for(user, to_api(view, themes)), tag))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -178,7 +242,7 @@ fn normal() -> ConsultUrgency {
 the coordinator. Roles: school.",
     security(("bearer" = [])), request_body = NewConsultRequest,
     responses(
-        (status = 201, description = "Requested", body = ConsultRequest, headers(("Location" = String, description = "The new request"), ("ETag" = String, description = "Version"))),
+        (status = 201, description = "Requested", body = ConsultView, headers(("Location" = String, description = "The new request"), ("ETag" = String, description = "Version"))),
         (status = 403, response = crate::openapi::Forbidden)
     )
 )]
@@ -246,7 +310,7 @@ pub async fn create_consult_request(
             answer(conn, &user, &row.id)
         })
         .await?;
-    let location = format!("/api/v1/consult-requests/{}", c.id);
+    let location = format!("/api/v1/consult-requests/{}", c.id());
     Ok(common::created(&c, location, &tag))
 }
 
@@ -272,14 +336,14 @@ pub struct ConsultQuery {
     description = "Newest first. A school sees its own requests; a social worker those of the schools they are \
 assigned to now; the coordinator all. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(ConsultQuery),
-    responses((status = 200, description = "A page of consult requests", body = Page<ConsultRequest>))
+    responses((status = 200, description = "A page of consult requests", body = Page<ConsultView>))
 )]
 #[get("/api/v1/consult-requests")]
 pub async fn list_consult_requests(
     state: web::Data<AppState>,
     user: Viewer,
     query: ApiQuery<ConsultQuery>,
-) -> ApiResult<web::Json<Page<ConsultRequest>>> {
+) -> ApiResult<web::Json<Page<ConsultView>>> {
     require(&user, Action::ReadConsults)?;
     let q = query.0;
     let limit = common::limit(q.limit);
@@ -309,7 +373,7 @@ pub async fn list_consult_requests(
                 |r| (r.0.created_at, r.0.id.clone()),
                 |r| {
                     let t = themes.remove(&r.0.id).unwrap_or_default();
-                    to_api(r, t)
+                    view_for(&user, to_api(r, t))
                 },
             ))
         })
@@ -324,7 +388,7 @@ pub async fn list_consult_requests(
 coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Consult request id")),
     responses(
-        (status = 200, description = "The request", body = ConsultRequest, headers(("ETag" = String, description = "Version, for If-Match"))),
+        (status = 200, description = "The request", body = ConsultView, headers(("ETag" = String, description = "Version, for If-Match"))),
         (status = 404, response = crate::openapi::NotFound)
     )
 )]
@@ -377,7 +441,7 @@ fn store(
     conn: &mut DbConn,
     user: &Viewer,
     row: &mut ConsultRow,
-) -> ApiResult<(ConsultRequest, String)> {
+) -> ApiResult<(ConsultView, String)> {
     row.updated_at = now();
     repo::update(conn, row)?;
     record(
@@ -418,7 +482,7 @@ fn schedule(
     id: &str,
     if_match: Option<&str>,
     b: ScheduleConsult,
-) -> ApiResult<(ConsultRequest, String)> {
+) -> ApiResult<(ConsultView, String)> {
     let mut row = for_transition(conn, user, id, if_match, ConsultAction::Schedule)?;
     let mut checks = Checks::default();
     let start = parse_time(&mut checks, "start_time", &b.start_time);
@@ -463,7 +527,7 @@ social worker assigned to the school (422 naming `worker_id` otherwise). From `d
     security(("bearer" = [])), request_body = ScheduleConsult,
     params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
-        (status = 200, description = "Scheduled", body = ConsultRequest, headers(("ETag" = String, description = "New version"))),
+        (status = 200, description = "Scheduled", body = ConsultView, headers(("ETag" = String, description = "New version"))),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::InvalidState),
@@ -488,7 +552,7 @@ fn complete(
     id: &str,
     if_match: Option<&str>,
     b: CompleteConsult,
-) -> ApiResult<(ConsultRequest, String)> {
+) -> ApiResult<(ConsultView, String)> {
     let mut row = for_transition(conn, user, id, if_match, ConsultAction::Complete)?;
     row.outcome_note = b
         .note
@@ -506,7 +570,7 @@ social_worker (assigned to the school).",
     security(("bearer" = [])), request_body = CompleteConsult,
     params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
-        (status = 200, description = "Done", body = ConsultRequest, headers(("ETag" = String, description = "New version"))),
+        (status = 200, description = "Done", body = ConsultView, headers(("ETag" = String, description = "New version"))),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::InvalidState),
@@ -531,7 +595,7 @@ fn cancel(
     id: &str,
     if_match: Option<&str>,
     b: CancelConsult,
-) -> ApiResult<(ConsultRequest, String)> {
+) -> ApiResult<(ConsultView, String)> {
     if b.reason.trim().is_empty() {
         return Err(ApiError::field("reason", "must not be blank"));
     }
@@ -549,7 +613,7 @@ crate::api::lifecycle::action_endpoint! {
     security(("bearer" = [])), request_body = CancelConsult,
     params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
-        (status = 200, description = "Cancelled", body = ConsultRequest, headers(("ETag" = String, description = "New version"))),
+        (status = 200, description = "Cancelled", body = ConsultView, headers(("ETag" = String, description = "New version"))),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::InvalidState),
         (status = 412, response = crate::openapi::PreconditionFailed)

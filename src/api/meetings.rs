@@ -10,19 +10,19 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::agenda::{AgendaItem, agenda_role, visible_agenda};
 use crate::api::common::{self, Checks, Page, check_if_match, decode_cursor, etag, ok_with_etag};
 use crate::api::extract::{ApiJson, ApiQuery};
 use crate::auth::Viewer;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::{Action, can, require};
-use crate::db::meetings::{self as repo, ActionPointRow, AgendaItemRow, MeetingFilter, MeetingRow};
+use crate::db::meetings::{self as repo, ActionPointRow, MeetingFilter, MeetingRow};
 use crate::db::schema::partners;
 use crate::db::{DbConn, now, optional};
 use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::usecases::screening::Screen;
-use crate::usecases::themes::check_themes;
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -48,35 +48,6 @@ pub struct Invitee {
 pub struct Invitees {
     pub schools: Vec<Invitee>,
     pub partners: Vec<Invitee>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgendaAuthor {
-    #[schema(read_only, format = Uuid)]
-    pub id: String,
-    pub display_name: String,
-}
-
-/// A point on the agenda: a question, need or anonymised situation put to the network.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AgendaItem {
-    #[schema(read_only, format = Uuid)]
-    pub id: String,
-    /// Order on the agenda, from 1.
-    #[schema(read_only)]
-    pub position: i32,
-    pub title: String,
-    /// Theme code.
-    pub theme: Option<String>,
-    /// Anonymised: screened like every text the network reads.
-    pub description: String,
-    /// The school that put it on the agenda (or that it concerns).
-    #[schema(format = Uuid)]
-    pub school_id: Option<String>,
-    #[schema(read_only)]
-    pub author: AgendaAuthor,
-    #[schema(read_only)]
-    pub created_at: DateTime<Utc>,
 }
 
 /// Something someone agreed to do.
@@ -109,6 +80,7 @@ pub struct Meeting {
     pub start_time: Option<String>,
     pub place: String,
     pub invitees: Invitees,
+    /// The items the caller may see (see `GET /api/v1/agenda-items/{id}`).
     pub agenda: Vec<AgendaItem>,
     pub minutes: String,
     pub action_points: Vec<ActionPoint>,
@@ -147,7 +119,11 @@ fn action_point(r: ActionPointRow) -> ActionPoint {
     }
 }
 
-fn full(conn: &mut DbConn, (m, network_name): repo::MeetingView) -> ApiResult<Meeting> {
+fn full(
+    conn: &mut DbConn,
+    user: &Viewer,
+    (m, network_name): repo::MeetingView,
+) -> ApiResult<Meeting> {
     let (mut schools, mut partners) = (Vec::new(), Vec::new());
     for i in repo::invitees(conn, &m.id)? {
         match (i.school_id, i.partner_id) {
@@ -164,21 +140,10 @@ fn full(conn: &mut DbConn, (m, network_name): repo::MeetingView) -> ApiResult<Me
             _ => {}
         }
     }
-    let agenda = repo::agenda(conn, &m.id)?
+    let role = agenda_role(conn, user, &m.network_id)?;
+    let agenda = visible_agenda(conn, role, &m.id)?
         .into_iter()
-        .map(|(a, author)| AgendaItem {
-            id: a.id,
-            position: a.position,
-            title: a.title,
-            theme: a.theme_code,
-            description: a.description,
-            school_id: a.school_id,
-            author: AgendaAuthor {
-                id: a.author_id,
-                display_name: author,
-            },
-            created_at: utc(a.created_at),
-        })
+        .map(|(a, _)| a)
         .collect();
     let action_points = repo::action_points(conn, &m.id)?
         .into_iter()
@@ -212,10 +177,10 @@ fn visible(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<repo::Meetin
     Ok(repo::find_scoped(conn, id, user.meeting_network())?)
 }
 
-fn answer(conn: &mut DbConn, id: &str) -> ApiResult<(Meeting, String)> {
+fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(Meeting, String)> {
     let view = repo::find(conn, id)?;
     let tag = etag(view.0.updated_at);
-    Ok((full(conn, view)?, tag))
+    Ok((full(conn, user, view)?, tag))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,7 +279,7 @@ pub async fn get_meeting(
         .db
         .run(move |conn| {
             visible(conn, &user, &id)?;
-            answer(conn, &id)
+            answer(conn, &user, &id)
         })
         .await?;
     Ok(ok_with_etag(&m, &tag))
@@ -407,9 +372,10 @@ invited. Roles: coordinator, social_worker.",
 #[post("/api/v1/meetings")]
 pub async fn create_meeting(
     state: web::Data<AppState>,
-    Allowed(user, _): Allowed<can::WriteMeetings>,
+    user: Viewer,
     body: ApiJson<NewMeeting>,
 ) -> ApiResult<HttpResponse> {
+    require(&user, Action::WriteMeetings)?;
     let b = body.into_inner()?;
     let (m, tag) = state
         .db
@@ -446,7 +412,7 @@ pub async fn create_meeting(
             };
             repo::insert(conn, &row)?;
             repo::set_invitees(conn, &row.id, &s, &p)?;
-            answer(conn, &row.id)
+            answer(conn, &user, &row.id)
         })
         .await?;
     let location = format!("/api/v1/meetings/{}", m.id);
@@ -489,11 +455,12 @@ Roles: coordinator, social_worker.",
 #[patch("/api/v1/meetings/{id}")]
 pub async fn update_meeting(
     state: web::Data<AppState>,
-    _: Allowed<can::WriteMeetings>,
+    user: Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<MeetingPatch>,
 ) -> ApiResult<HttpResponse> {
+    require(&user, Action::WriteMeetings)?;
     let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
     let (m, tag) = state
         .db
@@ -553,7 +520,7 @@ pub async fn update_meeting(
             if let Some((s, p)) = invitees {
                 repo::set_invitees(conn, &id, &s, &p)?;
             }
-            answer(conn, &id)
+            answer(conn, &user, &id)
         })
         .await?;
     Ok(ok_with_etag(&m, &tag))
@@ -586,10 +553,11 @@ invited is 422. Roles: coordinator, social_worker.",
 #[put("/api/v1/meetings/{id}/attendance")]
 pub async fn set_meeting_attendance(
     state: web::Data<AppState>,
-    _: Allowed<can::WriteMeetings>,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<Attendance>,
 ) -> ApiResult<HttpResponse> {
+    require(&user, Action::WriteMeetings)?;
     let (id, b) = (id.to_string(), body.into_inner()?);
     let (m, tag) = state
         .db
@@ -626,7 +594,7 @@ pub async fn set_meeting_attendance(
                 repo::set_attended(conn, &i.id, came)?;
             }
             repo::touch(conn, &id, now())?;
-            answer(conn, &id)
+            answer(conn, &user, &id)
         })
         .await?;
     Ok(ok_with_etag(&m, &tag))
@@ -634,113 +602,6 @@ pub async fn set_meeting_attendance(
 
 // ---------------------------------------------------------------------------------------------
 // Agenda items and action points
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"title": "Schoolkosten bij uitstappen", "theme": "school_costs", "description": "Meerdere gezinnen kunnen de bosklassen niet betalen. Welke partners kunnen helpen?"}))]
-pub struct NewAgendaItem {
-    #[validate(length(min = 1, max = 200))]
-    pub title: String,
-    /// Theme code.
-    pub theme: Option<String>,
-    /// Anonymised: screened like the title (422 naming the field and the `finding`).
-    #[serde(default)]
-    #[validate(length(max = 4000))]
-    pub description: String,
-    /// The school it concerns (a school account: always its own). Must be in the network.
-    #[schema(format = Uuid)]
-    pub school_id: Option<Uuid>,
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/meetings/{id}/agenda-items", tag = "meetings", operation_id = "add_agenda_item",
-    summary = "Put an item on a meeting's agenda",
-    description = "Schools put questions, needs and anonymised situations to their network. The title and \
-description are screened: text holding a case reference (in any spelling), the pseudonym of a pupil with a case \
-or checklist in the network, a family name recorded on one of the network's cases, a phone number, an e-mail \
-address, a national register number, an IBAN or a date of birth is refused with 422 naming the field and the \
-`finding` (never the text found). A school account adds items only to its own network's meetings (404 otherwise). \
-Roles: coordinator, social_worker, school.",
-    security(("bearer" = [])), request_body = NewAgendaItem,
-    params(("id" = Uuid, Path, description = "Meeting id")),
-    responses(
-        (status = 201, description = "Added", body = AgendaItem, headers(("Location" = String, description = "The meeting"))),
-        (status = 403, response = crate::openapi::Forbidden),
-        (status = 404, response = crate::openapi::NotFound)
-    )
-)]
-#[post("/api/v1/meetings/{id}/agenda-items")]
-pub async fn add_agenda_item(
-    state: web::Data<AppState>,
-    user: Viewer,
-    id: web::Path<Uuid>,
-    body: ApiJson<NewAgendaItem>,
-) -> ApiResult<HttpResponse> {
-    require(&user, Action::AddAgendaItem)?;
-    let (id, b) = (id.to_string(), body.into_inner()?);
-    let location = format!("/api/v1/meetings/{id}");
-    let item = state
-        .db
-        .write(move |conn| {
-            let (meeting, _) = visible(conn, &user, &id)?;
-            let mut checks = Checks::default();
-            let network_schools = repo::schools_of_network(conn, &meeting.network_id)?;
-            // A school proposes for itself; a worker or the coordinator may name the school.
-            let school_id = match user.own_school() {
-                Some(own) => Some(own.to_string()),
-                None => b.school_id.map(|s| s.to_string()),
-            };
-            if let Some(s) = &school_id {
-                checks.check(
-                    network_schools.contains(s),
-                    "school_id",
-                    "not a school of the meeting's network",
-                );
-            }
-            if let Some(t) = &b.theme {
-                check_themes(conn, &mut checks, "theme", std::slice::from_ref(t))?;
-                if let Some(e) = checks.0.iter_mut().find(|e| e.field == "theme[0]") {
-                    e.field = "theme".into();
-                }
-            }
-            checks.check(!b.title.trim().is_empty(), "title", "must not be blank");
-            let screen = Screen::for_network(conn, &meeting.network_id)?;
-            screen.check(&mut checks, "title", &b.title);
-            screen.check(&mut checks, "description", &b.description);
-            checks.finish()?;
-            let at = now();
-            let row = AgendaItemRow {
-                id: Uuid::now_v7().to_string(),
-                meeting_id: id.clone(),
-                position: repo::next_position(conn, &id)?,
-                title: b.title.trim().to_string(),
-                theme_code: b.theme,
-                description: b.description.trim().to_string(),
-                school_id,
-                author_id: user.id.clone(),
-                created_at: at,
-            };
-            repo::insert_agenda_item(conn, &row)?;
-            repo::touch(conn, &id, at)?;
-            Ok(AgendaItem {
-                id: row.id,
-                position: row.position,
-                title: row.title,
-                theme: row.theme_code,
-                description: row.description,
-                school_id: row.school_id,
-                author: AgendaAuthor {
-                    id: user.id.clone(),
-                    display_name: user.display_name.clone(),
-                },
-                created_at: utc(at),
-            })
-        })
-        .await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", location))
-        .json(item))
-}
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

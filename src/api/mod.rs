@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, mounted here (the one place routes are added).
 
 pub mod activities;
+pub mod agenda;
 pub mod allocation;
 pub mod assignments;
 pub mod audit;
@@ -170,7 +171,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(meetings::get_meeting)
         .service(meetings::update_meeting)
         .service(meetings::set_meeting_attendance)
-        .service(meetings::add_agenda_item)
+        .service(agenda::add_agenda_item)
+        .service(agenda::get_agenda_item)
+        .service(agenda::update_agenda_item)
+        .service(agenda::release_agenda_item)
+        .service(agenda::return_agenda_item)
+        .service(agenda::withdraw_agenda_item)
         .service(meetings::add_action_point)
         .service(meetings::update_action_point)
         .service(activities::list_activities)

@@ -393,6 +393,8 @@ pub struct SubmissionRow {
     pub case_reference: Option<String>,
     pub submitted_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// With `no_action`: what the worker wrote for the school (the reason stays the worker's).
+    pub advice_for_school: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -621,6 +623,7 @@ pub fn close_without_action(
     id: &str,
     worker_id: &str,
     reason: &str,
+    advice_for_school: Option<&str>,
 ) -> DbResult<()> {
     let at = now();
     let changed = diesel::update(
@@ -631,6 +634,7 @@ pub fn close_without_action(
     .set((
         checklist_submissions::status.eq(NO_ACTION),
         checklist_submissions::no_action_reason.eq(Some(reason)),
+        checklist_submissions::advice_for_school.eq(advice_for_school),
         checklist_submissions::decided_by.eq(Some(worker_id)),
         checklist_submissions::decided_at.eq(Some(at)),
         checklist_submissions::updated_at.eq(at),

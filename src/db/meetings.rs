@@ -8,6 +8,7 @@ use super::DbConn;
 use super::schema::{
     action_points, agenda_items, meeting_invitees, meetings, networks, partners, schools, users,
 };
+use crate::domain::agenda::AgendaStatus;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = meetings, treat_none_as_null = true)]
@@ -207,8 +208,8 @@ pub fn set_attended(conn: &mut DbConn, invitee_id: &str, attended: bool) -> Quer
         .map(|_| ())
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = agenda_items)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = agenda_items, treat_none_as_null = true)]
 pub struct AgendaItemRow {
     pub id: String,
     pub meeting_id: String,
@@ -219,6 +220,35 @@ pub struct AgendaItemRow {
     pub school_id: Option<String>,
     pub author_id: String,
     pub created_at: NaiveDateTime,
+    pub status: AgendaStatus,
+    /// Why a worker or the coordinator sent it back; for the author and moderators only.
+    pub return_reason: Option<String>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// An agenda item with its author's name and its meeting's network.
+pub type AgendaItemView = (AgendaItemRow, String, String);
+
+/// One agenda item, with its author's name and its meeting's network. Who may see it in its
+/// state is the caller's question (`domain::agenda::AgendaReach`).
+pub fn find_agenda_item(conn: &mut DbConn, id: &str) -> QueryResult<AgendaItemView> {
+    agenda_items::table
+        .inner_join(users::table.on(users::id.eq(agenda_items::author_id)))
+        .inner_join(meetings::table)
+        .filter(agenda_items::id.eq(id))
+        .select((
+            AgendaItemRow::as_select(),
+            users::display_name,
+            meetings::network_id,
+        ))
+        .first(conn)
+}
+
+pub fn update_agenda_item(conn: &mut DbConn, row: &AgendaItemRow) -> QueryResult<()> {
+    diesel::update(agenda_items::table.find(&row.id))
+        .set(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// Agenda items in order, with their author's name.

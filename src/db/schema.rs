@@ -405,6 +405,7 @@ diesel::table! {
         case_reference -> Nullable<Text>,
         submitted_at -> Timestamp,
         updated_at -> Timestamp,
+        advice_for_school -> Nullable<Text>,
     }
 }
 
@@ -647,6 +648,9 @@ diesel::table! {
         school_id -> Nullable<Text>,
         author_id -> Text,
         created_at -> Timestamp,
+        status -> Text,
+        return_reason -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 

@@ -16,6 +16,9 @@ pub struct StatScope {
     pub network_id: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub before: Option<NaiveDateTime>,
+    /// The caller is the school account these figures are about: its own submissions and the
+    /// cases it raised are its to see, so they are not suppressed (see `api::stats`).
+    pub own_signals: bool,
 }
 
 /// Applies the scope to a boxed query: `$school` and `$at` are the columns holding the school
@@ -107,6 +110,25 @@ pub fn case_profile(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<Profile
 pub fn cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
     let q = scoped!(
         case_themes::table
+            .group_by(case_themes::theme_code)
+            .select((case_themes::theme_code, count_star()))
+            .into_boxed(),
+        s,
+        case_themes::school_id,
+        case_themes::opened_at,
+        schools::id.nullable()
+    );
+    grouped(q.load::<(String, i64)>(conn))
+}
+
+/// Cases per theme, of the cases a school raised itself (checklist, school request) only.
+pub fn raised_cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+    let raised = cases::table
+        .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL))
+        .select(cases::id);
+    let q = scoped!(
+        case_themes::table
+            .filter(case_themes::case_id.eq_any(raised))
             .group_by(case_themes::theme_code)
             .select((case_themes::theme_code, count_star()))
             .into_boxed(),

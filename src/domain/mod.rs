@@ -1,5 +1,6 @@
 //! Value types parsed once at the edge, so the rest of the code never re-checks them.
 
+pub mod agenda;
 pub mod case;
 pub mod ical;
 pub mod ids;

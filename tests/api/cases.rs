@@ -114,9 +114,12 @@ fn keys(v: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-const SCHOOL_VIEW: [&str; 7] = [
+const SCHOOL_VIEW: [&str; 10] = [
     "id",
     "reference",
+    "pupil_pseudonym",
+    "pupil_class",
+    "submission_id",
     "status",
     "opened_at",
     "closed_at",
@@ -148,6 +151,9 @@ fn a_school_request_lands_as_new_with_the_school_spoc_and_each_role_sees_its_own
     );
     assert_eq!(created["status"], "new");
     assert_eq!(created["worker_name"], "Test social_worker");
+    // Issue 17: the school can tell which of its pupils the case is about.
+    assert_eq!(created["pupil_pseudonym"], "5A-02");
+    assert_eq!(created["submission_id"], Value::Null);
     let reference = created["reference"].as_str().unwrap();
     let year = chrono::Utc::now().format("%Y").to_string();
     assert_eq!(reference, format!("KE-{year}-00001"));
@@ -949,6 +955,24 @@ fn a_checklist_becomes_a_case_and_every_role_sees_only_its_part() {
         SCHOOL_VIEW.iter().map(|s| s.to_string()).collect()
     );
     assert_eq!(seen["status"], "in_progress");
+    assert_eq!(
+        seen["submission_id"],
+        sub_path.rsplit('/').next().unwrap(),
+        "the school sees the submission its case came from"
+    );
+    assert!(
+        seen["pupil_pseudonym"].is_string() && seen["pupil_class"].is_string(),
+        "{seen}"
+    );
+    assert_eq!(
+        seen["submission_id"],
+        sub_path.rsplit('/').next().unwrap(),
+        "the school sees the submission its case came from"
+    );
+    assert!(
+        seen["pupil_pseudonym"].is_string() && seen["pupil_class"].is_string(),
+        "{seen}"
+    );
     assert_eq!(
         seen["feedback_for_school"],
         "We helpen het gezin met de rekeningen."

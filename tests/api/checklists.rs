@@ -98,7 +98,7 @@ fn submission_body(answers: Value) -> Value {
            "context": "Vaak moe.", "parents_informed": false, "answers": answers})
 }
 
-fn submit(app: &TestApp, school: &TestUser, yes: &[&str]) -> Value {
+pub(crate) fn submit(app: &TestApp, school: &TestUser, yes: &[&str]) -> Value {
     let codes = item_codes(&current_version(app, &school.token));
     let res = app.post(
         "/api/v1/checklist-submissions",
@@ -594,11 +594,16 @@ fn the_worker_sees_the_signals_per_theme_and_the_school_sees_none_of_the_workers
     let res = app.post(
         &format!("{path}/no-action"),
         Some(&s.worker.token),
-        &json!({"reason": "Tijdelijk, CLB volgt op"}),
+        &json!({"reason": "Tijdelijk, CLB volgt op",
+                "advice_for_school": "Bespreek de schoolrekening met de ouders; het OCMW-zitdag staat open."}),
     );
     assert_eq!(res.status, 200, "{}", res.text());
     let w = res.json();
     assert_eq!(w["status"], "no_action");
+    assert_eq!(
+        w["advice_for_school"],
+        "Bespreek de schoolrekening met de ouders; het OCMW-zitdag staat open."
+    );
     assert_eq!(w["triage_note"], "Bekend bij wijkwerk");
     assert_eq!(w["triaged_by"]["id"], s.worker.id);
     assert_eq!(w["decided_by"]["id"], s.worker.id);
@@ -608,6 +613,11 @@ fn the_worker_sees_the_signals_per_theme_and_the_school_sees_none_of_the_workers
     let v = res.json();
     assert_school_view(&v);
     assert_eq!(v["status"], "no_action");
+    // Issue 17: a `no_action` decision tells the school the advice written for it.
+    assert_eq!(
+        v["advice_for_school"],
+        "Bespreek de schoolrekening met de ouders; het OCMW-zitdag staat open."
+    );
     let text = res.text();
     assert!(!text.contains("Bekend bij wijkwerk") && !text.contains("CLB volgt op"));
     let list = app

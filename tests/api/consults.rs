@@ -23,6 +23,20 @@ const CONSULT: [&str; 13] = [
     "updated_at",
 ];
 
+/// The coordinator's view: metadata only, never the school's text or a worker's note.
+const CONSULT_METADATA: [&str; 10] = [
+    "id",
+    "school",
+    "themes",
+    "preferred_dates",
+    "urgency",
+    "status",
+    "visit",
+    "case_id",
+    "created_at",
+    "updated_at",
+];
+
 fn request(w: &World, user: &TestUser) -> Value {
     let soon = (Utc::now().date_naive() + Duration::days(7)).to_string();
     let res = w.post(
@@ -195,7 +209,12 @@ fn each_role_sees_only_the_consult_requests_it_may() {
             .unwrap()
             .iter()
             .map(|c| {
-                assert_eq!(keys(c), set(&CONSULT));
+                let expected = if user.id == w.coord.id {
+                    set(&CONSULT_METADATA)
+                } else {
+                    set(&CONSULT)
+                };
+                assert_eq!(keys(c), expected);
                 c["id"].as_str().unwrap().to_string()
             })
             .collect::<std::collections::BTreeSet<_>>()
@@ -236,4 +255,80 @@ fn each_role_sees_only_the_consult_requests_it_may() {
         )
         .problem(422);
     assert_eq!(p["errors"][0]["field"], "urgency");
+}
+
+#[test]
+fn the_coordinator_sees_a_consult_requests_metadata_never_its_reason_or_notes() {
+    // Issue 17: the coordinator read a request's `reason` word for word, with a full name.
+    let w = world();
+    let id = request(&w, &w.user_a)["id"].as_str().unwrap().to_string();
+    let date = (Utc::now().date_naive() + Duration::days(3)).to_string();
+    let res = act(
+        &w,
+        &w.coord,
+        &id,
+        "schedule",
+        json!({"date": date, "start_time": "09:00", "worker_id": w.worker_a.id}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        keys(&res.json()),
+        set(&CONSULT_METADATA),
+        "the coordinator's answer to its own step"
+    );
+    let res = act(
+        &w,
+        &w.worker_a,
+        &id,
+        "complete",
+        json!({"note": "Twee gezinnen doorverwezen."}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let other = request(&w, &w.user_b)["id"].as_str().unwrap().to_string();
+    let res = act(
+        &w,
+        &w.coord,
+        &other,
+        "cancel",
+        json!({"reason": "Dubbel gevraagd"}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let never = ["reason", "outcome_note", "cancel_reason"];
+
+    let detail = w.app.get(
+        &format!("/api/v1/consult-requests/{id}"),
+        Some(&w.coord.token),
+    );
+    assert_eq!(detail.status, 200, "{}", detail.text());
+    let c = detail.json();
+    assert_eq!(keys(&c), set(&CONSULT_METADATA));
+    assert_eq!(c["status"], "done");
+    assert_eq!(c["visit"]["worker"]["id"], w.worker_a.id);
+    assert_eq!(c["themes"], json!(["school_costs"]));
+    assert_eq!(c["urgency"], "high");
+    let text = detail.text();
+    assert!(
+        !text.contains("schoolrekening") && !text.contains("doorverwezen"),
+        "{text}"
+    );
+
+    let list = w.app.get("/api/v1/consult-requests", Some(&w.coord.token));
+    assert!(!list.text().contains("schoolrekening") && !list.text().contains("Dubbel"));
+    for item in list.json()["items"].as_array().unwrap() {
+        for k in never {
+            assert!(
+                item.get(k).is_none(),
+                "{k} in the coordinator's list: {item}"
+            );
+        }
+    }
+    // The school and its worker keep the full view.
+    for user in [&w.user_a, &w.worker_a] {
+        let c = w
+            .app
+            .get(&format!("/api/v1/consult-requests/{id}"), Some(&user.token))
+            .json();
+        assert_eq!(keys(&c), set(&CONSULT));
+        assert_eq!(c["outcome_note"], "Twee gezinnen doorverwezen.");
+    }
 }

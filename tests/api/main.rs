@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod agenda;
 mod allocation;
 mod audit;
 mod auth;

@@ -73,11 +73,22 @@ fn a_meeting_keeps_agenda_attendance_minutes_and_action_points() {
                "description": "Meerdere gezinnen kunnen de bosklassen niet betalen."}),
     );
     assert_eq!(res.status, 201, "{}", res.text());
+    let proposed = res.json();
     assert_eq!(
-        res.json()["school_id"],
-        w.school_a,
+        proposed["school_id"], w.school_a,
         "a school's item is its own"
     );
+    assert_eq!(proposed["status"], "proposed");
+    // School B reads it once a worker of the network releases it (see `agenda`).
+    let res = w.post(
+        &w.worker_a,
+        &format!(
+            "/api/v1/agenda-items/{}/release",
+            proposed["id"].as_str().unwrap()
+        ),
+        json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
     let res = w.post(
         &w.worker_b,
         &format!("{base}/agenda-items"),

@@ -312,3 +312,62 @@ fn figures_are_shared_for_the_configured_time() {
     );
     assert_eq!(age, 0);
 }
+
+#[test]
+fn a_school_counts_its_own_signals_unsuppressed_and_the_rest_stays_protected() {
+    // Issue 17: a school's figures hid its own signals, while what it may not see (an
+    // office-hours case) was what needed protecting.
+    let w = five_cases(5); // school A: one office-hours and two parent cases, by worker A
+    for _ in 0..2 {
+        w.case_by_school(); // origin school_request, theme poverty
+    }
+    let s = stats(&w, &w.user_a.token, "");
+    let own = &s["raised_by_school"];
+    assert_eq!(own["total"], json!({"value": 2, "suppressed": false}));
+    assert_eq!(count(own, "by_origin", "school_request")["value"], 2);
+    assert_eq!(count(own, "by_theme", "poverty")["value"], 2);
+    assert_eq!(count(own, "by_status", "new")["value"], 2);
+    // The whole: its own origins exactly; the three cases it did not raise stay withheld, and
+    // so does every cell they are part of (the total, school_costs), so subtracting its own
+    // counts reveals nothing of them.
+    assert_eq!(count(&s, "by_origin", "school_request")["value"], 2);
+    assert_eq!(count(&s, "by_origin", "office_hours")["suppressed"], true);
+    assert_eq!(count(&s, "by_origin", "parent")["suppressed"], true);
+    assert_eq!(s["total"]["suppressed"], true);
+    assert_eq!(count(&s, "by_theme", "school_costs")["suppressed"], true);
+    assert_eq!(count(&s, "by_theme", "poverty")["value"], 2);
+    assert_eq!(count(&s, "by_status", "new")["suppressed"], true);
+    // Other roles get no such section.
+    assert_eq!(
+        stats(&w, &w.worker_a.token, "")["raised_by_school"],
+        Value::Null
+    );
+    assert_eq!(
+        stats(&w, &w.coord.token, "")["raised_by_school"],
+        Value::Null
+    );
+    let b = stats(&w, &w.user_b.token, "");
+    assert_eq!(b["raised_by_school"]["total"]["value"], 0);
+    assert_eq!(
+        b["total"]["suppressed"], true,
+        "school B's two parent cases"
+    );
+}
+
+#[test]
+fn a_school_sees_its_own_checklist_submissions_unsuppressed() {
+    let mut settings = test_settings();
+    settings.stats_suppress_below = 5;
+    let w = world_with(settings);
+    crate::checklists::submit(&w.app, &w.user_a, &[]);
+    let get = |token: &str| {
+        let r = w.app.get("/api/v1/stats/checklists", Some(token));
+        assert_eq!(r.status, 200, "{}", r.text());
+        r.json()
+    };
+    assert_eq!(
+        get(&w.user_a.token)["total"],
+        json!({"value": 1, "suppressed": false})
+    );
+    assert_eq!(get(&w.worker_a.token)["total"]["suppressed"], true);
+}

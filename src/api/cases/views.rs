@@ -134,16 +134,25 @@ pub struct CaseMetadata {
     pub updated_at: DateTime<Utc>,
 }
 
-/// A case as the school that raised it sees it: that it is being handled, by whom, and the
-/// feedback the worker shares with the family's consent. Nothing else.
+/// A case as the school that raised it sees it: which of its pupils it is about (the pseudonym
+/// and class the school chose), the submission it came from, that it is being handled, by whom,
+/// and the feedback the worker shares with the family's consent. Nothing else.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000d1", "reference": "KE-2026-00042", "status": "in_progress", "opened_at": "2026-11-24T09:00:00Z", "closed_at": null, "worker_name": "Wendy Willems", "feedback_for_school": "Het gezin krijgt hulp bij de schoolkosten."}))]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000d1", "reference": "KE-2026-00042", "pupil_pseudonym": "4B-07", "pupil_class": "4B", "submission_id": "0193a1b2-0000-7000-8000-0000000000f1", "status": "in_progress", "opened_at": "2026-11-24T09:00:00Z", "closed_at": null, "worker_name": "Wendy Willems", "feedback_for_school": "Het gezin krijgt hulp bij de schoolkosten."}))]
 // Closed in the document (additionalProperties: false), so the role views of a `oneOf` are exclusive.
 #[serde(deny_unknown_fields)]
 pub struct SchoolCase {
     #[schema(read_only, format = Uuid)]
     pub id: String,
     pub reference: String,
+    /// The pseudonym the school chose for the pupil; null once the case's personal data was
+    /// erased.
+    pub pupil_pseudonym: Option<String>,
+    /// The pupil's class, when recorded; null once erased.
+    pub pupil_class: Option<String>,
+    /// The school's checklist submission the case was opened from.
+    #[schema(format = Uuid)]
+    pub submission_id: Option<String>,
     pub status: CaseStatus,
     pub opened_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
@@ -301,6 +310,9 @@ pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase 
     SchoolCase {
         id: c.id.to_string(),
         reference: c.reference.clone(),
+        pupil_pseudonym: c.pupil_pseudonym.clone(),
+        pupil_class: c.pupil_class.clone(),
+        submission_id: c.submission_id.as_ref().map(|s| s.to_string()),
         status: status_of(c),
         opened_at: utc(c.opened_at),
         closed_at: c.closed_at.map(utc),

@@ -67,8 +67,18 @@ pub(super) fn close_without_action(
     if reason.is_empty() {
         return Err(ApiError::field("reason", "must not be blank"));
     }
+    let advice = b
+        .advice_for_school
+        .map(|a| a.trim().to_string())
+        .filter(|a| !a.is_empty());
     transition(conn, user, id, if_match, |conn, id, worker| {
-        Ok(repo::close_without_action(conn, id, worker, &reason)?)
+        Ok(repo::close_without_action(
+            conn,
+            id,
+            worker,
+            &reason,
+            advice.as_deref(),
+        )?)
     })
 }
 
@@ -98,7 +108,8 @@ crate::api::lifecycle::action_endpoint! {
 #[utoipa::path(
     post, path = "/api/v1/checklist-submissions/{id}/no-action", tag = "checklists", operation_id = "close_checklist_submission_without_action",
     summary = "Close a triaged submission without a case",
-    description = "`triaged` → `no_action`, with the reason (required; the school sees the status, never the reason). \
+    description = "`triaged` → `no_action`, with the reason (required; the school sees the status, never the reason) and optional \
+`advice_for_school`, which the school reads with its submission. \
 Only a social worker assigned to the submission's school; others get 404. Roles: social_worker.",
     security(("bearer" = [])), request_body = SubmissionNoAction,
     params(("id" = Uuid, Path, description = "Submission id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),

@@ -75,6 +75,7 @@ pub async fn create_checklist_submission(
                 decided_by: None,
                 decided_at: None,
                 no_action_reason: None,
+                advice_for_school: None,
                 case_id: None,
                 case_reference: None,
                 submitted_at: at,

@@ -161,6 +161,10 @@ pub struct SubmissionNoAction {
     /// Why no case is opened; required. For workers only; the school never sees it.
     #[validate(length(min = 1, max = 4000))]
     pub reason: String,
+    /// Advice written for the school (what it can do itself, whom it can call); the school
+    /// reads it with the submission. Nothing else of the worker's reasoning reaches the school.
+    #[validate(length(min = 1, max = 2000))]
+    pub advice_for_school: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -279,6 +283,8 @@ pub struct SchoolSubmission {
     pub status: SubmissionStatus,
     /// The reference of the case opened from it, e.g. `KE-2026-00042`.
     pub case_reference: Option<String>,
+    /// With `no_action`: the advice the social worker wrote for the school, if any.
+    pub advice_for_school: Option<String>,
     pub answers: Vec<SubmissionAnswer>,
 }
 
@@ -308,6 +314,8 @@ pub struct WorkerSubmission {
     pub decided_by: Option<SubmissionUser>,
     pub decided_at: Option<DateTime<Utc>>,
     pub no_action_reason: Option<String>,
+    /// With `no_action`: the advice written for the school (the school reads it).
+    pub advice_for_school: Option<String>,
     #[schema(format = Uuid)]
     pub case_id: Option<String>,
     pub case_reference: Option<String>,

@@ -290,6 +290,7 @@ impl Context {
             context: r.context,
             parents_informed: r.parents_informed,
             case_reference: r.case_reference,
+            advice_for_school: r.advice_for_school,
         }
     }
 
@@ -317,6 +318,7 @@ impl Context {
             parents_informed: r.parents_informed,
             triage_note: r.triage_note,
             no_action_reason: r.no_action_reason,
+            advice_for_school: r.advice_for_school,
             case_id: r.case_id,
             case_reference: r.case_reference,
         }

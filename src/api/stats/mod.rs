@@ -20,8 +20,8 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::extract::ApiQuery;
-use crate::auth::Viewer;
 use crate::auth::policy::{Action, require};
+use crate::auth::{Sees, Viewer};
 use crate::db::DbConn;
 use crate::db::stats::{self as repo, StatScope};
 use crate::domain::case::{CaseOrigin, CaseOutcome, CaseStatus};
@@ -217,6 +217,10 @@ fn resolve(
             network_id: q.network.map(|n| n.to_string()),
             from: q.from.and_then(midnight),
             before: q.to.and_then(|d| d.succ_opt()).and_then(midnight),
+            own_signals: match user.sees() {
+                Sees::School => true,
+                Sees::Metadata | Sees::CaseTeam => false,
+            },
         },
         StatsScopeInfo {
             from: q.from,
@@ -285,10 +289,100 @@ pub struct CaseStats {
     pub by_theme: Vec<Count>,
     pub reach: Reach,
     pub first_contact: FirstContact,
+    /// For a school account: the cases it raised itself, unsuppressed (null for other roles).
+    pub raised_by_school: Option<RaisedCaseStats>,
 }
 
+/// A school's own cases in its figures: those it raised (checklist, school request), which its
+/// case view shows one by one anyway, so counted without suppression.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RaisedCaseStats {
+    /// Cases the school raised, opened in the period.
+    pub total: Cell,
+    pub by_status: Vec<Count>,
+    pub by_origin: Vec<Count>,
+    pub by_outcome: Vec<Count>,
+    pub by_theme: Vec<Count>,
+}
+
+/// The case figures. For a school account its own cases (those it raised) are not what
+/// suppression protects: a cell is withheld only when the part of it the school may not see
+/// (cases opened at office hours, by a parent or by a worker) would be withheld on its own, and
+/// `raised_by_school` gives the school's own cases exactly. Subtracting the two reveals only what
+/// the figures of the other cases show anyway.
 fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResult<CaseStats> {
     let t = info.suppress_below;
+    let profile = repo::case_profile(conn, s)?;
+    if !s.own_signals {
+        let themes = repo::cases_by_theme(conn, s)?;
+        return Ok(case_figures(profile, themes, t, info));
+    }
+    let raised = |origin: &str| CaseOrigin::RAISED_BY_SCHOOL.contains(&origin);
+    let all_themes = repo::cases_by_theme(conn, s)?;
+    let own_themes = repo::raised_cases_by_theme(conn, s)?;
+    let other_themes: Vec<(String, i64)> = all_themes
+        .iter()
+        .map(|(k, n)| {
+            let own = own_themes
+                .iter()
+                .find(|(o, _)| o == k)
+                .map_or(0, |(_, m)| *m);
+            (k.clone(), n - own)
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    let (own_p, other_p): (Vec<_>, Vec<_>) = profile.iter().cloned().partition(|r| raised(&r.1));
+    let others = case_figures(other_p, other_themes, t, info.clone());
+    let own = case_figures(own_p, own_themes, 0, info.clone());
+    let mut all = case_figures(profile, all_themes, 0, info);
+    let mask = |cell: Cell, other: Option<Cell>| match other {
+        Some(o) if o.suppressed => Cell::hidden(),
+        _ => cell,
+    };
+    let mask_list = |list: &mut Vec<Count>, other: &[Count]| {
+        for c in list.iter_mut() {
+            c.count = mask(
+                c.count,
+                other.iter().find(|o| o.key == c.key).map(|o| o.count),
+            );
+        }
+    };
+    all.total = mask(all.total, Some(others.total));
+    mask_list(&mut all.by_status, &others.by_status);
+    mask_list(&mut all.by_origin, &others.by_origin);
+    mask_list(&mut all.by_outcome, &others.by_outcome);
+    mask_list(&mut all.by_theme, &others.by_theme);
+    all.reach.known = mask(all.reach.known, Some(others.reach.known));
+    all.reach.new = mask(all.reach.new, Some(others.reach.new));
+    all.reach.unknown = mask(all.reach.unknown, Some(others.reach.unknown));
+    all.reach.share_new = match (all.reach.known.value, all.reach.new.value) {
+        (Some(k), Some(n)) if k + n > 0 => Some(n as f64 / (k + n) as f64),
+        _ => None,
+    };
+    if others.first_contact.cases.suppressed {
+        all.first_contact = FirstContact {
+            cases: Cell::hidden(),
+            median_days: None,
+            p90_days: None,
+        };
+    }
+    all.raised_by_school = Some(RaisedCaseStats {
+        total: own.total,
+        by_status: own.by_status,
+        by_origin: own.by_origin,
+        by_outcome: own.by_outcome,
+        by_theme: own.by_theme,
+    });
+    Ok(all)
+}
+
+/// The case figures of one set of cases, suppressed at `t`.
+fn case_figures(
+    profile: Vec<repo::ProfileRow>,
+    themes: Vec<(String, i64)>,
+    t: i64,
+    info: StatsScopeInfo,
+) -> CaseStats {
     // One pass over the cases for every figure but the themes.
     let mut status: Vec<(String, i64)> = Vec::new();
     let mut origin: Vec<(String, i64)> = Vec::new();
@@ -301,7 +395,7 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
             None => v.push((k, n)),
         }
     }
-    for (st, or, out, known, days, n) in repo::case_profile(conn, s)? {
+    for (st, or, out, known, days, n) in profile {
         add(&mut status, st, n);
         add(&mut origin, or, n);
         if let Some(o) = out {
@@ -352,7 +446,7 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
         closed_shown,
         true,
     );
-    let by_theme = breakdown(&[], &repo::cases_by_theme(conn, s)?, total, t, false, false);
+    let by_theme = breakdown(&[], &themes, total, t, false, false);
     let reach_counts = breakdown(
         &[
             "known".to_string(),
@@ -384,13 +478,14 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
     } else {
         (percentile(&hist, 0.5), percentile(&hist, 0.9))
     };
-    Ok(CaseStats {
+    CaseStats {
         scope: info,
         total: total_cell,
         by_status,
         by_origin,
         by_outcome,
         by_theme,
+        raised_by_school: None,
         reach: Reach {
             known,
             new,
@@ -402,7 +497,7 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
             median_days,
             p90_days,
         },
-    })
+    }
 }
 
 /// Checklist figures for a period.
@@ -422,7 +517,12 @@ fn checklist_stats(
     s: &StatScope,
     info: StatsScopeInfo,
 ) -> ApiResult<ChecklistStats> {
-    let t = info.suppress_below;
+    // A school's submissions are all its own: it sees every one of them anyway.
+    let t = if s.own_signals {
+        0
+    } else {
+        info.suppress_below
+    };
     let rows = repo::submissions_by_status(conn, s)?;
     let total: i64 = rows.iter().map(|(_, n)| n).sum();
     let total_cell = single(total, t);
@@ -572,8 +672,11 @@ pub(crate) fn respond_with<T: Serialize>(
 (families new to the OCMW); median and 90th percentile days from opening to first contact. Scoped by role: a \
 school its own school, a social worker their assigned schools, the coordinator all. Counts under \
 `suppress_below` are withheld (`value: null, suppressed: true`), and so is the smallest other count when a \
-withheld one could otherwise be recomputed from a shown total. With `Accept: text/csv` the same figures come \
-as CSV rows `section,key,value,suppressed`. Roles: coordinator, social_worker, school.",
+withheld one could otherwise be recomputed from a shown total. A school account sees the cases it raised itself \
+(checklist, school request) unsuppressed in `raised_by_school`; in the other figures a cell is withheld only when \
+its part of the cases the school may not see (office hours, parent, social worker) would be. With \
+`Accept: text/csv` the same figures come as CSV rows `section,key,value,suppressed`. Roles: coordinator, \
+social_worker, school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
         (status = 200, description = "The figures", body = CaseStats, headers(("Age" = u32, description = "Seconds since these figures were computed: the same question from the same scope is answered from them for `STATS_CACHE_SECONDS`")), content(
@@ -626,6 +729,13 @@ pub async fn get_case_stats(
                 };
                 rows.push(("first_contact".into(), k.into(), cell));
             }
+            if let Some(own) = &stats.raised_by_school {
+                rows.push(("raised_by_school".into(), "cases".into(), own.total));
+                rows.extend(rows_of("raised_by_school_status", &own.by_status));
+                rows.extend(rows_of("raised_by_school_origin", &own.by_origin));
+                rows.extend(rows_of("raised_by_school_outcome", &own.by_outcome));
+                rows.extend(rows_of("raised_by_school_theme", &own.by_theme));
+            }
             rows
         },
         "case-stats",
@@ -636,7 +746,7 @@ pub async fn get_case_stats(
     get, path = "/api/v1/stats/checklists", tag = "stats", operation_id = "get_checklist_stats",
     summary = "Checklist figures",
     description = "Signal checklist submissions in the period by status, and the share that became a case. \
-Scoped and suppressed like the case figures; `Accept: text/csv` for CSV. Roles: coordinator, social_worker, \
+Scoped and suppressed like the case figures, except that a school account's own submissions are not suppressed; `Accept: text/csv` for CSV. Roles: coordinator, social_worker, \
 school.",
     security(("bearer" = [])), params(StatsQuery),
     responses(

@@ -1,0 +1,1 @@
+ALTER TABLE checklist_submissions DROP COLUMN advice_for_school;
