@@ -69,6 +69,8 @@ pub(super) fn submission(
         .os(s.case.map(|c| c.1))
         .ts(s.submitted)
         .ts(updated)
+        // advice_for_school
+        .null()
         .end();
     for (code, theme) in items {
         let answer = if themes.contains(&theme.as_str()) && g.rng.random_bool(0.6) {
