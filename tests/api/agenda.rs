@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::cases::{World, world};
 use crate::helpers::{Resp, TestUser};
+use crate::meetings::network_of;
 
 const ITEM: [&str; 12] = [
     "id",
@@ -27,15 +28,6 @@ const ITEM: [&str; 12] = [
 
 fn keys(v: &Value) -> BTreeSet<String> {
     v.as_object().unwrap().keys().cloned().collect()
-}
-
-fn network_of(w: &World, school: &str) -> String {
-    w.app
-        .get(&format!("/api/v1/schools/{school}"), Some(&w.coord.token))
-        .json()["network_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
 }
 
 /// A meeting of the network of schools A and B, planned by the coordinator.

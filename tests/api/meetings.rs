@@ -24,7 +24,8 @@ const MEETING: [&str; 12] = [
     "updated_at",
 ];
 
-fn network_of(w: &World, school: &str) -> String {
+/// The network a school belongs to.
+pub(crate) fn network_of(w: &World, school: &str) -> String {
     w.app
         .get(&format!("/api/v1/schools/{school}"), Some(&w.coord.token))
         .json()["network_id"]

@@ -5,15 +5,7 @@ use serde_json::{Value, json};
 
 use crate::cases::{World, world};
 use crate::helpers::{Resp, TestUser};
-
-fn network_of(w: &World, school: &str) -> String {
-    w.app
-        .get(&format!("/api/v1/schools/{school}"), Some(&w.coord.token))
-        .json()["network_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
+use crate::meetings::network_of;
 
 fn meeting(w: &World) -> String {
     let res = w.post(
