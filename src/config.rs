@@ -133,6 +133,11 @@ pub struct Settings {
     /// instances on one database).
     #[arg(long, env = "RETENTION_JOB", default_value_t = true, action = clap::ArgAction::Set)]
     pub retention_job: bool,
+    /// On PostgreSQL, whether a retention run that erased something rewrites the erased tables
+    /// (`VACUUM FULL`: no copy stays in their files, but each is locked while rewritten) or only
+    /// vacuums them (no lock; freed space keeps the bytes until reused).
+    #[arg(long, env = "RETENTION_REWRITE_TABLES", default_value_t = true, action = clap::ArgAction::Set)]
+    pub retention_rewrite_tables: bool,
     /// Statistics withhold counts under this number for every role but the coordinator (who
     /// chooses with `suppress_below`).
     #[arg(long, env = "STATS_SUPPRESS_BELOW", default_value_t = 5)]
@@ -254,6 +259,7 @@ impl Default for Settings {
             initial_coordinator_email: "coordinator@kinderen-eerst.local".into(),
             retention_months: 24,
             retention_job: true,
+            retention_rewrite_tables: true,
             stats_suppress_below: 5,
             stats_cache_seconds: 30,
             webhook_worker: true,

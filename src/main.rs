@@ -106,6 +106,10 @@ enum RetentionCommand {
         /// Months after closing before a case's personal data is erased.
         #[arg(long, env = "RETENTION_MONTHS", default_value_t = 24)]
         months: u32,
+        /// PostgreSQL: rewrite the erased tables (`VACUUM FULL`, locks each while it runs) or
+        /// only vacuum them (`false`).
+        #[arg(long, env = "RETENTION_REWRITE_TABLES", default_value_t = true, action = clap::ArgAction::Set)]
+        rewrite_tables: bool,
         #[command(flatten)]
         db: DatabaseArgs,
     },
@@ -179,9 +183,10 @@ fn main() -> anyhow::Result<()> {
                 RetentionCommand::Run {
                     dry_run,
                     months,
+                    rewrite_tables,
                     db: dbargs,
                 },
-        }) => retention(dry_run, months, dbargs),
+        }) => retention(dry_run, months, rewrite_tables, dbargs),
         Some(Command::DemoData(args)) => demo_data(args),
         Some(Command::Openapi { output }) => {
             let json = openapi::document_json();
@@ -292,17 +297,24 @@ fn demo_data(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn retention(dry_run: bool, months: u32, dbargs: DatabaseArgs) -> anyhow::Result<()> {
+fn retention(
+    dry_run: bool,
+    months: u32,
+    rewrite_tables: bool,
+    dbargs: DatabaseArgs,
+) -> anyhow::Result<()> {
     let opts = dbargs.options();
     db::migrate(&opts)?;
     let database = db::Db::new(&opts);
-    let report = kinderen_eerst::retention::run(&database, months, dry_run, |done, total| {
-        eprintln!(
-            "{} {done}/{total} case(s)",
-            if dry_run { "found" } else { "erased" }
-        );
-    })
-    .map_err(|e| anyhow::anyhow!("retention failed: {}", e.to_problem().detail))?;
+    let rewrite = kinderen_eerst::retention::Rewrite::from_setting(rewrite_tables);
+    let report =
+        kinderen_eerst::retention::run(&database, months, dry_run, rewrite, |done, total| {
+            eprintln!(
+                "{} {done}/{total} case(s)",
+                if dry_run { "found" } else { "erased" }
+            );
+        })
+        .map_err(|e| anyhow::anyhow!("retention failed: {}", e.to_problem().detail))?;
     let verb = if dry_run { "would erase" } else { "erased" };
     println!(
         "{verb} the personal data of {} case(s) closed before {} ({months} months)",
@@ -334,7 +346,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let state = startup::prepare(&opts, args.settings)?;
     if state.settings.retention_job {
-        kinderen_eerst::retention::spawn_daily(state.db.clone(), state.settings.retention_months);
+        kinderen_eerst::retention::spawn_daily(
+            state.db.clone(),
+            state.settings.retention_months,
+            kinderen_eerst::retention::Rewrite::from_setting(
+                state.settings.retention_rewrite_tables,
+            ),
+        );
     }
     let listener =
         TcpListener::bind(&args.bind).with_context(|| format!("cannot listen on {}", args.bind))?;

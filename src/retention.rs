@@ -186,6 +186,27 @@ struct Checkpoint {
     busy: i32,
 }
 
+/// What a retention run does on PostgreSQL after an erasure (`RETENTION_REWRITE_TABLES`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rewrite {
+    /// `VACUUM FULL` of the tables erasure touches: no erased byte stays in their files, but
+    /// each table is locked (reads and writes wait) while it is rewritten.
+    Tables,
+    /// A plain `VACUUM`: no lock; the old row versions' space is marked free and their bytes
+    /// stay in the files until reused.
+    VacuumOnly,
+}
+
+impl Rewrite {
+    pub fn from_setting(rewrite_tables: bool) -> Rewrite {
+        if rewrite_tables {
+            Rewrite::Tables
+        } else {
+            Rewrite::VacuumOnly
+        }
+    }
+}
+
 /// How long the rewrite waits for a table's lock before it gives way to the service.
 const LOCK_WAIT: &str = "5s";
 
@@ -195,7 +216,7 @@ const LOCK_WAIT: &str = "5s";
 /// runs; it waits at most `LOCK_WAIT` for the lock, and when it cannot have it a plain vacuum
 /// runs instead and the next run tries the rewrite again. Statistics are analysed afresh (they
 /// sample column values). VACUUM cannot run in a transaction: `conn` must not be in one.
-fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool) -> QueryResult<()> {
+fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool, rewrite: Rewrite) -> QueryResult<()> {
     if conn.backend() != Backend::Postgres {
         return Ok(());
     }
@@ -223,7 +244,11 @@ fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool) -> QueryResult<()> {
         "SET statement_timeout = 0; SET lock_timeout = '{LOCK_WAIT}'"
     ))?;
     let tables = ERASED_TABLES.join(", ");
-    let rewritten = c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {tables}"));
+    let rewritten = match rewrite {
+        Rewrite::Tables => c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {tables}")),
+        // Chosen by the operator: no exclusive lock, the freed space keeps the bytes until reused.
+        Rewrite::VacuumOnly => c.batch_execute(&format!("VACUUM (ANALYZE) {tables}")),
+    };
     if let Err(e) = &rewritten {
         log::warn!("rewriting the tables after an erasure failed ({e}); vacuuming instead");
         if let Err(e) = c.batch_execute(&format!("VACUUM (ANALYZE) {tables}")) {
@@ -356,6 +381,7 @@ pub fn run(
     db: &Db,
     months: u32,
     dry_run: bool,
+    rewrite: Rewrite,
     mut progress: impl FnMut(usize, i64),
 ) -> ApiResult<Report> {
     let mut conn = db.pool.get()?;
@@ -416,7 +442,7 @@ pub fn run(
     audit::seal(&mut conn)?;
     let erased_now = !report.erased.is_empty() || submissions > 0 || consults > 0;
     // Old row versions (PostgreSQL) and log frames (SQLite) still hold the erased values.
-    if let Err(e) = rewrite_if_erased(&mut conn, erased_now) {
+    if let Err(e) = rewrite_if_erased(&mut conn, erased_now, rewrite) {
         log::warn!("vacuum after retention failed (the next run tries again): {e}");
     }
     if let Err(e) = flush(&mut conn) {
@@ -446,12 +472,12 @@ pub fn claim_daily_run(conn: &mut DbConn, today: chrono::NaiveDate) -> QueryResu
 
 /// The service's daily job: once an hour it tries to claim today's run; the instance that wins
 /// runs the pass. Runs on its own thread until the process ends.
-pub fn spawn_daily(db: Db, months: u32) {
+pub fn spawn_daily(db: Db, months: u32, rewrite: Rewrite) {
     std::thread::Builder::new()
         .name("retention".into())
         .spawn(move || {
             loop {
-                if let Err(e) = daily_once(&db, months) {
+                if let Err(e) = daily_once(&db, months, rewrite) {
                     log::warn!("retention job: {e}");
                 }
                 std::thread::sleep(std::time::Duration::from_secs(3600));
@@ -461,7 +487,7 @@ pub fn spawn_daily(db: Db, months: u32) {
         .unwrap_or_else(|e| log::error!("cannot start the retention job: {e}"));
 }
 
-fn daily_once(db: &Db, months: u32) -> Result<(), String> {
+fn daily_once(db: &Db, months: u32, rewrite: Rewrite) -> Result<(), String> {
     let today = chrono::Utc::now().date_naive();
     let mut conn = db.pool.get().map_err(|e| e.to_string())?;
     let won = write_tx(&mut conn, |c| claim_daily_run(c, today)).map_err(|e| e.to_string())?;
@@ -476,7 +502,7 @@ fn daily_once(db: &Db, months: u32) -> Result<(), String> {
     if !won {
         return Ok(());
     }
-    let report = run(db, months, false, |_, _| {}).map_err(|e| match e {
+    let report = run(db, months, false, rewrite, |_, _| {}).map_err(|e| match e {
         ApiError::Internal(m) => m,
         other => other.to_string(),
     })?;

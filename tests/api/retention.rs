@@ -159,10 +159,15 @@ fn texts_left(conn: &mut kinderen_eerst::db::DbConn, id: &str) -> (usize, usize,
 }
 
 fn retention_cli(w: &World, dry: bool) -> String {
+    retention_cli_with(w, dry, &[])
+}
+
+fn retention_cli_with(w: &World, dry: bool, env: &[(&str, &str)]) -> String {
     let mut cmd = Command::new(BIN);
     cmd.args(["retention", "run"])
         .env("DATABASE_URL", &w.app.db_url)
-        .env("RETENTION_MONTHS", "24");
+        .env("RETENTION_MONTHS", "24")
+        .envs(env.iter().copied());
     if dry {
         cmd.arg("--dry-run");
     }
@@ -173,6 +178,55 @@ fn retention_cli(w: &World, dry: bool) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
+}
+
+/// A case closed 30 months ago, due for erasure.
+fn due_case(w: &World) -> String {
+    let id = full_case(w);
+    close(w, &id);
+    let long_ago = chrono::Utc::now()
+        .naive_utc()
+        .checked_sub_months(chrono::Months::new(30))
+        .unwrap();
+    diesel::update(cases::table.find(&id))
+        .set(cases::closed_at.eq(long_ago))
+        .execute(&mut w.app.conn())
+        .unwrap();
+    id
+}
+
+#[test]
+fn an_operator_can_trade_the_table_rewrite_after_erasure_for_no_lock() {
+    let w = world();
+    let kinderen_eerst::db::DbConn::Postgres(pg) = &mut w.app.conn() else {
+        return; // SQLite rewrites nothing: secure_delete and the WAL checkpoint do the work.
+    };
+    #[derive(diesel::QueryableByName)]
+    struct Node {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        node: i64,
+    }
+    let mut node = || -> i64 {
+        diesel::sql_query("SELECT pg_relation_filenode('cases')::bigint AS node")
+            .get_result::<Node>(pg)
+            .unwrap()
+            .node
+    };
+    let before = node();
+    due_case(&w);
+    retention_cli_with(&w, false, &[("RETENTION_REWRITE_TABLES", "false")]);
+    assert_eq!(
+        node(),
+        before,
+        "RETENTION_REWRITE_TABLES=false rewrote the table"
+    );
+    due_case(&w);
+    retention_cli(&w, false);
+    assert_ne!(
+        node(),
+        before,
+        "by default an erasure rewrites the erased tables"
+    );
 }
 
 #[test]
