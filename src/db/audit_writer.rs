@@ -1,5 +1,6 @@
 //! Group commit for the events of reads: one thread takes the events of every request waiting,
-//! inserts them in one transaction, and tells each request once its events are committed. A
+//! inserts them together (one self-committing statement, or one transaction when a batch needs
+//! several), and tells each request once its events are committed. A
 //! response carrying personal data leaves only after that, so its event is durable; yet
 //! concurrent reads share one commit instead of queueing for the write lock one by one (SQLite)
 //! or paying one commit each (PostgreSQL).
