@@ -175,6 +175,7 @@ pub struct VerifyRequest {
 /// How the chain compares with one kept checkpoint.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = CheckpointConsistency)]
 pub enum Finding {
     /// The chain still has this head.
     Consistent,

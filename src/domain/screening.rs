@@ -27,6 +27,7 @@ use utoipa::ToSchema;
 /// The kind of identifying detail found in a text (the detail itself is never repeated).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = ScreeningFinding)]
 pub enum Finding {
     /// A case reference (`KE-2026-00113`), in any spelling.
     CaseReference,

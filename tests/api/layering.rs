@@ -137,3 +137,43 @@ fn only_the_viewer_branches_on_roles_in_the_api() {
     }
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
+
+/// utoipa names a schema after its type (or its `#[schema(as = …)]`) and keeps only one of two
+/// types with the same name: the document then describes one with the other's fields or values.
+/// Every type deriving `ToSchema` must have its own schema name.
+#[test]
+fn every_schema_name_is_used_by_one_type_only() {
+    let derive = regex::Regex::new(r"#\[derive\(([^)]*)\)\]").unwrap();
+    let item = regex::Regex::new(r"pub(?:\([^)]*\))?\s+(?:struct|enum)\s+(\w+)").unwrap();
+    let alias = regex::Regex::new(r"#\[schema\([^\]]*\bas\s*=\s*(\w+)").unwrap();
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut seen: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        for d in derive.captures_iter(&text) {
+            if !d[1].split(',').any(|t| t.trim() == "ToSchema") {
+                continue;
+            }
+            let rest = &text[d.get(0).unwrap().end()..];
+            let Some(it) = item.captures(rest) else {
+                continue;
+            };
+            let attrs = &rest[..it.get(0).unwrap().start()];
+            let name = alias
+                .captures(attrs)
+                .map_or(it[1].to_string(), |a| a[1].to_string());
+            let at = f.strip_prefix(src()).unwrap().display().to_string();
+            seen.entry(name)
+                .or_default()
+                .push(format!("{at} ({})", &it[1]));
+        }
+    }
+    assert!(seen.len() > 50, "only {} schema types found", seen.len());
+    let clashes: Vec<String> = seen
+        .into_iter()
+        .filter(|(_, at)| at.len() > 1)
+        .map(|(name, at)| format!("{name}: {}", at.join(", ")))
+        .collect();
+    assert!(clashes.is_empty(), "schema names used twice: {clashes:#?}");
+}
