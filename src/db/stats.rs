@@ -106,32 +106,25 @@ pub fn case_profile(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<Profile
 
 /// Cases per theme (a case with two themes counts for both), from the theme rows alone: they
 /// carry their case's opening time and school, so only the period's part of
-/// `case_themes_opened` is read.
-pub fn cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
+/// `case_themes_opened` is read. With `raised_only`, only the cases a school raised itself
+/// (checklist, school request).
+pub fn cases_by_theme(
+    conn: &mut DbConn,
+    s: &StatScope,
+    raised_only: bool,
+) -> QueryResult<Vec<(String, i64)>> {
+    let mut q = case_themes::table
+        .group_by(case_themes::theme_code)
+        .select((case_themes::theme_code, count_star()))
+        .into_boxed();
+    if raised_only {
+        let raised = cases::table
+            .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL))
+            .select(cases::id);
+        q = q.filter(case_themes::case_id.eq_any(raised));
+    }
     let q = scoped!(
-        case_themes::table
-            .group_by(case_themes::theme_code)
-            .select((case_themes::theme_code, count_star()))
-            .into_boxed(),
-        s,
-        case_themes::school_id,
-        case_themes::opened_at,
-        schools::id.nullable()
-    );
-    grouped(q.load::<(String, i64)>(conn))
-}
-
-/// Cases per theme, of the cases a school raised itself (checklist, school request) only.
-pub fn raised_cases_by_theme(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(String, i64)>> {
-    let raised = cases::table
-        .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL))
-        .select(cases::id);
-    let q = scoped!(
-        case_themes::table
-            .filter(case_themes::case_id.eq_any(raised))
-            .group_by(case_themes::theme_code)
-            .select((case_themes::theme_code, count_star()))
-            .into_boxed(),
+        q,
         s,
         case_themes::school_id,
         case_themes::opened_at,

@@ -132,12 +132,10 @@ pub async fn list_cases(
                         school_view(&r, s)
                     }))
                 }
-                Sees::Metadata => CasePage::Coordinator(common::page(rows, limit, key, |r| {
-                    metadata(&r, r.theme_codes())
-                })),
-                Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, |r| {
-                    summary(&r, r.theme_codes())
-                })),
+                Sees::Metadata => {
+                    CasePage::Coordinator(common::page(rows, limit, key, |r| metadata(&r)))
+                }
+                Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, |r| summary(&r))),
             })
         })
         .await?;

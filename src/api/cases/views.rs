@@ -265,14 +265,14 @@ pub(super) fn status_of(c: &CaseRow) -> CaseStatus {
     c.status
 }
 
-pub(super) fn metadata(r: &CaseListRow, themes: Vec<String>) -> CaseMetadata {
+pub(super) fn metadata(r: &CaseListRow) -> CaseMetadata {
     let c = &r.case;
     CaseMetadata {
         id: c.id.to_string(),
         reference: c.reference.clone(),
         school: school_of(r),
         origin: c.origin,
-        themes,
+        themes: r.theme_codes(),
         priority: c.priority,
         known_to_ocmw: c.known_to_ocmw,
         status: c.status,
@@ -285,8 +285,8 @@ pub(super) fn metadata(r: &CaseListRow, themes: Vec<String>) -> CaseMetadata {
     }
 }
 
-pub(super) fn summary(r: &CaseListRow, themes: Vec<String>) -> CaseSummary {
-    let m = metadata(r, themes);
+pub(super) fn summary(r: &CaseListRow) -> CaseSummary {
+    let m = metadata(r);
     CaseSummary {
         id: m.id,
         reference: m.reference,
@@ -366,7 +366,6 @@ pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Cons
 /// The worker's full view of a case, with everything that hangs on it.
 pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
     let id = r.case.id.to_string();
-    let themes = r.theme_codes();
     let at = now();
     let children = crate::db::case_children::of_case(conn, &id)?;
     let needs = children.needs.into_iter().map(need_of).collect();
@@ -376,7 +375,7 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
         .into_iter()
         .map(|c| consent_of(c, at))
         .collect();
-    let m = metadata(&r, themes);
+    let m = metadata(&r);
     let c = r.case;
     Ok(CaseDetail {
         pupil: pupil_of(&c),
@@ -422,7 +421,7 @@ pub(super) fn today() -> NaiveDate {
 pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResult<CaseView> {
     Ok(match user.sees() {
         Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
-        Sees::Metadata => CaseView::Coordinator(metadata(&r, r.theme_codes())),
+        Sees::Metadata => CaseView::Coordinator(metadata(&r)),
         Sees::School => {
             let shared = !repo::with_live_consent(
                 conn,

@@ -314,12 +314,12 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
     let t = info.suppress_below;
     let profile = repo::case_profile(conn, s)?;
     if !s.own_signals {
-        let themes = repo::cases_by_theme(conn, s)?;
+        let themes = repo::cases_by_theme(conn, s, false)?;
         return Ok(case_figures(profile, themes, t, info));
     }
     let raised = |origin: &str| CaseOrigin::RAISED_BY_SCHOOL.contains(&origin);
-    let all_themes = repo::cases_by_theme(conn, s)?;
-    let own_themes = repo::raised_cases_by_theme(conn, s)?;
+    let all_themes = repo::cases_by_theme(conn, s, false)?;
+    let own_themes = repo::cases_by_theme(conn, s, true)?;
     let other_themes: Vec<(String, i64)> = all_themes
         .iter()
         .map(|(k, n)| {
