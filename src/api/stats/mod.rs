@@ -56,12 +56,18 @@ impl Cell {
 /// Suppresses a group of counts that add up to `total` (shown or not). Every count in
 /// `1..threshold` is withheld; then, while the withheld counts could be recovered from a shown
 /// total — a single one withheld, or together fewer than the threshold — the smallest shown
-/// non-zero count is withheld too. When the total itself is small, everything is withheld.
+/// non-zero count is withheld too. When the total itself is small, everything is withheld, zeros
+/// too: a zero beside a withheld small total says where the few are. When a total that is not
+/// small is withheld (it was withheld beside others, in another group), every non-zero count is
+/// withheld, or adding them up would give it back.
 pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: bool) -> Vec<Cell> {
     if threshold <= 1 {
         return counts.iter().map(|&n| Cell::shown(n)).collect();
     }
     if total > 0 && total < threshold {
+        return counts.iter().map(|_| Cell::hidden()).collect();
+    }
+    if !total_shown && total > 0 {
         return counts
             .iter()
             .map(|&n| {
@@ -74,29 +80,27 @@ pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: b
             .collect();
     }
     let mut hidden: Vec<bool> = counts.iter().map(|&n| n > 0 && n < threshold).collect();
-    if total_shown {
-        loop {
-            let withheld: Vec<i64> = counts
-                .iter()
-                .zip(&hidden)
-                .filter(|(_, h)| **h)
-                .map(|(n, _)| *n)
-                .collect();
-            let exposed = !withheld.is_empty()
-                && (withheld.len() == 1 || withheld.iter().sum::<i64>() < threshold);
-            if !exposed {
-                break;
-            }
-            let next = counts
-                .iter()
-                .enumerate()
-                .filter(|(i, n)| !hidden[*i] && **n > 0)
-                .min_by_key(|(i, n)| (**n, *i))
-                .map(|(i, _)| i);
-            match next {
-                Some(i) => hidden[i] = true,
-                None => break,
-            }
+    loop {
+        let withheld: Vec<i64> = counts
+            .iter()
+            .zip(&hidden)
+            .filter(|(_, h)| **h)
+            .map(|(n, _)| *n)
+            .collect();
+        let exposed = !withheld.is_empty()
+            && (withheld.len() == 1 || withheld.iter().sum::<i64>() < threshold);
+        if !exposed {
+            break;
+        }
+        let next = counts
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| !hidden[*i] && **n > 0)
+            .min_by_key(|(i, n)| (**n, *i))
+            .map(|(i, _)| i);
+        match next {
+            Some(i) => hidden[i] = true,
+            None => break,
         }
     }
     counts
@@ -104,6 +108,19 @@ pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: b
         .zip(hidden)
         .map(|(&n, h)| if h { Cell::hidden() } else { Cell::shown(n) })
         .collect()
+}
+
+/// A count of a part of a group (cases with one theme, cases with a first contact) that does not
+/// add up with the other parts: withheld when it is small, when the rest of the group
+/// (`total - n`) is small and the total is shown — subtracting would give the rest — and, zeros
+/// too, when the whole group is small.
+pub(crate) fn part(n: i64, total: i64, threshold: i64, total_shown: bool) -> Cell {
+    let small = |k: i64| k > 0 && k < threshold;
+    if threshold > 1 && (small(n) || small(total) || (total_shown && small(total - n))) {
+        Cell::hidden()
+    } else {
+        Cell::shown(n)
+    }
 }
 
 /// One count on its own: withheld when under the threshold.
@@ -123,7 +140,8 @@ pub struct Count {
     pub count: Cell,
 }
 
-/// Builds a breakdown over `keys` (every key listed, zeros included) that adds up to `total`.
+/// Builds a breakdown over `keys` (every key listed, zeros included) of a group of `total`:
+/// `additive` when the parts add up to it (statuses), otherwise parts that overlap (themes).
 fn breakdown(
     keys: &[String],
     counts: &[(String, i64)],
@@ -151,7 +169,10 @@ fn breakdown(
     let cells = if additive {
         suppress_group(total, &values, threshold, total_shown)
     } else {
-        values.iter().map(|&n| single(n, threshold)).collect()
+        values
+            .iter()
+            .map(|&n| part(n, total, threshold, total_shown))
+            .collect()
     };
     all.into_iter()
         .zip(cells)
@@ -167,9 +188,12 @@ fn codes<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<String> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
-    /// First day of the period (opening date of cases, submission date of checklists).
+    /// First day of the period (opening date of cases, submission date of checklists). For a
+    /// school account the period is always one whole calendar year: the year that holds `from`
+    /// and `to` (both must fall in the same year, or 422), the current year when neither is
+    /// given; the answer's `scope.period_from`/`period_to` say which.
     pub from: Option<NaiveDate>,
-    /// Last day of the period.
+    /// Last day of the period (for a school account: see `from`).
     pub to: Option<NaiveDate>,
     /// Only schools of this network.
     #[param(format = Uuid)]
@@ -183,17 +207,56 @@ pub struct StatsQuery {
     pub suppress_below: Option<i64>,
 }
 
+/// The grid a statistic's period keeps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodGrid {
+    /// The period as asked (coordinator, social worker: their figures hold only cases they may
+    /// read anyway, or all of them).
+    Free,
+    /// One whole calendar year (a school account): two periods a school can ask for are the same
+    /// year or different years, never one inside the other, so no subtraction isolates a few
+    /// days or weeks of the cases it may not see.
+    CalendarYear,
+}
+
 /// What a statistic covered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct StatsScopeInfo {
+    /// `from` as asked.
     pub from: Option<NaiveDate>,
+    /// `to` as asked.
     pub to: Option<NaiveDate>,
+    /// The first day actually counted (null: from the start).
+    pub period_from: Option<NaiveDate>,
+    /// The last day actually counted (null: up to now).
+    pub period_to: Option<NaiveDate>,
+    /// `calendar_year` when the period asked was widened to its calendar year.
+    pub period_grid: PeriodGrid,
     #[schema(format = Uuid)]
     pub network: Option<String>,
     #[schema(format = Uuid)]
     pub school: Option<String>,
     /// Counts under this number are withheld.
     pub suppress_below: i64,
+}
+
+/// The calendar year a period on the year grid covers: the year of `from` and `to` (which must
+/// be the same), or of `today` when neither is given.
+fn calendar_year(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> ApiResult<i32> {
+    use chrono::Datelike;
+    match (from, to) {
+        (Some(f), Some(t)) if f.year() != t.year() => Err(ApiError::field(
+            "to",
+            "a school's figures cover one calendar year: from and to must fall in the same year",
+        )),
+        (Some(d), _) | (None, Some(d)) => Ok(d.year()),
+        (None, None) => Ok(today.year()),
+    }
 }
 
 /// Resolves the caller's scope: which schools, which period, which threshold.
@@ -210,21 +273,38 @@ fn resolve(
     }
     let school_ids = user.schools_narrowed(q.school.map(SchoolId::from));
     let threshold = user.suppress_below(q.suppress_below, default_threshold);
+    // A school's figures hold cases it may not read (office hours, parent, worker): their
+    // periods keep to the calendar-year grid. A worker's hold only cases of their schools, which
+    // they read one by one anyway; the coordinator sees everything.
+    let (own_signals, grid) = match user.sees() {
+        Sees::School => (true, PeriodGrid::CalendarYear),
+        Sees::Metadata | Sees::CaseTeam => (false, PeriodGrid::Free),
+    };
+    let (period_from, period_to) = match grid {
+        PeriodGrid::Free => (q.from, q.to),
+        PeriodGrid::CalendarYear => {
+            let year = calendar_year(q.from, q.to, chrono::Utc::now().date_naive())?;
+            (
+                NaiveDate::from_ymd_opt(year, 1, 1),
+                NaiveDate::from_ymd_opt(year, 12, 31),
+            )
+        }
+    };
     let midnight = |d: NaiveDate| d.and_hms_opt(0, 0, 0);
     Ok((
         StatScope {
             school_ids,
             network_id: q.network.map(|n| n.to_string()),
-            from: q.from.and_then(midnight),
-            before: q.to.and_then(|d| d.succ_opt()).and_then(midnight),
-            own_signals: match user.sees() {
-                Sees::School => true,
-                Sees::Metadata | Sees::CaseTeam => false,
-            },
+            from: period_from.and_then(midnight),
+            before: period_to.and_then(|d| d.succ_opt()).and_then(midnight),
+            own_signals,
         },
         StatsScopeInfo {
             from: q.from,
             to: q.to,
+            period_from,
+            period_to,
+            period_grid: grid,
             network: q.network.map(|n| n.to_string()),
             school: q.school.map(|s| s.to_string()),
             suppress_below: threshold,
@@ -315,7 +395,8 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
     let profile = repo::case_profile(conn, s)?;
     if !s.own_signals {
         let themes = repo::cases_by_theme(conn, s, false)?;
-        return Ok(case_figures(profile, themes, t, info));
+        let origins = codes(CaseOrigin::ALL, CaseOrigin::as_str);
+        return Ok(case_figures(profile, themes, &origins, t, info));
     }
     let raised = |origin: &str| CaseOrigin::RAISED_BY_SCHOOL.contains(&origin);
     let all_themes = repo::cases_by_theme(conn, s, false)?;
@@ -332,9 +413,20 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
         .filter(|(_, n)| *n > 0)
         .collect();
     let (own_p, other_p): (Vec<_>, Vec<_>) = profile.iter().cloned().partition(|r| raised(&r.1));
-    let others = case_figures(other_p, other_themes, t, info.clone());
-    let own = case_figures(own_p, own_themes, 0, info.clone());
-    let mut all = case_figures(profile, all_themes, 0, info);
+    let all_origins = codes(CaseOrigin::ALL, CaseOrigin::as_str);
+    // The other cases never have an origin the school raises: those keys are zero by definition,
+    // not a figure about them, so they leave the combined origins untouched.
+    let other_origins: Vec<String> = all_origins.iter().filter(|o| !raised(o)).cloned().collect();
+    let own_theme_keys: Vec<String> = own_themes.iter().map(|(k, _)| k.clone()).collect();
+    let others = case_figures(other_p, other_themes, &other_origins, t, info.clone());
+    let own = case_figures(own_p, own_themes, &all_origins, 0, info.clone());
+    let mut all = case_figures(profile, all_themes, &all_origins, 0, info);
+    // When the other cases are too few to show, they are withheld whole: the theme list then
+    // names only the school's own themes, or a theme of theirs would show by being listed.
+    let others_withheld_whole = others.total.suppressed;
+    if others_withheld_whole {
+        all.by_theme.retain(|c| own_theme_keys.contains(&c.key));
+    }
     let mask = |cell: Cell, other: Option<Cell>| match other {
         Some(o) if o.suppressed => Cell::hidden(),
         _ => cell,
@@ -352,6 +444,11 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
     mask_list(&mut all.by_origin, &others.by_origin);
     mask_list(&mut all.by_outcome, &others.by_outcome);
     mask_list(&mut all.by_theme, &others.by_theme);
+    if others_withheld_whole {
+        for c in all.by_theme.iter_mut() {
+            c.count = Cell::hidden();
+        }
+    }
     all.reach.known = mask(all.reach.known, Some(others.reach.known));
     all.reach.new = mask(all.reach.new, Some(others.reach.new));
     all.reach.unknown = mask(all.reach.unknown, Some(others.reach.unknown));
@@ -380,6 +477,7 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
 fn case_figures(
     profile: Vec<repo::ProfileRow>,
     themes: Vec<(String, i64)>,
+    origins: &[String],
     t: i64,
     info: StatsScopeInfo,
 ) -> CaseStats {
@@ -421,14 +519,7 @@ fn case_figures(
         !total_cell.suppressed,
         true,
     );
-    let by_origin = breakdown(
-        &codes(CaseOrigin::ALL, CaseOrigin::as_str),
-        &origin,
-        total,
-        t,
-        !total_cell.suppressed,
-        true,
-    );
+    let by_origin = breakdown(origins, &origin, total, t, !total_cell.suppressed, true);
     let closed = status
         .iter()
         .find(|(k, _)| k == "closed")
@@ -438,7 +529,7 @@ fn case_figures(
         .iter()
         .find(|c| c.key == "closed")
         .is_some_and(|c| !c.count.suppressed);
-    let by_outcome = breakdown(
+    let mut by_outcome = breakdown(
         &codes(CaseOutcome::ALL, CaseOutcome::as_str),
         &outcome,
         closed,
@@ -446,7 +537,14 @@ fn case_figures(
         closed_shown,
         true,
     );
-    let by_theme = breakdown(&[], &themes, total, t, false, false);
+    // Within a small group the closed ones are withheld whole as well, even none: zeros would
+    // add up to the withheld `closed`.
+    if total_cell.suppressed {
+        for c in by_outcome.iter_mut() {
+            c.count = Cell::hidden();
+        }
+    }
+    let by_theme = breakdown(&[], &themes, total, t, !total_cell.suppressed, false);
     let reach_counts = breakdown(
         &[
             "known".to_string(),
@@ -472,7 +570,7 @@ fn case_figures(
         _ => None,
     };
     let contacted: i64 = hist.iter().map(|(_, n)| n).sum();
-    let contacted_cell = single(contacted, t);
+    let contacted_cell = part(contacted, total, t, !total_cell.suppressed);
     let (median_days, p90_days) = if contacted_cell.suppressed {
         (None, None)
     } else {
@@ -899,9 +997,14 @@ mod tests {
         // Two small ones that together reach it: enough.
         let cells = suppress_group(100, &[3, 4, 50, 43], 5, true);
         assert_eq!(values(&cells), [None, None, Some(50), Some(43)]);
-        // A withheld total protects on its own; a small total withholds everything non-zero.
+        // A small total withholds everything, zeros too: a zero beside it says where the few
+        // are.
         let cells = suppress_group(4, &[1, 3, 0], 5, false);
-        assert_eq!(values(&cells), [None, None, Some(0)]);
+        assert_eq!(values(&cells), [None, None, None]);
+        // A total withheld beside others in another group: adding up the shown counts must
+        // not give it back.
+        let cells = suppress_group(8, &[8, 0], 5, false);
+        assert_eq!(values(&cells), [None, Some(0)]);
         // No threshold, no suppression.
         assert_eq!(
             values(&suppress_group(10, &[1, 9], 0, true)),
@@ -946,6 +1049,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_part_is_withheld_when_it_or_the_rest_is_small() {
+        assert_eq!(part(3, 10, 5, true), Cell::hidden());
+        assert_eq!(part(8, 10, 5, true), Cell::hidden(), "10 - 8 = 2");
+        assert_eq!(
+            part(8, 10, 5, false),
+            Cell::shown(8),
+            "no total to subtract from"
+        );
+        assert_eq!(
+            part(0, 3, 5, false),
+            Cell::hidden(),
+            "a small group is withheld whole"
+        );
+        assert_eq!(part(5, 10, 5, true), Cell::shown(5));
+        assert_eq!(part(10, 10, 5, true), Cell::shown(10));
+        assert_eq!(part(2, 10, 0, true), Cell::shown(2));
+    }
+
+    #[test]
+    fn a_schools_period_is_one_calendar_year() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let today = d("2026-12-05").unwrap();
+        assert_eq!(calendar_year(None, None, today).unwrap(), 2026);
+        assert_eq!(
+            calendar_year(d("2023-06-07"), d("2023-06-07"), today).unwrap(),
+            2023
+        );
+        assert_eq!(calendar_year(None, d("2022-12-31"), today).unwrap(), 2022);
+        assert_eq!(calendar_year(d("2021-01-01"), None, today).unwrap(), 2021);
+        assert!(calendar_year(d("2020-01-01"), d("2023-06-07"), today).is_err());
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{Cell, StatsQuery, StatsScopeInfo, single};
+use super::{Cell, StatsQuery, StatsScopeInfo, part, single};
 use crate::api::extract::ApiQuery;
 use crate::auth::Viewer;
 use crate::db::referrals::{self as repo, StatRow};
@@ -112,13 +112,17 @@ fn counts<'a>(
         }
     }
     let enough = |n: usize| !(n > 0 && (n as i64) < threshold);
+    // Each figure is a part of those sent: withheld also when the rest of them is small, or
+    // `sent` minus it would give that away.
+    let sent_cell = single(sent, threshold);
+    let of_sent = |n: i64| part(n, sent, threshold, !sent_cell.suppressed);
     ReferralCounts {
-        sent: single(sent, threshold),
-        accepted: single(accepted, threshold),
-        declined: single(declined, threshold),
-        completed: single(completed, threshold),
-        failed: single(failed, threshold),
-        overrides: single(overrides, threshold),
+        sent: sent_cell,
+        accepted: of_sent(accepted),
+        declined: of_sent(declined),
+        completed: of_sent(completed),
+        failed: of_sent(failed),
+        overrides: of_sent(overrides),
         median_days_to_answer: if enough(answer.len()) {
             median(answer)
         } else {
