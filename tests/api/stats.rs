@@ -822,11 +822,12 @@ mod differencing {
             for x in m[r].iter_mut() {
                 *x /= pv;
             }
-            for i in 0..m.len() {
-                if i != r && m[i][col].abs() > 1e-9 {
-                    let f = m[i][col];
-                    for j in 0..=n {
-                        m[i][j] -= f * m[r][j];
+            let pivot_row = m[r].clone();
+            for (i, row) in m.iter_mut().enumerate() {
+                if i != r && row[col].abs() > 1e-9 {
+                    let f = row[col];
+                    for (x, p) in row.iter_mut().zip(&pivot_row) {
+                        *x -= f * p;
                     }
                 }
             }
