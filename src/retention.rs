@@ -243,6 +243,7 @@ fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool, rewrite: Rewrite) -> Q
     c.batch_execute(&format!(
         "SET statement_timeout = 0; SET lock_timeout = '{LOCK_WAIT}'"
     ))?;
+    let unseen = wait_for_older_snapshots(c);
     let tables = ERASED_TABLES.join(", ");
     let rewritten = match rewrite {
         Rewrite::Tables => c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {tables}")),
@@ -261,10 +262,65 @@ fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool, rewrite: Rewrite) -> Q
     c.batch_execute(&format!(
         "SET statement_timeout = '{statement}'; SET lock_timeout = '{lock}'"
     ))?;
-    if rewritten.is_ok() {
+    if rewritten.is_ok() && unseen {
         diesel::delete(settings::table.filter(settings::key.eq(VACUUM_PENDING))).execute(conn)?;
     }
     Ok(())
+}
+
+/// How long the rewrite waits for transactions older than itself to end.
+const SNAPSHOT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Waits (at most `SNAPSHOT_WAIT`) until no other session of this database still runs a
+/// transaction that began before now: such a transaction may still see the erased row
+/// versions, and a rewrite keeps every version some transaction may see. On a busy service
+/// these are requests of a few milliseconds. Past the wait the rewrite goes ahead anyway, with
+/// a warning, and `false` is returned: the erasure stays pending, so the next run rewrites
+/// again.
+fn wait_for_older_snapshots(c: &mut PgConnection) -> bool {
+    let older = |c: &mut PgConnection, since: &str| -> QueryResult<i64> {
+        Ok(diesel::sql_query(format!(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL AND xact_start < '{since}'"
+        ))
+        .get_result::<Count>(c)?
+        .n)
+    };
+    let since = match diesel::sql_query("SELECT clock_timestamp()::text AS value")
+        .get_result::<Setting>(c)
+    {
+        Ok(s) => s.value,
+        Err(e) => {
+            log::warn!("erasure rewrite: cannot read the clock ({e}); not waiting");
+            return false;
+        }
+    };
+    let started = std::time::Instant::now();
+    loop {
+        match older(c, &since) {
+            Ok(0) => return true,
+            Ok(n) if started.elapsed() >= SNAPSHOT_WAIT => {
+                log::warn!(
+                    "erasure rewrite: {n} session(s) still in a transaction after {}s; \
+                     rewriting anyway, and again on the next run (what they may still see \
+                     stays in the files until then)",
+                    SNAPSHOT_WAIT.as_secs()
+                );
+                return false;
+            }
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+            Err(e) => {
+                log::warn!("erasure rewrite: cannot read the sessions ({e}); not waiting");
+                return false;
+            }
+        }
+    }
 }
 
 /// Erases what a checklist submission says about the pupil (label, class, context, remarks,
