@@ -16,9 +16,9 @@ use diesel::prelude::*;
 use crate::db::audit::{self, NewEvent};
 use crate::db::idempotency::{self, StoredAnswer};
 use crate::db::schema::{
-    agenda_items, case_consents, case_contact_history, case_contacts, case_need_history, case_needs, cases,
-    checklist_answers, checklist_submissions, consult_requests, referral_transitions, referrals,
-    settings,
+    agenda_items, case_consents, case_contact_history, case_contacts, case_need_history,
+    case_needs, cases, checklist_answers, checklist_submissions, consult_requests,
+    referral_transitions, referrals, settings,
 };
 use crate::db::{Backend, Db, DbConn, now, write_tx};
 use crate::error::{ApiError, ApiResult, PROBLEM_CONTENT_TYPE};

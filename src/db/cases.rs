@@ -343,7 +343,11 @@ pub fn find_need(conn: &mut DbConn, case_id: &str, id: &str) -> QueryResult<Need
 }
 
 /// One contact moment of one case, with its author's name; another case's is `NotFound`.
-pub fn find_contact(conn: &mut DbConn, case_id: &str, id: &str) -> QueryResult<(ContactRow, String)> {
+pub fn find_contact(
+    conn: &mut DbConn,
+    case_id: &str,
+    id: &str,
+) -> QueryResult<(ContactRow, String)> {
     case_contacts::table
         .inner_join(users::table.on(users::id.eq(case_contacts::author_id)))
         .filter(case_contacts::case_id.eq(case_id))
@@ -352,27 +356,45 @@ pub fn find_contact(conn: &mut DbConn, case_id: &str, id: &str) -> QueryResult<(
         .first(conn)
 }
 
-/// The earlier versions of a need, oldest first, with the name of who changed it.
-pub fn need_history(conn: &mut DbConn, need_id: &str) -> QueryResult<Vec<(NeedHistoryRow, String)>> {
-    case_need_history::table
-        .inner_join(users::table.on(users::id.eq(case_need_history::corrected_by)))
-        .filter(case_need_history::need_id.eq(need_id))
-        .order((case_need_history::corrected_at, case_need_history::id))
-        .select((NeedHistoryRow::as_select(), users::display_name))
-        .load(conn)
+/// Which earlier versions to read: of one record, or of every record of a case.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryOf<'a> {
+    Record(&'a str),
+    Case(&'a str),
 }
 
-/// The earlier versions of a contact moment, oldest first, with the name of who corrected it.
+/// Earlier versions of needs, oldest first, with the name of who changed them.
+pub fn need_history(
+    conn: &mut DbConn,
+    of: HistoryOf<'_>,
+) -> QueryResult<Vec<(NeedHistoryRow, String)>> {
+    let q = case_need_history::table
+        .inner_join(users::table.on(users::id.eq(case_need_history::corrected_by)))
+        .order((case_need_history::corrected_at, case_need_history::id))
+        .select((NeedHistoryRow::as_select(), users::display_name))
+        .into_boxed();
+    match of {
+        HistoryOf::Record(id) => q.filter(case_need_history::need_id.eq(id.to_string())),
+        HistoryOf::Case(id) => q.filter(case_need_history::case_id.eq(id.to_string())),
+    }
+    .load(conn)
+}
+
+/// Earlier versions of contact moments, oldest first, with the name of who corrected them.
 pub fn contact_history(
     conn: &mut DbConn,
-    contact_id: &str,
+    of: HistoryOf<'_>,
 ) -> QueryResult<Vec<(ContactHistoryRow, String)>> {
-    case_contact_history::table
+    let q = case_contact_history::table
         .inner_join(users::table.on(users::id.eq(case_contact_history::corrected_by)))
-        .filter(case_contact_history::contact_id.eq(contact_id))
         .order((case_contact_history::corrected_at, case_contact_history::id))
         .select((ContactHistoryRow::as_select(), users::display_name))
-        .load(conn)
+        .into_boxed();
+    match of {
+        HistoryOf::Record(id) => q.filter(case_contact_history::contact_id.eq(id.to_string())),
+        HistoryOf::Case(id) => q.filter(case_contact_history::case_id.eq(id.to_string())),
+    }
+    .load(conn)
 }
 
 /// Of these consent ids, the ones live at `at` (given, not withdrawn).

@@ -766,7 +766,9 @@ pub fn generate(
         }
         // Feedback is written under the family's share_with_school consent, or not at all.
         let feedback = (!erased && status != "new" && g.rng.random_bool(0.3))
-            .then(|| "We zijn met het gezin aan de slag; de school hoeft niets te doen.".to_string())
+            .then(|| {
+                "We zijn met het gezin aan de slag; de school hoeft niets te doen.".to_string()
+            })
             .filter(|_| share_consent.is_some());
         let feedback_consent = feedback.as_ref().and(share_consent.clone());
         let feedback_at = feedback

@@ -268,14 +268,20 @@ fn a_need_is_met_not_met_or_withdrawn_from_open_only_met_or_not_met_reopen_and_w
     );
     assert_eq!(res.status, 200, "{}", res.text());
     let n = res.json();
-    assert_eq!((n["state"].as_str(), n["text"].as_str()), (Some("withdrawn"), Some("Juiste tekst")));
+    assert_eq!(
+        (n["state"].as_str(), n["text"].as_str()),
+        (Some("withdrawn"), Some("Juiste tekst"))
+    );
     let states: Vec<&str> = n["history"]
         .as_array()
         .unwrap()
         .iter()
         .map(|h| h["state"].as_str().unwrap())
         .collect();
-    assert_eq!(states, ["open", "met", "open", "not_met", "open", "withdrawn"]);
+    assert_eq!(
+        states,
+        ["open", "met", "open", "not_met", "open", "withdrawn"]
+    );
 }
 
 #[test]
@@ -297,16 +303,44 @@ fn a_correction_needs_a_reason_and_a_change_and_a_refusal_names_the_field() {
     let cases = [
         (&need_path, json!({"text": "Nieuw"}), "reason"),
         (&need_path, json!({"text": "Nieuw", "reason": ""}), "reason"),
-        (&need_path, json!({"text": "Nieuw", "reason": "x".repeat(501)}), "reason"),
+        (
+            &need_path,
+            json!({"text": "Nieuw", "reason": "x".repeat(501)}),
+            "reason",
+        ),
         (&need_path, json!({"text": "   ", "reason": "r"}), "text"),
-        (&need_path, json!({"text": "x".repeat(2001), "reason": "r"}), "text"),
-        (&need_path, json!({"theme": "no_such_theme", "reason": "r"}), "theme"),
+        (
+            &need_path,
+            json!({"text": "x".repeat(2001), "reason": "r"}),
+            "text",
+        ),
+        (
+            &need_path,
+            json!({"theme": "no_such_theme", "reason": "r"}),
+            "theme",
+        ),
         (&need_path, json!({"reason": "niets"}), "reason"),
-        (&need_path, json!({"state": "open", "reason": "al open"}), "reason"),
+        (
+            &need_path,
+            json!({"state": "open", "reason": "al open"}),
+            "reason",
+        ),
         (&contact_path, json!({"summary": "Nieuw"}), "reason"),
-        (&contact_path, json!({"summary": " ", "reason": "r"}), "summary"),
-        (&contact_path, json!({"occurred_at": "2999-01-01T00:00:00Z", "reason": "r"}), "occurred_at"),
-        (&contact_path, json!({"kind": "phone", "reason": "zelfde"}), "reason"),
+        (
+            &contact_path,
+            json!({"summary": " ", "reason": "r"}),
+            "summary",
+        ),
+        (
+            &contact_path,
+            json!({"occurred_at": "2999-01-01T00:00:00Z", "reason": "r"}),
+            "occurred_at",
+        ),
+        (
+            &contact_path,
+            json!({"kind": "phone", "reason": "zelfde"}),
+            "reason",
+        ),
     ];
     for (path, body, expected) in cases {
         let p = patch(&w, &w.worker_a, path, body.clone(), None).problem(422);
@@ -316,8 +350,14 @@ fn a_correction_needs_a_reason_and_a_change_and_a_refusal_names_the_field() {
         );
     }
     // An unknown field is refused too (deny_unknown_fields).
-    patch(&w, &w.worker_a, &need_path, json!({"author_id": w.worker_b.id, "reason": "r"}), None)
-        .problem(422);
+    patch(
+        &w,
+        &w.worker_a,
+        &need_path,
+        json!({"author_id": w.worker_b.id, "reason": "r"}),
+        None,
+    )
+    .problem(422);
     // Nothing changed by the refusals.
     let n = w.app.get(&need_path, Some(&w.worker_a.token)).json();
     assert_eq!(n["history"], json!([]));
@@ -397,7 +437,10 @@ fn every_correction_is_an_audit_event_naming_the_case_without_the_text() {
             )
         })
         .collect();
-    assert!(corrections.contains(&("need".into(), need.clone())), "{events}");
+    assert!(
+        corrections.contains(&("need".into(), need.clone())),
+        "{events}"
+    );
     assert!(
         corrections.contains(&("contact_moment".into(), contact.clone())),
         "{events}"
@@ -434,7 +477,11 @@ fn corrections_and_histories_are_for_the_case_team_alone() {
     for (who, user, own, other) in matrix {
         for path in [&need_path, &contact_path] {
             let other_path = path.replace(&case, &ghost.to_string());
-            assert_eq!(w.app.get(path, Some(&user.token)).status, own, "{who} GET {path}");
+            assert_eq!(
+                w.app.get(path, Some(&user.token)).status,
+                own,
+                "{who} GET {path}"
+            );
             assert_eq!(
                 w.app.get(&other_path, Some(&user.token)).status,
                 other,
@@ -468,7 +515,12 @@ fn corrections_and_histories_are_for_the_case_team_alone() {
             .app
             .get(&format!("/api/v1/cases/{case}"), Some(&user.token))
             .text();
-        for s in ["history", "Gecorrigeerd-geheim", "Reden-geheim", "Moeder wil"] {
+        for s in [
+            "history",
+            "Gecorrigeerd-geheim",
+            "Reden-geheim",
+            "Moeder wil",
+        ] {
             assert!(!text.contains(s), "{s} in {text}");
         }
     }
@@ -500,8 +552,15 @@ fn a_corrected_contact_time_moves_first_contact_at_both_ways() {
         None,
     );
     assert_eq!(res.status, 200, "{}", res.text());
-    assert_eq!(res.json()["history"][0]["occurred_at"], "2026-01-05T10:00:00Z");
-    assert_eq!(first(), "2026-02-01T10:00:00Z", "the other one is earliest now");
+    assert_eq!(
+        res.json()["history"][0]["occurred_at"],
+        "2026-01-05T10:00:00Z"
+    );
+    assert_eq!(
+        first(),
+        "2026-02-01T10:00:00Z",
+        "the other one is earliest now"
+    );
     let res = patch(
         &w,
         &w.worker_a,
@@ -536,7 +595,10 @@ fn the_export_holds_the_consult_requests_and_the_agenda_items_linked_to_the_case
     // A meeting of the network, an item linked to the case by its worker, one not linked.
     let net = w
         .app
-        .get(&format!("/api/v1/schools/{}", w.school_a), Some(&w.coord.token))
+        .get(
+            &format!("/api/v1/schools/{}", w.school_a),
+            Some(&w.coord.token),
+        )
         .json()["network_id"]
         .as_str()
         .unwrap()
@@ -554,12 +616,19 @@ fn the_export_holds_the_consult_requests_and_the_agenda_items_linked_to_the_case
         if let Some(c) = case_id {
             body["case_id"] = json!(c);
         }
-        w.post(by, &format!("/api/v1/meetings/{meeting}/agenda-items"), body)
+        w.post(
+            by,
+            &format!("/api/v1/meetings/{meeting}/agenda-items"),
+            body,
+        )
     };
     let res = add(&w.worker_a, "Gekoppeld agendapunt", Some(&case));
     assert_eq!(res.status, 201, "{}", res.text());
     let linked = res.json();
-    assert!(linked.get("case_id").is_none(), "the link is never shown: {linked}");
+    assert!(
+        linked.get("case_id").is_none(),
+        "the link is never shown: {linked}"
+    );
     assert_eq!(add(&w.worker_a, "Los agendapunt", None).status, 201);
     // Only a worker of the case links it; anyone else, or a case that does not exist, is 422
     // alike.
@@ -583,7 +652,10 @@ fn the_export_holds_the_consult_requests_and_the_agenda_items_linked_to_the_case
 
     let export = w
         .app
-        .get(&format!("/api/v1/cases/{case}/export"), Some(&w.worker_a.token))
+        .get(
+            &format!("/api/v1/cases/{case}/export"),
+            Some(&w.worker_a.token),
+        )
         .json();
     let consults = export["consult_requests"].as_array().unwrap();
     assert_eq!(consults.len(), 1, "{export}");
@@ -613,12 +685,16 @@ fn the_export_holds_the_consult_requests_and_the_agenda_items_linked_to_the_case
     assert_eq!(res.status, 200, "{}", res.text());
     let export = w
         .app
-        .get(&format!("/api/v1/cases/{case}/export"), Some(&w.worker_a.token))
+        .get(
+            &format!("/api/v1/cases/{case}/export"),
+            Some(&w.worker_a.token),
+        )
         .json();
     assert_eq!(export["agenda_items"], json!([]));
-    let item = w
-        .app
-        .get(&format!("/api/v1/agenda-items/{}", id(&linked)), Some(&w.worker_a.token));
+    let item = w.app.get(
+        &format!("/api/v1/agenda-items/{}", id(&linked)),
+        Some(&w.worker_a.token),
+    );
     assert_eq!(item.status, 200);
 }
 

@@ -611,8 +611,19 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
     let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
     let marker = |what: &str| format!("Mrk{what}{tag}");
     let markers: Vec<String> = [
-        "Family", "Phone", "Question", "Need", "Contact", "Closing", "Pseudo", "Consent",
-        "NeedFix", "NeedWhy", "ContactFix", "ContactWhy", "Feedback",
+        "Family",
+        "Phone",
+        "Question",
+        "Need",
+        "Contact",
+        "Closing",
+        "Pseudo",
+        "Consent",
+        "NeedFix",
+        "NeedWhy",
+        "ContactFix",
+        "ContactWhy",
+        "Feedback",
     ]
     .iter()
     .map(|m| marker(m))
@@ -656,7 +667,10 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
         assert_eq!(res.status, 201, "{}", res.text());
     }
     // Corrected: the earlier texts go to the histories, which erasure must take along.
-    let needs = w.app.get(&format!("{base}/needs"), Some(&w.worker_a.token)).json();
+    let needs = w
+        .app
+        .get(&format!("{base}/needs"), Some(&w.worker_a.token))
+        .json();
     let contacts = w
         .app
         .get(&format!("{base}/contact-moments"), Some(&w.worker_a.token))
@@ -667,7 +681,10 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
             json!({"text": marker("NeedFix"), "reason": marker("NeedWhy")}),
         ),
         (
-            format!("{base}/contact-moments/{}", contacts[0]["id"].as_str().unwrap()),
+            format!(
+                "{base}/contact-moments/{}",
+                contacts[0]["id"].as_str().unwrap()
+            ),
             json!({"summary": marker("ContactFix"), "reason": marker("ContactWhy")}),
         ),
     ] {

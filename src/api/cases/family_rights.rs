@@ -149,7 +149,8 @@ pub struct EraseCase {
     post, path = "/api/v1/cases/{id}/erase", tag = "family-rights", operation_id = "erase_case",
     summary = "Erase a case's personal data now",
     description = "On the family's request: removes the pupil, family contact, question, feedback, needs' \
-texts, contact moments' summaries and consents, and keeps what statistics need (school, themes, origin, \
+texts, contact moments' summaries, the earlier versions of corrected needs and contact moments, consents and \
+the links of agenda items to the case, and keeps what statistics need (school, themes, origin, \
 dates, status, outcome). Answers kept for idempotent retries that name the case are replaced (a retry gets \
 410), and no copy stays in the database files (SQLite: secure delete and a WAL checkpoint; PostgreSQL: the \
 next retention run rewrites the tables). Only a closed case (409 otherwise: close it first, e.g. with outcome \

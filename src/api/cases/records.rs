@@ -11,13 +11,13 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::views::{
-    CaseDetail, Consent, ContactMoment, Need, consent_of, contact_of, detail, need_of,
+    CaseDetail, Consent, ContactMoment, Need, by_owner, consent_of, contact_of, detail, need_of,
 };
 use crate::api::common::{self, Checks, check_if_match, etag};
 use crate::api::extract::ApiJson;
 use crate::auth::Viewer;
 use crate::db::cases::{
-    self as repo, ConsentRow, ContactHistoryRow, ContactRow, NeedHistoryRow, NeedRow,
+    self as repo, ConsentRow, ContactHistoryRow, ContactRow, HistoryOf, NeedHistoryRow, NeedRow,
 };
 use crate::db::schema::{
     case_consents, case_contact_history, case_contacts, case_need_history, case_needs, cases,
@@ -120,19 +120,21 @@ pub async fn list_case_needs(
     user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<Need>>> {
-    let needs = read_worked_case(&state, user, *id, "need", |conn, id| {
-        let mut out = Vec::new();
-        for n in repo::needs(conn, id)? {
-            let h = repo::need_history(conn, &n.id)?;
-            out.push((n, h));
-        }
-        Ok(out)
+    let (needs, history) = read_worked_case(&state, user, *id, "need", |conn, id| {
+        Ok((
+            repo::needs(conn, id)?,
+            repo::need_history(conn, HistoryOf::Case(id))?,
+        ))
     })
     .await?;
+    let mut history = by_owner(history, |(h, _)| h.need_id.as_str());
     Ok(web::Json(
         needs
             .into_iter()
-            .map(|(n, h)| need_of(n, h))
+            .map(|n| {
+                let h = history.remove(&n.id).unwrap_or_default();
+                need_of(n, h)
+            })
             .collect(),
     ))
 }
@@ -231,17 +233,21 @@ pub async fn list_case_contact_moments(
     user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<ContactMoment>>> {
-    let rows = read_worked_case(&state, user, *id, "contact_moment", |conn, id| {
-        let mut out = Vec::new();
-        for c in repo::contacts(conn, id)? {
-            let h = repo::contact_history(conn, &c.0.id)?;
-            out.push((c, h));
-        }
-        Ok(out)
+    let (rows, history) = read_worked_case(&state, user, *id, "contact_moment", |conn, id| {
+        Ok((
+            repo::contacts(conn, id)?,
+            repo::contact_history(conn, HistoryOf::Case(id))?,
+        ))
     })
     .await?;
+    let mut history = by_owner(history, |(h, _)| h.contact_id.as_str());
     Ok(web::Json(
-        rows.into_iter().map(|(c, h)| contact_of(c, h)).collect(),
+        rows.into_iter()
+            .map(|c| {
+                let h = history.remove(&c.0.id).unwrap_or_default();
+                contact_of(c, h)
+            })
+            .collect(),
     ))
 }
 
@@ -391,7 +397,7 @@ pub struct ContactMomentPatch {
 fn need_answer(conn: &mut DbConn, case_id: &str, need_id: &str) -> ApiResult<(Need, String)> {
     let n = repo::find_need(conn, case_id, need_id)?;
     let tag = etag(n.updated_at);
-    let h = repo::need_history(conn, &n.id)?;
+    let h = repo::need_history(conn, HistoryOf::Record(&n.id))?;
     Ok((need_of(n, h), tag))
 }
 
@@ -402,7 +408,7 @@ fn contact_answer(
 ) -> ApiResult<(ContactMoment, String)> {
     let c = repo::find_contact(conn, case_id, contact_id)?;
     let tag = etag(c.0.updated_at);
-    let h = repo::contact_history(conn, &c.0.id)?;
+    let h = repo::contact_history(conn, HistoryOf::Record(&c.0.id))?;
     Ok((contact_of(c, h), tag))
 }
 

@@ -462,7 +462,10 @@ pub(crate) fn contact_of(
 }
 
 /// Rows grouped by the id `key` names, each group in the order given.
-fn by_owner<T>(rows: Vec<T>, key: fn(&T) -> &str) -> std::collections::HashMap<String, Vec<T>> {
+pub(super) fn by_owner<T>(
+    rows: Vec<T>,
+    key: fn(&T) -> &str,
+) -> std::collections::HashMap<String, Vec<T>> {
     let mut out: std::collections::HashMap<String, Vec<T>> = std::collections::HashMap::new();
     for r in rows {
         out.entry(key(&r).to_string()).or_default().push(r);
