@@ -364,9 +364,11 @@ fn trimmed_text(checks: &mut Checks, field: &str, v: Option<String>) -> Option<S
 pub struct NeedPatch {
     /// The corrected text.
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub text: Option<String>,
     /// The corrected theme code.
     #[validate(length(min = 1, max = 50))]
+    #[schema(min_length = 1, max_length = 50)]
     pub theme: Option<String>,
     /// Who really raised it.
     pub raised_by: Option<NeedRaisedBy>,
@@ -376,6 +378,7 @@ pub struct NeedPatch {
     pub state: Option<NeedState>,
     /// Why: kept in the need's history with the earlier version.
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -388,9 +391,11 @@ pub struct ContactMomentPatch {
     pub kind: Option<ContactKind>,
     /// The corrected summary.
     #[validate(length(min = 1, max = 8000))]
+    #[schema(min_length = 1, max_length = 8000)]
     pub summary: Option<String>,
     /// Why: kept in the contact moment's history with the earlier version.
     #[validate(length(min = 1, max = 500))]
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
