@@ -16,8 +16,9 @@ use diesel::prelude::*;
 use crate::db::audit::{self, NewEvent};
 use crate::db::idempotency::{self, StoredAnswer};
 use crate::db::schema::{
-    case_consents, case_contacts, case_needs, cases, checklist_answers, checklist_submissions,
-    consult_requests, referral_transitions, referrals, settings,
+    agenda_items, case_consents, case_contact_history, case_contacts, case_need_history,
+    case_needs, cases, checklist_answers, checklist_submissions, consult_requests,
+    referral_transitions, referrals, settings,
 };
 use crate::db::{Backend, Db, DbConn, now, write_tx};
 use crate::error::{ApiError, ApiResult, PROBLEM_CONTENT_TYPE};
@@ -27,7 +28,10 @@ const ERASED_TABLES: &[&str] = &[
     "cases",
     "case_needs",
     "case_contacts",
+    "case_need_history",
+    "case_contact_history",
     "case_consents",
+    "agenda_items",
     "referrals",
     "referral_transitions",
     "consult_requests",
@@ -75,6 +79,7 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
             cases::interpreter_needed.eq(None::<bool>),
             cases::feedback_for_school.eq(None::<String>),
             cases::feedback_at.eq(None::<NaiveDateTime>),
+            cases::feedback_consent_id.eq(None::<String>),
             cases::outcome_note.eq(None::<String>),
             cases::erased_at.eq(Some(at)),
             cases::erasure_reason.eq(Some(reason)),
@@ -86,6 +91,17 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
         .execute(conn)?;
     diesel::update(case_contacts::table.filter(case_contacts::case_id.eq(case_id)))
         .set(case_contacts::summary.eq(None::<String>))
+        .execute(conn)?;
+    // Earlier versions of corrected needs and contact moments: nothing of them stays (the
+    // audit trail keeps that a correction happened, never what it said).
+    diesel::delete(case_need_history::table.filter(case_need_history::case_id.eq(case_id)))
+        .execute(conn)?;
+    diesel::delete(case_contact_history::table.filter(case_contact_history::case_id.eq(case_id)))
+        .execute(conn)?;
+    // Agenda items stay on their meeting's agenda (anonymised, the network's record); only their
+    // link to the family goes.
+    diesel::update(agenda_items::table.filter(agenda_items::case_id.eq(case_id)))
+        .set(agenda_items::case_id.eq(None::<String>))
         .execute(conn)?;
     diesel::delete(case_consents::table.filter(case_consents::case_id.eq(case_id)))
         .execute(conn)?;

@@ -132,6 +132,35 @@ pub(crate) fn visible_agenda(
         .collect())
 }
 
+/// The case, when the caller works it; `None` for any other case, existing or not.
+fn optional_case(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+) -> ApiResult<Option<crate::db::cases::CaseListRow>> {
+    match crate::usecases::cases::worked_case(conn, user, id) {
+        Ok(r) => Ok(Some(r)),
+        Err(ApiError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The agenda items linked to a case, oldest first, as the network's moderators see them: for
+/// the family's export, after the caller was checked against the case.
+pub fn of_case(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<AgendaItem>> {
+    let mut out = Vec::new();
+    for (meeting_id, ids) in repo::agenda_items_of_case(conn, case_id)? {
+        out.extend(
+            visible_agenda(conn, AgendaReach::Moderator, &meeting_id)?
+                .into_iter()
+                .map(|(item, _)| item)
+                .filter(|item| ids.contains(&item.id)),
+        );
+    }
+    out.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+    Ok(out)
+}
+
 /// The item as `role` sees it, with its ETag; not found when it may not see it.
 fn item_answer(
     conn: &mut DbConn,
@@ -205,6 +234,11 @@ pub struct NewAgendaItem {
     /// The school it concerns (a school account: always its own). Must be in the network.
     #[schema(format = Uuid)]
     pub school_id: Option<Uuid>,
+    /// The case the item is about, for the family's export: only a social worker who works the
+    /// case (of a school of the meeting's network) links one (422 otherwise). The link is never
+    /// shown on the agenda, and erasure removes it.
+    #[schema(format = Uuid, write_only)]
+    pub case_id: Option<Uuid>,
 }
 
 fn check_theme(conn: &mut DbConn, checks: &mut Checks, theme: &Option<String>) -> ApiResult<()> {
@@ -268,6 +302,21 @@ pub async fn add_agenda_item(
             }
             check_theme(conn, &mut checks, &b.theme)?;
             checks.check(!b.title.trim().is_empty(), "title", "must not be blank");
+            let case_id = b.case_id.map(|c| c.to_string());
+            if let Some(c) = &case_id {
+                // The same answer for a case that does not exist and one the caller may not
+                // link: nothing tells that it is there.
+                let linkable = match user.sees() {
+                    Sees::CaseTeam => optional_case(conn, &user, c)?
+                        .is_some_and(|r| network_schools.contains(&r.case.school_id.to_string())),
+                    Sees::Metadata | Sees::School => false,
+                };
+                checks.check(
+                    linkable,
+                    "case_id",
+                    "not a case you work of a school of the meeting's network",
+                );
+            }
             let screen = Screen::for_network(conn, &meeting.network_id)?;
             screen.check(&mut checks, "title", &b.title);
             screen.check(&mut checks, "description", &b.description);
@@ -288,6 +337,9 @@ pub async fn add_agenda_item(
                 updated_at: at,
             };
             repo::insert_agenda_item(conn, &row)?;
+            if let Some(c) = &case_id {
+                repo::link_agenda_item(conn, &row.id, c)?;
+            }
             repo::touch(conn, &id, at)?;
             record(
                 conn,

@@ -191,6 +191,21 @@ fn to_api((r, school_name, worker_name): repo::ConsultView, themes: Vec<String>)
     }
 }
 
+/// The consult requests linked to a case, oldest first, whole (the school's reason and the
+/// visit's notes): for the family's export, after the caller was checked against the case.
+pub fn of_case(conn: &mut DbConn, case_id: &str) -> ApiResult<Vec<ConsultRequest>> {
+    let rows = repo::of_case(conn, case_id)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.0.id.clone()).collect();
+    let mut themes = repo::themes_of(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let t = themes.remove(&r.0.id).unwrap_or_default();
+            to_api(r, t)
+        })
+        .collect())
+}
+
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }

@@ -1,5 +1,5 @@
-//! What hangs on one case (needs, contact moments with their author's name, consents), read in
-//! one statement: each list is aggregated to JSON by the database. The worker's case view is
+//! What hangs on one case (needs, contact moments with their author's name, consents, and the
+//! earlier versions of corrected needs and contact moments), read in one statement: each list is aggregated to JSON by the database. The worker's case view is
 //! the most frequent audited read; three statements less per view is most of its database time.
 //!
 //! The statement is the same on both backends but for the JSON functions (PostgreSQL `json_agg`
@@ -13,17 +13,22 @@ use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::serialize::ToSql;
 use diesel::sql_types::{HasSqlType, Nullable, Text};
 
-use super::cases::{ConsentRow, ContactRow, NeedRow};
+use super::cases::{ConsentRow, ContactHistoryRow, ContactRow, NeedHistoryRow, NeedRow};
 use super::{Backend, DbConn};
-use crate::domain::case::{ConsentGivenBy, ConsentKind, ConsentMethod, ContactKind, NeedRaisedBy};
+use crate::domain::case::{
+    ConsentGivenBy, ConsentKind, ConsentMethod, ContactKind, NeedRaisedBy, NeedState,
+};
 
 /// A case's needs (oldest first), contact moments (by when they happened, with the author's
-/// name) and consents (by when they were given).
+/// name), consents (by when they were given), and the earlier versions of its needs and
+/// contact moments (oldest first, with the name of who changed them).
 #[derive(Debug, Default)]
 pub struct Children {
     pub needs: Vec<NeedRow>,
     pub contacts: Vec<(ContactRow, String)>,
     pub consents: Vec<ConsentRow>,
+    pub need_history: Vec<(NeedHistoryRow, String)>,
+    pub contact_history: Vec<(ContactHistoryRow, String)>,
 }
 
 pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
@@ -31,14 +36,13 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
         backend: conn.backend(),
         case_id: case_id.to_string(),
     };
-    let (needs, contacts, consents): (Option<String>, Option<String>, Option<String>) =
-        q.get_result(conn)?;
+    let (needs, contacts, consents, need_history, contact_history): Lists = q.get_result(conn)?;
     let id = || case_id.to_string();
     Ok(Children {
         needs: rows::<NeedJson>(needs)?
             .into_iter()
             .map(
-                |(nid, text, theme_code, raised_by, author_id, created_at)| {
+                |(nid, text, theme_code, raised_by, author_id, created_at, state, updated_at)| {
                     Ok(NeedRow {
                         id: nid,
                         case_id: id(),
@@ -47,6 +51,8 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
                         raised_by: code(NeedRaisedBy::parse, &raised_by)?,
                         author_id,
                         created_at: time(&created_at)?,
+                        state: code(NeedState::parse, &state)?,
+                        updated_at: time(&updated_at)?,
                     })
                 },
             )
@@ -54,7 +60,7 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
         contacts: rows::<ContactJson>(contacts)?
             .into_iter()
             .map(
-                |(cid, occurred_at, kind, summary, author_id, created_at, author)| {
+                |(cid, occurred_at, kind, summary, author_id, created_at, author, updated_at)| {
                     let row = ContactRow {
                         id: cid,
                         case_id: id(),
@@ -63,6 +69,7 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
                         summary,
                         author_id,
                         created_at: time(&created_at)?,
+                        updated_at: time(&updated_at)?,
                     };
                     Ok((row, author))
                 },
@@ -89,25 +96,67 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
                 })
             })
             .collect::<QueryResult<_>>()?,
+        need_history: rows::<NeedHistoryJson>(need_history)?
+            .into_iter()
+            .map(|h| {
+                let row = NeedHistoryRow {
+                    id: h.0,
+                    need_id: h.1,
+                    case_id: id(),
+                    text: h.2,
+                    theme_code: h.3,
+                    raised_by: code(NeedRaisedBy::parse, &h.4)?,
+                    state: code(NeedState::parse, &h.5)?,
+                    reason: h.6,
+                    corrected_by: h.7,
+                    corrected_at: time(&h.8)?,
+                };
+                Ok((row, h.9))
+            })
+            .collect::<QueryResult<_>>()?,
+        contact_history: rows::<ContactHistoryJson>(contact_history)?
+            .into_iter()
+            .map(|h| {
+                let row = ContactHistoryRow {
+                    id: h.0,
+                    contact_id: h.1,
+                    case_id: id(),
+                    occurred_at: time(&h.2)?,
+                    kind: code(ContactKind::parse, &h.3)?,
+                    summary: h.4,
+                    reason: h.5,
+                    corrected_by: h.6,
+                    corrected_at: time(&h.7)?,
+                };
+                Ok((row, h.8))
+            })
+            .collect::<QueryResult<_>>()?,
     })
 }
 
+type Lists = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+#[rustfmt::skip]
 type NeedJson = (
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
+    String, Option<String>, Option<String>, String, String, String, String, String,
+);
+#[rustfmt::skip]
+type ContactJson = (
+    String, String, String, Option<String>, String, String, String, String,
+);
+#[rustfmt::skip]
+type NeedHistoryJson = (
+    String, String, Option<String>, Option<String>, String, String, String, String, String,
     String,
 );
-type ContactJson = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
+#[rustfmt::skip]
+type ContactHistoryJson = (
+    String, String, String, String, Option<String>, String, String, String, String,
 );
 #[rustfmt::skip]
 type ConsentJson = (
@@ -145,7 +194,13 @@ struct ChildrenQuery {
 }
 
 impl Query for ChildrenQuery {
-    type SqlType = (Nullable<Text>, Nullable<Text>, Nullable<Text>);
+    type SqlType = (
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+    );
 }
 
 impl QueryId for ChildrenQuery {
@@ -167,12 +222,14 @@ where
         };
         let lists = [
             (
-                "n.id, n.text, n.theme_code, n.raised_by, n.author_id, n.created_at",
+                "n.id, n.text, n.theme_code, n.raised_by, n.author_id, n.created_at, n.state, \
+                 n.updated_at",
                 "n.created_at, n.id",
                 "case_needs n WHERE n.case_id = ",
             ),
             (
-                "c.id, c.occurred_at, c.kind, c.summary, c.author_id, c.created_at, u.display_name",
+                "c.id, c.occurred_at, c.kind, c.summary, c.author_id, c.created_at, u.display_name, \
+                 c.updated_at",
                 "c.occurred_at, c.id",
                 "case_contacts c INNER JOIN users u ON u.id = c.author_id WHERE c.case_id = ",
             ),
@@ -181,6 +238,20 @@ where
                  k.note, k.recorded_by, k.created_at, k.updated_at",
                 "k.given_at, k.id",
                 "case_consents k WHERE k.case_id = ",
+            ),
+            (
+                "h.id, h.need_id, h.text, h.theme_code, h.raised_by, h.state, h.reason, \
+                 h.corrected_by, h.corrected_at, u.display_name",
+                "h.corrected_at, h.id",
+                "case_need_history h INNER JOIN users u ON u.id = h.corrected_by \
+                 WHERE h.case_id = ",
+            ),
+            (
+                "h.id, h.contact_id, h.occurred_at, h.kind, h.summary, h.reason, h.corrected_by, \
+                 h.corrected_at, u.display_name",
+                "h.corrected_at, h.id",
+                "case_contact_history h INNER JOIN users u ON u.id = h.corrected_by \
+                 WHERE h.case_id = ",
             ),
         ];
         out.push_sql("SELECT ");

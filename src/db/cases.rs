@@ -9,11 +9,12 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{
-    case_consents, case_contacts, case_counters, case_needs, case_themes, cases, schools, users,
+    case_consents, case_contact_history, case_contacts, case_counters, case_need_history,
+    case_needs, case_themes, cases, schools, users,
 };
 use crate::domain::case::{
     CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentGivenBy, ConsentKind, ConsentMethod,
-    ContactKind, NeedRaisedBy,
+    ContactKind, NeedRaisedBy, NeedState,
 };
 use crate::domain::ids::{CaseId, SchoolId, SubmissionId, UserId};
 
@@ -50,6 +51,9 @@ pub struct CaseRow {
     pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The `share_with_school` consent the feedback was written under: the school reads the
+    /// feedback only while that consent is live.
+    pub feedback_consent_id: Option<String>,
 }
 
 /// A case with the names its views show beside it: school name, network, lead worker's name.
@@ -294,6 +298,148 @@ pub struct NeedRow {
     pub raised_by: NeedRaisedBy,
     pub author_id: String,
     pub created_at: NaiveDateTime,
+    pub state: NeedState,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What a need said before one change, and who changed it, when and why.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_need_history)]
+pub struct NeedHistoryRow {
+    pub id: String,
+    pub need_id: String,
+    pub case_id: String,
+    pub text: Option<String>,
+    pub theme_code: Option<String>,
+    pub raised_by: NeedRaisedBy,
+    pub state: NeedState,
+    pub reason: String,
+    pub corrected_by: String,
+    pub corrected_at: NaiveDateTime,
+}
+
+/// What a contact moment said before one correction, and who corrected it, when and why.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_contact_history)]
+pub struct ContactHistoryRow {
+    pub id: String,
+    pub contact_id: String,
+    pub case_id: String,
+    pub occurred_at: NaiveDateTime,
+    pub kind: ContactKind,
+    pub summary: Option<String>,
+    pub reason: String,
+    pub corrected_by: String,
+    pub corrected_at: NaiveDateTime,
+}
+
+/// One need of one case; another case's is `NotFound`.
+pub fn find_need(conn: &mut DbConn, case_id: &str, id: &str) -> QueryResult<NeedRow> {
+    case_needs::table
+        .filter(case_needs::case_id.eq(case_id))
+        .filter(case_needs::id.eq(id))
+        .select(NeedRow::as_select())
+        .first(conn)
+}
+
+/// One contact moment of one case, with its author's name; another case's is `NotFound`.
+pub fn find_contact(
+    conn: &mut DbConn,
+    case_id: &str,
+    id: &str,
+) -> QueryResult<(ContactRow, String)> {
+    case_contacts::table
+        .inner_join(users::table.on(users::id.eq(case_contacts::author_id)))
+        .filter(case_contacts::case_id.eq(case_id))
+        .filter(case_contacts::id.eq(id))
+        .select((ContactRow::as_select(), users::display_name))
+        .first(conn)
+}
+
+/// Which earlier versions to read: of one record, or of every record of a case.
+#[derive(Debug, Clone, Copy)]
+pub enum HistoryOf<'a> {
+    Record(&'a str),
+    Case(&'a str),
+}
+
+/// Earlier versions of needs, oldest first, with the name of who changed them.
+pub fn need_history(
+    conn: &mut DbConn,
+    of: HistoryOf<'_>,
+) -> QueryResult<Vec<(NeedHistoryRow, String)>> {
+    let q = case_need_history::table
+        .inner_join(users::table.on(users::id.eq(case_need_history::corrected_by)))
+        .order((case_need_history::corrected_at, case_need_history::id))
+        .select((NeedHistoryRow::as_select(), users::display_name))
+        .into_boxed();
+    match of {
+        HistoryOf::Record(id) => q.filter(case_need_history::need_id.eq(id.to_string())),
+        HistoryOf::Case(id) => q.filter(case_need_history::case_id.eq(id.to_string())),
+    }
+    .load(conn)
+}
+
+/// Earlier versions of contact moments, oldest first, with the name of who corrected them.
+pub fn contact_history(
+    conn: &mut DbConn,
+    of: HistoryOf<'_>,
+) -> QueryResult<Vec<(ContactHistoryRow, String)>> {
+    let q = case_contact_history::table
+        .inner_join(users::table.on(users::id.eq(case_contact_history::corrected_by)))
+        .order((case_contact_history::corrected_at, case_contact_history::id))
+        .select((ContactHistoryRow::as_select(), users::display_name))
+        .into_boxed();
+    match of {
+        HistoryOf::Record(id) => q.filter(case_contact_history::contact_id.eq(id.to_string())),
+        HistoryOf::Case(id) => q.filter(case_contact_history::case_id.eq(id.to_string())),
+    }
+    .load(conn)
+}
+
+/// Of these consent ids, the ones live at `at` (given, not withdrawn).
+pub fn live_consents(
+    conn: &mut DbConn,
+    ids: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<std::collections::HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(case_consents::table
+        .filter(case_consents::id.eq_any(ids))
+        .filter(case_consents::given_at.le(at))
+        .filter(
+            case_consents::withdrawn_at
+                .is_null()
+                .or(case_consents::withdrawn_at.gt(at)),
+        )
+        .select(case_consents::id)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// The case's live `share_with_school` consent given last, if any: feedback is written under it.
+pub fn live_share_consent(
+    conn: &mut DbConn,
+    case_id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<Option<String>> {
+    super::optional(
+        case_consents::table
+            .filter(case_consents::case_id.eq(case_id))
+            .filter(case_consents::kind.eq(ConsentKind::ShareWithSchool))
+            .filter(case_consents::given_at.le(at))
+            .filter(
+                case_consents::withdrawn_at
+                    .is_null()
+                    .or(case_consents::withdrawn_at.gt(at)),
+            )
+            .order((case_consents::given_at.desc(), case_consents::id.desc()))
+            .select(case_consents::id)
+            .first(conn),
+    )
 }
 
 pub fn needs(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<NeedRow>> {
@@ -314,6 +460,7 @@ pub struct ContactRow {
     pub summary: Option<String>,
     pub author_id: String,
     pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 /// Contact moments, oldest first, with their author's name.

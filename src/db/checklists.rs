@@ -444,6 +444,27 @@ pub fn find_submission_in(
         .first(conn)
 }
 
+/// The submissions a case came from: the one it names (`submission_id`) and any that names the
+/// case, oldest first.
+pub fn submissions_of_case(
+    conn: &mut DbConn,
+    case_id: &str,
+    submission_id: Option<&str>,
+) -> QueryResult<Vec<SubmissionRow>> {
+    let mut q = checklist_submissions::table
+        .filter(checklist_submissions::case_id.eq(case_id))
+        .select(SubmissionRow::as_select())
+        .order((
+            checklist_submissions::submitted_at,
+            checklist_submissions::id,
+        ))
+        .into_boxed();
+    if let Some(id) = submission_id {
+        q = q.or_filter(checklist_submissions::id.eq(id.to_string()));
+    }
+    q.load(conn)
+}
+
 pub fn answers_of(conn: &mut DbConn, submission_ids: &[String]) -> QueryResult<Vec<AnswerRow>> {
     checklist_answers::table
         .filter(checklist_answers::submission_id.eq_any(submission_ids))

@@ -62,6 +62,22 @@ pub fn find(conn: &mut DbConn, id: &str, scope: &SchoolScope) -> QueryResult<Con
     q.first(conn)
 }
 
+/// The requests linked to a case, oldest first. For the case's own team (the caller has been
+/// checked against the case).
+pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<ConsultView>> {
+    consult_requests::table
+        .inner_join(schools::table)
+        .left_join(users::table.on(users::id.nullable().eq(consult_requests::worker_id)))
+        .filter(consult_requests::case_id.eq(case_id))
+        .order((consult_requests::created_at, consult_requests::id))
+        .select((
+            ConsultRow::as_select(),
+            schools::name,
+            users::display_name.nullable(),
+        ))
+        .load(conn)
+}
+
 /// Requests newest first (created, then id, descending); `after` is the last row's key.
 pub fn list(
     conn: &mut DbConn,

@@ -261,6 +261,27 @@ pub fn agenda(conn: &mut DbConn, meeting_id: &str) -> QueryResult<Vec<(AgendaIte
         .load(conn)
 }
 
+/// Links an agenda item to the case it is about (never shown on the agenda).
+pub fn link_agenda_item(conn: &mut DbConn, id: &str, case_id: &str) -> QueryResult<()> {
+    diesel::update(agenda_items::table.find(id))
+        .set(agenda_items::case_id.eq(Some(case_id)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The agenda items linked to a case, by meeting: `(meeting id, item ids)`.
+pub fn agenda_items_of_case(
+    conn: &mut DbConn,
+    case_id: &str,
+) -> QueryResult<Vec<(String, Vec<String>)>> {
+    let rows: Vec<(String, String)> = agenda_items::table
+        .filter(agenda_items::case_id.eq(case_id))
+        .order((agenda_items::meeting_id, agenda_items::id))
+        .select((agenda_items::meeting_id, agenda_items::id))
+        .load(conn)?;
+    Ok(super::grouped(rows).into_iter().collect())
+}
+
 pub fn next_position(conn: &mut DbConn, meeting_id: &str) -> QueryResult<i32> {
     let max: Option<i32> = agenda_items::table
         .filter(agenda_items::meeting_id.eq(meeting_id))

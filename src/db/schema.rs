@@ -213,6 +213,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        feedback_consent_id -> Nullable<Text>,
     }
 }
 
@@ -236,6 +237,8 @@ diesel::table! {
         raised_by -> Text,
         author_id -> Text,
         created_at -> Timestamp,
+        state -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -248,6 +251,36 @@ diesel::table! {
         summary -> Nullable<Text>,
         author_id -> Text,
         created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_need_history (id) {
+        id -> Text,
+        need_id -> Text,
+        case_id -> Text,
+        text -> Nullable<Text>,
+        theme_code -> Nullable<Text>,
+        raised_by -> Text,
+        state -> Text,
+        reason -> Text,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_contact_history (id) {
+        id -> Text,
+        contact_id -> Text,
+        case_id -> Text,
+        occurred_at -> Timestamp,
+        kind -> Text,
+        summary -> Nullable<Text>,
+        reason -> Text,
+        corrected_by -> Text,
+        corrected_at -> Timestamp,
     }
 }
 
@@ -651,6 +684,7 @@ diesel::table! {
         status -> Text,
         return_reason -> Nullable<Text>,
         updated_at -> Timestamp,
+        case_id -> Nullable<Text>,
     }
 }
 
@@ -725,6 +759,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_themes,
     case_needs,
     case_contacts,
+    case_need_history,
+    case_contact_history,
     case_consents,
     audit_checkpoints,
     audit_events,

@@ -600,6 +600,7 @@ pub fn generate(
             serde_json::json!({"case_id": case_id, "school_id": school_id, "origin": origin,
                 "status": "new", "at": z(opened)}),
         );
+        let mut share_consent: Option<String> = None;
         if let Some(fc) = first_contact {
             g.audit(
                 fc,
@@ -616,7 +617,13 @@ pub fn generate(
                 serde_json::json!({"case_id": case_id, "school_id": school_id,
                     "from_status": "new", "to_status": "in_progress", "outcome": null, "at": z(fc)}),
             );
-            // Needs, raised by the people around the child.
+            // Needs, raised by the people around the child; a closed case's needs were met or
+            // not (no random draw, so the rest of the data stays as it was).
+            let need_state = match (closed_at, outcome) {
+                (None, _) => "open",
+                (Some(_), Some("resolved" | "referred")) => "met",
+                (Some(_), _) => "not_met",
+            };
             for _ in 0..g.rng.random_range(1..=3) {
                 let at = g.after(fc, 0, 3 * 86_400);
                 let nid = g.id(at);
@@ -639,6 +646,8 @@ pub fn generate(
                     .s(theme)
                     .s(raised)
                     .s(&worker_id)
+                    .ts(at)
+                    .s(need_state)
                     .ts(at)
                     .end();
             }
@@ -674,11 +683,19 @@ pub fn generate(
                     .os(pd(summary).as_deref())
                     .s(&worker_id)
                     .ts(at)
+                    .ts(at)
                     .end();
             }
             // Consent to tell the school how it goes (retention deletes consents).
             if !erased && g.rng.random_bool(0.55) {
-                consent(&mut g, &case_id, "share_with_school", None, fc, worker);
+                share_consent = Some(consent(
+                    &mut g,
+                    &case_id,
+                    "share_with_school",
+                    None,
+                    fc,
+                    worker,
+                ));
             }
             // Referrals to a partner service.
             let p = if outcome == Some("referred") {
@@ -747,9 +764,13 @@ pub fn generate(
                     "to_status": "closed", "outcome": outcome, "at": z(c)}),
             );
         }
-        let feedback = (!erased && status != "new" && g.rng.random_bool(0.3)).then(|| {
-            "We zijn met het gezin aan de slag; de school hoeft niets te doen.".to_string()
-        });
+        // Feedback is written under the family's share_with_school consent, or not at all.
+        let feedback = (!erased && status != "new" && g.rng.random_bool(0.3))
+            .then(|| {
+                "We zijn met het gezin aan de slag; de school hoeft niets te doen.".to_string()
+            })
+            .filter(|_| share_consent.is_some());
+        let feedback_consent = feedback.as_ref().and(share_consent.clone());
         let feedback_at = feedback
             .as_ref()
             .and(first_contact)
@@ -792,6 +813,7 @@ pub fn generate(
             .s(&g.users[created_by].clone())
             .ts(opened)
             .ts(updated)
+            .os(feedback_consent.as_deref())
             .end();
 
         if g.rows.total >= o.batch_rows {
@@ -870,7 +892,7 @@ mod tests {
         let (name, cols) = table_columns(T::Cases);
         assert_eq!(name, "cases");
         assert_eq!(cols.first().map(String::as_str), Some("id"));
-        assert_eq!(cols.len(), 30);
+        assert_eq!(cols.len(), 31);
         let (name, cols) = table_columns(T::Audit);
         assert_eq!(name, "audit_events");
         assert_eq!(cols.last().map(String::as_str), Some("case_ids"));

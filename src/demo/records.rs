@@ -98,7 +98,7 @@ pub(super) fn consent(
     partner: Option<&str>,
     at: NaiveDateTime,
     worker: usize,
-) {
+) -> String {
     let id = g.id(at);
     let given_by = weighted(
         &mut g.rng,
@@ -134,6 +134,7 @@ pub(super) fn consent(
         &id,
         Some(case_id),
     );
+    id
 }
 
 pub(super) struct Ref<'a> {

@@ -131,6 +131,63 @@ code_enum! {
 }
 
 code_enum! {
+    /// Where a need stands: `open` until it is `met`, `not_met` or `withdrawn`.
+    pub enum NeedState {
+        /// Still to be worked on.
+        Open = "open",
+        /// What was asked for came about.
+        Met = "met",
+        /// It could not be met (the worker's judgement, with the reason in the history).
+        NotMet = "not_met",
+        /// The one who raised it no longer asks for it.
+        Withdrawn = "withdrawn",
+    }
+}
+
+/// A change of a need's state. `met` and `not_met` can be reopened (a need that comes back, or
+/// a judgement that was premature); `withdrawn` is final: when the family asks again it is a
+/// new need, so what was withdrawn stays readable as it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NeedTransition {
+    Meet,
+    NotMeet,
+    Withdraw,
+    Reopen,
+}
+
+impl NeedTransition {
+    /// The transition that leads to `to`.
+    pub fn to(to: NeedState) -> NeedTransition {
+        match to {
+            NeedState::Met => NeedTransition::Meet,
+            NeedState::NotMet => NeedTransition::NotMeet,
+            NeedState::Withdrawn => NeedTransition::Withdraw,
+            NeedState::Open => NeedTransition::Reopen,
+        }
+    }
+}
+
+impl Lifecycle for NeedTransition {
+    type State = NeedState;
+    const OBJECT: &'static str = "a need";
+    fn step(self) -> Step<NeedState> {
+        use NeedState::*;
+        let (action, from, to): (_, &'static [NeedState], _) = match self {
+            NeedTransition::Meet => ("met", &[Open], Met),
+            NeedTransition::NotMeet => ("not_met", &[Open], NotMet),
+            NeedTransition::Withdraw => ("withdrawn", &[Open], Withdrawn),
+            NeedTransition::Reopen => ("open", &[Met, NotMet], Open),
+        };
+        Step {
+            action,
+            from,
+            to,
+            requires: Requires::Reason,
+        }
+    }
+}
+
+code_enum! {
     pub enum ContactKind {
         OfficeHours = "office_hours",
         Consult = "consult",
@@ -252,6 +309,29 @@ mod tests {
             assert_eq!(CaseOutcome::parse(o.as_str()), Some(*o));
         }
         assert_eq!(CaseStatus::parse("bogus"), None);
+    }
+
+    #[test]
+    fn an_open_need_ends_three_ways_and_only_met_or_not_met_reopen() {
+        use NeedState::*;
+        for (from, to, ok) in [
+            (Open, Met, true),
+            (Open, NotMet, true),
+            (Open, Withdrawn, true),
+            (Met, Open, true),
+            (NotMet, Open, true),
+            (Met, NotMet, false),
+            (NotMet, Met, false),
+            (Met, Withdrawn, false),
+            (Withdrawn, Open, false),
+            (Withdrawn, Met, false),
+        ] {
+            let r = NeedTransition::to(to).check(from);
+            assert_eq!(r.is_ok(), ok, "{from} -> {to}");
+            if let Err(e) = r {
+                assert_eq!(e.current, from.as_str());
+            }
+        }
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub enum AuditAction {
     List,
     Create,
     Update,
+    /// A correction of what was recorded (GDPR art. 16): the earlier text is kept in a history.
+    Correct,
     StatusChange,
     Export,
     Erase,
@@ -33,11 +35,12 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::Read,
         AuditAction::List,
         AuditAction::Create,
         AuditAction::Update,
+        AuditAction::Correct,
         AuditAction::StatusChange,
         AuditAction::Export,
         AuditAction::Erase,
@@ -60,6 +63,7 @@ impl AuditAction {
             AuditAction::List => "list",
             AuditAction::Create => "create",
             AuditAction::Update => "update",
+            AuditAction::Correct => "correct",
             AuditAction::StatusChange => "status_change",
             AuditAction::Export => "export",
             AuditAction::Erase => "erase",

@@ -68,6 +68,7 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
         interpreter_needed: Some(o.family.interpreter_needed),
         feedback_for_school: None,
         feedback_at: None,
+        feedback_consent_id: None,
         submission_id: o.submission_id,
         erased_at: None,
         erasure_reason: None,

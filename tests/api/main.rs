@@ -36,6 +36,7 @@ mod owasp_api8_misconfiguration;
 mod partners;
 mod presence;
 mod process;
+mod rectification;
 mod referrals;
 mod retention;
 mod screening;

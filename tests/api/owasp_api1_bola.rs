@@ -94,6 +94,12 @@ pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Optio
             json!({"kind": "share_with_school", "given_by": "parent", "method": "written", "given_at": "2026-01-05T10:00:00Z"})
         }
         ("PUT", "/api/v1/cases/{id}/feedback") => json!({"text": "Het gaat beter."}),
+        ("PATCH", "/api/v1/cases/{id}/needs/{need_id}") => {
+            json!({"text": "Overgenomen", "state": "met", "reason": "correctie"})
+        }
+        ("PATCH", "/api/v1/cases/{id}/contact-moments/{contact_id}") => {
+            json!({"summary": "Overgenomen", "reason": "correctie"})
+        }
         ("POST", "/api/v1/cases/{id}/erase") => json!({"reason": "op vraag van de familie"}),
         ("POST", "/api/v1/cases/{id}/referrals") => {
             json!({"service_id": ids["service"], "themes": ["finances_debt"], "urgency": "high", "follow_up_on": soon})
@@ -127,6 +133,8 @@ pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Optio
 pub struct Objects {
     pub case: String,
     pub consent: String,
+    pub need: String,
+    pub contact: String,
     pub referral: String,
     pub submission: String,
     pub assignment: String,
@@ -148,6 +156,19 @@ impl Objects {
         let w = &f.w;
         let case = f.case_id.clone();
         let consent = f.consent("refer_to_partner", Some(&f.partner));
+        let need = w.post(
+            &w.worker_a,
+            &format!("/api/v1/cases/{case}/needs"),
+            json!({"text": "Rekening", "raised_by": "parent"}),
+        );
+        assert_eq!(need.status, 201, "{}", need.text());
+        let contact = w.post(
+            &w.worker_a,
+            &format!("/api/v1/cases/{case}/contact-moments"),
+            json!({"occurred_at": "2026-01-05T10:00:00Z", "kind": "phone", "summary": "Gebeld"}),
+        );
+        assert_eq!(contact.status, 201, "{}", contact.text());
+        let (need, contact) = (id_of(&need.json()), id_of(&contact.json()));
         let referral = id_of(&f.draft());
         let version = w
             .app
@@ -211,6 +232,8 @@ impl Objects {
         Objects {
             case,
             consent,
+            need,
+            contact,
             referral,
             submission,
             assignment,
@@ -274,6 +297,8 @@ impl Objects {
             .replace("{id}", &id)
             .replace("{code}", &id)
             .replace("{consent_id}", &pick(&self.consent))
+            .replace("{need_id}", &pick(&self.need))
+            .replace("{contact_id}", &pick(&self.contact))
     }
 }
 

@@ -277,11 +277,23 @@ fn api3_no_answer_carries_what_the_role_may_not_see() {
         json!({"text": "Nood-BOPLA", "theme": "school_costs", "raised_by": "parent"}),
     );
     assert_eq!(res.status, 201, "{}", res.text());
+    // A correction: the earlier text lives on in a history, for the case team alone.
+    let need = res.json()["id"].as_str().unwrap().to_string();
+    let res = send(
+        w,
+        &w.worker_a,
+        "PATCH",
+        &format!("/api/v1/cases/{}/needs/{need}", o.case),
+        &json!({"text": "Nood-BOPLA-gecorrigeerd", "reason": "Reden-BOPLA"}),
+        None,
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
     let secret_family = [
         "Vandersteen-BOPLA",
         "0499 88 77 66",
         "Vraag-BOPLA",
         "Nood-BOPLA",
+        "Reden-BOPLA",
     ];
 
     let doc = serde_json::to_value(kinderen_eerst::openapi::document()).unwrap();
@@ -341,6 +353,8 @@ fn api3_no_answer_carries_what_the_role_may_not_see() {
                     "consents",
                     "question",
                     "outcome_note",
+                    "history",
+                    "feedback_consent_id",
                 ] {
                     if keys.contains(k) {
                         failures.push(format!("{role} GET {path} carries `{k}`"));

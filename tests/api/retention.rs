@@ -611,7 +611,19 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
     let tag = uuid::Uuid::new_v4().simple().to_string()[..10].to_string();
     let marker = |what: &str| format!("Mrk{what}{tag}");
     let markers: Vec<String> = [
-        "Family", "Phone", "Question", "Need", "Contact", "Closing", "Pseudo", "Consent",
+        "Family",
+        "Phone",
+        "Question",
+        "Need",
+        "Contact",
+        "Closing",
+        "Pseudo",
+        "Consent",
+        "NeedFix",
+        "NeedWhy",
+        "ContactFix",
+        "ContactWhy",
+        "Feedback",
     ]
     .iter()
     .map(|m| marker(m))
@@ -654,6 +666,43 @@ fn erasure_leaves_no_copy_of_the_values_in_any_file_of_the_database() {
         let res = w.post(&w.worker_a, &format!("{base}/{path}"), body);
         assert_eq!(res.status, 201, "{}", res.text());
     }
+    // Corrected: the earlier texts go to the histories, which erasure must take along.
+    let needs = w
+        .app
+        .get(&format!("{base}/needs"), Some(&w.worker_a.token))
+        .json();
+    let contacts = w
+        .app
+        .get(&format!("{base}/contact-moments"), Some(&w.worker_a.token))
+        .json();
+    for (path, body) in [
+        (
+            format!("{base}/needs/{}", needs[0]["id"].as_str().unwrap()),
+            json!({"text": marker("NeedFix"), "reason": marker("NeedWhy")}),
+        ),
+        (
+            format!(
+                "{base}/contact-moments/{}",
+                contacts[0]["id"].as_str().unwrap()
+            ),
+            json!({"summary": marker("ContactFix"), "reason": marker("ContactWhy")}),
+        ),
+    ] {
+        let res = w.app.request(
+            "PATCH",
+            &path,
+            Some(&w.worker_a.token),
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        );
+        assert_eq!(res.status, 200, "{}", res.text());
+    }
+    let res = w.put(
+        &w.worker_a,
+        &format!("{base}/feedback"),
+        json!({"text": marker("Feedback")}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
     // Read, so the audit trail records accesses; and exported.
     assert_eq!(w.app.get(&base, Some(&w.worker_a.token)).status, 200);
     assert_eq!(

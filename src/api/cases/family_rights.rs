@@ -24,13 +24,23 @@ use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::cases::worked_case;
 
-/// Everything kept about one case: the case with its needs, contact moments and consents,
-/// and its whole access log.
+/// Everything kept about one case (GDPR art. 15): the case with its needs, contact moments
+/// and consents (corrected ones with what they said before), the school's checklist
+/// submission with its answers and remarks, the consult requests and agenda items linked to
+/// the case, its referrals, and its whole access log.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseExport {
     #[schema(read_only)]
     pub exported_at: DateTime<Utc>,
     pub case: CaseDetail,
+    /// The checklist submissions the case came from, with every answer and remark, oldest
+    /// first.
+    pub checklist_submissions: Vec<crate::api::checklist_submissions::WorkerSubmission>,
+    /// The consult requests linked to the case (the school's reason and the visit's notes
+    /// included), oldest first.
+    pub consult_requests: Vec<crate::api::consults::ConsultRequest>,
+    /// The network-meeting agenda items a worker linked to the case, oldest first.
+    pub agenda_items: Vec<crate::api::agenda::AgendaItem>,
     /// The case's referrals with their history, oldest first.
     pub referrals: Vec<crate::api::referrals::ReferralDetail>,
     /// Every audit event about the case and what hangs on it, oldest first.
@@ -49,8 +59,10 @@ pub struct ExportQuery {
 #[utoipa::path(
     get, path = "/api/v1/cases/{id}/export", tag = "family-rights", operation_id = "export_case",
     summary = "Export everything kept about a case",
-    description = "One JSON document with the case, its needs, contact moments, consents, referrals and its whole \
-access log — what the family is entitled to see. With `download=true` it comes as a file. Audited. Roles: \
+    description = "One JSON document with the case, its needs, contact moments and consents (corrected needs and \
+contact moments with what they said before: `history`), the school's checklist submission with every answer and \
+remark, the consult requests and network-meeting agenda items linked to the case, its referrals and its whole \
+access log — what the family is entitled to see (GDPR art. 15). With `download=true` it comes as a file. Audited. Roles: \
 social_worker (assigned to the case's school).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id"), ExportQuery),
     responses(
@@ -80,7 +92,15 @@ pub async fn export_case(
                 Some(&id),
                 Some(&id),
             )?;
+            let submission = r.case.submission_id.as_ref().map(|s| s.to_string());
             let case = detail(conn, r)?;
+            let checklist_submissions = crate::api::checklist_submissions::views::of_case(
+                conn,
+                &id,
+                submission.as_deref(),
+            )?;
+            let consult_requests = crate::api::consults::of_case(conn, &id)?;
+            let agenda_items = crate::api::agenda::of_case(conn, &id)?;
             let referrals = crate::api::referrals::views::of_case(conn, &user, &id)?;
             // The export's own event is in its log: sealed here, in this transaction (an export
             // is rare; it may hold the chain's head for its duration).
@@ -98,6 +118,9 @@ pub async fn export_case(
             Ok(CaseExport {
                 exported_at: utc(now()),
                 case,
+                checklist_submissions,
+                consult_requests,
+                agenda_items,
                 referrals,
                 access_log: log.into_iter().map(AuditEvent::from).collect(),
             })
@@ -126,7 +149,8 @@ pub struct EraseCase {
     post, path = "/api/v1/cases/{id}/erase", tag = "family-rights", operation_id = "erase_case",
     summary = "Erase a case's personal data now",
     description = "On the family's request: removes the pupil, family contact, question, feedback, needs' \
-texts, contact moments' summaries and consents, and keeps what statistics need (school, themes, origin, \
+texts, contact moments' summaries, the earlier versions of corrected needs and contact moments, consents and \
+the links of agenda items to the case, and keeps what statistics need (school, themes, origin, \
 dates, status, outcome). Answers kept for idempotent retries that name the case are replaced (a retry gets \
 410), and no copy stays in the database files (SQLite: secure delete and a WAL checkpoint; PostgreSQL: the \
 next retention run rewrites the tables). Only a closed case (409 otherwise: close it first, e.g. with outcome \

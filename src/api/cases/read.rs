@@ -13,8 +13,7 @@ use crate::api::common::{self, decode_cursor, etag};
 use crate::api::extract::ApiQuery;
 use crate::auth::{Sees, Viewer};
 use crate::db::cases::{self as repo, CaseFilter, CaseListRow};
-use crate::db::now;
-use crate::domain::case::{CaseOrigin, CaseStatus, ConsentKind};
+use crate::domain::case::{CaseOrigin, CaseStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record, record_list};
@@ -117,16 +116,7 @@ pub async fn list_cases(
             let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
             Ok(match sees {
                 Sees::School => {
-                    let ids: Vec<String> = rows.iter().map(|r| r.case.id.to_string()).collect();
-                    let shared: HashSet<String> = repo::with_live_consent(
-                        conn,
-                        &ids,
-                        ConsentKind::ShareWithSchool.as_str(),
-                        None,
-                        now(),
-                    )?
-                    .into_iter()
-                    .collect();
+                    let shared: HashSet<String> = feedback_shown(conn, &rows)?;
                     CasePage::School(common::page(rows, limit, key, |r| {
                         let s = shared.contains(r.case.id.as_str());
                         school_view(&r, s)

@@ -9,7 +9,10 @@ use crate::api::common::Page;
 use crate::auth::{Sees, Viewer};
 use crate::db::cases::{self as repo, CaseListRow, CaseRow};
 use crate::db::{DbConn, now};
-use crate::domain::case::{CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentKind};
+use crate::domain::case::{
+    CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentKind, ContactKind, NeedRaisedBy,
+    NeedState,
+};
 pub use crate::domain::case::{FamilyContact, Pupil};
 use crate::domain::utc;
 use crate::error::ApiResult;
@@ -71,6 +74,10 @@ pub struct CaseDetail {
     pub question: Option<String>,
     /// What the school may read, when the family allows it (`share_with_school`).
     pub feedback_for_school: Option<String>,
+    /// The `share_with_school` consent the feedback was written under: the school reads the
+    /// feedback only while this consent is live (a later consent does not show it again).
+    #[schema(read_only, format = Uuid)]
+    pub feedback_consent_id: Option<String>,
     /// The checklist submission the case was opened from.
     #[schema(read_only, format = Uuid)]
     pub submission_id: Option<String>,
@@ -195,9 +202,33 @@ pub struct Need {
     /// Null once erased.
     pub text: Option<String>,
     pub theme: Option<String>,
-    pub raised_by: crate::domain::case::NeedRaisedBy,
+    pub raised_by: NeedRaisedBy,
+    /// `open` until `met`, `not_met` or `withdrawn`; `met` and `not_met` can be reopened.
+    #[schema(read_only)]
+    pub state: NeedState,
     #[schema(read_only)]
     pub created_at: DateTime<Utc>,
+    /// The last correction or change of state.
+    #[schema(read_only)]
+    pub updated_at: DateTime<Utc>,
+    /// What the need said before each change, oldest first. For the case team and the
+    /// family's export only; emptied by erasure.
+    #[schema(read_only)]
+    pub history: Vec<NeedVersion>,
+}
+
+/// What a need was before one change, and who changed it, when and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NeedVersion {
+    /// The text before the change.
+    pub text: Option<String>,
+    pub theme: Option<String>,
+    pub raised_by: NeedRaisedBy,
+    pub state: NeedState,
+    /// Why it was changed.
+    pub reason: String,
+    pub changed_by: LeadWorker,
+    pub changed_at: DateTime<Utc>,
 }
 
 /// A moment of contact with the family: the confidential timeline.
@@ -206,13 +237,33 @@ pub struct ContactMoment {
     #[schema(read_only, format = Uuid)]
     pub id: String,
     pub occurred_at: DateTime<Utc>,
-    pub kind: crate::domain::case::ContactKind,
+    pub kind: ContactKind,
     /// Null once erased.
     pub summary: Option<String>,
     #[schema(read_only)]
     pub author: LeadWorker,
     #[schema(read_only)]
     pub created_at: DateTime<Utc>,
+    /// The last correction.
+    #[schema(read_only)]
+    pub updated_at: DateTime<Utc>,
+    /// What the contact moment said before each correction, oldest first. For the case team
+    /// and the family's export only; emptied by erasure.
+    #[schema(read_only)]
+    pub history: Vec<ContactVersion>,
+}
+
+/// What a contact moment was before one correction, and who corrected it, when and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactVersion {
+    pub occurred_at: DateTime<Utc>,
+    pub kind: ContactKind,
+    /// The summary before the correction.
+    pub summary: Option<String>,
+    /// Why it was corrected.
+    pub reason: String,
+    pub changed_by: LeadWorker,
+    pub changed_at: DateTime<Utc>,
 }
 
 /// A consent the family gave, and whether it was withdrawn.
@@ -305,6 +356,30 @@ pub(super) fn summary(r: &CaseListRow) -> CaseSummary {
     }
 }
 
+/// The cases among `rows` whose feedback the school may read now: the consent it was written
+/// under is still live. A later consent does not show feedback written under an earlier one.
+pub(super) fn feedback_shown(
+    conn: &mut DbConn,
+    rows: &[CaseListRow],
+) -> ApiResult<std::collections::HashSet<String>> {
+    let consents: Vec<String> = rows
+        .iter()
+        .filter(|r| r.case.feedback_for_school.is_some())
+        .filter_map(|r| r.case.feedback_consent_id.clone())
+        .collect();
+    let live = repo::live_consents(conn, &consents, now())?;
+    Ok(rows
+        .iter()
+        .filter(|r| {
+            r.case
+                .feedback_consent_id
+                .as_ref()
+                .is_some_and(|k| live.contains(k))
+        })
+        .map(|r| r.case.id.to_string())
+        .collect())
+}
+
 pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase {
     let c = &r.case;
     SchoolCase {
@@ -325,17 +400,39 @@ pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase 
     }
 }
 
-pub(crate) fn need_of(n: repo::NeedRow) -> Need {
+/// A need with its earlier versions (oldest first).
+pub(crate) fn need_of(n: repo::NeedRow, history: Vec<(repo::NeedHistoryRow, String)>) -> Need {
     Need {
         id: n.id,
         text: n.text,
         theme: n.theme_code,
         raised_by: n.raised_by,
+        state: n.state,
         created_at: utc(n.created_at),
+        updated_at: utc(n.updated_at),
+        history: history
+            .into_iter()
+            .map(|(h, name)| NeedVersion {
+                text: h.text,
+                theme: h.theme_code,
+                raised_by: h.raised_by,
+                state: h.state,
+                reason: h.reason,
+                changed_by: LeadWorker {
+                    id: h.corrected_by,
+                    display_name: name,
+                },
+                changed_at: utc(h.corrected_at),
+            })
+            .collect(),
     }
 }
 
-pub(crate) fn contact_of((c, author): (repo::ContactRow, String)) -> ContactMoment {
+/// A contact moment with its author's name and its earlier versions (oldest first).
+pub(crate) fn contact_of(
+    (c, author): (repo::ContactRow, String),
+    history: Vec<(repo::ContactHistoryRow, String)>,
+) -> ContactMoment {
     ContactMoment {
         id: c.id,
         occurred_at: utc(c.occurred_at),
@@ -346,7 +443,34 @@ pub(crate) fn contact_of((c, author): (repo::ContactRow, String)) -> ContactMome
             display_name: author,
         },
         created_at: utc(c.created_at),
+        updated_at: utc(c.updated_at),
+        history: history
+            .into_iter()
+            .map(|(h, name)| ContactVersion {
+                occurred_at: utc(h.occurred_at),
+                kind: h.kind,
+                summary: h.summary,
+                reason: h.reason,
+                changed_by: LeadWorker {
+                    id: h.corrected_by,
+                    display_name: name,
+                },
+                changed_at: utc(h.corrected_at),
+            })
+            .collect(),
     }
+}
+
+/// Rows grouped by the id `key` names, each group in the order given.
+pub(super) fn by_owner<T>(
+    rows: Vec<T>,
+    key: fn(&T) -> &str,
+) -> std::collections::HashMap<String, Vec<T>> {
+    let mut out: std::collections::HashMap<String, Vec<T>> = std::collections::HashMap::new();
+    for r in rows {
+        out.entry(key(&r).to_string()).or_default().push(r);
+    }
+    out
 }
 
 pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Consent {
@@ -368,8 +492,24 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
     let id = r.case.id.to_string();
     let at = now();
     let children = crate::db::case_children::of_case(conn, &id)?;
-    let needs = children.needs.into_iter().map(need_of).collect();
-    let contact_moments = children.contacts.into_iter().map(contact_of).collect();
+    let mut need_history = by_owner(children.need_history, |(h, _)| h.need_id.as_str());
+    let mut contact_history = by_owner(children.contact_history, |(h, _)| h.contact_id.as_str());
+    let needs = children
+        .needs
+        .into_iter()
+        .map(|n| {
+            let h = need_history.remove(&n.id).unwrap_or_default();
+            need_of(n, h)
+        })
+        .collect();
+    let contact_moments = children
+        .contacts
+        .into_iter()
+        .map(|c| {
+            let h = contact_history.remove(&c.0.id).unwrap_or_default();
+            contact_of(c, h)
+        })
+        .collect();
     let consents = children
         .consents
         .into_iter()
@@ -401,6 +541,7 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
         },
         question: c.question,
         feedback_for_school: c.feedback_for_school,
+        feedback_consent_id: c.feedback_consent_id,
         submission_id: c.submission_id.map(String::from),
         erased_at: c.erased_at.map(utc),
         needs,
@@ -423,14 +564,7 @@ pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResul
         Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
         Sees::Metadata => CaseView::Coordinator(metadata(&r)),
         Sees::School => {
-            let shared = !repo::with_live_consent(
-                conn,
-                &[r.case.id.to_string()],
-                ConsentKind::ShareWithSchool.as_str(),
-                None,
-                now(),
-            )?
-            .is_empty();
+            let shared = !feedback_shown(conn, std::slice::from_ref(&r))?.is_empty();
             CaseView::School(school_view(&r, shared))
         }
     })

@@ -10,7 +10,7 @@ mod checks;
 mod lifecycle;
 mod read;
 pub mod types;
-mod views;
+pub mod views;
 
 pub use checks::looks_like_full_name;
 pub use lifecycle::*;

@@ -369,6 +369,19 @@ impl Context {
     }
 }
 
+/// The checklist submissions a case came from (its `submission_id`, and any submission that
+/// names the case), whole — answers and remarks included: for the family's export, after the
+/// caller was checked against the case.
+pub fn of_case(
+    conn: &mut DbConn,
+    case_id: &str,
+    submission_id: Option<&str>,
+) -> ApiResult<Vec<WorkerSubmission>> {
+    let rows = repo::submissions_of_case(conn, case_id, submission_id)?;
+    let ctx = load_context(conn, &rows, true)?;
+    Ok(rows.into_iter().map(|r| ctx.worker_view(r)).collect())
+}
+
 /// One submission in the caller's view, with its ETag.
 pub(super) fn load_view(
     conn: &mut DbConn,

@@ -1,0 +1,2 @@
+DROP INDEX agenda_items_case;
+ALTER TABLE agenda_items DROP COLUMN case_id;

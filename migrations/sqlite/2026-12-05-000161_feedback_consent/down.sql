@@ -1,0 +1,1 @@
+ALTER TABLE cases DROP COLUMN feedback_consent_id;
