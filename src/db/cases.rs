@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::DbConn;
+use super::{Backend, DbConn};
 use super::schema::{
     case_consents, case_contact_history, case_contacts, case_counters, case_need_history,
     case_needs, case_themes, cases, schools, users,
@@ -174,6 +174,7 @@ pub fn list(
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<CaseListRow>> {
+    let backend = conn.backend();
     let mut q = cases::table
         .inner_join(schools::table)
         .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
@@ -188,7 +189,17 @@ pub fn list(
         q = q.filter(schools::network_id.eq(n));
     }
     if let Some(s) = f.status {
-        q = q.filter(cases::status.eq(s));
+        let code = crate::domain::case::CaseStatus::parse(&s);
+        q = match code {
+            // On SQLite the status is written into the statement, not bound: one cached
+            // statement per status, planned knowing how rare it is (`in_progress` is a few per
+            // cent of a city's cases, `closed` most of them); SQLite plans bound values blind
+            // (see .cargo/config.toml). PostgreSQL plans each execution with the value bound.
+            Some(code) if backend == Backend::Sqlite => q.filter(cases::status.eq(
+                diesel::dsl::sql::<diesel::sql_types::Text>(&format!("'{}'", code.as_str())),
+            )),
+            _ => q.filter(cases::status.eq(s)),
+        };
     }
     if let Some(o) = f.origin {
         q = q.filter(cases::origin.eq(o));
