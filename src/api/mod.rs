@@ -11,6 +11,7 @@ pub mod cases;
 pub mod checklist_submissions;
 pub mod checklist_templates;
 pub mod common;
+pub mod csv_out;
 pub mod consults;
 pub mod events;
 pub mod extract;
