@@ -109,7 +109,11 @@ fn first_language(value: &str) -> Option<String> {
     let mut best: Option<(f32, String)> = None;
     for part in value.split(',') {
         let mut pieces = part.split(';');
-        let tag = pieces.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let tag = pieces
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
         if tag.is_empty() || tag == "*" {
             continue;
         }
@@ -142,7 +146,10 @@ mod tests {
 
     #[test]
     fn the_first_language_preference_wins() {
-        assert_eq!(first_language("nl-BE,nl;q=0.9,en;q=0.8").as_deref(), Some("nl-be"));
+        assert_eq!(
+            first_language("nl-BE,nl;q=0.9,en;q=0.8").as_deref(),
+            Some("nl-be")
+        );
         assert_eq!(first_language("en;q=0.5, nl").as_deref(), Some("nl"));
         assert_eq!(first_language("fr, nl").as_deref(), Some("fr"));
         assert_eq!(first_language("nl;q=0, *").as_deref(), None);
@@ -150,7 +157,9 @@ mod tests {
 
     #[test]
     fn formula_cells_are_neutralised_full_width_too() {
-        for c in ["=1", "+1", "-1", "@A1", "\tx", "\rx", "＝1", "＋1", "－1", "＠A1"] {
+        for c in [
+            "=1", "+1", "-1", "@A1", "\tx", "\rx", "＝1", "＋1", "－1", "＠A1",
+        ] {
             assert_eq!(neutralise(c), format!("'{c}"));
         }
         assert_eq!(neutralise("poverty"), "poverty");

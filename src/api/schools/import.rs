@@ -85,14 +85,20 @@ pub const CSV_COLUMNS: [&str; 18] = [
 /// The Dutch headers a Belgian office writes, beside the English names above (compared
 /// lowercased and trimmed, with spaces and hyphens read as `_`).
 const DUTCH_COLUMNS: [(&str, &[&str]); 18] = [
-    ("institution_number", &["instellingsnummer", "instellingsnr"]),
+    (
+        "institution_number",
+        &["instellingsnummer", "instellingsnr"],
+    ),
     ("name", &["naam", "schoolnaam"]),
     ("network", &["netwerk"]),
     ("level", &["niveau", "onderwijsniveau"]),
     ("street", &["straat", "adres"]),
     ("postal_code", &["postcode"]),
     ("city", &["gemeente", "stad"]),
-    ("pupil_count", &["leerlingen", "aantal_leerlingen", "leerlingenaantal"]),
+    (
+        "pupil_count",
+        &["leerlingen", "aantal_leerlingen", "leerlingenaantal"],
+    ),
     ("ses_any", &["ses_totaal"]),
     ("ses_home_language", &["ses_thuistaal"]),
     ("ses_maternal_education", &["ses_opleiding_moeder"]),
@@ -125,9 +131,11 @@ fn decode(body: &[u8]) -> std::borrow::Cow<'_, str> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     match std::str::from_utf8(body) {
         Ok(text) => text.into(),
-        Err(_) => encoding_rs::WINDOWS_1252
-            .decode_without_bom_handling(body)
-            .0,
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(body)
+                .0
+        }
     }
 }
 
@@ -318,7 +326,9 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
         header_checks.check(
             columns.iter().any(|h| h == c),
             c,
-            &format!("required column is missing from the header (line 1): expected `{c}` or `{dutch}`"),
+            &format!(
+                "required column is missing from the header (line 1): expected `{c}` or `{dutch}`"
+            ),
         );
     }
     for c in &columns {
