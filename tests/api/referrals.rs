@@ -1077,7 +1077,7 @@ fn referral_figures_come_as_belgian_csv_with_decimal_commas_and_neutralised_name
     let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
     let cell = |figure: &str| {
         rows.iter()
-            .find(|r| &r[1] == "" && &r[2] == figure)
+            .find(|r| r[1].is_empty() && &r[2] == figure)
             .unwrap_or_else(|| panic!("no {figure} in {rows:?}"))
             .clone()
     };
