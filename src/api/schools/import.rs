@@ -331,12 +331,12 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
             ),
         );
     }
+    let known = format!(
+        "unknown column in the header (line 1): expected one of {} (or its Dutch name)",
+        CSV_COLUMNS.join(", ")
+    );
     for c in &columns {
-        header_checks.check(
-            CSV_COLUMNS.contains(&c.as_str()),
-            c,
-            "unknown column in the header (line 1): expected one of the columns listed for this import, in English or Dutch",
-        );
+        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, &known);
     }
     header_checks.finish()?;
     let mut report = ImportReport {
