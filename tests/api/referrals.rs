@@ -1031,3 +1031,77 @@ fn partner_statistics_count_outcomes_overrides_and_median_lead_times_for_the_coo
         "{text}"
     );
 }
+
+#[test]
+fn referral_figures_come_as_belgian_csv_with_decimal_commas_and_neutralised_names() {
+    use kinderen_eerst::db::schema::partners;
+    let f = fixture();
+    f.consent("refer_to_partner", Some(&f.partner));
+    // Answers after 2 and 1 days: a median of 1.5 days.
+    for (sent, answered) in [(5, 3), (4, 3)] {
+        let id = id_of(&f.draft_for(&f.service));
+        f.step(&id, "send");
+        f.step(&id, "accept");
+        backdate(&f, &id, sent, Some(answered), None);
+    }
+    // A name a spreadsheet in some locales would run as a formula (full-width `＝`).
+    diesel::update(partners::table.find(&f.partner))
+        .set(partners::name.eq("＝HYPERLINK(\"http://x\")"))
+        .execute(&mut f.w.app.conn())
+        .expect("rename the partner");
+    let json = f
+        .get(&f.w.coord, "/api/v1/stats/referrals?suppress_below=0")
+        .json();
+    let p = &json["partners"][0];
+    assert_eq!(p["median_days_to_answer"], 1.5, "{json}");
+    let res = f.w.app.request(
+        "GET",
+        "/api/v1/stats/referrals?suppress_below=0",
+        Some(&f.w.coord.token),
+        None,
+        &[
+            ("accept", "text/csv"),
+            ("accept-language", "nl-BE,nl;q=0.9,en;q=0.8"),
+        ],
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res
+        .body
+        .strip_prefix("\u{feff}".as_bytes())
+        .expect("the Belgian dialect starts with a UTF-8 BOM");
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body);
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["partner", "dienst", "cijfer", "waarde", "afgeschermd"]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let cell = |figure: &str| {
+        rows.iter()
+            .find(|r| r[1].is_empty() && &r[2] == figure)
+            .unwrap_or_else(|| panic!("no {figure} in {rows:?}"))
+            .clone()
+    };
+    assert_eq!(
+        &cell("sent")[0],
+        "'＝HYPERLINK(\"http://x\")",
+        "neutralised"
+    );
+    assert_eq!(&cell("sent")[3], p["sent"]["value"].to_string());
+    assert_eq!(&cell("sent")[4], "nee");
+    assert_eq!(&cell("accepted")[3], p["accepted"]["value"].to_string());
+    assert_eq!(&cell("median_days_to_answer")[3], "1,5", "a decimal comma");
+    // `dialect=en` keeps the English form whatever the language.
+    let res = f.w.app.request(
+        "GET",
+        "/api/v1/stats/referrals?suppress_below=0&dialect=en",
+        Some(&f.w.coord.token),
+        None,
+        &[("accept", "text/csv"), ("accept-language", "nl")],
+    );
+    let text = res.text();
+    assert!(
+        text.starts_with("partner,service,figure,value,suppressed\n"),
+        "{text}"
+    );
+    assert!(text.contains(",median_days_to_answer,1.5,"), "{text}");
+}

@@ -242,6 +242,161 @@ fn csv_import_creates_updates_and_rejects_per_line() {
     assert_eq!(list["items"][0]["name"], "School A renamed");
 }
 
+fn import_bytes(app: &TestApp, token: &str, body: Vec<u8>) -> crate::helpers::Resp {
+    app.request(
+        "POST",
+        "/api/v1/schools/import",
+        Some(token),
+        Some(("text/csv", body)),
+        &[],
+    )
+}
+
+/// A school list as Excel in a Belgian locale saves it ("CSV (gescheiden door
+/// lijstscheidingsteken)"): Windows-1252, `;` between cells, CRLF, decimal commas, Dutch headers.
+fn belgian_excel(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    assert!(!unmappable);
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "not UTF-8, as Excel writes it"
+    );
+    bytes.into_owned()
+}
+
+fn school_named(app: &TestApp, token: &str, q: &str) -> Value {
+    let list = app
+        .get(&format!("/api/v1/schools?q={q}"), Some(token))
+        .json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+    list["items"][0].clone()
+}
+
+#[test]
+fn a_school_list_saved_by_belgian_excel_imports_without_editing() {
+    let app = TestApp::spawn();
+    let coord = app.coordinator();
+    let file = belgian_excel(
+        "Instellingsnummer;Naam;Netwerk;Niveau;Straat;Postcode;Gemeente;Leerlingen;SES_totaal\r\n\
+         100011;Basisschool Sint-André;Luchtbal;basisonderwijs;Kerkstraat 1;2030;Antwerpen;240;78,5\r\n\
+         100012;Atheneum Merksem;Merksem;secundair onderwijs;;2170;Merksem;300;40\r\n",
+    );
+    let r = import_bytes(&app, &coord.token, file).json();
+    assert_eq!(
+        (r["created"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(0)),
+        "{r}"
+    );
+    let s = school_named(&app, &coord.token, "Andr");
+    assert_eq!(s["name"], "Basisschool Sint-André");
+    assert_eq!(s["institution_number"], "100011");
+    assert_eq!(s["level"], "primary");
+    assert_eq!(s["pupil_count"], 240);
+    assert_eq!(s["ses"]["any"], 78.5);
+    assert_eq!(s["address"]["city"], "Antwerpen");
+    assert_eq!(s["address"]["street"], "Kerkstraat 1");
+    let s = school_named(&app, &coord.token, "Atheneum");
+    assert_eq!(s["level"], "secondary");
+    assert_eq!(s["ses"]["any"], 40.0);
+}
+
+#[test]
+fn a_school_list_in_utf8_with_bom_and_dutch_headers_imports() {
+    let app = TestApp::spawn();
+    let coord = app.coordinator();
+    let file = "\u{feff} instellingsnummer , NAAM,netwerk,niveau,gemeente,ses_thuistaal\r\n\
+                100021,École Sainte-Thérèse,Luchtbal,primary,Antwerpen,\"12,5\"\r\n";
+    let r = import_bytes(&app, &coord.token, file.as_bytes().to_vec()).json();
+    assert_eq!(r["created"], 1, "{r}");
+    let s = school_named(&app, &coord.token, "Th");
+    assert_eq!(s["name"], "École Sainte-Thérèse");
+    assert_eq!(s["ses"]["home_language"], 12.5);
+    // The same with semicolons and a BOM.
+    let file = "\u{feff}instellingsnummer;naam;netwerk;niveau;ses_thuistaal\n\
+                100021;École Sainte-Thérèse;Luchtbal;primary;13,5\n";
+    let r = import_bytes(&app, &coord.token, file.as_bytes().to_vec()).json();
+    assert_eq!(r["updated"], 1, "{r}");
+    assert_eq!(
+        school_named(&app, &coord.token, "Th")["ses"]["home_language"],
+        13.5
+    );
+}
+
+#[test]
+fn errors_in_a_belgian_excel_school_list_name_line_and_column() {
+    let app = TestApp::spawn();
+    let coord = app.coordinator();
+    let file = belgian_excel(
+        "instellingsnummer;naam;netwerk;niveau;leerlingen\r\n\
+         100031;Basisschool Sint-André;Luchtbal;basisonderwijs;240\r\n\
+         100032;Kleuterschool Hélène;Luchtbal;kleuter;2,5\r\n",
+    );
+    let r = import_bytes(&app, &coord.token, file).json();
+    assert_eq!(
+        (r["created"].as_u64(), r["rejected"].as_u64()),
+        (Some(1), Some(1)),
+        "{r}"
+    );
+    let bad = &r["lines"][1];
+    assert_eq!(bad["line"], 3, "{r}");
+    let errors = bad["errors"].as_array().unwrap();
+    let level = errors
+        .iter()
+        .find(|e| e["field"] == "level")
+        .expect("the level column");
+    assert!(
+        level["message"]
+            .as_str()
+            .unwrap()
+            .contains("primary or secondary"),
+        "{r}"
+    );
+    let count = errors
+        .iter()
+        .find(|e| e["field"] == "pupil_count")
+        .expect("the pupil column");
+    assert!(
+        count["message"].as_str().unwrap().contains("whole number"),
+        "{r}"
+    );
+    // An unknown Dutch header and a line with a cell too many refuse the file whole.
+    let p = import_bytes(
+        &app,
+        &coord.token,
+        belgian_excel("instellingsnummer;naam;netwerk;niveau;schoenmaat\r\n1;é;3;4;5\r\n"),
+    )
+    .problem(422);
+    assert_eq!(p["errors"][0]["field"], "schoenmaat", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected"),
+        "{p}"
+    );
+    let p = import_bytes(
+        &app,
+        &coord.token,
+        belgian_excel("naam;netwerk;niveau\r\né;Luchtbal;lager\r\n"),
+    )
+    .problem(422);
+    assert_eq!(p["errors"][0]["field"], "institution_number", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("instellingsnummer"),
+        "{p}"
+    );
+    let p = import_bytes(
+        &app,
+        &coord.token,
+        belgian_excel("instellingsnummer;naam;netwerk;niveau\r\n100033;é;Luchtbal;lager;extra\r\n"),
+    )
+    .problem(422);
+    assert_eq!(p["errors"][0]["field"], "line 2", "{p}");
+}
+
 #[test]
 fn malformed_csv_files_are_refused_whole() {
     let app = TestApp::spawn();

@@ -200,6 +200,121 @@ fn figures_come_as_csv_for_the_yearly_report() {
     );
 }
 
+/// A CSV answer in the Belgian dialect, read back as Excel in a Belgian locale reads it.
+fn belgian_csv(res: &crate::helpers::Resp) -> (Vec<String>, Vec<csv::StringRecord>) {
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res
+        .body
+        .strip_prefix("\u{feff}".as_bytes())
+        .unwrap_or_else(|| panic!("no UTF-8 BOM: {}", res.text()));
+    let mut reader = csv::ReaderBuilder::new().delimiter(b';').from_reader(body);
+    let headers = reader.headers().unwrap().iter().map(String::from).collect();
+    (headers, reader.records().map(|r| r.unwrap()).collect())
+}
+
+#[test]
+fn figures_come_as_belgian_csv_when_dutch_is_asked() {
+    let w = five_cases(0);
+    // One family the OCMW knew: the reach becomes a fraction (2 new of 3).
+    let r = w.post(
+        &w.worker_b,
+        "/api/v1/cases",
+        json!({"school_id": w.school_b, "origin": "parent", "themes": ["housing"], "known_to_ocmw": true,
+               "pupil": {"pseudonym": "K"}}),
+    );
+    assert_eq!(r.status, 201, "{}", r.text());
+    let json = stats(&w, &w.coord.token, "");
+    let res = w.app.request(
+        "GET",
+        "/api/v1/stats/cases",
+        Some(&w.coord.token),
+        None,
+        &[("accept", "text/csv"), ("accept-language", "nl")],
+    );
+    assert!(
+        res.header("vary")
+            .unwrap_or_default()
+            .contains("Accept-Language")
+    );
+    let (headers, rows) = belgian_csv(&res);
+    assert_eq!(headers, ["sectie", "sleutel", "waarde", "afgeschermd"]);
+    let value = |section: &str, key: &str| {
+        rows.iter()
+            .find(|r| &r[0] == section && &r[1] == key)
+            .unwrap_or_else(|| panic!("no {section}.{key} in {rows:?}"))[2]
+            .to_string()
+    };
+    assert_eq!(value("total", "cases"), json["total"]["value"].to_string());
+    for section in ["status", "origin", "theme"] {
+        for c in json[&format!("by_{section}")].as_array().unwrap() {
+            let key = c["key"].as_str().unwrap();
+            assert_eq!(
+                value(section, key),
+                c["count"]["value"].to_string(),
+                "{section}.{key}"
+            );
+        }
+    }
+    assert_eq!(
+        value("reach", "new"),
+        json["reach"]["new"]["value"].to_string()
+    );
+    let share = json["reach"]["share_new"].as_f64().expect("a share");
+    assert!(share > 0.0 && share < 1.0, "a fraction: {json}");
+    let cell = value("reach", "share_new");
+    assert!(
+        cell.contains(',') && !cell.contains('.'),
+        "decimal comma: {cell}"
+    );
+    assert_eq!(cell.replace(',', ".").parse::<f64>().unwrap(), share);
+    assert!(
+        rows.iter()
+            .all(|r| &r[3] == "nee" || &r[3] == "ja" || r[3].is_empty())
+    );
+
+    // The parameter decides over the language, both ways; nothing asked keeps the English form.
+    let res = w.app.request(
+        "GET",
+        "/api/v1/stats/cases?dialect=nl_be",
+        Some(&w.coord.token),
+        None,
+        &[("accept", "text/csv")],
+    );
+    assert_eq!(belgian_csv(&res).0[0], "sectie");
+    for (query, language) in [
+        ("?dialect=en", Some("nl-BE")),
+        ("", None),
+        ("", Some("en, nl")),
+    ] {
+        let mut headers = vec![("accept", "text/csv")];
+        headers.extend(language.map(|l| ("accept-language", l)));
+        let res = w.app.request(
+            "GET",
+            &format!("/api/v1/stats/cases{query}"),
+            Some(&w.coord.token),
+            None,
+            &headers,
+        );
+        let text = res.text();
+        assert!(
+            text.starts_with("section,key,value,suppressed\n"),
+            "{query} {language:?}: {text}"
+        );
+        assert!(text.contains(&format!("reach,share_new,{share}")), "{text}");
+    }
+    let p = w
+        .app
+        .request(
+            "GET",
+            "/api/v1/stats/cases?dialect=excel",
+            Some(&w.coord.token),
+            None,
+            &[("accept", "text/csv")],
+        )
+        .problem(422);
+    assert!(p.to_string().contains("dialect"), "{p}");
+}
+
 #[test]
 fn erasing_a_case_leaves_the_statistics_unchanged() {
     let w = five_cases(0);

@@ -82,6 +82,79 @@ pub const CSV_COLUMNS: [&str; 18] = [
     "contact_email",
     "contact_phone",
 ];
+/// The Dutch headers a Belgian office writes, beside the English names above (compared
+/// lowercased and trimmed, with spaces and hyphens read as `_`).
+const DUTCH_COLUMNS: [(&str, &[&str]); 18] = [
+    (
+        "institution_number",
+        &["instellingsnummer", "instellingsnr"],
+    ),
+    ("name", &["naam", "schoolnaam"]),
+    ("network", &["netwerk"]),
+    ("level", &["niveau", "onderwijsniveau"]),
+    ("street", &["straat", "adres"]),
+    ("postal_code", &["postcode"]),
+    ("city", &["gemeente", "stad"]),
+    (
+        "pupil_count",
+        &["leerlingen", "aantal_leerlingen", "leerlingenaantal"],
+    ),
+    ("ses_any", &["ses_totaal"]),
+    ("ses_home_language", &["ses_thuistaal"]),
+    ("ses_maternal_education", &["ses_opleiding_moeder"]),
+    ("ses_school_allowance", &["ses_schooltoelage"]),
+    ("ses_neighbourhood", &["ses_buurt"]),
+    ("preferred_presence", &["voorkeur_aanwezigheid"]),
+    ("wishes_note", &["wensen"]),
+    ("contact_name", &["contactpersoon", "contact_naam"]),
+    ("contact_email", &["contact_e_mail", "e_mail"]),
+    ("contact_phone", &["contact_telefoon", "telefoon"]),
+];
+
+/// The column a header names (English or Dutch), if the importer knows it.
+fn column_of(header: &str) -> Option<&'static str> {
+    let h = header
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .trim()
+        .to_lowercase()
+        .replace([' ', '-'], "_");
+    DUTCH_COLUMNS
+        .iter()
+        .find(|(en, nl)| *en == h || nl.contains(&h.as_str()))
+        .map(|(en, _)| *en)
+}
+
+/// The file as text: UTF-8 with or without BOM, else Windows-1252 (what Excel in a Belgian
+/// locale writes for "CSV (gescheiden door lijstscheidingsteken)"), which decodes any bytes.
+fn decode(body: &[u8]) -> std::borrow::Cow<'_, str> {
+    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
+    match std::str::from_utf8(body) {
+        Ok(text) => text.into(),
+        Err(_) => {
+            encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(body)
+                .0
+        }
+    }
+}
+
+/// The cell separator, read from the header line: `;` (Excel in a Belgian or Dutch locale)
+/// when it holds more semicolons than commas outside quotes, else `,`.
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let (mut semicolons, mut commas, mut quoted) = (0, 0, false);
+    for c in header.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ';' if !quoted => semicolons += 1,
+            ',' if !quoted => commas += 1,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
 pub(super) const REQUIRED_COLUMNS: [&str; 4] = ["institution_number", "name", "network", "level"];
 
 /// Turns one CSV record into a school, resolving the network by name or id.
@@ -104,11 +177,16 @@ pub(super) fn parse_record(
     if network_id.is_none() {
         checks.add("network", "no network with this name or id");
     }
-    let level = match get("level").as_str() {
-        "primary" => Some(SchoolLevel::Primary),
-        "secondary" => Some(SchoolLevel::Secondary),
+    let level = match get("level").to_lowercase().as_str() {
+        "primary" | "basis" | "basisonderwijs" | "lager" | "lager onderwijs" => {
+            Some(SchoolLevel::Primary)
+        }
+        "secondary" | "secundair" | "secundair onderwijs" => Some(SchoolLevel::Secondary),
         _ => {
-            checks.add("level", "must be primary or secondary");
+            checks.add(
+                "level",
+                "must be primary or secondary (basisonderwijs or secundair onderwijs)",
+            );
             None
         }
     };
@@ -175,11 +253,12 @@ pub(super) fn parse_record(
 /// Refuses a file with a control character (see `domain::text`) in any cell, naming each by
 /// line and column (`line 3.name`; the header is line 1), before anything is looked up. Lines
 /// are counted as the import counts them; a file that is not CSV is left to the import to report.
-fn control_characters(body: &[u8]) -> ApiResult<()> {
+fn control_characters(text: &str, delimiter: u8) -> ApiResult<()> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(body);
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let mut columns: Vec<String> = Vec::new();
     let mut errors = Vec::new();
     for (i, record) in reader.records().enumerate() {
@@ -213,31 +292,51 @@ fn control_characters(body: &[u8]) -> ApiResult<()> {
 }
 
 /// Imports schools from CSV: each good line creates or updates (by institution number), each bad
-/// line is rejected with its reasons; all in one transaction, rolled back on a dry run.
+/// line is rejected with its reasons; all in one transaction, rolled back on a dry run. The file
+/// may be `,` or `;` separated, UTF-8 (with or without BOM) or Windows-1252, with English or
+/// Dutch headers.
 pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<ImportReport> {
-    control_characters(body)?;
+    let text = decode(body);
+    let delimiter = delimiter(&text);
+    control_characters(&text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
-        .from_reader(body);
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| ApiError::field("body", format!("not a CSV file with a header row: {e}")))?
         .clone();
+    // Each header as the importer's own column name; an unknown one keeps its text, to be named.
     let columns: Vec<String> = headers
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_lowercase())
+        .map(|h| match column_of(h) {
+            Some(c) => c.to_string(),
+            None => h.trim().to_lowercase(),
+        })
         .collect();
     let mut header_checks = Checks::default();
     for c in REQUIRED_COLUMNS {
+        let dutch = DUTCH_COLUMNS
+            .iter()
+            .find(|(en, _)| *en == c)
+            .map(|(_, nl)| nl[0])
+            .unwrap_or(c);
         header_checks.check(
             columns.iter().any(|h| h == c),
             c,
-            "required column is missing from the header",
+            &format!(
+                "required column is missing from the header (line 1): expected `{c}` or `{dutch}`"
+            ),
         );
     }
+    let known = format!(
+        "unknown column in the header (line 1): expected one of {} (or its Dutch name)",
+        CSV_COLUMNS.join(", ")
+    );
     for c in &columns {
-        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, "unknown column");
+        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, &known);
     }
     header_checks.finish()?;
     let mut report = ImportReport {
@@ -330,7 +429,7 @@ impl From<diesel::result::Error> for Rollback {
 #[utoipa::path(
     post, path = "/api/v1/schools/import", tag = "schools", operation_id = "import_schools",
     summary = "Import schools from CSV",
-    description = "A CSV file with a header row. Columns: institution_number, name, network (name or id), level (primary|secondary) are required; street, postal_code, city, pupil_count, ses_any, ses_home_language, ses_maternal_education, ses_school_allowance, ses_neighbourhood (0–100, `.` or `,` as decimal mark), preferred_presence (office_hours|consult|spoc), wishes_note, contact_name, contact_email, contact_phone are optional. A line whose institution number exists updates that school; otherwise it creates one. Bad lines are rejected with their reasons and the rest applied, in one transaction; with `dry_run=true` nothing changes. Roles: coordinator.",
+    description = "A CSV file with a header row, as Excel writes it in any locale: cells separated by `,` or `;` (read from the header line), UTF-8 with or without BOM or Windows-1252, headers in English or Dutch (matched case-insensitively: instellingsnummer, naam, netwerk, niveau, straat/adres, postcode, gemeente, leerlingen, ses_totaal, ses_thuistaal, ses_opleiding_moeder, ses_schooltoelage, ses_buurt, voorkeur_aanwezigheid, wensen, contactpersoon, contact_e-mail, contact_telefoon). Columns: institution_number, name, network (name or id), level (primary|secondary, or basisonderwijs|secundair onderwijs) are required; street, postal_code, city, pupil_count, ses_any, ses_home_language, ses_maternal_education, ses_school_allowance, ses_neighbourhood (0–100, `.` or `,` as decimal mark), preferred_presence (office_hours|consult|spoc), wishes_note, contact_name, contact_email, contact_phone are optional. A line whose institution number exists updates that school; otherwise it creates one. Bad lines are rejected with their reasons and the rest applied, in one transaction; with `dry_run=true` nothing changes. Roles: coordinator.",
     security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv", description = "The CSV file",
         example = "institution_number,name,network,level,pupil_count,ses_any\n012345,Basisschool De Luchtballon,Luchtbal,primary,240,78.5\n"),

@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::csv_out::CsvDialect;
 use crate::api::extract::ApiQuery;
 use crate::auth::policy::{Action, require};
 use crate::auth::{Sees, Viewer};
@@ -205,6 +206,12 @@ pub struct StatsQuery {
     /// minimum (`STATS_SUPPRESS_BELOW`) applies even when a lower value is asked.
     #[validate(range(min = 0, max = 1000))]
     pub suppress_below: Option<i64>,
+    /// The form of a CSV answer (`Accept: text/csv`): `nl_be` for Excel in a Belgian locale
+    /// (`;`, decimal comma, UTF-8 BOM, Dutch column labels), `en` for `,`, `.` and English
+    /// labels. Without it, `Accept-Language` decides: a first preference for Dutch (`nl`,
+    /// `nl-BE`) gives `nl_be`, anything else (or nothing) `en`.
+    #[param(inline)]
+    pub dialect: Option<CsvDialect>,
 }
 
 /// The grid a statistic's period keeps to.
@@ -650,13 +657,7 @@ fn checklist_stats(
 // ---------------------------------------------------------------------------------------------
 // CSV
 
-/// A text cell a spreadsheet would run as a formula gets a leading apostrophe.
-pub fn neutralise(cell: &str) -> String {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
+pub use crate::api::csv_out::neutralise;
 
 fn wants_csv(req: &HttpRequest) -> bool {
     req.headers()
@@ -665,31 +666,50 @@ fn wants_csv(req: &HttpRequest) -> bool {
         .is_some_and(|v| v.contains("text/csv"))
 }
 
-/// `section,key,value,suppressed` rows.
-fn to_csv(rows: Vec<(String, String, Cell)>) -> ApiResult<String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
-    w.write_record(["section", "key", "value", "suppressed"])
-        .map_err(io)?;
-    for (section, key, cell) in rows {
-        w.write_record([
-            neutralise(&section),
-            neutralise(&key),
-            cell.value.map(|v| v.to_string()).unwrap_or_default(),
-            cell.suppressed.to_string(),
-        ])
-        .map_err(io)?;
-    }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(ApiError::internal)
+/// The value of one CSV row: a count that may be withheld, or a decimal (a share, a median)
+/// that is null when withheld or undefined.
+#[derive(Debug, Clone, Copy)]
+enum Figure {
+    Count(Cell),
+    Decimal(Option<f64>),
 }
 
-fn rows_of(section: &str, counts: &[Count]) -> Vec<(String, String, Cell)> {
+impl From<Cell> for Figure {
+    fn from(c: Cell) -> Figure {
+        Figure::Count(c)
+    }
+}
+
+type Row = (String, String, Figure);
+
+/// `section,key,value,suppressed` rows (in the Belgian dialect `sectie;sleutel;waarde;afgeschermd`).
+fn to_csv(rows: Vec<Row>, dialect: CsvDialect) -> ApiResult<String> {
+    let mut w = dialect.writer();
+    let io = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
+    w.write_record(dialect.header(["section", "key", "value", "suppressed"]))
+        .map_err(io)?;
+    for (section, key, figure) in rows {
+        let (value, suppressed) = match figure {
+            Figure::Count(cell) => (
+                cell.value.map(|v| v.to_string()).unwrap_or_default(),
+                dialect.yes_no(cell.suppressed).to_string(),
+            ),
+            // A null decimal is either withheld or undefined: the column stays empty.
+            Figure::Decimal(v) => (
+                v.map(|v| dialect.decimal(v)).unwrap_or_default(),
+                String::new(),
+            ),
+        };
+        w.write_record([neutralise(&section), neutralise(&key), value, suppressed])
+            .map_err(io)?;
+    }
+    crate::api::csv_out::finish(w)
+}
+
+fn rows_of(section: &str, counts: &[Count]) -> Vec<Row> {
     counts
         .iter()
-        .map(|c| (section.to_string(), c.key.clone(), c.count))
+        .map(|c| (section.to_string(), c.key.clone(), c.count.into()))
         .collect()
 }
 
@@ -733,31 +753,36 @@ fn respond<T: Serialize>(
     req: &HttpRequest,
     body: &T,
     age: Duration,
-    rows: impl FnOnce() -> Vec<(String, String, Cell)>,
+    dialect: Option<CsvDialect>,
+    rows: impl FnOnce() -> Vec<Row>,
     name: &str,
 ) -> ApiResult<HttpResponse> {
-    respond_with(req, body, age, || to_csv(rows()), name)
+    respond_with(req, body, age, dialect, |d| to_csv(rows(), d), name)
 }
 
-/// A statistic's answer: JSON, or with `Accept: text/csv` the CSV `csv` writes, downloaded as
-/// `<name>.csv`; either way with the figures' `Age`.
+/// A statistic's answer: JSON, or with `Accept: text/csv` the CSV `csv` writes in the dialect
+/// asked (see `CsvDialect::negotiate`), downloaded as `<name>.csv`; either way with the
+/// figures' `Age`.
 pub(crate) fn respond_with<T: Serialize>(
     req: &HttpRequest,
     body: &T,
     age: Duration,
-    csv: impl FnOnce() -> ApiResult<String>,
+    dialect: Option<CsvDialect>,
+    csv: impl FnOnce(CsvDialect) -> ApiResult<String>,
     name: &str,
 ) -> ApiResult<HttpResponse> {
     let mut res = HttpResponse::Ok();
     res.insert_header((header::AGE, age.as_secs().to_string()));
     if wants_csv(req) {
+        let dialect = CsvDialect::negotiate(req, dialect);
         Ok(res
             .content_type("text/csv; charset=utf-8")
+            .insert_header((header::VARY, "Accept, Accept-Language"))
             .insert_header((
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{name}.csv\""),
             ))
-            .body(csv()?))
+            .body(csv(dialect)?))
     } else {
         Ok(res.json(body))
     }
@@ -791,6 +816,7 @@ pub async fn get_case_stats(
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let dialect = query.dialect;
     let (stats, age) = figures(&state, "case", user, query.0, |conn, scope, info| {
         case_stats(conn, scope, info)
     })
@@ -799,8 +825,9 @@ pub async fn get_case_stats(
         &req,
         &*stats,
         age,
+        dialect,
         || {
-            let mut rows = vec![("total".to_string(), "cases".to_string(), stats.total)];
+            let mut rows = vec![("total".to_string(), "cases".to_string(), stats.total.into())];
             rows.extend(rows_of("status", &stats.by_status));
             rows.extend(rows_of("origin", &stats.by_origin));
             rows.extend(rows_of("outcome", &stats.by_outcome));
@@ -810,12 +837,17 @@ pub async fn get_case_stats(
                 ("new", stats.reach.new),
                 ("unknown", stats.reach.unknown),
             ] {
-                rows.push(("reach".into(), k.into(), c));
+                rows.push(("reach".into(), k.into(), c.into()));
             }
+            rows.push((
+                "reach".into(),
+                "share_new".into(),
+                Figure::Decimal(stats.reach.share_new),
+            ));
             rows.push((
                 "first_contact".into(),
                 "cases".into(),
-                stats.first_contact.cases,
+                stats.first_contact.cases.into(),
             ));
             for (k, v) in [
                 ("median_days", stats.first_contact.median_days),
@@ -825,10 +857,10 @@ pub async fn get_case_stats(
                     Some(d) => Cell::shown(d as i64),
                     None => Cell::hidden(),
                 };
-                rows.push(("first_contact".into(), k.into(), cell));
+                rows.push(("first_contact".into(), k.into(), cell.into()));
             }
             if let Some(own) = &stats.raised_by_school {
-                rows.push(("raised_by_school".into(), "cases".into(), own.total));
+                rows.push(("raised_by_school".into(), "cases".into(), own.total.into()));
                 rows.extend(rows_of("raised_by_school_status", &own.by_status));
                 rows.extend(rows_of("raised_by_school_origin", &own.by_origin));
                 rows.extend(rows_of("raised_by_school_outcome", &own.by_outcome));
@@ -862,6 +894,7 @@ pub async fn get_checklist_stats(
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let dialect = query.dialect;
     let (stats, age) = figures(&state, "checklist", user, query.0, |conn, scope, info| {
         checklist_stats(conn, scope, info)
     })
@@ -870,9 +903,19 @@ pub async fn get_checklist_stats(
         &req,
         &*stats,
         age,
+        dialect,
         || {
-            let mut rows = vec![("total".to_string(), "submissions".to_string(), stats.total)];
+            let mut rows = vec![(
+                "total".to_string(),
+                "submissions".to_string(),
+                stats.total.into(),
+            )];
             rows.extend(rows_of("status", &stats.by_status));
+            rows.push((
+                "share".into(),
+                "became_case".into(),
+                Figure::Decimal(stats.share_became_case),
+            ));
             rows
         },
         "checklist-stats",
@@ -945,6 +988,7 @@ pub async fn get_presence_stats(
     req: HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
+    let dialect = query.dialect;
     let (stats, age) = figures(&state, "presence", user, query.0, |conn, scope, info| {
         presence_stats(conn, scope, info)
     })
@@ -953,22 +997,23 @@ pub async fn get_presence_stats(
         &req,
         &*stats,
         age,
+        dialect,
         || {
             let mut rows = vec![
                 (
                     "office_hours".to_string(),
                     "held".to_string(),
-                    stats.office_hours_held,
+                    stats.office_hours_held.into(),
                 ),
                 (
                     "office_hours".to_string(),
                     "contacts".to_string(),
-                    stats.office_hours_contacts,
+                    stats.office_hours_contacts.into(),
                 ),
                 (
                     "consult_requests".to_string(),
                     "total".to_string(),
-                    stats.consult_requests,
+                    stats.consult_requests.into(),
                 ),
             ];
             rows.extend(rows_of("consult_status", &stats.consult_requests_by_status));
@@ -1090,14 +1135,5 @@ mod tests {
         assert_eq!(percentile(&hist, 0.5), Some(2));
         assert_eq!(percentile(&hist, 0.9), Some(10));
         assert_eq!(percentile(&[], 0.5), None);
-    }
-
-    #[test]
-    fn formula_cells_are_neutralised() {
-        assert_eq!(neutralise("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(neutralise("+1"), "'+1");
-        assert_eq!(neutralise("-1"), "'-1");
-        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(neutralise("poverty"), "poverty");
     }
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::{Cell, StatsQuery, StatsScopeInfo, part, single};
+use crate::api::csv_out::CsvDialect;
 use crate::api::extract::ApiQuery;
 use crate::auth::Viewer;
 use crate::db::referrals::{self as repo, StatRow};
@@ -162,6 +163,7 @@ pub async fn get_referral_stats(
     req: actix_web::HttpRequest,
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
+    let dialect = query.dialect;
     let (figures, age) = super::figures(&state, "referrals", user, query.0, |conn, scope, info| {
         let (rows, reached) = repo::sent_for_stats(conn, scope)?;
         Ok((info, rows, reached))
@@ -205,16 +207,23 @@ pub async fn get_referral_stats(
         scope: info,
         partners,
     };
-    super::respond_with(&req, &stats, age, || to_csv(&stats), "referral-stats")
+    super::respond_with(
+        &req,
+        &stats,
+        age,
+        dialect,
+        |d| to_csv(&stats, d),
+        "referral-stats",
+    )
 }
 
 /// One row per figure of each partner (service empty) and of each of its services; partner and
 /// service names are neutralised so a spreadsheet never runs them as formulas.
-fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
+fn to_csv(stats: &ReferralStats, dialect: CsvDialect) -> ApiResult<String> {
     use super::neutralise;
     let io = |e: csv::Error| crate::error::ApiError::internal(format!("csv: {e}"));
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["partner", "service", "figure", "value", "suppressed"])
+    let mut w = dialect.writer();
+    w.write_record(dialect.header(["partner", "service", "figure", "value", "suppressed"]))
         .map_err(io)?;
     let write = |w: &mut csv::Writer<Vec<u8>>,
                  partner: &str,
@@ -235,7 +244,7 @@ fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
                 neutralise(service),
                 figure.to_string(),
                 cell.value.map(|v| v.to_string()).unwrap_or_default(),
-                cell.suppressed.to_string(),
+                dialect.yes_no(cell.suppressed).to_string(),
             ])
             .map_err(io)?;
         }
@@ -247,7 +256,7 @@ fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
                 neutralise(partner),
                 neutralise(service),
                 figure.to_string(),
-                median.map(|v| v.to_string()).unwrap_or_default(),
+                median.map(|v| dialect.decimal(v)).unwrap_or_default(),
                 // A null median is either withheld or over no referrals: the column stays empty.
                 String::new(),
             ])
@@ -261,10 +270,7 @@ fn to_csv(stats: &ReferralStats) -> ApiResult<String> {
             write(&mut w, &p.partner.name, &s.service.name, &s.counts)?;
         }
     }
-    let bytes = w
-        .into_inner()
-        .map_err(|e| crate::error::ApiError::internal(format!("csv: {e}")))?;
-    String::from_utf8(bytes).map_err(crate::error::ApiError::internal)
+    crate::api::csv_out::finish(w)
 }
 
 #[cfg(test)]
