@@ -7,11 +7,11 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{Backend, DbConn};
 use super::schema::{
     case_consents, case_contact_history, case_contacts, case_counters, case_need_history,
     case_needs, case_themes, cases, schools, users,
 };
+use super::{Backend, DbConn};
 use crate::domain::case::{
     CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentGivenBy, ConsentKind, ConsentMethod,
     ContactKind, NeedRaisedBy, NeedState,
@@ -189,7 +189,7 @@ pub fn list(
         q = q.filter(schools::network_id.eq(n));
     }
     if let Some(s) = f.status {
-        let code = crate::domain::case::CaseStatus::parse(&s);
+        let code = CaseStatus::parse(&s);
         q = match code {
             // On SQLite the status is written into the statement, not bound: one cached
             // statement per status, planned knowing how rare it is (`in_progress` is a few per
