@@ -260,16 +260,22 @@ fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool, rewrite: Rewrite) -> Q
         "SET statement_timeout = 0; SET lock_timeout = '{LOCK_WAIT}'"
     ))?;
     let unseen = wait_for_older_snapshots(c);
-    let tables = ERASED_TABLES.join(", ");
-    let rewritten = match rewrite {
-        Rewrite::Tables => c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {tables}")),
-        // Chosen by the operator: no exclusive lock, the freed space keeps the bytes until reused.
-        Rewrite::VacuumOnly => c.batch_execute(&format!("VACUUM (ANALYZE) {tables}")),
-    };
-    if let Err(e) = &rewritten {
-        log::warn!("rewriting the tables after an erasure failed ({e}); vacuuming instead");
-        if let Err(e) = c.batch_execute(&format!("VACUUM (ANALYZE) {tables}")) {
-            log::warn!("vacuum after an erasure failed: {e}");
+    // One table at a time, each a few tries: a table whose lock stays busy is vacuumed instead
+    // (and rewritten on the next run), without holding back the others.
+    let mut rewritten = true;
+    for table in ERASED_TABLES {
+        let done = match rewrite {
+            Rewrite::Tables => rewrite_table(c, table),
+            // Chosen by the operator: no exclusive lock, the freed space keeps the bytes until
+            // reused.
+            Rewrite::VacuumOnly => c.batch_execute(&format!("VACUUM (ANALYZE) {table}")),
+        };
+        if let Err(e) = done {
+            rewritten = false;
+            log::warn!("rewriting {table} after an erasure failed ({e}); vacuuming it instead");
+            if let Err(e) = c.batch_execute(&format!("VACUUM (ANALYZE) {table}")) {
+                log::warn!("vacuum of {table} after an erasure failed: {e}");
+            }
         }
     }
     // Earlier statistics may have sampled erased values; only the catalog's owner may rewrite
@@ -278,10 +284,25 @@ fn rewrite_if_erased(conn: &mut DbConn, erased_now: bool, rewrite: Rewrite) -> Q
     c.batch_execute(&format!(
         "SET statement_timeout = '{statement}'; SET lock_timeout = '{lock}'"
     ))?;
-    if rewritten.is_ok() && unseen {
+    if rewritten && unseen {
         diesel::delete(settings::table.filter(settings::key.eq(VACUUM_PENDING))).execute(conn)?;
     }
     Ok(())
+}
+
+/// `VACUUM (FULL, ANALYZE)` of one table, tried up to three times when its lock is busy.
+fn rewrite_table(c: &mut PgConnection, table: &str) -> QueryResult<()> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match c.batch_execute(&format!("VACUUM (FULL, ANALYZE) {table}")) {
+            Err(e) if tries < 3 => {
+                log::info!("rewriting {table}: {e}; trying again");
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// How long the rewrite waits for transactions older than itself to end.

@@ -172,6 +172,8 @@ fn retention_cli_with(w: &World, dry: bool, env: &[(&str, &str)]) -> String {
         cmd.arg("--dry-run");
     }
     let out = cmd.output().unwrap();
+    // Shown with a failing test: what the run logged (a table it could not rewrite, say).
+    eprintln!("retention run: {}", String::from_utf8_lossy(&out.stderr));
     assert!(
         out.status.success(),
         "{}",
