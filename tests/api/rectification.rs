@@ -593,16 +593,7 @@ fn the_export_holds_the_consult_requests_and_the_agenda_items_linked_to_the_case
     let case = id(&res.json());
 
     // A meeting of the network, an item linked to the case by its worker, one not linked.
-    let net = w
-        .app
-        .get(
-            &format!("/api/v1/schools/{}", w.school_a),
-            Some(&w.coord.token),
-        )
-        .json()["network_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let net = crate::meetings::network_of(&w, &w.school_a);
     let res = w.post(
         &w.coord,
         "/api/v1/meetings",

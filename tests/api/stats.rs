@@ -844,16 +844,7 @@ mod differencing {
     /// and origins are not filters but breakdowns of every answer: each of their cells is
     /// checked as the figure of a request filtered on it.)
     pub fn filters(w: &World) -> Vec<(String, BTreeSet<String>)> {
-        let net = w
-            .app
-            .get(
-                &format!("/api/v1/schools/{}", w.school_a),
-                Some(&w.coord.token),
-            )
-            .json()["network_id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let net = crate::meetings::network_of(w, &w.school_a);
         let both: BTreeSet<String> = [w.school_a.clone(), w.school_b.clone()].into();
         vec![
             (String::new(), both.clone()),
