@@ -192,10 +192,174 @@ pub fn insert_pending(conn: &mut DbConn, events: Vec<NewEvent>) -> QueryResult<(
             case_ids: e.case_ids,
         })
         .collect();
-    for chunk in rows.chunks(PENDING_ROWS_PER_STATEMENT) {
-        super::insert_many!(conn, audit_pending::table, chunk)?;
+    match conn {
+        DbConn::Postgres(c) => arrays::insert_pending(c, &rows),
+        DbConn::Sqlite(c) => {
+            for chunk in rows.chunks(PENDING_ROWS_PER_STATEMENT) {
+                diesel::insert_into(audit_pending::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+            Ok(())
+        }
     }
-    Ok(())
+}
+
+/// PostgreSQL takes a batch of any size as one array per column, in one statement of one
+/// fixed text: prepared once per connection and reused, instead of a new multi-row `VALUES`
+/// statement (parsed and planned anew: diesel caches neither those nor `sql_query`) for every
+/// batch size the group commit happens to see.
+mod arrays {
+    use super::{AuditRow, EventCase, PendingEvent};
+    use chrono::NaiveDateTime;
+    use diesel::pg::{Pg, PgConnection};
+    use diesel::prelude::*;
+    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
+    use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamp};
+    use std::marker::PhantomData;
+
+    /// One column's values.
+    enum Col {
+        Texts(Vec<String>),
+        MaybeTexts(Vec<Option<String>>),
+        Times(Vec<NaiveDateTime>),
+        BigInts(Vec<i64>),
+    }
+
+    /// A statement's text, with `?` where each column's array goes.
+    trait Statement {
+        const SQL: &'static str;
+    }
+
+    /// The statement: its fixed text (the type `M`, so diesel's statement cache keys it by
+    /// type) and the arrays bound into it.
+    struct Insert<M> {
+        cols: Vec<Col>,
+        _text: PhantomData<M>,
+    }
+
+    impl<M: Statement> QueryFragment<Pg> for Insert<M> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            let mut pieces = M::SQL.split('?');
+            out.push_sql(pieces.next().unwrap_or_default());
+            for (col, piece) in self.cols.iter().zip(pieces) {
+                match col {
+                    Col::Texts(v) => out.push_bind_param::<Array<Text>, _>(v)?,
+                    Col::MaybeTexts(v) => out.push_bind_param::<Array<Nullable<Text>>, _>(v)?,
+                    Col::Times(v) => out.push_bind_param::<Array<Timestamp>, _>(v)?,
+                    Col::BigInts(v) => out.push_bind_param::<Array<BigInt>, _>(v)?,
+                }
+                out.push_sql(piece);
+            }
+            Ok(())
+        }
+    }
+
+    impl<M: 'static> QueryId for Insert<M> {
+        type QueryId = Self;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl<M> RunQueryDsl<PgConnection> for Insert<M> {}
+
+    fn run<M: Statement + 'static>(c: &mut PgConnection, cols: Vec<Col>) -> QueryResult<()> {
+        debug_assert_eq!(M::SQL.matches('?').count(), cols.len());
+        Insert::<M> {
+            cols,
+            _text: PhantomData,
+        }
+        .execute(c)
+        .map(drop)
+    }
+
+    fn texts<T>(rows: &[T], f: impl Fn(&T) -> &str) -> Col {
+        Col::Texts(rows.iter().map(|r| f(r).to_string()).collect())
+    }
+    fn maybe<T>(rows: &[T], f: impl Fn(&T) -> Option<&str>) -> Col {
+        Col::MaybeTexts(rows.iter().map(|r| f(r).map(str::to_string)).collect())
+    }
+
+    struct Pending;
+    impl Statement for Pending {
+        // In array order: `pos` numbers the events in the order they were submitted.
+        const SQL: &'static str = "INSERT INTO audit_pending (id, at, actor_id, actor_role, \
+            action, object_type, object_id, case_id, request_id, client_addr, object_ids, \
+            case_ids) SELECT a, b, c, d, e, f, g, h, i, j, k, l FROM unnest(?::text[], \
+            ?::timestamp[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], \
+            ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY \
+            AS r(a, b, c, d, e, f, g, h, i, j, k, l, n) ORDER BY n";
+    }
+
+    pub(super) fn insert_pending(c: &mut PgConnection, rows: &[PendingEvent]) -> QueryResult<()> {
+        run::<Pending>(
+            c,
+            vec![
+                texts(rows, |r| &r.id),
+                Col::Times(rows.iter().map(|r| r.at).collect()),
+                maybe(rows, |r| r.actor_id.as_deref()),
+                texts(rows, |r| &r.actor_role),
+                texts(rows, |r| &r.action),
+                texts(rows, |r| &r.object_type),
+                maybe(rows, |r| r.object_id.as_deref()),
+                maybe(rows, |r| r.case_id.as_deref()),
+                texts(rows, |r| &r.request_id),
+                texts(rows, |r| &r.client_addr),
+                maybe(rows, |r| r.object_ids.as_deref()),
+                maybe(rows, |r| r.case_ids.as_deref()),
+            ],
+        )
+    }
+
+    struct Events;
+    impl Statement for Events {
+        const SQL: &'static str = "INSERT INTO audit_events (seq, id, at, actor_id, actor_role, \
+            action, object_type, object_id, case_id, request_id, client_addr, prev_hash, hash, \
+            object_ids, case_ids) SELECT * FROM unnest(?::bigint[], ?::text[], ?::timestamp[], \
+            ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], \
+            ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])";
+    }
+
+    pub(super) fn insert_events(c: &mut PgConnection, rows: &[AuditRow]) -> QueryResult<()> {
+        run::<Events>(
+            c,
+            vec![
+                Col::BigInts(rows.iter().map(|r| r.seq).collect()),
+                texts(rows, |r| &r.id),
+                Col::Times(rows.iter().map(|r| r.at).collect()),
+                maybe(rows, |r| r.actor_id.as_deref()),
+                texts(rows, |r| &r.actor_role),
+                texts(rows, |r| &r.action),
+                texts(rows, |r| &r.object_type),
+                maybe(rows, |r| r.object_id.as_deref()),
+                maybe(rows, |r| r.case_id.as_deref()),
+                texts(rows, |r| &r.request_id),
+                texts(rows, |r| &r.client_addr),
+                texts(rows, |r| &r.prev_hash),
+                texts(rows, |r| &r.hash),
+                maybe(rows, |r| r.object_ids.as_deref()),
+                maybe(rows, |r| r.case_ids.as_deref()),
+            ],
+        )
+    }
+
+    struct EventCases;
+    impl Statement for EventCases {
+        const SQL: &'static str = "INSERT INTO audit_event_cases (case_id, seq) \
+            SELECT * FROM unnest(?::text[], ?::bigint[])";
+    }
+
+    pub(super) fn insert_event_cases(
+        c: &mut PgConnection,
+        rows: &[EventCase<'_>],
+    ) -> QueryResult<()> {
+        run::<EventCases>(
+            c,
+            vec![
+                texts(rows, |r| r.case_id),
+                Col::BigInts(rows.iter().map(|r| r.seq).collect()),
+            ],
+        )
+    }
 }
 
 /// Events sealed per transaction.
@@ -276,13 +440,25 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
         prev = row.hash.clone();
         rows.push(row);
     }
-    // 15 values per row.
-    for chunk in rows.chunks(2_000) {
-        super::insert_many!(c, audit_events::table, chunk)?;
-    }
     let by_case = cases_of(&rows);
-    for chunk in by_case.chunks(10_000) {
-        super::insert_many!(c, audit_event_cases::table, chunk)?;
+    match c {
+        DbConn::Postgres(pg) => {
+            arrays::insert_events(pg, &rows)?;
+            arrays::insert_event_cases(pg, &by_case)?;
+        }
+        DbConn::Sqlite(lite) => {
+            // 15 values per row; SQLite binds at most 32,766 per statement.
+            for chunk in rows.chunks(2_000) {
+                diesel::insert_into(audit_events::table)
+                    .values(chunk)
+                    .execute(lite)?;
+            }
+            for chunk in by_case.chunks(10_000) {
+                diesel::insert_into(audit_event_cases::table)
+                    .values(chunk)
+                    .execute(lite)?;
+            }
+        }
     }
     for chunk in positions.chunks(5_000) {
         diesel::delete(audit_pending::table.filter(audit_pending::pos.eq_any(chunk))).execute(c)?;

@@ -3,18 +3,6 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
-/// A multi-row INSERT: batch inserts do not compile on the `MultiConnection`, so this forks per
-/// backend (the one place that does).
-macro_rules! insert_many {
-    ($conn:expr, $table:expr, $rows:expr) => {
-        match $conn {
-            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-            $crate::db::DbConn::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
-        }
-    };
-}
-pub(crate) use insert_many;
-
 pub mod activities;
 pub mod allocation;
 pub mod assignments;

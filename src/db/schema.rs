@@ -225,6 +225,8 @@ diesel::table! {
         opened_at -> Nullable<Timestamp>,
         /// The case's, for the statistics (see migration 000100).
         school_id -> Nullable<Text>,
+        /// The case's, kept equal by a trigger, for the case list (see migration 000163).
+        status -> Nullable<Text>,
     }
 }
 

@@ -578,6 +578,7 @@ pub fn generate(
                 .s(t)
                 .ts(opened)
                 .s(&school_id)
+                .s(status)
                 .end();
         }
         let creator_role = if created_by == account {
