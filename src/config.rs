@@ -74,6 +74,10 @@ pub struct Settings {
     /// `iss` the identity provider's tokens must carry.
     #[arg(long, env = "JWT_PUBLIC_KEY_ISSUER", default_value = "city-idp")]
     pub jwt_public_key_issuer: String,
+    /// Bearer token a scraper must send to read `/metrics`. Unset: `/metrics` answers anyone
+    /// who reaches the port, like `/healthz` (it holds no personal data and no ids).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -246,6 +250,7 @@ impl Default for Settings {
             jwt_ttl_seconds: 3600,
             jwt_public_key_file: None,
             jwt_public_key_issuer: "city-idp".into(),
+            metrics_token: None,
             max_body_bytes: 1_048_576,
             shutdown_timeout_seconds: 30,
             login_max_failures_per_account: 5,

@@ -8,6 +8,8 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod retention;
 pub mod seed;

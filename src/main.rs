@@ -151,7 +151,13 @@ fn tune_allocator() {}
 
 fn main() -> anyhow::Result<()> {
     tune_allocator();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match kinderen_eerst::logging::Format::from_env() {
+        Ok(format) => kinderen_eerst::logging::init(format),
+        Err(why) => {
+            eprintln!("{why}");
+            std::process::exit(2);
+        }
+    }
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve),

@@ -321,7 +321,19 @@ async fn request_context(
     });
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let mut res = crate::state::runner::count_connection_waits(next.call(req)).await?;
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.db.metrics.clone());
+    let mut res = crate::logging::scope(
+        id.clone(),
+        crate::state::runner::count_connection_waits(next.call(req)),
+    )
+    .await?;
+    // The route template (`/api/v1/cases/{id}`), never the path: ids stay out of labels.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| crate::metrics::UNMATCHED_ROUTE.to_string());
     let headers = res.headers_mut();
     // API answers can carry personal data: no cache, proxy or browser may keep them.
     if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
@@ -331,11 +343,18 @@ async fn request_context(
         headers.insert(HeaderName::from_static("x-request-id"), v);
     }
     security_headers(headers, &path, client.tls);
+    let status = res.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(m) = metrics {
+        m.observe_request(&route, &method, status, seconds);
+    }
+    let latency_ms = (seconds * 10_000.0).round() / 10.0;
     log::info!(
         target: "access",
-        "{method} {path} {} {:.1}ms rid={id} client={}",
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0,
+        request_id = id.as_str(), method = method.as_str(), route = route.as_str(),
+        path = path.as_str(), status = status, latency_ms = latency_ms,
+        client = client.addr.as_str();
+        "{method} {path} {status} {latency_ms:.1}ms rid={id} client={}",
         client.addr
     );
     Ok(res)
@@ -424,8 +443,9 @@ fn spawn_audit_sealer(state: web::Data<AppState>) {
         loop {
             actix_web::rt::time::sleep(every).await;
             let sealed = state.db.run(|conn| Ok(crate::db::audit::seal(conn)?)).await;
-            if let Err(e) = sealed {
-                log::warn!("audit sealer: {e}");
+            match sealed {
+                Ok(n) => state.db.metrics.audit_sealed_events.inc_by(n as u64),
+                Err(e) => log::warn!("audit sealer: {e}"),
             }
         }
     });
