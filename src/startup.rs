@@ -78,12 +78,29 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
             })
         }
     };
+    let oidc = match settings.oidc().map_err(anyhow::Error::msg)? {
+        None => None,
+        Some(config) => {
+            let provider = crate::auth::oidc::Provider::new(config, db.metrics.clone())
+                .map_err(anyhow::Error::msg)?;
+            // A provider that is down does not keep the service from starting: local logins
+            // work, and its keys are fetched on the interval or the first token that needs them.
+            if let Err(why) = provider.refresh("startup") {
+                log::warn!(
+                    "the identity provider {} is not reachable yet ({why}); its tokens are refused until its keys are fetched",
+                    provider.issuer()
+                );
+            }
+            Some(std::sync::Arc::new(provider))
+        }
+    };
     let jwt = Jwt::new(
         secret.as_bytes(),
         &settings.jwt_issuer,
         &settings.jwt_audience,
         settings.jwt_ttl_seconds,
         idp,
+        oidc,
     );
     // Instances starting together on an empty database take turns: the first seeds, the others
     // find the tables filled (SQLite's write lock does the same there).
@@ -474,6 +491,21 @@ fn spawn_audit_checkpoints(state: web::Data<AppState>) {
     });
 }
 
+/// Fetches the identity provider's keys again every `OIDC_JWKS_REFRESH_SECONDS`, on the blocking
+/// pool; a failed fetch keeps the cached keys.
+fn spawn_oidc_refresh(state: web::Data<AppState>) {
+    let Some(oidc) = state.jwt.oidc().cloned() else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(oidc.refresh_every()).await;
+            let o = oidc.clone();
+            let _ = web::block(move || o.refresh("interval")).await;
+        }
+    });
+}
+
 /// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
 /// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
@@ -488,6 +520,7 @@ pub fn build_server(
     crate::webhooks::spawn(state.clone());
     spawn_audit_sealer(state.clone());
     spawn_audit_checkpoints(state.clone());
+    spawn_oidc_refresh(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
     let request_timeout = state.settings.request_timeout_seconds;
     let origins = state

@@ -28,6 +28,7 @@ mod logs;
 mod meetings;
 mod metrics;
 mod migration_parity;
+mod oidc;
 mod openapi;
 mod owasp_api1_bola;
 mod owasp_api2_broken_authentication;
