@@ -7,6 +7,7 @@ mod agenda;
 mod allocation;
 mod audit;
 mod auth;
+mod backup;
 mod cases;
 mod checklists;
 mod cli;
