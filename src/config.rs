@@ -74,6 +74,35 @@ pub struct Settings {
     /// `iss` the identity provider's tokens must carry.
     #[arg(long, env = "JWT_PUBLIC_KEY_ISSUER", default_value = "city-idp")]
     pub jwt_public_key_issuer: String,
+    /// OpenID Connect issuer of the city's identity provider (e.g.
+    /// `https://login.stad.example/realms/ocmw`): its tokens must carry exactly this `iss`, and
+    /// its signing keys are found by discovery below it (unless `OIDC_JWKS_URL` is set). https
+    /// only (http:// on a loopback address).
+    #[arg(long, env = "OIDC_ISSUER_URL")]
+    pub oidc_issuer_url: Option<String>,
+    /// The provider's JWKS, fetched directly instead of through discovery (needs
+    /// `OIDC_ISSUER_URL` too: the `iss` its tokens carry).
+    #[arg(long, env = "OIDC_JWKS_URL")]
+    pub oidc_jwks_url: Option<String>,
+    /// `aud` the provider's tokens must carry (default: `JWT_AUDIENCE`).
+    #[arg(long, env = "OIDC_AUDIENCE")]
+    pub oidc_audience: Option<String>,
+    /// The claim of the provider's tokens that holds the e-mail address of our user.
+    #[arg(long, env = "OIDC_EMAIL_CLAIM", default_value = "email")]
+    pub oidc_email_claim: String,
+    /// How often the provider's keys are fetched again, in seconds.
+    #[arg(long, env = "OIDC_JWKS_REFRESH_SECONDS", default_value_t = 900)]
+    pub oidc_jwks_refresh_seconds: u64,
+    /// The shortest time between two fetches caused by tokens naming an unknown key, in seconds.
+    #[arg(long, env = "OIDC_JWKS_MIN_REFRESH_SECONDS", default_value_t = 30)]
+    pub oidc_jwks_min_refresh_seconds: u64,
+    /// Time one request to the provider may take (discovery, JWKS), in milliseconds.
+    #[arg(long, env = "OIDC_HTTP_TIMEOUT_MS", default_value_t = 5_000)]
+    pub oidc_http_timeout_ms: u64,
+    /// Bearer token a scraper must send to read `/metrics`. Unset: `/metrics` answers anyone
+    /// who reaches the port, like `/healthz` (it holds no personal data and no ids).
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
@@ -226,6 +255,33 @@ impl Settings {
             .collect()
     }
 
+    /// The OpenID Connect provider's settings, when `OIDC_ISSUER_URL` (or `OIDC_JWKS_URL`) is set.
+    pub fn oidc(&self) -> Result<Option<crate::auth::oidc::OidcConfig>, String> {
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(String::from)
+        };
+        let (issuer, jwks_url) = (given(&self.oidc_issuer_url), given(&self.oidc_jwks_url));
+        let issuer = match (issuer, &jwks_url) {
+            (None, None) => return Ok(None),
+            (None, Some(_)) => {
+                return Err("OIDC_JWKS_URL needs OIDC_ISSUER_URL too: the `iss` the identity provider's tokens carry".into());
+            }
+            (Some(i), _) => i,
+        };
+        Ok(Some(crate::auth::oidc::OidcConfig {
+            issuer,
+            jwks_url,
+            audience: given(&self.oidc_audience).unwrap_or_else(|| self.jwt_audience.clone()),
+            email_claim: self.oidc_email_claim.trim().to_string(),
+            refresh_every: Duration::from_secs(self.oidc_jwks_refresh_seconds.max(1)),
+            min_refresh: Duration::from_secs(self.oidc_jwks_min_refresh_seconds),
+            timeout: Duration::from_millis(self.oidc_http_timeout_ms.max(1)),
+        }))
+    }
+
     /// The wait after the `attempts`-th failed attempt: base × 2^(attempts−1), capped.
     pub fn webhook_backoff(&self, attempts: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(32);
@@ -246,6 +302,14 @@ impl Default for Settings {
             jwt_ttl_seconds: 3600,
             jwt_public_key_file: None,
             jwt_public_key_issuer: "city-idp".into(),
+            oidc_issuer_url: None,
+            oidc_jwks_url: None,
+            oidc_audience: None,
+            oidc_email_claim: "email".into(),
+            oidc_jwks_refresh_seconds: 900,
+            oidc_jwks_min_refresh_seconds: 30,
+            oidc_http_timeout_ms: 5_000,
+            metrics_token: None,
             max_body_bytes: 1_048_576,
             shutdown_timeout_seconds: 30,
             login_max_failures_per_account: 5,

@@ -2,12 +2,15 @@
 
 pub mod api;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod copy;
 pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod retention;
 pub mod seed;

@@ -48,6 +48,25 @@ enum Command {
         #[command(subcommand)]
         command: DbCommand,
     },
+    /// Take a consistent copy of the SQLite database while the service runs, and check it.
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
+    /// Put an SQLite backup in place of the database (`DATABASE_URL`), after checking it.
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Replace a database that is there already (the service must be stopped).
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Erase the personal data of cases closed longer than the retention period.
     Retention {
         #[command(subcommand)]
@@ -84,6 +103,12 @@ struct DemoArgs {
 
 #[derive(Subcommand)]
 enum DbCommand {
+    /// Check a database (either backend): SQLite's integrity_check, the audit chain, the rows
+    /// of every table. Nothing is migrated.
+    Check {
+        #[command(flatten)]
+        db: DatabaseArgs,
+    },
     /// Copy everything from an SQLite database into an empty PostgreSQL database, in one
     /// transaction, checking row counts and the audit chain before committing.
     Copy {
@@ -151,7 +176,13 @@ fn tune_allocator() {}
 
 fn main() -> anyhow::Result<()> {
     tune_allocator();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    match kinderen_eerst::logging::Format::from_env() {
+        Ok(format) => kinderen_eerst::logging::init(format),
+        Err(why) => {
+            eprintln!("{why}");
+            std::process::exit(2);
+        }
+    }
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve),
@@ -161,6 +192,65 @@ fn main() -> anyhow::Result<()> {
             println!("applied {} migration(s)", applied.len());
             for m in applied {
                 println!("  {m}");
+            }
+            Ok(())
+        }
+        Some(Command::Db {
+            command: DbCommand::Check { db: dbargs },
+        }) => {
+            let report = kinderen_eerst::backup::check(&dbargs.options(), |line| {
+                eprintln!("check: {line}")
+            })?;
+            print_check(&report);
+            Ok(())
+        }
+        Some(Command::Backup { to, db: dbargs }) => {
+            let report = kinderen_eerst::backup::backup(&dbargs.options(), &to, |line: &str| {
+                eprintln!("backup: {line}")
+            })?;
+            println!(
+                "backup written to {} ({:.1} MiB in {:.1} s); the service's audit chain was at event {} when it began",
+                report.file.display(),
+                report.bytes as f64 / (1024.0 * 1024.0),
+                report.elapsed.as_secs_f64(),
+                report.source_audit_events
+            );
+            print_check(&report.check);
+            let key = std::env::var("AUDIT_SIGNING_KEY_FILE")
+                .unwrap_or_else(|_| format!("{}.audit-key.pem", dbargs.database_url));
+            println!(
+                "note: the audit signing key ({key}) is not in the backup; keep a copy of it \
+                 apart from the database's backups"
+            );
+            Ok(())
+        }
+        Some(Command::Restore {
+            from,
+            force,
+            db: dbargs,
+        }) => {
+            let opts = dbargs.options();
+            let report = kinderen_eerst::backup::restore(&opts, &from, force, |line| {
+                eprintln!("restore: {line}")
+            })?;
+            println!(
+                "restored {} to {}{}",
+                from.display(),
+                report.file.display(),
+                if report.replaced {
+                    " (the database there was replaced)"
+                } else {
+                    ""
+                }
+            );
+            print_check(&report.check);
+            let key = format!("{}.audit-key.pem", report.file.display());
+            if std::env::var_os("AUDIT_SIGNING_KEY_FILE").is_none()
+                && !std::path::Path::new(&key).exists()
+            {
+                println!(
+                    "note: {key} does not exist: put the audit signing key that was backed up                      with the database there (or set AUDIT_SIGNING_KEY_FILE), or the service                      makes a new one and the earlier checkpoints are no longer its own"
+                );
             }
             Ok(())
         }
@@ -253,6 +343,26 @@ fn main() -> anyhow::Result<()> {
                 }
             }
         }
+    }
+}
+
+/// The result of a check, on standard output.
+fn print_check(report: &kinderen_eerst::backup::CheckReport) {
+    if report.integrity_ok == Some(true) {
+        println!("integrity_check: ok");
+    }
+    println!(
+        "audit chain: intact, {} event(s) verified",
+        report.audit_events
+    );
+    if report.pending_migrations > 0 {
+        println!(
+            "migrations: {} pending (applied when the service starts on it)",
+            report.pending_migrations
+        );
+    }
+    for (table, rows) in &report.tables {
+        println!("  {table}: {rows}");
     }
 }
 

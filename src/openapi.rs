@@ -29,7 +29,7 @@ like one that does not exist.",
     servers((url = "/", description = "This server")),
     tags(
         (name = "auth", description = "Logging in and the caller's own account"),
-        (name = "health", description = "Liveness and readiness probes"),
+        (name = "health", description = "Liveness and readiness probes, and the figures for Prometheus"),
         (name = "schools", description = "Schools with their SES figures, wishes and contact data"),
         (name = "users", description = "User accounts, managed by the coordinator"),
         (name = "assignments", description = "Social workers' presence at schools: office hours, consult, SPOC"),
@@ -70,6 +70,17 @@ impl Modify for Security {
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
                     .description(Some("A token from POST /api/v1/auth/login"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "metrics_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The operator's METRICS_TOKEN, when set (otherwise /metrics needs none)",
+                    ))
                     .build(),
             ),
         );
@@ -235,7 +246,7 @@ fn add_shared_errors(doc: &mut OpenApiDoc) {
             if op.security.is_some() {
                 add_ref(op, "401", "Unauthorized");
                 // Until a one-time password is changed, only these two answer.
-                if path != "/api/v1/me" && path != "/api/v1/me/password" {
+                if path != "/api/v1/me" && path != "/api/v1/me/password" && path != "/metrics" {
                     add_ref(op, "403", "Forbidden");
                 }
             }

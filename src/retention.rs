@@ -475,6 +475,31 @@ pub fn run(
     months: u32,
     dry_run: bool,
     rewrite: Rewrite,
+    progress: impl FnMut(usize, i64),
+) -> ApiResult<Report> {
+    let started = std::time::Instant::now();
+    let result = run_pass(db, months, dry_run, rewrite, progress);
+    let m = &db.metrics;
+    if !dry_run {
+        match &result {
+            Ok(report) => {
+                m.retention_runs.with_label_values(&["ok"]).inc();
+                m.retention_cases_erased.inc_by(report.erased.len() as u64);
+                m.retention_last_success.set(chrono::Utc::now().timestamp());
+            }
+            Err(_) => m.retention_runs.with_label_values(&["failed"]).inc(),
+        }
+        m.retention_last_duration_ms
+            .set(started.elapsed().as_millis() as i64);
+    }
+    result
+}
+
+fn run_pass(
+    db: &Db,
+    months: u32,
+    dry_run: bool,
+    rewrite: Rewrite,
     mut progress: impl FnMut(usize, i64),
 ) -> ApiResult<Report> {
     let mut conn = db.pool.get()?;

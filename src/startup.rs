@@ -78,12 +78,29 @@ pub fn prepare(opts: &DbOptions, settings: Settings) -> anyhow::Result<web::Data
             })
         }
     };
+    let oidc = match settings.oidc().map_err(anyhow::Error::msg)? {
+        None => None,
+        Some(config) => {
+            let provider = crate::auth::oidc::Provider::new(config, db.metrics.clone())
+                .map_err(anyhow::Error::msg)?;
+            // A provider that is down does not keep the service from starting: local logins
+            // work, and its keys are fetched on the interval or the first token that needs them.
+            if let Err(why) = provider.refresh("startup") {
+                log::warn!(
+                    "the identity provider {} is not reachable yet ({why}); its tokens are refused until its keys are fetched",
+                    provider.issuer()
+                );
+            }
+            Some(std::sync::Arc::new(provider))
+        }
+    };
     let jwt = Jwt::new(
         secret.as_bytes(),
         &settings.jwt_issuer,
         &settings.jwt_audience,
         settings.jwt_ttl_seconds,
         idp,
+        oidc,
     );
     // Instances starting together on an empty database take turns: the first seeds, the others
     // find the tables filled (SQLite's write lock does the same there).
@@ -321,7 +338,19 @@ async fn request_context(
     });
     let method = req.method().to_string();
     let path = req.path().to_string();
-    let mut res = crate::state::runner::count_connection_waits(next.call(req)).await?;
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.db.metrics.clone());
+    let mut res = crate::logging::scope(
+        id.clone(),
+        crate::state::runner::count_connection_waits(next.call(req)),
+    )
+    .await?;
+    // The route template (`/api/v1/cases/{id}`), never the path: ids stay out of labels.
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| crate::metrics::UNMATCHED_ROUTE.to_string());
     let headers = res.headers_mut();
     // API answers can carry personal data: no cache, proxy or browser may keep them.
     if path.starts_with("/api/") && !headers.contains_key(header::CACHE_CONTROL) {
@@ -331,11 +360,18 @@ async fn request_context(
         headers.insert(HeaderName::from_static("x-request-id"), v);
     }
     security_headers(headers, &path, client.tls);
+    let status = res.status().as_u16();
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(m) = metrics {
+        m.observe_request(&route, &method, status, seconds);
+    }
+    let latency_ms = (seconds * 10_000.0).round() / 10.0;
     log::info!(
         target: "access",
-        "{method} {path} {} {:.1}ms rid={id} client={}",
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0,
+        request_id = id.as_str(), method = method.as_str(), route = route.as_str(),
+        path = path.as_str(), status = status, latency_ms = latency_ms,
+        client = client.addr.as_str();
+        "{method} {path} {status} {latency_ms:.1}ms rid={id} client={}",
         client.addr
     );
     Ok(res)
@@ -424,8 +460,9 @@ fn spawn_audit_sealer(state: web::Data<AppState>) {
         loop {
             actix_web::rt::time::sleep(every).await;
             let sealed = state.db.run(|conn| Ok(crate::db::audit::seal(conn)?)).await;
-            if let Err(e) = sealed {
-                log::warn!("audit sealer: {e}");
+            match sealed {
+                Ok(n) => state.db.metrics.audit_sealed_events.inc_by(n as u64),
+                Err(e) => log::warn!("audit sealer: {e}"),
             }
         }
     });
@@ -454,6 +491,21 @@ fn spawn_audit_checkpoints(state: web::Data<AppState>) {
     });
 }
 
+/// Fetches the identity provider's keys again every `OIDC_JWKS_REFRESH_SECONDS`, on the blocking
+/// pool; a failed fetch keeps the cached keys.
+fn spawn_oidc_refresh(state: web::Data<AppState>) {
+    let Some(oidc) = state.jwt.oidc().cloned() else {
+        return;
+    };
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(oidc.refresh_every()).await;
+            let o = oidc.clone();
+            let _ = web::block(move || o.refresh("interval")).await;
+        }
+    });
+}
+
 /// Starts the HTTP server on `listener` and the webhook delivery worker. Call from inside an
 /// actix runtime. Returns once it is listening; await the `Server` to run.
 pub fn build_server(
@@ -468,6 +520,7 @@ pub fn build_server(
     crate::webhooks::spawn(state.clone());
     spawn_audit_sealer(state.clone());
     spawn_audit_checkpoints(state.clone());
+    spawn_oidc_refresh(state.clone());
     let shutdown = state.settings.shutdown_timeout_seconds;
     let request_timeout = state.settings.request_timeout_seconds;
     let origins = state

@@ -175,6 +175,15 @@ fn round(state: &AppState, worker: &str, agent: &ureq::Agent) -> ApiResult<usize
                 }
             }
         };
+        state
+            .db
+            .metrics
+            .webhook_attempts
+            .with_label_values(&[match &result {
+                Attempt::Delivered { .. } => "delivered",
+                Attempt::Failed { .. } => "failed",
+            }])
+            .inc();
         if let Attempt::Failed { error, next, .. } = &result {
             log::info!(
                 "webhook delivery {id} attempt {attempts} failed ({error}); {}",

@@ -75,7 +75,9 @@ pub async fn login(
     let found = state
         .db
         .run(move |conn| {
-            attempt.reserve(conn, &state2.settings)?;
+            attempt
+                .reserve(conn, &state2.settings)
+                .inspect_err(|e| count_throttled(&state2, e, "login"))?;
             let email = Email::parse(&req.email).ok();
             let row = match &email {
                 Some(e) => users::find_by_email(conn, e.as_str())?,
@@ -98,6 +100,18 @@ pub async fn login(
         .await?;
     let user = found.ok_or_else(|| ApiError::Unauthorized(WRONG_CREDENTIALS.into()))?;
     token_answer(&state, &user)
+}
+
+/// Counts an attempt login throttling refused, for `/metrics`.
+fn count_throttled(state: &AppState, e: &ApiError, kind: &str) {
+    if matches!(e, ApiError::TooManyRequests { .. }) {
+        state
+            .db
+            .metrics
+            .login_throttled
+            .with_label_values(&[kind])
+            .inc();
+    }
 }
 
 /// A fresh token for the account as it is now (its role, school and credentials version).
@@ -220,7 +234,9 @@ pub async fn change_own_password(
     let row = state
         .db
         .run(move |conn| {
-            attempt.reserve(conn, &state2.settings)?;
+            attempt
+                .reserve(conn, &state2.settings)
+                .inspect_err(|e| count_throttled(&state2, e, "password_change"))?;
             let row = users::find(conn, &user.id)?;
             if !password::verify(&req.current_password, &row.password_hash) {
                 return Err(ApiError::Forbidden("the current password is wrong".into()));

@@ -20,6 +20,7 @@ pub mod hsds;
 pub mod idempotency;
 pub mod lifecycle;
 pub mod meetings;
+pub mod metrics;
 pub mod networks;
 pub mod partners;
 pub mod presence;
@@ -38,6 +39,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(health::healthz)
         .service(health::readyz)
+        .service(metrics::get_metrics)
         .service(auth::login)
         .service(auth::me)
         .service(auth::change_own_password)

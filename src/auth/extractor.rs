@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::jwt::TokenSubject;
+use crate::auth::jwt::{TokenError, TokenSubject};
 use crate::auth::viewer::{Reach, Viewer};
 use crate::db::users::{self, UserRow};
 use crate::domain::Role;
@@ -89,7 +89,17 @@ fn authenticate(
     );
     Box::pin(async move {
         let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-        let subject = state.jwt.verify(&token?).map_err(|why| {
+        let token = token?;
+        let subject = match (state.jwt.verify(&token), state.jwt.oidc()) {
+            // The provider may have published a new key since we fetched its keys: fetch them
+            // again (rate-limited, shared by concurrent requests) and try once more.
+            (Err(TokenError::UnknownKey), Some(oidc)) => {
+                oidc.refresh_for_unknown_key().await;
+                state.jwt.verify(&token)
+            }
+            (verified, _) => verified,
+        }
+        .map_err(|why| {
             log::debug!("token refused: {why}");
             unauthorized("the token is invalid or expired")
         })?;

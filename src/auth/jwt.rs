@@ -1,8 +1,13 @@
-//! Bearer tokens: HS256 tokens we issue, and optionally RS256 tokens of the city's identity
-//! provider (mapped to a local user by e-mail).
+//! Bearer tokens: HS256 tokens we issue, and optionally tokens of the city's identity provider
+//! (mapped to a local user by e-mail): RS256 with a static key file, and RS256 or ES256 with the
+//! keys its OpenID Connect discovery publishes (`oidc`).
+
+use std::sync::Arc;
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
+
+use super::oidc::{OidcError, Provider};
 
 use crate::domain::Role;
 
@@ -49,11 +54,32 @@ pub struct IdpKey {
     pub issuer: String,
 }
 
+/// Why a token was refused.
+#[derive(Debug, PartialEq)]
+pub enum TokenError {
+    /// The identity provider's token names a key not in our cache: fetching its keys again
+    /// (`Provider::refresh_for_unknown_key`) may help.
+    UnknownKey,
+    Invalid(String),
+}
+
+impl std::fmt::Display for TokenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenError::UnknownKey => {
+                f.write_str("signed with a key the identity provider has not published (to us) yet")
+            }
+            TokenError::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
 pub struct Jwt {
     encoding: EncodingKey,
     decoding: DecodingKey,
     local: Validation,
     idp: Option<(DecodingKey, Validation)>,
+    oidc: Option<Arc<Provider>>,
     issuer: String,
     audience: String,
     pub ttl_seconds: i64,
@@ -115,7 +141,7 @@ pub fn check_secret(name: &str, secret: &str) -> Result<(), String> {
 /// Clock skew tolerated between us and the identity provider.
 const LEEWAY_SECONDS: u64 = 5;
 
-fn validation(alg: Algorithm, issuer: &str, audience: &str) -> Validation {
+pub(crate) fn validation(alg: Algorithm, issuer: &str, audience: &str) -> Validation {
     let mut v = Validation::new(alg);
     v.set_issuer(&[issuer]);
     v.set_audience(&[audience]);
@@ -132,12 +158,14 @@ impl Jwt {
         audience: &str,
         ttl_seconds: i64,
         idp: Option<IdpKey>,
+        oidc: Option<Arc<Provider>>,
     ) -> Jwt {
         Jwt {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             local: validation(Algorithm::HS256, issuer, audience),
             idp: idp.map(|k| (k.key, validation(Algorithm::RS256, &k.issuer, audience))),
+            oidc,
             issuer: issuer.into(),
             audience: audience.into(),
             ttl_seconds,
@@ -171,16 +199,22 @@ impl Jwt {
         )?)
     }
 
+    /// The OpenID Connect provider, when one is configured.
+    pub fn oidc(&self) -> Option<&Arc<Provider>> {
+        self.oidc.as_ref()
+    }
+
     /// Checks signature, algorithm, issuer, audience and validity window. The key is picked by
-    /// the algorithm the token claims, and each key accepts only its own algorithm, so an
-    /// RS256 public key can never be used as an HS256 secret.
-    pub fn verify(&self, token: &str) -> Result<TokenSubject, String> {
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|e| format!("malformed token: {e}"))?;
+    /// the algorithm the token claims (and, for the identity provider, its issuer and `kid`),
+    /// and each key accepts only its own algorithm, so a public key can never be used as an
+    /// HS256 secret.
+    pub fn verify(&self, token: &str) -> Result<TokenSubject, TokenError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| TokenError::Invalid(format!("malformed token: {e}")))?;
         match header.alg {
             Algorithm::HS256 => {
                 let data = decode::<Claims>(token, &self.decoding, &self.local)
-                    .map_err(|e| format!("invalid token: {e}"))?;
+                    .map_err(|e| TokenError::Invalid(format!("invalid token: {e}")))?;
                 let c = data.claims;
                 Ok(TokenSubject::Local {
                     user_id: c.sub,
@@ -189,21 +223,51 @@ impl Jwt {
                     credentials_version: c.cv,
                 })
             }
-            Algorithm::RS256 => match &self.idp {
-                Some((key, validation)) => {
-                    let data = decode::<IdpClaims>(token, key, validation)
-                        .map_err(|e| format!("invalid identity-provider token: {e}"))?;
-                    Ok(TokenSubject::Idp {
-                        email: data.claims.email,
-                    })
+            Algorithm::RS256 | Algorithm::ES256 => {
+                // The issuer the token names (unverified) only chooses which keys to try; the
+                // check of those keys' validation includes `iss` again.
+                if let Some(oidc) = &self.oidc
+                    && unverified_issuer(token).is_some_and(|iss| iss == oidc.issuer())
+                {
+                    return oidc
+                        .verify(token, &header)
+                        .map(|email| TokenSubject::Idp { email })
+                        .map_err(|e| match e {
+                            OidcError::UnknownKey => TokenError::UnknownKey,
+                            OidcError::Invalid(why) => TokenError::Invalid(why),
+                        });
                 }
-                None => {
-                    Err("RS256 tokens are not accepted (no identity provider configured)".into())
+                match (&self.idp, header.alg) {
+                    (Some((key, validation)), Algorithm::RS256) => {
+                        let data = decode::<IdpClaims>(token, key, validation).map_err(|e| {
+                            TokenError::Invalid(format!("invalid identity-provider token: {e}"))
+                        })?;
+                        Ok(TokenSubject::Idp {
+                            email: data.claims.email,
+                        })
+                    }
+                    _ => Err(TokenError::Invalid(format!(
+                        "{:?} tokens of this issuer are not accepted (no identity provider configured for it)",
+                        header.alg
+                    ))),
                 }
-            },
-            other => Err(format!("algorithm {other:?} is not accepted")),
+            }
+            other => Err(TokenError::Invalid(format!(
+                "algorithm {other:?} is not accepted"
+            ))),
         }
     }
+}
+
+/// The `iss` a token claims, read without checking anything.
+fn unverified_issuer(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("iss")?.as_str().map(String::from)
 }
 
 #[cfg(test)]

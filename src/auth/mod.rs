@@ -4,6 +4,7 @@
 pub mod audit_key;
 pub mod extractor;
 pub mod jwt;
+pub mod oidc;
 pub mod password;
 pub mod policy;
 pub mod viewer;

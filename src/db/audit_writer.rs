@@ -5,10 +5,12 @@
 //! concurrent reads share one commit instead of queueing for the write lock one by one (SQLite)
 //! or paying one commit each (PostgreSQL).
 
+use std::sync::Arc;
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Pool;
+use crate::metrics::Metrics;
 use diesel::r2d2;
 
 use super::audit::{NewEvent, PENDING_ROWS_PER_STATEMENT, insert_pending};
@@ -24,6 +26,7 @@ struct Job {
 /// The handle requests submit to; the thread ends when the last handle is dropped.
 pub struct AuditWriter {
     jobs: mpsc::Sender<Job>,
+    metrics: Arc<Metrics>,
 }
 
 /// How one group commit went, for the tests and the log.
@@ -36,13 +39,14 @@ pub enum CommitError {
 }
 
 impl AuditWriter {
-    pub fn start(pool: Pool, connect_timeout: Duration) -> AuditWriter {
+    pub fn start(pool: Pool, connect_timeout: Duration, metrics: Arc<Metrics>) -> AuditWriter {
         let (jobs, rx) = mpsc::channel::<Job>();
+        let m = metrics.clone();
         std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(pool, connect_timeout, rx))
+            .spawn(move || run(pool, connect_timeout, rx, &m))
             .expect("the audit writer thread starts");
-        AuditWriter { jobs }
+        AuditWriter { jobs, metrics }
     }
 
     /// Commits `events` together with whatever other requests submit meanwhile; returns once
@@ -52,9 +56,12 @@ impl AuditWriter {
             return Ok(());
         }
         let (done, answer) = tokio::sync::oneshot::channel();
-        self.jobs
-            .send(Job { events, done })
-            .map_err(|_| CommitError::Stopped)?;
+        let queued = events.len() as i64;
+        self.metrics.audit_queue_events.add(queued);
+        if self.jobs.send(Job { events, done }).is_err() {
+            self.metrics.audit_queue_events.sub(queued);
+            return Err(CommitError::Stopped);
+        }
         match answer.await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(why)) => Err(CommitError::Failed(why)),
@@ -63,7 +70,7 @@ impl AuditWriter {
     }
 }
 
-fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>) {
+fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>, metrics: &Metrics) {
     // While requests keep coming, the writer keeps its connection (no checkout, no ping per
     // batch); it gives it back to the pool as soon as nothing waits.
     let mut held: Option<r2d2::PooledConnection<super::DbManager>> = None;
@@ -94,6 +101,7 @@ fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>) {
             .iter_mut()
             .flat_map(|j| std::mem::take(&mut j.events))
             .collect();
+        let started = Instant::now();
         let conn = match held.take() {
             Some(conn) => Ok(conn),
             None => pool
@@ -107,8 +115,22 @@ fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>) {
             held = Some(conn);
             Ok(())
         });
-        if let Err(why) = &result {
-            log::error!("audit group commit of {size} event(s) failed: {why}");
+        metrics
+            .audit_group_commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        metrics.audit_queue_events.sub(size as i64);
+        match &result {
+            Ok(()) => {
+                metrics.audit_group_commits.with_label_values(&["ok"]).inc();
+                metrics.audit_group_commit_events.inc_by(size as u64);
+            }
+            Err(why) => {
+                metrics
+                    .audit_group_commits
+                    .with_label_values(&["failed"])
+                    .inc();
+                log::error!("audit group commit of {size} event(s) failed: {why}");
+            }
         }
         for job in batch {
             let _ = job.done.send(result.clone());

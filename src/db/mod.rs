@@ -8,6 +8,7 @@ pub mod allocation;
 pub mod assignments;
 pub mod audit;
 pub mod audit_writer;
+pub mod backlog;
 pub mod case_children;
 pub mod cases;
 pub mod checklists;
@@ -179,6 +180,8 @@ pub struct Db {
     pub backend: Backend,
     /// The group commit for the audit events of reads (see `audit_writer`).
     pub audit: std::sync::Arc<audit_writer::AuditWriter>,
+    /// This instance's figures (`/metrics`).
+    pub metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
 impl Db {
@@ -191,11 +194,14 @@ impl Db {
             .connection_timeout(opts.connect_timeout)
             .test_on_check_out(true)
             .build_unchecked(DbManager { opts: opts.clone() });
-        let audit = audit_writer::AuditWriter::start(pool.clone(), opts.connect_timeout);
+        let metrics = std::sync::Arc::new(crate::metrics::Metrics::new(opts.backend().name()));
+        let audit =
+            audit_writer::AuditWriter::start(pool.clone(), opts.connect_timeout, metrics.clone());
         Db {
             pool,
             backend: opts.backend(),
             audit: std::sync::Arc::new(audit),
+            metrics,
         }
     }
 }

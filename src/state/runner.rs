@@ -43,20 +43,34 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let metrics = self.metrics.clone();
+        let request_id = crate::logging::request_id();
         let queued = Instant::now();
         let ran = actix_web::web::block(move || {
             let left = budget.saturating_sub(queued.elapsed());
             if left.is_zero() {
+                metrics.db_pool_timeouts.inc();
                 let e = ApiError::Unavailable(
                     "no database connection became free in time; try again shortly".into(),
                 );
                 return (queued.elapsed(), Err(e));
             }
+            let checkout = Instant::now();
             let conn = pool.get_timeout(left);
+            metrics
+                .db_pool_wait
+                .observe(checkout.elapsed().as_secs_f64());
             let waited = queued.elapsed();
             match conn {
-                Ok(mut conn) => (waited, f(&mut conn)),
-                Err(e) => (waited, Err(e.into())),
+                // What this work logs names the request it does it for.
+                Ok(mut conn) => (
+                    waited,
+                    crate::logging::with_request_id(request_id, || f(&mut conn)),
+                ),
+                Err(e) => {
+                    metrics.db_pool_timeouts.inc();
+                    (waited, Err(e.into()))
+                }
             }
         })
         .await;
