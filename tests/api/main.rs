@@ -23,6 +23,7 @@ mod health;
 mod hsds;
 mod idempotency;
 mod instances;
+mod languages;
 mod layering;
 mod meetings;
 mod migration_parity;
