@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use validator::{ValidationErrors, ValidationErrorsKind};
 
 use crate::domain::screening::Finding;
+use crate::i18n::{self, Code, Msg};
 
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -17,9 +18,14 @@ pub struct FieldError {
     /// the name of a query or path parameter.
     #[schema(example = "email")]
     pub field: String,
-    /// What is wrong with it.
-    #[schema(example = "must be a valid e-mail address")]
-    pub message: String,
+    /// What is wrong with it, as a stable machine code (`invalid_email`, `unknown_value`,
+    /// `length_between`, …): the same in every language, so clients branch on it, never on
+    /// `message`.
+    #[schema(value_type = String, example = "invalid_email")]
+    pub code: &'static str,
+    /// What is wrong with it, for people: Dutch by default, English with `Accept-Language: en`.
+    #[schema(value_type = String, example = "must be a valid e-mail address")]
+    pub message: Msg,
     /// For free text refused by the screening: the kind of identifying detail it holds. The
     /// detail itself is never repeated.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,10 +33,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, message: impl Into<Msg>) -> Self {
+        let message = message.into();
         Self {
             field: field.into(),
-            message: message.into(),
+            code: message.code().as_str(),
+            message,
             finding: None,
         }
     }
@@ -38,33 +46,40 @@ impl FieldError {
     /// A screened text holds `finding`.
     pub fn screened(field: impl Into<String>, finding: Finding) -> Self {
         Self {
-            field: field.into(),
-            message: finding.message(),
             finding: Some(finding),
+            ..Self::new(field, finding.message())
         }
     }
 }
 
-/// An error, as RFC 9457 problem details.
+/// An error, as RFC 9457 problem details. `title`, `detail` and each field's `message` are
+/// written in the language asked with `Accept-Language` (`nl`, the default, or `en`; the answer
+/// names it in `Content-Language`); `type` and `code` never change with the language.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "type": "urn:kinderen-eerst:problem:validation",
+    "code": "validation_failed",
     "title": "Validation failed",
     "status": 422,
-    "detail": "1 field is invalid",
-    "errors": [{"field": "email", "message": "must be a valid e-mail address"}]
+    "detail": "email: must be a valid e-mail address",
+    "errors": [{"field": "email", "code": "invalid_email", "message": "must be a valid e-mail address"}]
 }))]
 pub struct Problem {
     /// A URI identifying the kind of problem; stable, so clients can branch on it.
     #[serde(rename = "type")]
     #[schema(example = "urn:kinderen-eerst:problem:not-found")]
     pub type_: String,
-    /// Short summary of the kind of problem.
+    /// What went wrong in this occurrence, as a stable machine code (`not_found`,
+    /// `invalid_transition`, `token_invalid`, `validation_failed`, …), the same in every
+    /// language; `type` is the kind, `code` the precise reason.
+    #[schema(example = "not_found")]
+    pub code: String,
+    /// Short summary of the kind of problem, in the answer's language.
     pub title: String,
     /// The HTTP status code.
     #[schema(minimum = 400, maximum = 599)]
     pub status: u16,
-    /// What went wrong in this occurrence.
+    /// What went wrong in this occurrence, in the answer's language.
     pub detail: String,
     /// For validation problems: each invalid field.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -77,13 +92,13 @@ pub struct Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("bad request: {0}")]
-    BadRequest(String),
+    BadRequest(Msg),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("unauthorized: {0}")]
-    Unauthorized(String),
+    Unauthorized(Msg),
     #[error("forbidden: {0}")]
-    Forbidden(String),
+    Forbidden(Msg),
     /// The account's password was set by someone else and must be changed first.
     #[error("password change required")]
     PasswordChangeRequired,
@@ -93,7 +108,7 @@ pub enum ApiError {
     MethodNotAllowed { allow: Vec<String> },
     #[error("conflict: {detail}")]
     Conflict {
-        detail: String,
+        detail: Msg,
         current_state: Option<String>,
     },
     #[error("precondition failed")]
@@ -103,117 +118,127 @@ pub enum ApiError {
     #[error("payload too large")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type: {0}")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Msg),
     #[error("not acceptable: {0}")]
-    NotAcceptable(String),
+    NotAcceptable(Msg),
     /// The client took longer than the request timeout to send its body.
     #[error("request timeout")]
     RequestTimeout { seconds: u64 },
     #[error("too many requests")]
     TooManyRequests { retry_after_seconds: u64 },
     #[error("service unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(Msg),
     /// Anything the client cannot fix. The cause is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ApiError {
-    pub fn conflict(detail: impl Into<String>) -> Self {
+    pub fn conflict(detail: impl Into<Msg>) -> Self {
         ApiError::Conflict {
             detail: detail.into(),
             current_state: None,
         }
     }
-    pub fn invalid_state(current: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn invalid_state(current: impl Into<String>, detail: impl Into<Msg>) -> Self {
         ApiError::Conflict {
             detail: detail.into(),
             current_state: Some(current.into()),
         }
     }
-    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn field(field: impl Into<String>, message: impl Into<Msg>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }
 
-    fn slug_and_title(&self) -> (&'static str, &'static str) {
+    fn slug_and_title(&self) -> (&'static str, Code) {
         match self {
-            ApiError::BadRequest(_) => ("bad-request", "Bad request"),
-            ApiError::Validation(_) => ("validation", "Validation failed"),
-            ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
-            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
-            ApiError::PasswordChangeRequired => {
-                ("password-change-required", "Password change required")
+            ApiError::BadRequest(_) => ("bad-request", Code::TitleBadRequest),
+            ApiError::Validation(_) => ("validation", Code::TitleValidation),
+            ApiError::Unauthorized(_) => ("unauthorized", Code::TitleUnauthorized),
+            ApiError::Forbidden(_) => ("forbidden", Code::TitleForbidden),
+            ApiError::PasswordChangeRequired => (
+                "password-change-required",
+                Code::TitlePasswordChangeRequired,
+            ),
+            ApiError::NotFound => ("not-found", Code::TitleNotFound),
+            ApiError::MethodNotAllowed { .. } => {
+                ("method-not-allowed", Code::TitleMethodNotAllowed)
             }
-            ApiError::NotFound => ("not-found", "Not found"),
-            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
-            ApiError::Conflict { .. } => ("conflict", "Conflict"),
-            ApiError::PreconditionFailed => ("precondition-failed", "Precondition failed"),
-            ApiError::PreconditionRequired => ("precondition-required", "Precondition required"),
-            ApiError::PayloadTooLarge { .. } => ("payload-too-large", "Payload too large"),
+            ApiError::Conflict { .. } => ("conflict", Code::TitleConflict),
+            ApiError::PreconditionFailed => ("precondition-failed", Code::TitlePreconditionFailed),
+            ApiError::PreconditionRequired => {
+                ("precondition-required", Code::TitlePreconditionRequired)
+            }
+            ApiError::PayloadTooLarge { .. } => ("payload-too-large", Code::TitlePayloadTooLarge),
             ApiError::UnsupportedMediaType(_) => {
-                ("unsupported-media-type", "Unsupported media type")
+                ("unsupported-media-type", Code::TitleUnsupportedMediaType)
             }
-            ApiError::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
-            ApiError::RequestTimeout { .. } => ("request-timeout", "Request timeout"),
-            ApiError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
-            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
-            ApiError::Internal(_) => ("internal", "Internal error"),
+            ApiError::NotAcceptable(_) => ("not-acceptable", Code::TitleNotAcceptable),
+            ApiError::RequestTimeout { .. } => ("request-timeout", Code::TitleRequestTimeout),
+            ApiError::TooManyRequests { .. } => ("too-many-requests", Code::TitleTooManyRequests),
+            ApiError::Unavailable(_) => ("unavailable", Code::TitleUnavailable),
+            ApiError::Internal(_) => ("internal", Code::TitleInternal),
         }
     }
 
-    pub fn to_problem(&self) -> Problem {
-        let (slug, title) = self.slug_and_title();
-        let mut errors = None;
-        let mut current_state = None;
-        let detail = match self {
-            ApiError::BadRequest(d)
-            | ApiError::Unauthorized(d)
-            | ApiError::Forbidden(d)
-            | ApiError::UnsupportedMediaType(d)
-            | ApiError::NotAcceptable(d) => d.clone(),
-            ApiError::Validation(list) => {
-                errors = Some(list.clone());
-                match list.as_slice() {
-                    [one] => format!("{}: {}", one.field, one.message),
-                    _ => format!("{} fields are invalid", list.len()),
-                }
-            }
-            ApiError::NotFound => "no such resource, or it is not yours to see".into(),
-            ApiError::PasswordChangeRequired => "this account's password was set by someone else; change it with POST /api/v1/me/password first (GET /api/v1/me still answers)".into(),
+    /// What went wrong, as a message: its code is the problem's `code`.
+    fn detail(&self) -> Msg {
+        match self {
+            ApiError::BadRequest(m)
+            | ApiError::Unauthorized(m)
+            | ApiError::Forbidden(m)
+            | ApiError::UnsupportedMediaType(m)
+            | ApiError::NotAcceptable(m)
+            | ApiError::Unavailable(m)
+            | ApiError::Conflict { detail: m, .. } => m.clone(),
+            ApiError::Validation(list) => match list.as_slice() {
+                [one] => Msg::new(Code::ValidationFailedOne)
+                    .arg("field", &one.field)
+                    .arg_msg("message", one.message.clone()),
+                _ => crate::msg!(ValidationFailed, count = list.len()),
+            },
+            ApiError::NotFound => Code::NotFound.into(),
+            ApiError::PasswordChangeRequired => Code::PasswordChangeRequired.into(),
             ApiError::MethodNotAllowed { allow } => {
-                format!("this resource allows {}", allow.join(", "))
+                crate::msg!(MethodNotAllowed, allow = allow.join(", "))
             }
-            ApiError::Conflict {
-                detail,
-                current_state: cs,
-            } => {
-                current_state = cs.clone();
-                detail.clone()
-            }
-            ApiError::PreconditionFailed => {
-                "the object changed since you read it (If-Match does not match its ETag)".into()
-            }
-            ApiError::PreconditionRequired => "send If-Match with the ETag you read".into(),
-            ApiError::PayloadTooLarge { limit } => format!("the body exceeds {limit} bytes"),
-            ApiError::RequestTimeout { seconds } => {
-                format!("the request was not received within {seconds} s")
-            }
+            ApiError::PreconditionFailed => Code::PreconditionFailed.into(),
+            ApiError::PreconditionRequired => Code::PreconditionRequired.into(),
+            ApiError::PayloadTooLarge { limit } => crate::msg!(PayloadTooLarge, limit = limit),
+            ApiError::RequestTimeout { seconds } => crate::msg!(RequestTimeout, seconds = seconds),
             ApiError::TooManyRequests {
                 retry_after_seconds,
-            } => {
-                format!("too many attempts; retry after {retry_after_seconds} s")
-            }
-            ApiError::Unavailable(d) => d.clone(),
-            ApiError::Internal(_) => "an internal error occurred; it has been logged".into(),
+            } => crate::msg!(TooManyRequests, seconds = retry_after_seconds),
+            ApiError::Internal(_) => Code::InternalError.into(),
+        }
+    }
+
+    /// The problem's stable `code`: the detail's, and `validation_failed` for any invalid input.
+    pub fn code(&self) -> Code {
+        match self {
+            ApiError::Validation(_) => Code::ValidationFailed,
+            other => other.detail().code(),
+        }
+    }
+
+    /// The problem, in the language of the request being answered (see `i18n::current`).
+    pub fn to_problem(&self) -> Problem {
+        let lang = i18n::current();
+        let (slug, title) = self.slug_and_title();
+        let (errors, current_state) = match self {
+            ApiError::Validation(list) => (Some(list.clone()), None),
+            ApiError::Conflict { current_state, .. } => (None, current_state.clone()),
+            _ => (None, None),
         };
         Problem {
             type_: format!("urn:kinderen-eerst:problem:{slug}"),
-            title: title.into(),
+            code: self.code().as_str().to_string(),
+            title: title.text(lang).to_string(),
             status: self.status_code().as_u16(),
-            detail,
+            detail: self.detail().render(lang),
             errors,
             current_state,
         }
@@ -266,6 +291,9 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        let lang = i18n::current();
+        res.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+        res.insert_header((header::VARY, "Accept-Language"));
         res.body(serde_json::to_string(&self.to_problem()).unwrap_or_default())
     }
 }
@@ -275,15 +303,13 @@ impl From<diesel::result::Error> for ApiError {
         use diesel::result::{DatabaseErrorKind as K, Error as E};
         match e {
             E::NotFound => ApiError::NotFound,
-            E::DatabaseError(K::UniqueViolation, _) => {
-                ApiError::conflict("an object with the same unique value exists already")
-            }
+            E::DatabaseError(K::UniqueViolation, _) => ApiError::conflict(Code::UniqueViolation),
             E::DatabaseError(K::ForeignKeyViolation, _) => {
-                ApiError::conflict("the object is referenced by, or refers to, other objects")
+                ApiError::conflict(Code::ForeignKeyViolation)
             }
             E::DatabaseError(K::ClosedConnection, info) => {
                 log::warn!("database connection lost: {}", info.message());
-                ApiError::Unavailable("the database is not reachable; try again shortly".into())
+                ApiError::Unavailable(Code::DatabaseUnreachable.into())
             }
             other => ApiError::Internal(format!("database: {other}")),
         }
@@ -310,7 +336,7 @@ impl From<crate::domain::lifecycle::Refused> for ApiError {
 impl From<diesel::r2d2::PoolError> for ApiError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         log::warn!("database pool: {e}");
-        ApiError::Unavailable("the database is not reachable; try again shortly".into())
+        ApiError::Unavailable(Code::DatabaseUnreachable.into())
     }
 }
 
@@ -333,10 +359,10 @@ pub type ApiResult<T> = Result<T, ApiError>;
 pub struct Checks(pub Vec<FieldError>);
 
 impl Checks {
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+    pub fn add(&mut self, field: &str, message: impl Into<Msg>) {
         self.0.push(FieldError::new(field, message));
     }
-    pub fn check(&mut self, ok: bool, field: &str, message: &str) {
+    pub fn check(&mut self, ok: bool, field: &str, message: impl Into<Msg>) {
         if !ok {
             self.add(field, message);
         }
@@ -350,7 +376,7 @@ impl Checks {
     }
 }
 
-/// Flattens `validator`'s nested errors into `{field, message}` pairs with JSON paths.
+/// Flattens `validator`'s nested errors into `{field, code, message}` with JSON paths.
 pub fn flatten_validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     flatten_into(errors, "", &mut out);
@@ -368,11 +394,7 @@ fn flatten_into(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldErro
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
-                    let message = match &e.message {
-                        Some(m) => m.to_string(),
-                        None => describe(e),
-                    };
-                    out.push(FieldError::new(path.clone(), message));
+                    out.push(FieldError::new(path.clone(), describe(e)));
                 }
             }
             ValidationErrorsKind::Struct(inner) => flatten_into(inner, &path, out),
@@ -385,23 +407,28 @@ fn flatten_into(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldErro
     }
 }
 
-fn describe(e: &validator::ValidationError) -> String {
+/// A `validator` rule as a catalogue message. A custom rule names its message by its code
+/// (`ValidationError::new("snake_case_code")`).
+fn describe(e: &validator::ValidationError) -> Msg {
     let p = |k: &str| e.params.get(k).map(|v| v.to_string());
     match e.code.as_ref() {
         "length" => match (p("min"), p("max")) {
-            (Some(min), Some(max)) => format!("length must be between {min} and {max}"),
-            (Some(min), None) => format!("length must be at least {min}"),
-            (None, Some(max)) => format!("length must be at most {max}"),
-            _ => "length is out of range".into(),
+            (Some(min), Some(max)) => crate::msg!(LengthBetween, min = min, max = max),
+            (Some(min), None) => crate::msg!(LengthMin, min = min),
+            (None, Some(max)) => crate::msg!(LengthMax, max = max),
+            _ => crate::msg!(InvalidRule, rule = "length"),
         },
         "range" => match (p("min"), p("max")) {
-            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
-            (Some(min), None) => format!("must be at least {min}"),
-            (None, Some(max)) => format!("must be at most {max}"),
-            _ => "out of range".into(),
+            (Some(min), Some(max)) => crate::msg!(RangeBetween, min = min, max = max),
+            (Some(min), None) => crate::msg!(RangeMin, min = min),
+            (None, Some(max)) => crate::msg!(RangeMax, max = max),
+            _ => crate::msg!(InvalidRule, rule = "range"),
         },
-        "email" => "must be a valid e-mail address".into(),
-        "url" => "must be a valid URL".into(),
-        other => format!("is invalid ({other})"),
+        "email" => Code::InvalidEmail.into(),
+        "url" => Code::InvalidUrl.into(),
+        other => match Code::parse(other) {
+            Some(code) => code.into(),
+            None => crate::msg!(InvalidRule, rule = other),
+        },
     }
 }

@@ -10,7 +10,9 @@ use utoipa::openapi::{
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
+use crate::domain::lifecycle::Lifecycle;
 use crate::error::{ApiError, FieldError, Problem};
+use crate::i18n::{self, Code, Lang};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,7 +24,13 @@ schools, network meetings, statistics and the audit trail.\n\n\
 Authenticate with `POST /api/v1/auth/login` and send the token as `Authorization: Bearer <token>`. \
 Roles: `coordinator`, `social_worker`, `school`; each operation's description says which may call it. \
 Errors are RFC 9457 `application/problem+json`. An object that exists but is not yours to see answers 404, \
-like one that does not exist.",
+like one that does not exist.\n\n\
+**Languages.** Problem titles, details and field messages are in Dutch by default and in English on request: \
+send `Accept-Language` (`nl`, `nl-BE`, `en`, `en-GB`, with q-values; anything else gets Dutch). The answer \
+names its language in `Content-Language` and carries `Vary: Accept-Language`. Every problem has a stable \
+machine `code` (and each invalid field its own `code`) that is the same in both languages: branch on `code`, \
+never on text. Codes in JSON (statuses, themes, kinds) never change with the language; \
+`GET /api/v1/vocabularies` gives every code list with its Dutch and English labels.",
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
         version = "1.0.0"
     ),
@@ -39,6 +47,7 @@ like one that does not exist.",
         (name = "stats", description = "Statistics: aggregates only, scoped by role, small cells suppressed; CSV for the yearly report"),
         (name = "audit", description = "The tamper-evident audit trail of every read and write of personal data"),
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
+        (name = "vocabularies", description = "Every code list with its Dutch and English labels"),
         (name = "themes", description = "Themes: the problem themes services and cases are tagged with (taal, armoede, ...)"),
         (name = "partners", description = "Partner organisations of the social map (OCMW, CAW, Kind & Gezin, CLB, ...)"),
         (name = "services", description = "Partner services and the social-map query: who helps with this theme in this network"),
@@ -101,19 +110,20 @@ fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
         (
             "BadRequest",
             "The body is not well-formed JSON",
-            ApiError::BadRequest(
-                "malformed JSON: EOF while parsing an object at line 1 column 1".into(),
-            ),
+            ApiError::BadRequest(crate::msg!(
+                JsonMalformed,
+                reason = "EOF while parsing an object at line 1 column 1"
+            )),
         ),
         (
             "Unauthorized",
             "No valid bearer token (missing, malformed, expired, or the account is deactivated)",
-            ApiError::Unauthorized("the token is invalid or expired".into()),
+            ApiError::Unauthorized(Code::TokenInvalid.into()),
         ),
         (
             "Forbidden",
             "The caller's role may not do this; or (type `urn:kinderen-eerst:problem:password-change-required`) the account's password was set by someone else and must be changed first with `POST /api/v1/me/password`",
-            ApiError::Forbidden("the school role may not do this".into()),
+            ApiError::Forbidden(crate::msg!(RoleForbidden, role = "school")),
         ),
         (
             "NotFound",
@@ -123,14 +133,15 @@ fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
         (
             "Conflict",
             "The request conflicts with the object's current state",
-            ApiError::conflict("an object with the same unique value exists already"),
+            ApiError::conflict(Code::UniqueViolation),
         ),
         (
             "InvalidState",
             "The action is not allowed in the object's current state; `current_state` names it",
-            ApiError::invalid_state(
-                "closed",
-                "a case can `wait` only when it is in_progress; it is closed",
+            ApiError::from(
+                crate::domain::case::CaseTransition::Wait
+                    .check(crate::domain::case::CaseStatus::Closed)
+                    .unwrap_err(),
             ),
         ),
         (
@@ -146,14 +157,12 @@ fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
         (
             "UnsupportedMediaType",
             "The body is not sent as application/json",
-            ApiError::UnsupportedMediaType(
-                "send the body as JSON with Content-Type: application/json".into(),
-            ),
+            ApiError::UnsupportedMediaType(Code::JsonContentTypeRequired.into()),
         ),
         (
             "ValidationFailed",
             "A field of the body, query or path is invalid; `errors` names each",
-            ApiError::field("email", "must be a valid e-mail address"),
+            ApiError::field("email", Code::InvalidEmail),
         ),
         (
             "TooManyRequests",
@@ -170,21 +179,34 @@ fn shared_responses() -> Vec<(&'static str, &'static str, ApiError)> {
         (
             "Unavailable",
             "The database cannot be reached; retry shortly",
-            ApiError::Unavailable("the database is not reachable; try again shortly".into()),
+            ApiError::Unavailable(Code::DatabaseUnreachable.into()),
         ),
     ]
 }
 
 fn problem_response(description: &str, example: &ApiError) -> Response {
+    let language = utoipa::openapi::HeaderBuilder::new()
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .enum_values(Some(["nl", "en"])),
+        ))
+        .description(Some(
+            "The language of `title`, `detail` and the field messages: `nl` unless \
+             `Accept-Language` preferred English",
+        ))
+        .build();
     ResponseBuilder::new()
         .description(description)
+        .header("Content-Language", language)
         .content(
             crate::error::PROBLEM_CONTENT_TYPE,
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
-                .example(Some(
-                    serde_json::to_value(example.to_problem()).unwrap_or_default(),
-                ))
+                // The document speaks English; the examples do too.
+                .example(Some(i18n::speaking_sync(Lang::En, || {
+                    serde_json::to_value(example.to_problem()).unwrap_or_default()
+                })))
                 .build(),
         )
         .build()
@@ -219,6 +241,53 @@ fn add_idempotency_key(op: &mut Operation) {
     op.parameters
         .get_or_insert_with(Vec::new)
         .push(RefOr::T(param));
+}
+
+/// Every operation may answer a problem, whose texts follow `Accept-Language`: one shared
+/// parameter, referenced by each.
+fn add_accept_language(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    let param = ParameterBuilder::new()
+        .name("Accept-Language")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "The language of problem titles, details and field messages: Dutch (`nl`, `nl-BE`, the \
+             default) or English (`en`, `en-GB`…), with q-values; any other language gets Dutch. \
+             Codes never change with it. CSV exports also read it (see their `dialect`).",
+        ))
+        .example(Some(serde_json::json!("nl-BE, en;q=0.5")))
+        .schema(Some(
+            utoipa::openapi::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .max_length(Some(256)),
+        ))
+        .build();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components
+        .parameters
+        .insert("AcceptLanguage".to_string(), RefOr::T(param));
+    for item in doc.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            let params = op.parameters.get_or_insert_with(Vec::new);
+            let named = |p: &RefOr<utoipa::openapi::path::Parameter>| match p {
+                RefOr::T(p) => p.name.eq_ignore_ascii_case("accept-language"),
+                RefOr::Ref(_) => false,
+            };
+            if !params.iter().any(named) {
+                params.push(RefOr::Ref(Ref::new(
+                    "#/components/parameters/AcceptLanguage",
+                )));
+            }
+        }
+    }
 }
 
 /// Adds the errors any operation can give, by what it takes: a token (401), a body (400, 413,
@@ -275,6 +344,7 @@ pub fn document() -> OpenApiDoc {
         .configure(crate::api::configure)
         .split_for_parts();
     add_shared_errors(&mut doc);
+    add_accept_language(&mut doc);
     page_items_by_ref(&mut doc);
     collections_any_of(&mut doc);
     drop_unused_responses(&mut doc);

@@ -158,11 +158,13 @@ fn forget_answers(conn: &mut DbConn, ids: &[String]) -> QueryResult<()> {
         content_type: Some(PROBLEM_CONTENT_TYPE.into()),
         location: None,
         etag: None,
+        // Kept for any later retry, whose language is not known now: the default, Dutch.
         body: serde_json::json!({
             "type": "urn:kinderen-eerst:problem:gone",
-            "title": "Gone",
+            "code": crate::i18n::Code::AnswerErased.as_str(),
+            "title": crate::i18n::Code::TitleGone.text(crate::i18n::Lang::Nl),
             "status": 410,
-            "detail": "the answer to this request was erased with the personal data of its case",
+            "detail": crate::i18n::Code::AnswerErased.text(crate::i18n::Lang::Nl),
         })
         .to_string(),
     };

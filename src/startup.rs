@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::db::{self, Backend, Db, DbOptions};
 use crate::domain::Role;
 use crate::error::{ApiError, PROBLEM_CONTENT_TYPE};
+use crate::i18n::{self, Lang};
 use crate::state::{AppState, RequestId};
 
 /// Migrates the database, settles the signing secret and creates the first coordinator on an
@@ -240,12 +241,12 @@ fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();
-    let reason = status.canonical_reason().unwrap_or("error").to_string();
+    let reason = status.canonical_reason().unwrap_or("error");
     let err = match status.as_u16() {
         404 => ApiError::NotFound,
         413 => ApiError::PayloadTooLarge { limit: 0 },
-        415 => ApiError::UnsupportedMediaType(reason),
-        s if s < 500 => ApiError::BadRequest(reason),
+        415 => ApiError::UnsupportedMediaType(crate::msg!(HttpError, reason = reason)),
+        s if s < 500 => ApiError::BadRequest(crate::msg!(HttpError, reason = reason)),
         _ => ApiError::Internal(format!("unhandled {status} response")),
     };
     let mut new = err.error_response();
@@ -302,7 +303,7 @@ fn valid_request_id(v: &str) -> bool {
 /// The query string is not logged: it can carry search text or feed tokens.
 async fn request_context(
     mut req: ServiceRequest,
-    next: Next<impl MessageBody>,
+    next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let id = req
@@ -341,11 +342,26 @@ async fn request_context(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.db.metrics.clone());
-    let mut res = crate::logging::scope(
-        id.clone(),
-        crate::state::runner::count_connection_waits(next.call(req)),
-    )
-    .await?;
+    // Everything answered inside speaks the language asked. An error that escapes the inner
+    // services is rendered here, still inside, rather than by the server later; the request
+    // cannot be kept for it (routing needs it unshared), so the error carries its answer.
+    let lang = Lang::negotiate(
+        req.headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let served = crate::logging::scope(id.clone(), async move {
+        crate::state::runner::count_connection_waits(next.call(req))
+            .await
+            .map_err(|e| {
+                let answer = e.error_response();
+                actix_web::Error::from(actix_web::error::InternalError::from_response(
+                    e.to_string(),
+                    answer,
+                ))
+            })
+    });
+    let mut res = i18n::speaking(lang, served).await?;
     // The route template (`/api/v1/cases/{id}`), never the path: ids stay out of labels.
     let route = res
         .request()

@@ -20,6 +20,7 @@ use crate::db::{DbConn, networks, now, optional, schools};
 use crate::domain::presence::{ActivityKind, Audience};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::screening::Screen;
 use crate::usecases::themes::check_themes;
@@ -166,14 +167,14 @@ fn build_row(
     let mut network_id = a.network_id.map(|n| n.to_string());
     if let Some(s) = &school_id {
         match optional(schools::find(conn, s))? {
-            None => checks.add("school_id", "no such school"),
+            None => checks.add("school_id", Code::NoSuchSchool),
             Some(row) => {
                 if !user.acts_for(s) {
-                    checks.add("school_id", "you are not assigned to this school");
+                    checks.add("school_id", Code::YouNotAssignedToSchool);
                 }
                 match &network_id {
                     Some(n) if *n != row.network_id => {
-                        checks.add("network_id", "is not the school's network")
+                        checks.add("network_id", Code::NotSchoolsNetwork)
                     }
                     _ => network_id = Some(row.network_id),
                 }
@@ -181,12 +182,12 @@ fn build_row(
         }
     } else if let Some(n) = &network_id {
         if optional(networks::find(conn, n))?.is_none() {
-            checks.add("network_id", "no such network");
+            checks.add("network_id", Code::NoSuchNetwork);
         }
     } else {
-        checks.add("school_id", "name the school or the network (or both)");
+        checks.add("school_id", Code::SchoolOrNetworkRequired);
     }
-    checks.check(!a.title.trim().is_empty(), "title", "must not be blank");
+    checks.check(!a.title.trim().is_empty(), "title", Code::Blank);
     if let Some(n) = &network_id {
         let screen = Screen::for_network(conn, n)?;
         screen.check(&mut checks, "title", &a.title);
@@ -196,7 +197,7 @@ fn build_row(
     let mut audiences: Vec<String> = Vec::new();
     for (i, x) in a.audiences.iter().enumerate() {
         if audiences.iter().any(|y| y == x.as_str()) {
-            checks.add(&format!("audiences[{i}]"), "listed twice");
+            checks.add(&format!("audiences[{i}]"), Code::ListedTwice);
         }
         audiences.push(x.as_str().to_string());
     }
@@ -396,7 +397,10 @@ fn check_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> ApiResult<()> 
     if let (Some(f), Some(t)) = (from, to)
         && t < f
     {
-        return Err(ApiError::field("to", "must not be before from"));
+        return Err(ApiError::field(
+            "to",
+            crate::msg!(NotBefore, other = "from"),
+        ));
     }
     Ok(())
 }

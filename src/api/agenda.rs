@@ -21,6 +21,7 @@ use crate::domain::agenda::{AgendaAction, AgendaReach, AgendaStatus};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::screening::Screen;
@@ -210,10 +211,7 @@ fn store(
 }
 
 fn not_moderator() -> ApiError {
-    ApiError::Forbidden(
-        "only the social workers of the network's schools and the coordinator moderate its agenda"
-            .into(),
-    )
+    ApiError::Forbidden(Code::AgendaNotModerator.into())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -297,11 +295,11 @@ pub async fn add_agenda_item(
                 checks.check(
                     network_schools.contains(s),
                     "school_id",
-                    "not a school of the meeting's network",
+                    Code::NotNetworkSchool,
                 );
             }
             check_theme(conn, &mut checks, &b.theme)?;
-            checks.check(!b.title.trim().is_empty(), "title", "must not be blank");
+            checks.check(!b.title.trim().is_empty(), "title", Code::Blank);
             let case_id = b.case_id.map(|c| c.to_string());
             if let Some(c) = &case_id {
                 // The same answer for a case that does not exist and one the caller may not
@@ -311,11 +309,7 @@ pub async fn add_agenda_item(
                         .is_some_and(|r| network_schools.contains(&r.case.school_id.to_string())),
                     Sees::Metadata | Sees::School => false,
                 };
-                checks.check(
-                    linkable,
-                    "case_id",
-                    "not a case you work of a school of the meeting's network",
-                );
+                checks.check(linkable, "case_id", Code::CaseNotLinkable);
             }
             let screen = Screen::for_network(conn, &meeting.network_id)?;
             screen.check(&mut checks, "title", &b.title);
@@ -437,9 +431,7 @@ pub async fn update_agenda_item(
                 }
                 AgendaReach::Moderator if row.author_id == user.id => AgendaAction::EditOwnReleased,
                 AgendaReach::School(_) | AgendaReach::Moderator | AgendaReach::Outsider => {
-                    return Err(ApiError::Forbidden(
-                        "only its author changes an agenda item".into(),
-                    ));
+                    return Err(ApiError::Forbidden(Code::AgendaOnlyAuthor.into()));
                 }
             };
             check_if_match(if_match.as_deref(), &etag(row.updated_at))?;
@@ -447,7 +439,7 @@ pub async fn update_agenda_item(
             let mut checks = Checks::default();
             check_theme(conn, &mut checks, &b.theme)?;
             if let Some(t) = &b.title {
-                checks.check(!t.trim().is_empty(), "title", "must not be blank");
+                checks.check(!t.trim().is_empty(), "title", Code::Blank);
             }
             let network = repo::find_agenda_item(conn, &id)?.2;
             let screen = Screen::for_network(conn, &network)?;
@@ -549,7 +541,7 @@ fn return_item(
 ) -> ApiResult<(AgendaItem, String)> {
     let reason = b.reason.trim().to_string();
     let mut checks = Checks::default();
-    checks.check(!reason.is_empty(), "reason", "must not be blank");
+    checks.check(!reason.is_empty(), "reason", Code::Blank);
     let network = repo::find_agenda_item(conn, id)?.2;
     Screen::for_network(conn, &network)?.check(&mut checks, "reason", &reason);
     // The item must be visible before the text is judged: no 422 about an item one cannot see.
@@ -591,9 +583,7 @@ fn withdraw(
         AgendaReach::School(own) if row.school_id.as_deref() == Some(own) => AgendaAction::Withdraw,
         AgendaReach::Moderator => AgendaAction::WithdrawReleased,
         AgendaReach::School(_) => {
-            return Err(ApiError::Forbidden(
-                "a school withdraws only its own agenda items".into(),
-            ));
+            return Err(ApiError::Forbidden(Code::AgendaSchoolOwnOnly.into()));
         }
         AgendaReach::Outsider => return Err(not_moderator()),
     };

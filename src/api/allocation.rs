@@ -29,6 +29,7 @@ use crate::db::{allocation as repo, consults, users};
 use crate::domain::presence::{Claim, largest_remainder};
 use crate::domain::social_map::PresenceMode;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 /// One social worker's weekly capacity.
@@ -210,17 +211,17 @@ pub async fn propose_allocation(
             checks.check(
                 b.period.from <= b.period.to,
                 "period.to",
-                "must not be before period.from",
+                crate::msg!(NotBefore, other = "period.from"),
             );
             let mut seen = Vec::new();
             for (i, w) in b.workers.iter().enumerate() {
                 let field = format!("workers[{i}].worker_id");
                 let id = w.worker_id.to_string();
                 if !users::is_active_worker(conn, &id)? {
-                    checks.add(&field, "must be an active social worker");
+                    checks.add(&field, Code::ActiveSocialWorker);
                 }
                 if seen.contains(&id) {
-                    checks.add(&field, "listed twice");
+                    checks.add(&field, Code::ListedTwice);
                 }
                 seen.push(id);
             }
@@ -237,7 +238,7 @@ pub async fn propose_allocation(
                 .period
                 .from
                 .checked_sub_signed(Duration::days(365))
-                .ok_or_else(|| ApiError::field("period.from", "is too far in the past"))?;
+                .ok_or_else(|| ApiError::field("period.from", Code::TooFarInPast))?;
             let (wf, wt) = (
                 window_from.and_hms_opt(0, 0, 0).unwrap_or_default(),
                 b.period.from.and_hms_opt(0, 0, 0).unwrap_or_default(),
@@ -318,10 +319,12 @@ fn propose(
         largest_remainder(capacity, minimum, &claims).ok_or_else(|| {
             ApiError::field(
                 "minimum_per_school",
-                format!(
-                    "{minimum} slot(s) for each of {} schools needs {} slots; the workers have {capacity}",
-                    eligible.len(),
-                    minimum as usize * eligible.len()
+                crate::msg!(
+                    AllocationCapacity,
+                    minimum = minimum,
+                    schools = eligible.len(),
+                    needed = minimum as usize * eligible.len(),
+                    capacity = capacity
                 ),
             )
         })?

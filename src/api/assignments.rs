@@ -18,6 +18,7 @@ use crate::db::assignments::{self as repo, AssignmentFilter, AssignmentRow, Assi
 use crate::db::{DbConn, now, optional, schools, users};
 use crate::domain::social_map::PresenceMode;
 use crate::error::ApiResult;
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 
@@ -126,7 +127,7 @@ pub struct AssignmentPatch {
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
         NaiveTime::parse_from_str(s, "%H:%M")
-            .map_err(|_| checks.add(field, "must be a time as HH:MM"))
+            .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
 }
@@ -142,11 +143,11 @@ fn build_row(
     let mut checks = Checks::default();
     match optional(users::find(conn, &a.worker_id))? {
         Some(u) if users::is_active_worker(conn, &u.id)? => {}
-        Some(_) => checks.add("worker_id", "must be an active social worker"),
-        None => checks.add("worker_id", "no such user"),
+        Some(_) => checks.add("worker_id", Code::ActiveSocialWorker),
+        None => checks.add("worker_id", Code::NoSuchUser),
     }
     if optional(schools::find(conn, &a.school_id))?.is_none() {
-        checks.add("school_id", "no such school");
+        checks.add("school_id", Code::NoSuchSchool);
     }
     let start = parse_time(&mut checks, "start_time", &a.start_time);
     let end = parse_time(&mut checks, "end_time", &a.end_time);
@@ -154,20 +155,12 @@ fn build_row(
         checks.check(
             a.weekday.is_some_and(|d| (1..=7).contains(&d)),
             "weekday",
-            "office hours need a weekday from 1 (Monday) to 7",
+            Code::OfficeHoursWeekday,
         );
-        checks.check(
-            a.start_time.is_some(),
-            "start_time",
-            "office hours need a start time",
-        );
-        checks.check(
-            a.end_time.is_some(),
-            "end_time",
-            "office hours need an end time",
-        );
+        checks.check(a.start_time.is_some(), "start_time", Code::OfficeHoursStart);
+        checks.check(a.end_time.is_some(), "end_time", Code::OfficeHoursEnd);
         if let (Some(s), Some(e)) = (start, end) {
-            checks.check(s < e, "end_time", "must be after start_time");
+            checks.check(s < e, "end_time", Code::EndAfterStart);
         }
     } else {
         for (field, present) in [
@@ -175,18 +168,14 @@ fn build_row(
             ("start_time", a.start_time.is_some()),
             ("end_time", a.end_time.is_some()),
         ] {
-            checks.check(
-                !present,
-                field,
-                "only office_hours assignments have a weekly slot",
-            );
+            checks.check(!present, field, Code::WeeklySlotOfficeHoursOnly);
         }
     }
     if let Some(to) = a.valid_to {
         checks.check(
             a.valid_from <= to,
             "valid_to",
-            "must not be before valid_from",
+            crate::msg!(NotBefore, other = "valid_from"),
         );
     }
     checks.finish()?;

@@ -14,6 +14,7 @@ use crate::auth::{AuthUser, password};
 use crate::db::users;
 use crate::domain::{Email, check_password_rules, utc};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::attempts::Attempt;
 use crate::usecases::audit::{AuditAction, record};
@@ -42,8 +43,6 @@ pub struct TokenResponse {
     /// Seconds until the token expires.
     pub expires_in: i64,
 }
-
-const WRONG_CREDENTIALS: &str = "the e-mail address or the password is wrong";
 
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth", operation_id = "create_token",
@@ -98,7 +97,7 @@ pub async fn login(
             Ok(user)
         })
         .await?;
-    let user = found.ok_or_else(|| ApiError::Unauthorized(WRONG_CREDENTIALS.into()))?;
+    let user = found.ok_or_else(|| ApiError::Unauthorized(Code::CredentialsWrong.into()))?;
     token_answer(&state, &user)
 }
 
@@ -239,14 +238,11 @@ pub async fn change_own_password(
                 .inspect_err(|e| count_throttled(&state2, e, "password_change"))?;
             let row = users::find(conn, &user.id)?;
             if !password::verify(&req.current_password, &row.password_hash) {
-                return Err(ApiError::Forbidden("the current password is wrong".into()));
+                return Err(ApiError::Forbidden(Code::CurrentPasswordWrong.into()));
             }
             attempt.succeeded(conn)?;
             if password::verify(&req.new_password, &row.password_hash) {
-                return Err(ApiError::field(
-                    "new_password",
-                    "must differ from the current password",
-                ));
+                return Err(ApiError::field("new_password", Code::PasswordMustDiffer));
             }
             let hash = password::hash(&req.new_password).map_err(ApiError::internal)?;
             crate::db::write_tx(conn, |c| {

@@ -23,6 +23,7 @@ use crate::db::checklists::{
 use crate::db::{DbConn, now};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -233,49 +234,43 @@ fn check_content(
     for (i, s) in input.sections.iter().enumerate() {
         let code = s.code.trim();
         if !is_code(code) {
-            checks.add(
-                &format!("sections[{i}].code"),
-                "use letters, digits, `_`, `-` or `.`",
-            );
+            checks.add(&format!("sections[{i}].code"), Code::CodeCharacters);
         } else if !section_codes.insert(code.to_string()) {
             checks.add(
                 &format!("sections[{i}].code"),
-                format!("section code `{code}` is used twice"),
+                crate::msg!(SectionCodeTwice, code = code),
             );
         }
         checks.check(
             !s.title.trim().is_empty(),
             &format!("sections[{i}].title"),
-            "must not be blank",
+            Code::Blank,
         );
         for (j, item) in s.items.iter().enumerate() {
             let at = format!("sections[{i}].items[{j}]");
             let code = item.code.trim();
             if !is_code(code) {
-                checks.add(
-                    &format!("{at}.code"),
-                    "use letters, digits, `_`, `-` or `.`",
-                );
+                checks.add(&format!("{at}.code"), Code::CodeCharacters);
             } else if !item_codes.insert(code.to_string()) {
                 checks.add(
                     &format!("{at}.code"),
-                    format!("item code `{code}` is used twice in this version"),
+                    crate::msg!(ItemCodeTwice, code = code),
                 );
             }
             checks.check(
                 !item.text.trim().is_empty(),
                 &format!("{at}.text"),
-                "must not be blank",
+                Code::Blank,
             );
             match themes.get(item.theme.trim()) {
                 Some(true) => {}
                 Some(false) => checks.add(
                     &format!("{at}.theme"),
-                    format!("theme `{}` is retired", item.theme.trim()),
+                    crate::msg!(ThemeRetired, code = item.theme.trim()),
                 ),
                 None => checks.add(
                     &format!("{at}.theme"),
-                    format!("no theme `{}`", item.theme.trim()),
+                    crate::msg!(ThemeUnknown, code = item.theme.trim()),
                 ),
             }
         }
@@ -311,10 +306,7 @@ fn check_publishable(conn: &mut DbConn, c: &VersionContent) -> ApiResult<()> {
         .collect();
     let mut checks = Checks::default();
     if c.items.is_empty() {
-        checks.add(
-            "sections",
-            "a version needs at least one item before it can be published",
-        );
+        checks.add("sections", Code::VersionNeedsItem);
     }
     for (i, s) in c.sections.iter().enumerate() {
         let items: Vec<_> = c
@@ -325,14 +317,14 @@ fn check_publishable(conn: &mut DbConn, c: &VersionContent) -> ApiResult<()> {
         if items.is_empty() && !c.items.is_empty() {
             checks.add(
                 &format!("sections[{i}].items"),
-                format!("section `{}` has no items", s.code),
+                crate::msg!(SectionNoItems, code = &s.code),
             );
         }
         for (j, it) in items.iter().enumerate() {
             if !active.contains(&it.theme_code) {
                 checks.add(
                     &format!("sections[{i}].items[{j}].theme"),
-                    format!("theme `{}` was retired; choose another", it.theme_code),
+                    crate::msg!(ThemeRetired, code = &it.theme_code),
                 );
             }
         }
@@ -496,7 +488,7 @@ pub async fn create_checklist_template(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner()?;
     let mut checks = Checks::default();
-    checks.check(!b.name.trim().is_empty(), "name", "must not be blank");
+    checks.check(!b.name.trim().is_empty(), "name", Code::Blank);
     checks.finish()?;
     let mut list = state
         .db
@@ -621,7 +613,7 @@ pub async fn get_checklist_version(
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The version is published and can no longer change", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "title": "Conflict", "status": 409, "detail": "a published version never changes; draft a new version instead", "current_state": "published"})),
+            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "code": "version_published_immutable", "title": "Conflict", "status": 409, "detail": "a published version never changes; draft a new version instead", "current_state": "published"})),
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
@@ -642,7 +634,7 @@ pub async fn replace_checklist_version(
             if current.status != repo::DRAFT {
                 return Err(ApiError::invalid_state(
                     current.status,
-                    "a published version never changes; draft a new version instead",
+                    Code::VersionPublishedImmutable,
                 ));
             }
             check_if_match(if_match.as_deref(), &etag(current.updated_at))?;
@@ -667,9 +659,9 @@ pub async fn replace_checklist_version(
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The version is published already", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "title": "Conflict", "status": 409, "detail": "this version is published already", "current_state": "published"})),
+            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "code": "version_published_already", "title": "Conflict", "status": 409, "detail": "this version is published already", "current_state": "published"})),
         (status = 422, description = "The draft cannot be published as it is; `errors` names each problem", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:kinderen-eerst:problem:validation", "title": "Validation failed", "status": 422, "detail": "sections: a version needs at least one item before it can be published", "errors": [{"field": "sections", "message": "a version needs at least one item before it can be published"}]}))
+            example = json!({"type": "urn:kinderen-eerst:problem:validation", "code": "validation_failed", "title": "Validation failed", "status": 422, "detail": "sections: a version needs at least one item before it can be published", "errors": [{"field": "sections", "code": "version_needs_item", "message": "a version needs at least one item before it can be published"}]}))
     )
 )]
 #[post("/api/v1/checklist-versions/{id}/publish")]
@@ -686,7 +678,7 @@ pub async fn publish_checklist_version(
             if v.status != repo::DRAFT {
                 return Err(ApiError::invalid_state(
                     v.status,
-                    "this version is published already",
+                    Code::VersionPublishedAlready,
                 ));
             }
             let content = repo::load_content(conn, v)?;

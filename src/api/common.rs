@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::db::DbConn;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -152,12 +153,7 @@ pub fn encode_cursor<K: CursorKey>(key: &K) -> String {
 /// cursor this list gave out.
 pub fn decode_cursor<K: CursorKey>(cursor: Option<&str>) -> ApiResult<Option<K>> {
     let Some(c) = cursor else { return Ok(None) };
-    let bad = || {
-        ApiError::Validation(vec![FieldError::new(
-            "cursor",
-            "not a cursor this list gave out",
-        )])
-    };
+    let bad = || ApiError::Validation(vec![FieldError::new("cursor", Code::CursorInvalid)]);
     let bytes = URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
     let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
     K::from_parts(&parts).map(Some).ok_or_else(bad)
@@ -278,7 +274,7 @@ pub struct Removal<R> {
     pub find: fn(&mut DbConn, &str) -> diesel::QueryResult<R>,
     pub version: fn(&R) -> NaiveDateTime,
     /// What still refers to the object (the 409's detail), if anything.
-    pub in_use: fn(&mut DbConn, &str) -> diesel::QueryResult<Option<&'static str>>,
+    pub in_use: fn(&mut DbConn, &str) -> diesel::QueryResult<Option<crate::i18n::Code>>,
     pub delete: fn(&mut DbConn, &str) -> diesel::QueryResult<()>,
 }
 

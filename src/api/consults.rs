@@ -24,6 +24,7 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::presence::{ConsultAction, ConsultStatus, ConsultUrgency};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record, record_list};
 use crate::usecases::cases::{Opening, open_case};
@@ -278,12 +279,12 @@ pub async fn create_consult_request(
         .write(move |conn| {
             let mut checks = Checks::default();
             check_themes(conn, &mut checks, "themes", &b.themes)?;
-            checks.check(!b.reason.trim().is_empty(), "reason", "must not be blank");
+            checks.check(!b.reason.trim().is_empty(), "reason", Code::Blank);
             for (i, d) in b.preferred_dates.iter().enumerate() {
                 checks.check(
                     *d >= today(),
                     &format!("preferred_dates[{i}]"),
-                    "must not be in the past",
+                    Code::NotInPast,
                 );
             }
             checks.finish()?;
@@ -486,7 +487,7 @@ pub struct ScheduleConsult {
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
         NaiveTime::parse_from_str(s, "%H:%M")
-            .map_err(|_| checks.add(field, "must be a time as HH:MM"))
+            .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
 }
@@ -503,13 +504,13 @@ fn schedule(
     let start = parse_time(&mut checks, "start_time", &b.start_time);
     let end = parse_time(&mut checks, "end_time", &b.end_time);
     if let (Some(s), Some(e)) = (start, end) {
-        checks.check(s < e, "end_time", "must be after start_time");
+        checks.check(s < e, "end_time", Code::EndAfterStart);
     }
     let worker = match (b.worker_id, user.own_worker()) {
         (Some(w), _) => w.to_string(),
         (None, Some(me)) => me.to_string(),
         (None, None) => {
-            checks.add("worker_id", "name the social worker who visits");
+            checks.add("worker_id", Code::NameVisitingWorker);
             String::new()
         }
     };
@@ -518,11 +519,7 @@ fn schedule(
             && schools_of_worker(conn, &worker, today())?
                 .iter()
                 .any(|s| *s == row.school_id);
-        checks.check(
-            ok,
-            "worker_id",
-            "must be an active social worker assigned to the school",
-        );
+        checks.check(ok, "worker_id", Code::WorkerAssignedToSchool);
     }
     checks.finish()?;
     row.scheduled_date = Some(b.date);
@@ -612,7 +609,7 @@ fn cancel(
     b: CancelConsult,
 ) -> ApiResult<(ConsultView, String)> {
     if b.reason.trim().is_empty() {
-        return Err(ApiError::field("reason", "must not be blank"));
+        return Err(ApiError::field("reason", Code::Blank));
     }
     let mut row = for_transition(conn, user, id, if_match, ConsultAction::Cancel)?;
     row.cancel_reason = Some(b.reason.trim().to_string());
@@ -695,13 +692,13 @@ pub async fn open_case_from_consult(
             if current == ConsultStatus::Cancelled {
                 return Err(ApiError::invalid_state(
                     current.as_str(),
-                    "a cancelled consult request cannot open a case",
+                    Code::ConsultCancelledNoCase,
                 ));
             }
             if row.case_id.is_some() {
                 return Err(ApiError::invalid_state(
                     current.as_str(),
-                    "this consult request opened a case already",
+                    Code::ConsultCaseOpenedAlready,
                 ));
             }
             let themes = match b.themes {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::{Lang, labels};
 
 /// The form of a CSV export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -19,21 +20,31 @@ pub enum CsvDialect {
 }
 
 impl CsvDialect {
-    /// The dialect asked with the `dialect` parameter, else Belgian when the caller's first
-    /// language preference is Dutch (`nl`, `nl-BE`, …), else English. A client that sends
-    /// neither gets the English form it always got, so existing integrations keep working.
+    /// The dialect asked with the `dialect` parameter, else Belgian when Dutch is the caller's
+    /// preferred language of the two the API speaks (`nl`, `nl-BE`, … before `en`; see
+    /// `Lang::preferred`), else English. A client that sends neither gets the English form it
+    /// always got, so existing integrations keep working (problems default to Dutch instead:
+    /// they are read by people, a CSV by programs too).
     pub fn negotiate(req: &HttpRequest, asked: Option<CsvDialect>) -> CsvDialect {
         if let Some(d) = asked {
             return d;
         }
-        let first = req
+        let preferred = req
             .headers()
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok())
-            .and_then(first_language);
-        match first {
-            Some(tag) if tag == "nl" || tag.starts_with("nl-") => CsvDialect::NlBe,
-            _ => CsvDialect::En,
+            .and_then(Lang::preferred);
+        match preferred {
+            Some(Lang::Nl) => CsvDialect::NlBe,
+            Some(Lang::En) | None => CsvDialect::En,
+        }
+    }
+
+    /// The language of this dialect's labels.
+    pub fn lang(self) -> Lang {
+        match self {
+            CsvDialect::En => Lang::En,
+            CsvDialect::NlBe => Lang::Nl,
         }
     }
 
@@ -60,20 +71,9 @@ impl CsvDialect {
         labels.map(|l| self.label(l))
     }
 
+    /// A column label from the catalogue (`i18n::labels::CSV_COLUMNS`).
     fn label(self, en: &'static str) -> &'static str {
-        match self {
-            CsvDialect::En => en,
-            CsvDialect::NlBe => match en {
-                "section" => "sectie",
-                "key" => "sleutel",
-                "value" => "waarde",
-                "suppressed" => "afgeschermd",
-                "partner" => "partner",
-                "service" => "dienst",
-                "figure" => "cijfer",
-                other => other,
-            },
-        }
+        labels::csv_column(en, self.lang())
     }
 
     /// A fraction or decimal, with this dialect's decimal mark.
@@ -86,12 +86,7 @@ impl CsvDialect {
 
     /// A yes/no cell.
     pub fn yes_no(self, b: bool) -> &'static str {
-        match (self, b) {
-            (CsvDialect::En, true) => "true",
-            (CsvDialect::En, false) => "false",
-            (CsvDialect::NlBe, true) => "ja",
-            (CsvDialect::NlBe, false) => "nee",
-        }
+        labels::yes_no(b, self.lang())
     }
 }
 
@@ -101,31 +96,6 @@ pub fn finish(w: csv::Writer<Vec<u8>>) -> ApiResult<String> {
         .into_inner()
         .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
     String::from_utf8(bytes).map_err(ApiError::internal)
-}
-
-/// The language tag of the highest preference in an `Accept-Language` value (the first of
-/// equals), lowercased; `*` and `q=0` never win.
-fn first_language(value: &str) -> Option<String> {
-    let mut best: Option<(f32, String)> = None;
-    for part in value.split(',') {
-        let mut pieces = part.split(';');
-        let tag = pieces
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_ascii_lowercase();
-        if tag.is_empty() || tag == "*" {
-            continue;
-        }
-        let q = pieces
-            .filter_map(|p| p.trim().strip_prefix("q="))
-            .find_map(|q| q.trim().parse::<f32>().ok())
-            .unwrap_or(1.0);
-        if q > 0.0 && best.as_ref().is_none_or(|(b, _)| q > *b) {
-            best = Some((q, tag));
-        }
-    }
-    best.map(|(_, tag)| tag)
 }
 
 /// A text cell a spreadsheet would run as a formula gets a leading apostrophe: one starting with
@@ -143,17 +113,6 @@ pub fn neutralise(cell: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_first_language_preference_wins() {
-        assert_eq!(
-            first_language("nl-BE,nl;q=0.9,en;q=0.8").as_deref(),
-            Some("nl-be")
-        );
-        assert_eq!(first_language("en;q=0.5, nl").as_deref(), Some("nl"));
-        assert_eq!(first_language("fr, nl").as_deref(), Some("fr"));
-        assert_eq!(first_language("nl;q=0, *").as_deref(), None);
-    }
 
     #[test]
     fn formula_cells_are_neutralised_full_width_too() {

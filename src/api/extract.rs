@@ -10,8 +10,9 @@ use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
-use crate::domain::text::{control_message, forbidden_control};
+use crate::domain::text::{control_message, control_message_in, forbidden_control};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::i18n::{Code, Msg};
 use crate::state::AppState;
 
 /// Default body limit when no application state is present (it always is, outside unit tests).
@@ -29,7 +30,7 @@ fn body_error(e: actix_web::error::PayloadError) -> ApiError {
                     .unwrap_or(0),
             }
         }
-        _ => ApiError::BadRequest(format!("reading the body failed: {e}")),
+        _ => ApiError::BadRequest(crate::msg!(BodyReadFailed, reason = e)),
     }
 }
 
@@ -92,7 +93,7 @@ fn read_json<T: DeserializeOwned + Validate + 'static>(
         Box::pin(async move {
             if !json {
                 return Err(ApiError::UnsupportedMediaType(
-                    "send the body as JSON with Content-Type: application/json".into(),
+                    Code::JsonContentTypeRequired.into(),
                 ));
             }
             if declared.is_some_and(|n| n > limit) {
@@ -117,7 +118,7 @@ fn read_json<T: DeserializeOwned + Validate + 'static>(
 /// character in a string or key, is 422 with the path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.is_empty() {
-        return Err(ApiError::BadRequest("the request needs a JSON body".into()));
+        return Err(ApiError::BadRequest(Code::JsonBodyMissing.into()));
     }
     control_characters(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
@@ -127,13 +128,16 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         match inner.classify() {
             serde_json::error::Category::Data => {
                 let message = strip_position(&inner.to_string());
-                ApiError::Validation(vec![FieldError::new(field_path(&path, &message), message)])
+                ApiError::Validation(vec![FieldError::new(
+                    field_path(&path, &message),
+                    serde_message(&message),
+                )])
             }
-            _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
+            _ => ApiError::BadRequest(crate::msg!(JsonMalformed, reason = inner)),
         }
     })?;
     de.end()
-        .map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+        .map_err(|e| ApiError::BadRequest(crate::msg!(JsonMalformed, reason = e)))?;
     Ok(value)
 }
 
@@ -179,7 +183,7 @@ fn walk(value: &serde_json::Value, path: &str, errors: &mut Vec<FieldError>) {
                 if let Some(c) = forbidden_control(k) {
                     errors.push(FieldError::new(
                         here(),
-                        format!("a key {}", control_message(c)),
+                        control_message_in(c, Code::ControlCharacterInKey),
                     ));
                     continue;
                 }
@@ -223,6 +227,110 @@ fn field_path(path: &str, message: &str) -> String {
     }
 }
 
+/// serde's English message (`unknown variant `hoog`, expected one of `low`, `medium`, `high``)
+/// as a catalogue message with a stable code. serde gives only text, so its standard forms are
+/// read here, in one place; anything else keeps serde's words as the reason of `invalid`.
+pub fn serde_message(raw: &str) -> Msg {
+    let between = |s: &str| -> Option<(String, String)> {
+        let (value, tail) = s.split_once('`')?;
+        Some((value.to_string(), tail.to_string()))
+    };
+    let expected_list = |tail: &str| -> Option<String> {
+        tail.strip_prefix(", expected one of ")
+            .or_else(|| tail.strip_prefix(", expected "))
+            .map(str::to_string)
+    };
+    if let Some((value, tail)) = raw.strip_prefix("unknown variant `").and_then(between) {
+        let allowed = expected_list(&tail).unwrap_or_default();
+        return crate::msg!(UnknownValue, value = value, allowed = allowed);
+    }
+    if let Some((_, tail)) = raw.strip_prefix("unknown field `").and_then(between) {
+        return match expected_list(&tail) {
+            Some(allowed) => crate::msg!(UnknownField, allowed = allowed),
+            None => Code::UnknownFieldNone.into(),
+        };
+    }
+    if raw.starts_with("missing field `") {
+        return Code::Required.into();
+    }
+    if raw.starts_with("duplicate field `") {
+        return Code::DuplicateField.into();
+    }
+    if let Some(rest) = raw.strip_prefix("invalid type: ")
+        && let Some((_, expected)) = rest.rsplit_once(", expected ")
+    {
+        return Msg::new(Code::InvalidType).arg_msg("expected", expected_kind(expected));
+    }
+    if let Some(rest) = raw.strip_prefix("invalid value: ")
+        && let Some((_, expected)) = rest.rsplit_once(", expected ")
+    {
+        return Msg::new(Code::InvalidValue).arg_msg("expected", expected_kind(expected));
+    }
+    if let Some(rest) = raw.strip_prefix("invalid length ")
+        && let Some((length, expected)) = rest.split_once(", expected ")
+    {
+        return Msg::new(Code::InvalidLength)
+            .arg("length", length)
+            .arg_msg("expected", expected_kind(expected));
+    }
+    let uuid = raw.starts_with("UUID parsing failed")
+        || raw.contains("`urn:uuid:`")
+        || raw.starts_with("invalid group")
+        || raw.starts_with("invalid length: expected length 32");
+    if uuid {
+        return Code::InvalidUuid.into();
+    }
+    // chrono's parse errors (dates, times, timestamps).
+    const DATE_TIME: [&str; 7] = [
+        "input contains invalid characters",
+        "premature end of input",
+        "input is out of range",
+        "trailing input",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "bad or unsupported format string",
+    ];
+    if DATE_TIME.contains(&raw) {
+        return Code::InvalidDateTime.into();
+    }
+    // std's number parsers (query strings arrive as text).
+    const NUMBER: [&str; 5] = [
+        "invalid digit found in string",
+        "cannot parse integer from empty string",
+        "number too large to fit in target type",
+        "number too small to fit in target type",
+        "invalid float literal",
+    ];
+    if NUMBER.contains(&raw) {
+        return Code::InvalidNumber.into();
+    }
+    if raw == "provided string was not `true` or `false`" {
+        return Code::InvalidBoolean.into();
+    }
+    crate::msg!(Invalid, reason = raw)
+}
+
+/// What serde expected (`a string`, `u32`, `struct NewCase`), in the catalogue's words where
+/// it is a plain kind.
+fn expected_kind(expected: &str) -> Msg {
+    let code = match expected {
+        "a string" | "a borrowed string" | "a character" | "char" => Code::TypeString,
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "i8" | "i16" | "i32" | "i64" | "i128"
+        | "isize" => Code::TypeInteger,
+        "f32" | "f64" => Code::TypeNumber,
+        "a boolean" => Code::TypeBoolean,
+        "a sequence" => Code::TypeList,
+        "a map" => Code::TypeObject,
+        "unit" => Code::TypeNull,
+        e if e.starts_with("struct ") => Code::TypeObject,
+        e if e.starts_with("a tuple") => Code::TypeList,
+        e if e.contains("UUID") => Code::TypeUuid,
+        e if e.contains("date") || e.contains("time") => Code::TypeDateTime,
+        other => return crate::msg!(Verbatim, text = other),
+    };
+    code.into()
+}
+
 pub use crate::error::flatten_validation_errors;
 
 /// A query string, deserialised with the failing parameter's name, then validated.
@@ -251,7 +359,7 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
         if let Some(c) = forbidden_control(&k) {
             errors.push(FieldError::new(
                 "query",
-                format!("a parameter name {}", control_message(c)),
+                control_message_in(c, Code::ControlCharacterInParameterName),
             ));
         } else if let Some(c) = forbidden_control(&v) {
             errors.push(FieldError::new(k.into_owned(), control_message(c)));
@@ -264,7 +372,10 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
-        ApiError::Validation(vec![FieldError::new(field_path(&path, &message), message)])
+        ApiError::Validation(vec![FieldError::new(
+            field_path(&path, &message),
+            serde_message(&message),
+        )])
     })?;
     value.validate()?;
     Ok(value)
@@ -276,10 +387,13 @@ pub fn path_error_handler(err: actix_web::error::PathError, req: &HttpRequest) -
         .match_info()
         .iter()
         .filter(|(_, v)| uuid::Uuid::parse_str(v).is_err())
-        .map(|(k, _)| FieldError::new(k, "must be a UUID"))
+        .map(|(k, _)| FieldError::new(k, Code::InvalidUuid))
         .collect();
     let errors = if bad.is_empty() {
-        vec![FieldError::new("path", err.to_string())]
+        vec![FieldError::new(
+            "path",
+            crate::msg!(PathInvalid, reason = err),
+        )]
     } else {
         bad
     };
@@ -320,7 +434,7 @@ impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for Optiona
                 Ok(T::default())
             } else {
                 Err(ApiError::UnsupportedMediaType(
-                    "send the body as JSON with Content-Type: application/json".into(),
+                    Code::JsonContentTypeRequired.into(),
                 ))
             }))
         })

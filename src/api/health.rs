@@ -49,12 +49,12 @@ pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
         .db
         .run(|conn| {
             conn.ping()
-                .map_err(|e| ApiError::Unavailable(format!("the database does not answer: {e}")))
+                .map_err(|e| ApiError::Unavailable(crate::msg!(DatabaseNotAnswering, reason = e)))
         })
         .await
         .map_err(|e| match e {
             ApiError::Unavailable(d) => ApiError::Unavailable(d),
-            other => ApiError::Unavailable(format!("the database does not answer: {other}")),
+            other => ApiError::Unavailable(crate::msg!(DatabaseNotAnswering, reason = other)),
         })?;
     Ok(HttpResponse::Ok().json(Health {
         status: "ready".into(),

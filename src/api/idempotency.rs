@@ -18,6 +18,9 @@ use crate::auth::jwt::TokenSubject;
 use crate::db::idempotency::{self as repo, Claim, KeyRow};
 use crate::domain::sha256_hex;
 use crate::error::ApiError;
+use crate::i18n::Code;
+use crate::i18n::Lang;
+use crate::i18n::messages::language_of_title;
 use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
@@ -42,6 +45,17 @@ fn replay(row: &KeyRow) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     if let Some(v) = &row.content_type {
         res.insert_header((header::CONTENT_TYPE, v.clone()));
+        // A kept problem is replayed in the language it was first written in; say which.
+        if v.starts_with(crate::error::PROBLEM_CONTENT_TYPE) {
+            let lang = row
+                .body
+                .as_deref()
+                .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+                .and_then(|p| p["title"].as_str().and_then(language_of_title))
+                .unwrap_or(Lang::Nl);
+            res.insert_header((header::CONTENT_LANGUAGE, lang.tag()));
+            res.insert_header((header::VARY, "Accept-Language"));
+        }
     }
     if let Some(v) = &row.location {
         res.insert_header((header::LOCATION, v.clone()));
@@ -90,10 +104,7 @@ pub async fn idempotency(
         _ => {
             return Ok(problem(
                 req,
-                ApiError::field(
-                    "Idempotency-Key",
-                    "must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
-                ),
+                ApiError::field("Idempotency-Key", Code::IdempotencyKeyFormat),
             ));
         }
     };
@@ -136,10 +147,7 @@ pub async fn idempotency(
         if row.request_hash != hash {
             return Ok(problem(
                 req,
-                ApiError::field(
-                    "Idempotency-Key",
-                    "this key was used for a different request; use a new key",
-                ),
+                ApiError::field("Idempotency-Key", Code::IdempotencyKeyReused),
             ));
         }
         // A concurrent first request may still be running: wait for its answer.
@@ -153,10 +161,9 @@ pub async fn idempotency(
             let abandoned = row.status == Some(repo::COMMITTED) && row.created_at < stale_at;
             if abandoned || started.elapsed() > WAIT_FOR_FIRST {
                 let detail = if row.status == Some(repo::COMMITTED) {
-                    "the first request with this Idempotency-Key was carried out, but its answer \
-                     was lost; look the object up instead of retrying"
+                    Code::IdempotencyAnswerLost
                 } else {
-                    "a request with this Idempotency-Key is still in progress"
+                    Code::IdempotencyInProgress
                 };
                 return Ok(problem(req, ApiError::conflict(detail)));
             }
@@ -167,9 +174,7 @@ pub async fn idempotency(
                 Ok(None) => {
                     return Ok(problem(
                         req,
-                        ApiError::conflict(
-                            "the first request with this Idempotency-Key failed; retry it",
-                        ),
+                        ApiError::conflict(Code::IdempotencyFirstFailed),
                     ));
                 }
                 Err(e) => return Ok(problem(req, e)),

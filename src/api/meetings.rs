@@ -21,6 +21,7 @@ use crate::db::schema::partners;
 use crate::db::{DbConn, now, optional};
 use crate::domain::utc;
 use crate::error::ApiResult;
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::screening::Screen;
 
@@ -322,12 +323,9 @@ fn check_invitees(
     for (i, s) in schools.iter().enumerate() {
         let s = s.to_string();
         if !of_network.contains(&s) {
-            checks.add(
-                &format!("invited_schools[{i}]"),
-                "not a school of the meeting's network",
-            );
+            checks.add(&format!("invited_schools[{i}]"), Code::NotNetworkSchool);
         } else if s_out.contains(&s) {
-            checks.add(&format!("invited_schools[{i}]"), "listed twice");
+            checks.add(&format!("invited_schools[{i}]"), Code::ListedTwice);
         } else {
             s_out.push(s);
         }
@@ -340,9 +338,9 @@ fn check_invitees(
     let mut p_out: Vec<String> = Vec::new();
     for (i, p) in ids.into_iter().enumerate() {
         if !known.contains(&p) {
-            checks.add(&format!("invited_partners[{i}]"), "no such partner");
+            checks.add(&format!("invited_partners[{i}]"), Code::NoSuchPartner);
         } else if p_out.contains(&p) {
-            checks.add(&format!("invited_partners[{i}]"), "listed twice");
+            checks.add(&format!("invited_partners[{i}]"), Code::ListedTwice);
         } else {
             p_out.push(p);
         }
@@ -353,7 +351,7 @@ fn check_invitees(
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
         NaiveTime::parse_from_str(s, "%H:%M")
-            .map_err(|_| checks.add(field, "must be a time as HH:MM"))
+            .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
 }
@@ -383,12 +381,12 @@ pub async fn create_meeting(
             let mut checks = Checks::default();
             let network_id = b.network_id.to_string();
             if optional(crate::db::networks::find(conn, &network_id))?.is_none() {
-                checks.add("network_id", "no such network");
+                checks.add("network_id", Code::NoSuchNetwork);
             } else {
                 Screen::for_network(conn, &network_id)?.check(&mut checks, "title", &b.title);
             }
             let start = parse_time(&mut checks, "start_time", &b.start_time);
-            checks.check(!b.title.trim().is_empty(), "title", "must not be blank");
+            checks.check(!b.title.trim().is_empty(), "title", Code::Blank);
             let (s, p) = check_invitees(
                 conn,
                 &mut checks,
@@ -497,7 +495,7 @@ pub async fn update_meeting(
                 None
             };
             if let Some(t) = &b.title {
-                checks.check(!t.trim().is_empty(), "title", "must not be blank");
+                checks.check(!t.trim().is_empty(), "title", Code::Blank);
             }
             checks.finish()?;
             if let Some(t) = b.title {
@@ -580,7 +578,7 @@ pub async fn set_meeting_attendance(
             ] {
                 for (n, x) in list.iter().enumerate() {
                     if !invitees.iter().any(|i| pick(i).as_ref() == Some(x)) {
-                        checks.add(&format!("{field}[{n}]"), "was not invited");
+                        checks.add(&format!("{field}[{n}]"), Code::WasNotInvited);
                     }
                 }
             }
@@ -644,7 +642,7 @@ pub async fn add_action_point(
             let screen = Screen::for_network(conn, &meeting.network_id)?;
             screen.check(&mut checks, "description", &b.description);
             screen.check(&mut checks, "owner", &b.owner);
-            checks.check(!b.owner.trim().is_empty(), "owner", "must not be blank");
+            checks.check(!b.owner.trim().is_empty(), "owner", Code::Blank);
             checks.finish()?;
             let at = now();
             let row = ActionPointRow {

@@ -75,7 +75,7 @@ pub async fn get_metrics(req: HttpRequest, state: web::Data<AppState>) -> ApiRes
         && !token_accepted(&req, expected)
     {
         return Err(ApiError::Unauthorized(
-            "send METRICS_TOKEN as Authorization: Bearer <token>".into(),
+            crate::i18n::Code::MetricsTokenMissing.into(),
         ));
     }
     let m = &state.db.metrics;

@@ -30,6 +30,7 @@ pub mod services;
 pub mod stats;
 pub mod themes;
 pub mod users;
+pub mod vocabularies;
 pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -99,6 +100,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::get_case_stats)
         .service(stats::get_checklist_stats)
         .service(stats::get_presence_stats)
+        .service(vocabularies::list_vocabularies)
         .service(themes::list_themes)
         .service(themes::create_theme)
         .service(themes::get_theme)

@@ -18,6 +18,7 @@ use crate::db::networks::{self as repo, NetworkRow};
 use crate::db::{now, schema::networks};
 use crate::domain::utc;
 use crate::error::ApiResult;
+use crate::i18n::Code;
 use crate::state::AppState;
 
 /// A network of schools and partner organisations in one neighbourhood.
@@ -245,11 +246,7 @@ crate::api::common::delete_endpoint!(
     removal = common::Removal {
         find: repo::find,
         version: |n| n.updated_at,
-        in_use: |conn, id| {
-            Ok(repo::in_use(conn, id)?.then_some(
-                "schools or services still belong to this network; deactivate it instead (active: false)",
-            ))
-        },
+        in_use: |conn, id| { Ok(repo::in_use(conn, id)?.then_some(Code::NetworkInUse)) },
         delete: repo::delete,
     }
 );

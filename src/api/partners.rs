@@ -21,6 +21,7 @@ use crate::db::{DbConn, now, optional};
 use crate::domain::social_map::Address;
 use crate::domain::utc;
 use crate::error::ApiResult;
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::contact::{check_address, check_email, check_web_url};
 
@@ -178,23 +179,23 @@ fn check_partner(
     checks.check(
         !p.name.trim().is_empty() && p.name.chars().count() <= 200,
         "name",
-        "must be 1 to 200 characters",
+        crate::msg!(CharsBetween, min = 1, max = 200),
     );
     check_email(checks, "email", &p.email);
     check_web_url(checks, "website", &p.website);
     check_address(checks, &p.address);
     if let Some(parent) = &p.parent_id {
         if Uuid::parse_str(parent).is_err() {
-            checks.add("parent_id", "must be a UUID");
+            checks.add("parent_id", Code::InvalidUuid);
         } else if optional(repo::find(conn, parent))?.is_none() {
-            checks.add("parent_id", "no such partner");
+            checks.add("parent_id", Code::NoSuchPartner);
         } else if let Some(me) = id {
             // Walk up from the new parent; meeting this partner would close a cycle.
             let mut cur = Some(parent.clone());
             let mut steps = 0;
             while let Some(c) = cur {
                 if c == me {
-                    checks.add("parent_id", "would make the partner its own ancestor");
+                    checks.add("parent_id", Code::PartnerOwnAncestor);
                     break;
                 }
                 steps += 1;
@@ -408,12 +409,8 @@ crate::api::common::delete_endpoint!(
         in_use: |conn, id| {
             Ok(match repo::in_use(conn, id)? {
                 (0, 0) => None,
-                (0, _) => Some(
-                    "other organisations name this partner as their parent; move them first, or deactivate it instead (active: false)",
-                ),
-                _ => Some(
-                    "services still belong to this partner; deactivate it instead (active: false)",
-                ),
+                (0, _) => Some(Code::PartnerHasChildren),
+                _ => Some(Code::PartnerHasServices),
             })
         },
         delete: repo::delete,

@@ -24,6 +24,7 @@ use crate::db::{DbConn, networks, now, optional, partners, themes};
 use crate::domain::social_map::PartnerKind;
 use crate::domain::utc;
 use crate::error::ApiResult;
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::contact::{check_email, check_web_url};
 use crate::usecases::search::{relevance, words};
@@ -245,13 +246,13 @@ fn check_service(
     current: Option<&ServiceView>,
     checks: &mut Checks,
 ) -> ApiResult<()> {
-    checks.check(!s.name.trim().is_empty(), "name", "must not be blank");
+    checks.check(!s.name.trim().is_empty(), "name", Code::Blank);
     check_email(checks, "email", &s.email);
     check_web_url(checks, "url", &s.url);
     if Uuid::parse_str(&s.partner_id).is_err() {
-        checks.add("partner_id", "must be a UUID");
+        checks.add("partner_id", Code::InvalidUuid);
     } else if optional(partners::find(conn, &s.partner_id))?.is_none() {
-        checks.add("partner_id", "no such partner");
+        checks.add("partner_id", Code::NoSuchPartner);
     }
     let had_themes: Vec<String> = current
         .map(|c| c.themes.iter().map(|t| t.code.clone()).collect())
@@ -261,19 +262,19 @@ fn check_service(
         let path = format!("networks[{i}]");
         let had = current.is_some_and(|c| c.networks.iter().any(|n| &n.id == id));
         match optional(networks::find(conn, id))? {
-            None => checks.add(&path, "no such network"),
-            Some(n) if !n.active && !had => checks.add(&path, "the network is inactive"),
+            None => checks.add(&path, Code::NoSuchNetwork),
+            Some(n) if !n.active && !had => checks.add(&path, Code::NetworkInactive),
             Some(_) => {}
         }
         if s.networks[..i].contains(id) {
-            checks.add(&path, "listed twice");
+            checks.add(&path, Code::ListedTwice);
         }
     }
     for (i, c) in s.contacts.iter().enumerate() {
         checks.check(
             !c.name.trim().is_empty(),
             &format!("contacts[{i}].name"),
-            "must not be blank",
+            Code::Blank,
         );
         check_email(checks, &format!("contacts[{i}].email"), &c.email);
     }
@@ -404,17 +405,17 @@ pub async fn list_services(
             if let Some(t) = &filter.theme
                 && optional(themes::find(conn, t))?.is_none()
             {
-                checks.add("theme", "no such theme");
+                checks.add("theme", Code::NoSuchTheme);
             }
             if let Some(n) = &filter.network_id
                 && optional(networks::find(conn, n))?.is_none()
             {
-                checks.add("network", "no such network");
+                checks.add("network", Code::NoSuchNetwork);
             }
             if let Some(p) = &filter.partner_id
                 && optional(partners::find(conn, p))?.is_none()
             {
-                checks.add("partner", "no such partner");
+                checks.add("partner", Code::NoSuchPartner);
             }
             checks.finish()?;
             let mut ranked: Vec<_> = repo::candidates(conn, &filter)?

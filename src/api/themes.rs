@@ -18,6 +18,7 @@ use crate::db::now;
 use crate::db::themes::{self as repo, ThemeRow};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 /// A problem theme with a stable code and a Dutch and English label.
@@ -97,9 +98,9 @@ fn snake_case_code(s: &str) -> Result<(), validator::ValidationError> {
     if ok {
         Ok(())
     } else {
-        Err(validator::ValidationError::new("code").with_message(
-            "must be snake_case: a lower-case letter, then lower-case letters, digits or _ (2 to 50 characters)"
-                .into(),
+        // The rule names its catalogue message by code (see `error::describe`).
+        Err(validator::ValidationError::new(
+            Code::SnakeCaseCode.as_str(),
         ))
     }
 }
@@ -179,25 +180,14 @@ pub async fn create_theme(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner()?;
     let mut checks = Checks::default();
-    checks.check(
-        !b.label_nl.trim().is_empty(),
-        "label_nl",
-        "must not be blank",
-    );
-    checks.check(
-        !b.label_en.trim().is_empty(),
-        "label_en",
-        "must not be blank",
-    );
+    checks.check(!b.label_nl.trim().is_empty(), "label_nl", Code::Blank);
+    checks.check(!b.label_en.trim().is_empty(), "label_en", Code::Blank);
     checks.finish()?;
     let row = state
         .db
         .write(move |conn| {
             if crate::db::optional(repo::find(conn, &b.code))?.is_some() {
-                return Err(ApiError::conflict(format!(
-                    "a theme with code `{}` exists already; to bring a retired one back, PATCH it with active: true",
-                    b.code
-                )));
+                return Err(ApiError::conflict(crate::msg!(ThemeExists, code = &b.code)));
             }
             let at = now();
             repo::insert(
@@ -251,7 +241,7 @@ pub async fn update_theme(
     let mut checks = Checks::default();
     for (field, v) in [("label_nl", &b.label_nl), ("label_en", &b.label_en)] {
         if let Some(v) = v {
-            checks.check(!v.trim().is_empty(), field, "must not be blank");
+            checks.check(!v.trim().is_empty(), field, Code::Blank);
         }
     }
     checks.finish()?;

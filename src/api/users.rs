@@ -8,6 +8,7 @@ use crate::auth::password;
 use crate::db::users::{self, UserRow};
 use crate::domain::{Role, check_password_rules, utc};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 
 /// A user account.
 #[derive(Debug, Serialize, ToSchema)]
@@ -253,7 +254,7 @@ pub async fn update_user(
 ) -> ApiResult<HttpResponse> {
     let (id, b, if_match) = (id.to_string(), body.into_inner()?, common::if_match(&req));
     if id == user.id && b.active == Some(false) {
-        return Err(ApiError::conflict("you cannot deactivate your own account"));
+        return Err(ApiError::conflict(Code::CannotDeactivateSelf));
     }
     let row = state
         .db

@@ -20,6 +20,7 @@ use crate::db::schema::webhook_subscriptions;
 use crate::domain::EVENT_TYPES;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::outbound;
 
@@ -107,7 +108,7 @@ fn check_url(checks: &mut Checks, url: &str) {
     checks.check(
         lower.starts_with("https://") || lower.starts_with("http://"),
         "url",
-        "must be an http or https URL",
+        Code::HttpUrl,
     );
 }
 
@@ -126,15 +127,16 @@ async fn check_public(state: &AppState, url: &str) -> ApiResult<()> {
 
 fn check_types(checks: &mut Checks, types: &[String]) {
     if types.is_empty() {
-        checks.add("event_types", "name at least one event type, or *");
+        checks.add("event_types", Code::EventTypesEmpty);
     }
     for (i, t) in types.iter().enumerate() {
         if !EVENT_TYPES.contains(&t.as_str()) {
             checks.add(
                 &format!("event_types[{i}]"),
-                format!(
-                    "unknown event type `{t}` (one of {})",
-                    EVENT_TYPES.join(", ")
+                crate::msg!(
+                    EventTypeUnknown,
+                    value = t,
+                    allowed = EVENT_TYPES.join(", ")
                 ),
             );
         }

@@ -14,6 +14,7 @@ use crate::auth::viewer::{Reach, Viewer};
 use crate::db::users::{self, UserRow};
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::i18n::Code;
 use crate::state::AppState;
 
 #[derive(Debug, Clone)]
@@ -30,27 +31,25 @@ pub struct AuthUser {
     pub client_addr: String,
 }
 
-fn unauthorized(why: &str) -> ApiError {
-    ApiError::Unauthorized(why.to_string())
+fn unauthorized(why: Code) -> ApiError {
+    ApiError::Unauthorized(why.into())
 }
 
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| unauthorized("send an Authorization: Bearer <token> header"))?;
+        .ok_or_else(|| unauthorized(Code::AuthHeaderMissing))?;
     let value = value
         .to_str()
-        .map_err(|_| unauthorized("malformed Authorization header"))?;
+        .map_err(|_| unauthorized(Code::AuthHeaderMalformed))?;
     match value.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
         {
             Ok(token.trim().to_string())
         }
-        _ => Err(unauthorized(
-            "the Authorization header must use the Bearer scheme",
-        )),
+        _ => Err(unauthorized(Code::AuthSchemeNotBearer)),
     }
 }
 
@@ -101,7 +100,7 @@ fn authenticate(
         }
         .map_err(|why| {
             log::debug!("token refused: {why}");
-            unauthorized("the token is invalid or expired")
+            unauthorized(Code::TokenInvalid)
         })?;
         state
             .db
@@ -114,9 +113,9 @@ fn authenticate(
                         users::find_by_email(conn, &email.trim().to_lowercase())?
                     }
                 };
-                let row = row.ok_or_else(|| unauthorized("the account does not exist"))?;
+                let row = row.ok_or_else(|| unauthorized(Code::AccountMissing))?;
                 if !row.active {
-                    return Err(unauthorized("the account is deactivated"));
+                    return Err(unauthorized(Code::AccountDeactivated));
                 }
                 if let TokenSubject::Local {
                     role,
@@ -128,9 +127,7 @@ fn authenticate(
                         || *school != row.school_id
                         || *credentials_version != row.credentials_version)
                 {
-                    return Err(unauthorized(
-                        "the session ended: the password or the account changed since this token was issued; log in again",
-                    ));
+                    return Err(unauthorized(Code::SessionEnded));
                 }
                 // An identity provider's token proves who the caller is without our password,
                 // so a one-time password blocks only our own tokens.

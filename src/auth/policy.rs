@@ -12,6 +12,8 @@ pub enum Action {
     /// networks, schools, partners, services, themes
     ReadSocialMap,
     WriteSocialMap,
+    /// the code lists with their labels (`/vocabularies`): every role
+    ReadVocabularies,
     /// a school account editing its own school's contact data
     EditOwnSchoolContact,
     ManageUsers,
@@ -74,6 +76,7 @@ pub fn allows(role: Role, action: Action) -> bool {
             action,
             ReadSocialMap
                 | WriteSocialMap
+                | ReadVocabularies
                 | ManageUsers
                 | ReadOwnProfile
                 | ManageAssignments
@@ -106,6 +109,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::SocialWorker => matches!(
             action,
             ReadSocialMap
+                | ReadVocabularies
                 | ReadOwnProfile
                 | ReadAssignments
                 | ReadChecklistTemplates
@@ -129,6 +133,7 @@ pub fn allows(role: Role, action: Action) -> bool {
         Role::School => matches!(
             action,
             ReadSocialMap
+                | ReadVocabularies
                 | EditOwnSchoolContact
                 | ReadOwnProfile
                 | ReadAssignments
@@ -153,9 +158,9 @@ pub fn require(user: &AuthUser, action: Action) -> ApiResult<()> {
     if allows(user.role, action) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
-            "the {} role may not do this",
-            user.role
+        Err(ApiError::Forbidden(crate::msg!(
+            RoleForbidden,
+            role = user.role
         )))
     }
 }

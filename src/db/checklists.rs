@@ -3,6 +3,7 @@
 //! workers acting at once cannot both move the same submission.
 
 use crate::domain::ids::SchoolId;
+use crate::i18n::{Code, Msg};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
@@ -305,7 +306,7 @@ pub fn replace_draft(
         let v = find_version(conn, version_id)?;
         return Err(DbError::invalid_state(
             v.status,
-            "a published version never changes; draft a new version instead",
+            Code::VersionPublishedImmutable,
         ));
     }
     diesel::delete(checklist_items::table.filter(checklist_items::version_id.eq(version_id)))
@@ -323,7 +324,7 @@ pub fn publish(conn: &mut DbConn, version_id: &str, at: NaiveDateTime) -> DbResu
     if v.status != DRAFT {
         return Err(DbError::invalid_state(
             v.status,
-            "this version is published already",
+            Code::VersionPublishedAlready,
         ));
     }
     diesel::update(
@@ -351,7 +352,7 @@ pub fn publish(conn: &mut DbConn, version_id: &str, at: NaiveDateTime) -> DbResu
     if changed == 0 {
         return Err(DbError::invalid_state(
             PUBLISHED,
-            "this version is published already",
+            Code::VersionPublishedAlready,
         ));
     }
     Ok(())
@@ -603,14 +604,14 @@ pub fn count_submissions(
 }
 
 /// The state a transition found the submission in, when it was not the one it needs.
-fn refuse(conn: &mut DbConn, id: &str, needs: &str, action: &str) -> DbError {
+fn refuse(conn: &mut DbConn, id: &str, needs: &str, action: Code) -> DbError {
     match find_submission(conn, id) {
         Ok(s) => DbError::invalid_state(
             s.status.clone(),
-            format!(
-                "only a {needs} submission can be {action}; this one is {}",
-                s.status
-            ),
+            Msg::new(Code::SubmissionWrongState)
+                .arg("needs", needs)
+                .arg_msg("action", Msg::new(action))
+                .arg("status", &s.status),
         ),
         Err(e) => e.into(),
     }
@@ -633,7 +634,7 @@ pub fn triage(conn: &mut DbConn, id: &str, worker_id: &str, note: Option<&str>) 
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(refuse(conn, id, SUBMITTED, "triaged"));
+        return Err(refuse(conn, id, SUBMITTED, Code::SubmissionActionTriage));
     }
     Ok(())
 }
@@ -662,7 +663,7 @@ pub fn close_without_action(
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(refuse(conn, id, TRIAGED, "closed without action"));
+        return Err(refuse(conn, id, TRIAGED, Code::SubmissionActionNoAction));
     }
     Ok(())
 }
@@ -694,7 +695,12 @@ pub fn mark_case_opened(
     ))
     .execute(conn)?;
     if changed == 0 {
-        return Err(refuse(conn, submission_id, TRIAGED, "turned into a case"));
+        return Err(refuse(
+            conn,
+            submission_id,
+            TRIAGED,
+            Code::SubmissionActionOpenCase,
+        ));
     }
     Ok(())
 }

@@ -280,11 +280,14 @@ pub enum DbError {
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
     #[error("{detail} (state: {current})")]
-    InvalidState { current: String, detail: String },
+    InvalidState {
+        current: String,
+        detail: crate::i18n::Msg,
+    },
 }
 
 impl DbError {
-    pub fn invalid_state(current: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn invalid_state(current: impl Into<String>, detail: impl Into<crate::i18n::Msg>) -> Self {
         DbError::InvalidState {
             current: current.into(),
             detail: detail.into(),

@@ -7,6 +7,7 @@
 
 use crate::domain::case::code_enum;
 use crate::domain::lifecycle::{Lifecycle, Requires, Step};
+use crate::i18n::Code;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -44,7 +45,7 @@ pub enum AgendaAction {
 
 impl Lifecycle for AgendaAction {
     type State = AgendaStatus;
-    const OBJECT: &'static str = "an agenda item";
+    const OBJECT: Code = Code::ObjectAgendaItem;
     fn step(self) -> Step<AgendaStatus> {
         use AgendaStatus::*;
         let step = |action, from, to, requires| Step {

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::lifecycle::{Lifecycle, Requires, Step};
+use crate::i18n::Code;
 use validator::Validate;
 
 /// An enum of stable snake_case codes: serde, OpenAPI, and `as_str`/`parse` for the database.
@@ -169,7 +170,7 @@ impl NeedTransition {
 
 impl Lifecycle for NeedTransition {
     type State = NeedState;
-    const OBJECT: &'static str = "a need";
+    const OBJECT: Code = Code::ObjectNeed;
     fn step(self) -> Step<NeedState> {
         use NeedState::*;
         let (action, from, to): (_, &'static [NeedState], _) = match self {
@@ -235,7 +236,7 @@ pub enum CaseTransition {
 
 impl Lifecycle for CaseTransition {
     type State = CaseStatus;
-    const OBJECT: &'static str = "a case";
+    const OBJECT: Code = Code::ObjectCase;
     fn step(self) -> Step<CaseStatus> {
         use CaseStatus::*;
         let (action, from, to): (_, &'static [CaseStatus], _) = match self {

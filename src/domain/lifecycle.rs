@@ -4,6 +4,8 @@
 
 use std::fmt::Display;
 
+use crate::i18n::{Code, Msg};
+
 /// What an action needs besides the caller's optional comment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Requires {
@@ -27,7 +29,7 @@ pub struct Step<S: 'static> {
 pub struct Refused {
     /// The object's current state.
     pub current: String,
-    pub detail: String,
+    pub detail: Msg,
 }
 
 impl<S: Copy + PartialEq + Display> Step<S> {
@@ -37,18 +39,18 @@ impl<S: Copy + PartialEq + Display> Step<S> {
     }
 
     /// Refuses the action on `object` (say "a case") in state `current` unless it is allowed.
-    pub fn check(&self, object: &str, current: S) -> Result<(), Refused> {
+    pub fn check(&self, object: Code, current: S) -> Result<(), Refused> {
         if self.allows(current) {
             return Ok(());
         }
         let allowed: Vec<String> = self.from.iter().map(|s| s.to_string()).collect();
         Err(Refused {
             current: current.to_string(),
-            detail: format!(
-                "{object} can `{}` only when it is {}; it is {current}",
-                self.action,
-                allowed.join(" or ")
-            ),
+            detail: Msg::new(Code::InvalidTransition)
+                .arg_msg("object", Msg::new(object))
+                .arg("action", self.action)
+                .arg_msg("allowed", crate::i18n::or_list(&allowed))
+                .arg("current", current),
         })
     }
 }
@@ -57,7 +59,7 @@ impl<S: Copy + PartialEq + Display> Step<S> {
 pub trait Lifecycle: Copy {
     type State: Copy + PartialEq + Display + 'static;
     /// How the API names one object of this lifecycle in a refusal ("a case").
-    const OBJECT: &'static str;
+    const OBJECT: Code;
     fn step(self) -> Step<Self::State>;
 
     /// Refuses this action in state `current` unless it is allowed.
@@ -76,8 +78,12 @@ mod tests {
         let r = CaseTransition::Start.check(CaseStatus::Closed).unwrap_err();
         assert_eq!(r.current, "closed");
         assert_eq!(
-            r.detail,
+            r.detail.render(crate::i18n::Lang::En),
             "a case can `start` only when it is new; it is closed"
+        );
+        assert_eq!(
+            r.detail.render(crate::i18n::Lang::Nl),
+            "een dossier kan `start` enkel in toestand new; de toestand is closed"
         );
         assert!(CaseTransition::Close.check(CaseStatus::Waiting).is_ok());
     }

@@ -17,6 +17,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::i18n::{Code, Msg};
+
 case::code_enum! {
     /// Who a user is in the programme; decides what the API lets them see and do.
     pub enum Role {
@@ -42,10 +44,10 @@ impl FromStr for Role {
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Email, String> {
+    pub fn parse(raw: &str) -> Result<Email, Msg> {
         let e = raw.trim().to_lowercase();
         if e.len() > 254 || !validator::ValidateEmail::validate_email(&e) {
-            return Err("must be a valid e-mail address".into());
+            return Err(Code::InvalidEmail.into());
         }
         Ok(Email(e))
     }
@@ -61,18 +63,18 @@ impl fmt::Display for Email {
 }
 
 /// The rules a new password must meet; the reasons are shown to the user.
-pub fn check_password_rules(password: &str, email: &str, display_name: &str) -> Result<(), String> {
+pub fn check_password_rules(password: &str, email: &str, display_name: &str) -> Result<(), Msg> {
     let chars = password.chars().count();
     if chars < 12 {
-        return Err("must be at least 12 characters".into());
+        return Err(crate::msg!(PasswordTooShort, min = 12));
     }
     if chars > 256 {
-        return Err("must be at most 256 characters".into());
+        return Err(crate::msg!(PasswordTooLong, max = 256));
     }
     let lower = password.to_lowercase();
     let local = email.split('@').next().unwrap_or_default().to_lowercase();
     if lower == email.to_lowercase() || (local.len() >= 4 && lower.contains(&local)) {
-        return Err("must not contain your e-mail address".into());
+        return Err(Code::PasswordContainsEmail.into());
     }
     check_password_strength(password, email, display_name)
 }
@@ -83,7 +85,7 @@ pub const MIN_PASSWORD_SCORE: u8 = 3;
 
 /// Refuses guessable passwords (repeats, sequences, keyboard walks, common words and names,
 /// dates, the account's own e-mail and name) with zxcvbn's own reason.
-fn check_password_strength(password: &str, email: &str, display_name: &str) -> Result<(), String> {
+fn check_password_strength(password: &str, email: &str, display_name: &str) -> Result<(), Msg> {
     // zxcvbn's matching grows fast with length; beyond 100 characters only the start is
     // estimated, and such a passphrase is strong enough on length alone.
     let head: String = password.chars().take(100).collect();
@@ -98,21 +100,71 @@ fn check_password_strength(password: &str, email: &str, display_name: &str) -> R
     if u8::from(estimate.score()) >= MIN_PASSWORD_SCORE {
         return Ok(());
     }
-    let mut why = String::from("is too easy to guess");
+    // zxcvbn's warning and tips, each in the catalogue's words: ": <warning> <tips…>".
+    let mut why = Msg::new(Code::Verbatim).arg("text", "");
     if let Some(feedback) = estimate.feedback() {
+        let mut parts: Vec<Msg> = Vec::new();
         if let Some(w) = feedback.warning() {
-            why.push_str(&format!(": {w}"));
+            parts.push(password_warning(w).into());
         }
-        let tips: Vec<String> = feedback
-            .suggestions()
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        if !tips.is_empty() {
-            why.push_str(&format!(" ({})", tips.join(" ")));
+        parts.extend(
+            feedback
+                .suggestions()
+                .iter()
+                .map(|s| Msg::from(password_suggestion(*s))),
+        );
+        let list = parts.into_iter().rev().fold(None::<Msg>, |rest, part| {
+            Some(match rest {
+                None => part,
+                Some(rest) => Msg::new(Code::ListSpace)
+                    .arg_msg("first", part)
+                    .arg_msg("rest", rest),
+            })
+        });
+        if let Some(list) = list {
+            why = Msg::new(Code::PasswordReasons).arg_msg("list", list);
         }
     }
-    Err(why)
+    Err(Msg::new(Code::PasswordGuessable).arg_msg("why", why))
+}
+
+fn password_warning(w: zxcvbn::feedback::Warning) -> Code {
+    use zxcvbn::feedback::Warning as W;
+    match w {
+        W::StraightRowsOfKeysAreEasyToGuess => Code::PwStraightRows,
+        W::ShortKeyboardPatternsAreEasyToGuess => Code::PwShortKeyboardPatterns,
+        W::RepeatsLikeAaaAreEasyToGuess => Code::PwRepeatsAaa,
+        W::RepeatsLikeAbcAbcAreOnlySlightlyHarderToGuess => Code::PwRepeatsAbcAbc,
+        W::ThisIsATop10Password => Code::PwTop10,
+        W::ThisIsATop100Password => Code::PwTop100,
+        W::ThisIsACommonPassword => Code::PwVeryCommon,
+        W::ThisIsSimilarToACommonlyUsedPassword => Code::PwSimilarToCommon,
+        W::SequencesLikeAbcAreEasyToGuess => Code::PwSequences,
+        W::RecentYearsAreEasyToGuess => Code::PwRecentYears,
+        W::AWordByItselfIsEasyToGuess => Code::PwWordByItself,
+        W::DatesAreOftenEasyToGuess => Code::PwDates,
+        W::NamesAndSurnamesByThemselvesAreEasyToGuess => Code::PwNamesByThemselves,
+        W::CommonNamesAndSurnamesAreEasyToGuess => Code::PwCommonNames,
+    }
+}
+
+fn password_suggestion(s: zxcvbn::feedback::Suggestion) -> Code {
+    use zxcvbn::feedback::Suggestion as S;
+    match s {
+        S::UseAFewWordsAvoidCommonPhrases => Code::PwUseFewWords,
+        S::NoNeedForSymbolsDigitsOrUppercaseLetters => Code::PwNoNeedForSymbols,
+        S::AddAnotherWordOrTwo => Code::PwAddWord,
+        S::CapitalizationDoesntHelpVeryMuch => Code::PwCapitalization,
+        S::AllUppercaseIsAlmostAsEasyToGuessAsAllLowercase => Code::PwAllUppercase,
+        S::ReversedWordsArentMuchHarderToGuess => Code::PwReversedWords,
+        S::PredictableSubstitutionsDontHelpVeryMuch => Code::PwPredictableSubstitutions,
+        S::UseALongerKeyboardPatternWithMoreTurns => Code::PwLongerKeyboardPattern,
+        S::AvoidRepeatedWordsAndCharacters => Code::PwAvoidRepeats,
+        S::AvoidSequences => Code::PwAvoidSequences,
+        S::AvoidRecentYears => Code::PwAvoidRecentYears,
+        S::AvoidYearsThatAreAssociatedWithYou => Code::PwAvoidYears,
+        S::AvoidDatesAndYearsThatAreAssociatedWithYou => Code::PwAvoidDates,
+    }
 }
 
 /// Formats a stored UTC timestamp as RFC 3339 (`2026-11-24T09:30:00Z`).

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::case::code_enum;
+use crate::i18n::Code;
 
 code_enum! {
     /// Where one office-hours session stands.
@@ -51,7 +52,7 @@ pub enum ConsultAction {
 
 impl crate::domain::lifecycle::Lifecycle for ConsultAction {
     type State = ConsultStatus;
-    const OBJECT: &'static str = "a consult request";
+    const OBJECT: Code = Code::ObjectConsult;
     fn step(self) -> crate::domain::lifecycle::Step<ConsultStatus> {
         use crate::domain::lifecycle::{Requires, Step};
         use ConsultStatus::*;

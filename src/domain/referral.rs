@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use crate::domain::case::code_enum;
 pub use crate::domain::lifecycle::Requires;
 use crate::domain::lifecycle::{Lifecycle, Step};
+use crate::i18n::Code;
 
 code_enum! {
     /// `draft` → `sent` → `accepted` | `declined`; `accepted` → `in_progress` | `on_hold` |
@@ -109,7 +110,7 @@ impl ReferralAction {
 
 impl Lifecycle for ReferralAction {
     type State = ReferralStatus;
-    const OBJECT: &'static str = "a referral";
+    const OBJECT: Code = Code::ObjectReferral;
     fn step(self) -> Step<ReferralStatus> {
         use ReferralStatus::*;
         let (action, from, to): (_, &'static [ReferralStatus], _) = match self {

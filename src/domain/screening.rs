@@ -62,23 +62,21 @@ impl Finding {
     }
 
     /// The refusal's message.
-    pub fn message(self) -> String {
+    pub fn message(self) -> crate::i18n::Msg {
+        use crate::i18n::{Code, Msg};
         let what = match self {
-            Finding::CaseReference => "a case reference",
-            Finding::PupilPseudonym => {
-                "the pseudonym of a pupil with a case or checklist in the network"
-            }
-            Finding::FamilyName => "a family name recorded on a case in the network",
-            Finding::PhoneNumber => "a phone number",
-            Finding::EmailAddress => "an e-mail address",
-            Finding::NationalRegisterNumber => "a national register number",
-            Finding::Iban => "a bank account number (IBAN)",
-            Finding::DateOfBirth => "a date of birth",
+            Finding::CaseReference => Code::FindingCaseReference,
+            Finding::PupilPseudonym => Code::FindingPupilPseudonym,
+            Finding::FamilyName => Code::FindingFamilyName,
+            Finding::PhoneNumber => Code::FindingPhoneNumber,
+            Finding::EmailAddress => Code::FindingEmailAddress,
+            Finding::NationalRegisterNumber => Code::FindingNationalRegisterNumber,
+            Finding::Iban => Code::FindingIban,
+            Finding::DateOfBirth => Code::FindingDateOfBirth,
         };
-        format!(
-            "must not identify a family: it contains {what} ({})",
-            self.as_str()
-        )
+        Msg::new(Code::ScreenedText)
+            .arg_msg("what", Msg::new(what))
+            .arg("finding", self.as_str())
     }
 }
 

@@ -9,11 +9,13 @@ pub fn forbidden_control(s: &str) -> Option<char> {
 }
 
 /// The message for a field holding `c`.
-pub fn control_message(c: char) -> String {
-    format!(
-        "must not contain control characters (found U+{:04X}); only tab, newline and carriage return are allowed",
-        c as u32
-    )
+pub fn control_message(c: char) -> crate::i18n::Msg {
+    crate::msg!(ControlCharacter, codepoint = format!("{:04X}", c as u32))
+}
+
+/// The same, for a control character in an object key or a parameter name.
+pub fn control_message_in(c: char, code: crate::i18n::Code) -> crate::i18n::Msg {
+    crate::i18n::Msg::new(code).arg("codepoint", format!("{:04X}", c as u32))
 }
 
 #[cfg(test)]

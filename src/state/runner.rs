@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::db::{Db, DbConn, idempotency, write_tx};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 
 tokio::task_local! {
     /// How long the request answered on this task has waited for database connections so far
@@ -50,9 +51,7 @@ impl Db {
             let left = budget.saturating_sub(queued.elapsed());
             if left.is_zero() {
                 metrics.db_pool_timeouts.inc();
-                let e = ApiError::Unavailable(
-                    "no database connection became free in time; try again shortly".into(),
-                );
+                let e = ApiError::Unavailable(Code::NoConnectionFree.into());
                 return (queued.elapsed(), Err(e));
             }
             let checkout = Instant::now();
@@ -95,10 +94,7 @@ impl Db {
                 if let Some(claim) = &claim
                     && !idempotency::mark_committed(c, claim)?
                 {
-                    return Err(ApiError::conflict(
-                        "a retry with this Idempotency-Key took over this request; \
-                             nothing was changed",
-                    ));
+                    return Err(ApiError::conflict(Code::IdempotencyTakenOver));
                 }
                 Ok(value)
             })
@@ -124,10 +120,10 @@ impl Db {
         self.audit.commit(events).await.map_err(|e| match e {
             crate::db::audit_writer::CommitError::Failed(why) => {
                 log::error!("a read was not answered: {why}");
-                ApiError::Unavailable("the access could not be recorded; try again shortly".into())
+                ApiError::Unavailable(Code::AuditNotRecorded.into())
             }
             crate::db::audit_writer::CommitError::Stopped => {
-                ApiError::Unavailable("the service is stopping".into())
+                ApiError::Unavailable(Code::ServiceStopping.into())
             }
         })?;
         Ok(value)

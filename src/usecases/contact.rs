@@ -3,11 +3,12 @@
 use crate::domain::Email;
 use crate::domain::social_map::Address;
 use crate::error::Checks;
+use crate::i18n::Code;
 
 /// An e-mail field that may be empty.
 pub fn check_email(checks: &mut Checks, field: &str, v: &str) {
     if !v.trim().is_empty() && Email::parse(v).is_err() {
-        checks.add(field, "must be a valid e-mail address");
+        checks.add(field, Code::InvalidEmail);
     }
 }
 
@@ -20,10 +21,7 @@ pub fn check_web_url(checks: &mut Checks, field: &str, v: &str) {
     let lower = v.to_ascii_lowercase();
     let http = lower.starts_with("http://") || lower.starts_with("https://");
     if !http || !validator::ValidateUrl::validate_url(&v) || v.contains(char::is_whitespace) {
-        checks.add(
-            field,
-            "must be an http(s) URL such as https://www.example.be",
-        );
+        checks.add(field, Code::WebUrl);
     }
 }
 
@@ -36,7 +34,7 @@ pub fn check_address(checks: &mut Checks, a: &Address) {
         checks.check(
             v.chars().count() <= max,
             field,
-            &format!("must be at most {max} characters"),
+            crate::msg!(CharsMax, max = max),
         );
     }
 }

@@ -6,14 +6,14 @@
 //! the name resolves to at that moment and connects only to a checked address (`webhooks.rs`),
 //! so a name re-pointed after registration (DNS rebinding) gains nothing.
 
+use crate::i18n::Code;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use ip_network::{Ipv4Network, Ipv6Network};
 
 /// What a refused URL is told; the same for every reason, so the answer maps no network.
-pub const NOT_PUBLIC: &str = "must point to a public internet address (not loopback, private, \
-link-local, shared, multicast, reserved or a metadata service)";
+pub const NOT_PUBLIC: Code = Code::UrlNotPublic;
 
 /// How long registration waits for a name to resolve.
 const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -93,12 +93,12 @@ fn resolve(host: &str, port: u16) -> Option<Vec<SocketAddr>> {
 /// Checks a subscriber URL at registration: `Err(NOT_PUBLIC)` when it names a non-public
 /// address, a local name, or a name that resolves to any non-public address. A name that does
 /// not resolve (yet) is accepted: every delivery resolves and checks it again. Blocks on DNS.
-pub fn check_url(url: &str, allow_private: bool) -> Result<(), &'static str> {
+pub fn check_url(url: &str, allow_private: bool) -> Result<(), Code> {
     if allow_private {
         return Ok(());
     }
     let Ok(parsed) = url::Url::parse(url.trim()) else {
-        return Err("must be an http or https URL");
+        return Err(Code::HttpUrl);
     };
     let port = parsed.port_or_known_default().unwrap_or(80);
     let public = match parsed.host() {

@@ -18,14 +18,14 @@ pub fn check_refs(
     for (i, code) in codes.iter().enumerate() {
         let path = format!("{field}[{i}]");
         match found.iter().find(|t| &t.code == code) {
-            None => checks.add(&path, format!("no such theme `{code}`")),
+            None => checks.add(&path, crate::msg!(ThemeUnknown, code = code)),
             Some(t) if !t.active && !already.contains(code) => {
-                checks.add(&path, format!("the theme `{code}` is retired"))
+                checks.add(&path, crate::msg!(ThemeRetired, code = code))
             }
             Some(_) => {}
         }
         if codes[..i].contains(code) {
-            checks.add(&path, format!("`{code}` is listed twice"));
+            checks.add(&path, crate::msg!(CodeListedTwice, code = code));
         }
     }
     Ok(())

@@ -5,6 +5,7 @@ use crate::db::users::{self, NewUserRow, UserRow};
 use crate::db::{DbConn, now, optional, schema};
 use crate::domain::{Email, Role, check_password_rules};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::i18n::Code;
 
 /// What creating a user needs, before checks.
 pub struct CreateUser {
@@ -28,17 +29,16 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError::new(
             "display_name",
-            "must be 1 to 200 characters",
+            crate::msg!(CharsBetween, min = 1, max = 200),
         ));
     }
     if let Err(m) = check_password_rules(&input.password, &input.email, &name) {
         errors.push(FieldError::new("password", m));
     }
     match (input.role, &input.school_id) {
-        (Role::School, None) => errors.push(FieldError::new(
-            "school_id",
-            "a school account needs its school",
-        )),
+        (Role::School, None) => {
+            errors.push(FieldError::new("school_id", Code::SchoolAccountNeedsSchool))
+        }
         (Role::School, Some(id)) => {
             use diesel::prelude::*;
             let exists = optional(
@@ -48,12 +48,12 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
                     .first::<String>(conn),
             )?;
             if exists.is_none() {
-                errors.push(FieldError::new("school_id", "no such school"));
+                errors.push(FieldError::new("school_id", Code::NoSuchSchool));
             }
         }
         (_, Some(_)) => errors.push(FieldError::new(
             "school_id",
-            "only school accounts belong to a school",
+            Code::OnlySchoolAccountsHaveSchool,
         )),
         (_, None) => {}
     }
@@ -61,8 +61,9 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
         return Err(ApiError::Validation(errors));
     };
     if users::find_by_email(conn, email.as_str())?.is_some() {
-        return Err(ApiError::conflict(format!(
-            "a user with e-mail {email} exists already"
+        return Err(ApiError::conflict(crate::msg!(
+            UserEmailExists,
+            email = email
         )));
     }
     let at = now();

@@ -379,12 +379,7 @@ fn version_content_errors_name_the_field() {
         )
         .problem(422);
     assert_eq!(fields(&p), ["sections[0].items[1].theme"]);
-    assert!(
-        p["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("retired")
-    );
+    assert_eq!(p["errors"][0]["code"], "theme_retired", "{p}");
 }
 
 #[test]
@@ -463,18 +458,24 @@ fn a_submission_answers_every_item_once_and_nothing_else() {
         )
         .problem(422);
     let errors = p["errors"].as_array().unwrap();
-    let has = |field: &str, needle: &str| {
-        errors
-            .iter()
-            .any(|e| e["field"] == field && e["message"].as_str().unwrap().contains(needle))
+    let has = |field: &str, code: &str, needle: &str| {
+        errors.iter().any(|e| {
+            e["field"] == field
+                && e["code"] == code
+                && e["message"].as_str().unwrap().contains(needle)
+        })
     };
-    assert!(has("answers[4].code", "Z9"), "{p}");
+    assert!(has("answers[4].code", "version_has_no_item", "Z9"), "{p}");
     assert!(
-        has(&format!("answers[{}].code", list.len() - 1), "twice"),
+        has(
+            &format!("answers[{}].code", list.len() - 1),
+            "item_answered_twice",
+            "`A1`"
+        ),
         "{p}"
     );
-    assert!(has("answers", "`A3`"), "{p}");
-    assert!(has("answers", "`C2`"), "{p}");
+    assert!(has("answers", "item_not_answered", "`A3`"), "{p}");
+    assert!(has("answers", "item_not_answered", "`C2`"), "{p}");
     // A bad answer value names its path.
     let mut bad = answers(&codes, &[]);
     bad[2]["answer"] = json!("maybe");
@@ -776,7 +777,7 @@ fn earlier_submissions_keep_answering_their_own_version() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| format!("{} {}", e["field"], e["message"]))
+        .map(|e| format!("{} {} {}", e["field"], e["code"], e["message"]))
         .collect();
     assert!(
         msgs.iter()
@@ -784,7 +785,8 @@ fn earlier_submissions_keep_answering_their_own_version() {
         "{msgs:?}"
     );
     assert!(
-        msgs.iter().any(|m| m.contains("`N1` is not answered")),
+        msgs.iter()
+            .any(|m| m.contains("item_not_answered") && m.contains("`N1`")),
         "{msgs:?}"
     );
     let new_codes = vec!["A1".to_string(), "N1".to_string()];

@@ -67,10 +67,29 @@ impl Resp {
             self.text()
         );
         let p = self.json();
-        for key in ["type", "title", "status", "detail"] {
+        for key in ["type", "code", "title", "status", "detail"] {
             assert!(p.get(key).is_some(), "problem lacks `{key}`: {p}");
         }
         assert_eq!(p["status"], status);
+        // Every field error has its machine code beside its message.
+        for e in p["errors"].as_array().into_iter().flatten() {
+            assert!(
+                e["code"].as_str().is_some_and(|c| !c.is_empty()) && e["message"].is_string(),
+                "field error without code or message: {p}"
+            );
+        }
+        // The texts are in a language the answer names, and caches keep the languages apart.
+        assert!(
+            matches!(self.header("content-language"), Some("nl" | "en")),
+            "Content-Language: {:?}: {p}",
+            self.header("content-language")
+        );
+        assert!(
+            self.header("vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("accept-language")),
+            "Vary: {:?}",
+            self.header("vary")
+        );
         p
     }
 }

@@ -1,5 +1,5 @@
-//! The layers depend in one direction: domain ← db ← auth ← usecases ← api ← startup ← main,
-//! with `state` (what a request can reach) below `api` and `startup`. Storage never speaks
+//! The layers depend in one direction: i18n ← domain ← db ← auth ← usecases ← api ← startup ←
+//! main, with `state` (what a request can reach) below `api` and `startup`. Storage never speaks
 //! HTTP, and no layer reaches up. Read from the source, so a wrong `use` fails here before it
 //! becomes an import cycle.
 
@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 
 /// What each folder (or file) of `src` may not name.
 const RULES: &[(&str, &[&str])] = &[
+    (
+        "i18n",
+        &[
+            "api", "startup", "state", "db", "auth", "usecases", "domain", "error", "openapi",
+        ],
+    ),
     (
         "domain",
         &["api", "startup", "state", "db", "auth", "usecases"],

@@ -24,6 +24,7 @@ mod health;
 mod hsds;
 mod idempotency;
 mod instances;
+mod languages;
 mod layering;
 mod logs;
 mod meetings;

@@ -382,17 +382,19 @@ fn sending_needs_the_familys_live_consent_for_the_services_partner_or_an_overrid
         detail.contains("refer_to_partner") && detail.contains(&f.partner),
         "{p}"
     );
-    assert!(detail.contains("no refer_to_partner consent"), "{p}");
+    assert_eq!(p["code"], "referral_consent_none", "{p}");
+    assert!(detail.contains("geen toestemming refer_to_partner"), "{p}");
 
     // Consent for another partner only.
     f.consent("refer_to_partner", Some(&f.other_partner));
     f.consent("share_with_school", None);
     let p = send(json!({})).problem(409);
+    assert_eq!(p["code"], "referral_consent_only_other_partners", "{p}");
     assert!(
         p["detail"]
             .as_str()
             .unwrap()
-            .contains("only for other partners"),
+            .contains("enkel toestemming refer_to_partner voor andere partners"),
         "{p}"
     );
 
@@ -400,7 +402,8 @@ fn sending_needs_the_familys_live_consent_for_the_services_partner_or_an_overrid
     let consent = f.consent("refer_to_partner", Some(&f.partner));
     f.withdraw(&consent);
     let p = send(json!({})).problem(409);
-    assert!(p["detail"].as_str().unwrap().contains("withdrawn"), "{p}");
+    assert_eq!(p["code"], "referral_consent_withdrawn", "{p}");
+    assert!(p["detail"].as_str().unwrap().contains("ingetrokken"), "{p}");
     assert_eq!(
         f.get(&f.w.worker_a, &format!("/api/v1/referrals/{id}"))
             .json()["status"],
@@ -634,7 +637,7 @@ fn closing_a_case_as_referred_needs_a_referral_that_was_sent() {
         )
     };
     let p = close("referred").problem(409);
-    assert!(p["detail"].as_str().unwrap().contains("sent"), "{p}");
+    assert_eq!(p["code"], "close_referred_needs_sent_referral", "{p}");
     let draft = id_of(&f.draft());
     close("referred").problem(409);
     f.step(&draft, "cancel");

@@ -344,11 +344,13 @@ fn errors_in_a_belgian_excel_school_list_name_line_and_column() {
         .iter()
         .find(|e| e["field"] == "level")
         .expect("the level column");
+    assert_eq!(level["code"], "school_level_values", "{r}");
+    // In the office's own language by default: what the column expects, in Dutch.
     assert!(
         level["message"]
             .as_str()
             .unwrap()
-            .contains("primary or secondary"),
+            .contains("basisonderwijs of secundair onderwijs"),
         "{r}"
     );
     let count = errors
@@ -356,7 +358,8 @@ fn errors_in_a_belgian_excel_school_list_name_line_and_column() {
         .find(|e| e["field"] == "pupil_count")
         .expect("the pupil column");
     assert!(
-        count["message"].as_str().unwrap().contains("whole number"),
+        count["code"] == "whole_number"
+            && count["message"].as_str().unwrap().contains("geheel getal"),
         "{r}"
     );
     // An unknown Dutch header and a line with a cell too many refuse the file whole.
@@ -367,11 +370,12 @@ fn errors_in_a_belgian_excel_school_list_name_line_and_column() {
     )
     .problem(422);
     assert_eq!(p["errors"][0]["field"], "schoenmaat", "{p}");
+    assert_eq!(p["errors"][0]["code"], "csv_column_unknown", "{p}");
     assert!(
         p["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("expected"),
+            .contains("verwacht een van institution_number"),
         "{p}"
     );
     let p = import_bytes(

@@ -20,6 +20,7 @@ use crate::db::now;
 use crate::domain::case::CaseStatus;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::cases::worked_case;
@@ -179,15 +180,12 @@ pub async fn erase_case(
         .write(move |conn| {
             let r = worked_case(conn, &user, &id)?;
             if r.case.erased_at.is_some() {
-                return Err(ApiError::invalid_state(
-                    "erased",
-                    "this case's personal data was erased already",
-                ));
+                return Err(ApiError::invalid_state("erased", Code::CaseErasedAlready));
             }
             if r.case.status != CaseStatus::Closed {
                 return Err(ApiError::invalid_state(
                     r.case.status.as_str(),
-                    "only a closed case can be erased; close it first",
+                    Code::EraseOnlyClosed,
                 ));
             }
             crate::retention::erase_case(conn, &id, b.reason.trim())?;

@@ -17,6 +17,7 @@ use crate::domain::case::{CaseOutcome, CaseTransition};
 use crate::domain::lifecycle::Lifecycle;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::usecases::audit::{AuditAction, record};
 
 use super::views::*;
@@ -49,10 +50,7 @@ pub(super) fn transition(
         && c.outcome == CaseOutcome::Referred
         && !crate::db::referrals::case_has_sent_referral(conn, id)?
     {
-        return Err(ApiError::conflict(
-            "a case closes as `referred` only when at least one of its referrals was sent; \
-                 send a referral first, or close with another outcome",
-        ));
+        return Err(ApiError::conflict(Code::CloseReferredNeedsSentReferral));
     }
     let at = now();
     let to = t.step().to;

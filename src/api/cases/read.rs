@@ -78,7 +78,7 @@ pub async fn list_cases(
     {
         return Err(ApiError::field(
             "opened_to",
-            "must not be before opened_from",
+            crate::msg!(NotBefore, other = "opened_from"),
         ));
     }
     let filter = CaseFilter {

@@ -30,6 +30,7 @@ use crate::domain::case::{
 };
 use crate::domain::lifecycle::Lifecycle;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::cases::worked_case;
@@ -45,7 +46,7 @@ fn not_future(checks: &mut Checks, field: &str, at: DateTime<Utc>) {
     checks.check(
         at <= Utc::now() + chrono::Duration::minutes(5),
         field,
-        "must not be in the future",
+        Code::NotInFuture,
     );
 }
 
@@ -341,7 +342,7 @@ fn not_erased(conn: &mut DbConn, case_id: &str) -> ApiResult<()> {
     match erased {
         Some(_) => Err(ApiError::invalid_state(
             "erased",
-            "this case's personal data was erased; nothing is left to correct",
+            Code::CaseErasedNothingToCorrect,
         )),
         None => Ok(()),
     }
@@ -350,11 +351,7 @@ fn not_erased(conn: &mut DbConn, case_id: &str) -> ApiResult<()> {
 /// `Some(trimmed)` when a text was sent; a text of blanks only is refused.
 fn trimmed_text(checks: &mut Checks, field: &str, v: Option<String>) -> Option<String> {
     let t = v.map(|t| t.trim().to_string());
-    checks.check(
-        t.as_ref().is_none_or(|t| !t.is_empty()),
-        field,
-        "must not be blank",
-    );
+    checks.check(t.as_ref().is_none_or(|t| !t.is_empty()), field, Code::Blank);
     t
 }
 
@@ -497,7 +494,7 @@ pub async fn correct_case_need(
         not_erased(conn, case_id)?;
         let mut checks = Checks::default();
         let text = trimmed_text(&mut checks, "text", b.text);
-        checks.check(!b.reason.trim().is_empty(), "reason", "must not be blank");
+        checks.check(!b.reason.trim().is_empty(), "reason", Code::Blank);
         if let Some(t) = &b.theme
             && current.theme_code.as_deref() != Some(t.as_str())
         {
@@ -523,7 +520,7 @@ pub async fn correct_case_need(
         checks.check(
             changed,
             "reason",
-            "nothing to correct: text, theme, raised_by and state are as they were",
+            crate::msg!(NothingToCorrect, fields = "text, theme, raised_by, state"),
         );
         checks.finish()?;
         if next.state != current.state {
@@ -644,7 +641,7 @@ pub async fn correct_case_contact_moment(
         not_erased(conn, case_id)?;
         let mut checks = Checks::default();
         let summary = trimmed_text(&mut checks, "summary", b.summary);
-        checks.check(!b.reason.trim().is_empty(), "reason", "must not be blank");
+        checks.check(!b.reason.trim().is_empty(), "reason", Code::Blank);
         if let Some(t) = b.occurred_at {
             not_future(&mut checks, "occurred_at", t);
         }
@@ -661,7 +658,7 @@ pub async fn correct_case_contact_moment(
         checks.check(
             changed,
             "reason",
-            "nothing to correct: occurred_at, kind and summary are as they were",
+            crate::msg!(NothingToCorrect, fields = "occurred_at, kind, summary"),
         );
         checks.finish()?;
         diesel::insert_into(case_contact_history::table)
@@ -805,7 +802,7 @@ pub async fn add_case_consent(
         not_future(&mut checks, "given_at", b.given_at);
         let partner = match (b.kind, &b.partner_id) {
             (ConsentKind::ReferToPartner, None) => {
-                checks.add("partner_id", "required for refer_to_partner");
+                checks.add("partner_id", Code::PartnerRequiredForReferral);
                 None
             }
             (ConsentKind::ReferToPartner, Some(p)) => {
@@ -816,12 +813,12 @@ pub async fn add_case_consent(
                         .first(conn),
                 )?;
                 if found.is_none() {
-                    checks.add("partner_id", "no such partner organisation");
+                    checks.add("partner_id", Code::NoSuchPartner);
                 }
                 found
             }
             (ConsentKind::ShareWithSchool, Some(_)) => {
-                checks.add("partner_id", "only refer_to_partner names a partner");
+                checks.add("partner_id", Code::PartnerOnlyForReferral);
                 None
             }
             (ConsentKind::ShareWithSchool, None) => None,
@@ -900,7 +897,7 @@ pub async fn withdraw_case_consent(
         if current.withdrawn_at.is_some() {
             return Err(ApiError::invalid_state(
                 "withdrawn",
-                "this consent was withdrawn already",
+                Code::ConsentWithdrawnAlready,
             ));
         }
         let at = match b.withdrawn_at {
@@ -910,7 +907,7 @@ pub async fn withdraw_case_consent(
                 checks.check(
                     naive(t) >= current.given_at,
                     "withdrawn_at",
-                    "must not be before the consent was given",
+                    Code::WithdrawnBeforeGiven,
                 );
                 checks.finish()?;
                 naive(t)
@@ -983,12 +980,10 @@ pub async fn set_case_feedback(
         // The feedback is tied to the consent it is written under: the school reads it only
         // while that consent is live, and a later consent does not show it again.
         let consent = match &text {
-            Some(_) => Some(repo::live_share_consent(conn, case_id, at)?.ok_or_else(|| {
-                ApiError::conflict(
-                    "the family has not allowed sharing with the school: record a live \
-                     share_with_school consent first",
-                )
-            })?),
+            Some(_) => Some(
+                repo::live_share_consent(conn, case_id, at)?
+                    .ok_or_else(|| ApiError::conflict(Code::ShareConsentMissing))?,
+            ),
             None => None,
         };
         diesel::update(cases::table.find(case_id))

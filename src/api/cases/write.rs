@@ -18,6 +18,7 @@ use crate::db::schema::cases;
 use crate::db::{DbConn, now};
 use crate::domain::case::{CaseOrigin, CasePriority};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::themes::check_themes;
@@ -43,13 +44,10 @@ pub(super) fn check_lead_worker(
                 .iter()
                 .any(|s| s == school_id)
             {
-                checks.add(
-                    field,
-                    "this social worker is not assigned to the case's school",
-                );
+                checks.add(field, Code::WorkerNotAssignedToCaseSchool);
             }
         }
-        false => checks.add(field, "no such active social worker"),
+        false => checks.add(field, Code::NoSuchActiveWorker),
     }
     Ok(())
 }
@@ -139,13 +137,10 @@ pub async fn create_case(
                 .map(|u| u.to_string())
                 .unwrap_or_default();
             if !user.acts_for(&school_id) {
-                checks.add("school_id", "you are not assigned to this school");
+                checks.add("school_id", Code::YouNotAssignedToSchool);
             }
             if b.origin == CaseOrigin::Checklist {
-                checks.add(
-                    "origin",
-                    "checklist cases are opened by triaging the submission",
-                );
+                checks.add("origin", Code::ChecklistCasesByTriage);
             }
             check_themes(conn, &mut checks, "themes", &b.themes)?;
             let lead = b.lead_worker_id.clone().unwrap_or_else(|| user.id.clone());
@@ -481,10 +476,7 @@ pub async fn open_case_from_submission(
             if sub.status != sub_repo::TRIAGED {
                 return Err(ApiError::invalid_state(
                     sub.status.clone(),
-                    format!(
-                        "only a triaged submission can become a case; this one is {}",
-                        sub.status
-                    ),
+                    crate::msg!(SubmissionNotTriaged, status = &sub.status),
                 ));
             }
             let mut checks = Checks::default();

@@ -9,6 +9,7 @@ use crate::api::common::Checks;
 use crate::db::DbConn;
 use crate::db::checklists::{self as repo, AnswerRow};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 
 use super::types::*;
 
@@ -40,39 +41,30 @@ pub(super) fn check_submission(
     let mut checks = Checks::default();
     let pseudonym = b.pupil_pseudonym.trim();
     if pseudonym.is_empty() {
-        checks.add("pupil_pseudonym", "must not be blank");
+        checks.add("pupil_pseudonym", Code::Blank);
     } else if pseudonym.contains('@') || looks_like_full_name(pseudonym) {
-        checks.add(
-            "pupil_pseudonym",
-            "looks like a name or an address; use the school's own short label (e.g. initials and class, or a number)",
-        );
+        checks.add("pupil_pseudonym", Code::PseudonymLooksLikeName);
     }
     let year = Utc::now().year();
     checks.check(
         (year - 21..=year - 2).contains(&b.birth_year),
         "birth_year",
-        &format!("must be between {} and {}", year - 21, year - 2),
+        crate::msg!(RangeBetween, min = year - 21, max = year - 2),
     );
-    checks.check(
-        !b.class_name.trim().is_empty(),
-        "class_name",
-        "must not be blank",
-    );
+    checks.check(!b.class_name.trim().is_empty(), "class_name", Code::Blank);
 
     let version = match b.version_id {
         Some(id) => match crate::db::optional(repo::find_version(conn, &id.to_string()))? {
             Some(v) if v.status == repo::PUBLISHED => Some(v),
             _ => {
-                checks.add("version_id", "no published checklist version with this id");
+                checks.add("version_id", Code::NoPublishedVersionWithId);
                 None
             }
         },
         None => match crate::db::optional(repo::current_version(conn, None))? {
             Some(v) => Some(v),
             None => {
-                return Err(ApiError::conflict(
-                    "no checklist version is published yet; ask the coordinator",
-                ));
+                return Err(ApiError::conflict(Code::NoPublishedChecklist));
             }
         },
     };
@@ -86,12 +78,12 @@ pub(super) fn check_submission(
             if !known.contains(code) {
                 checks.add(
                     &format!("answers[{i}].code"),
-                    format!("version {} has no item `{code}`", v.number),
+                    crate::msg!(VersionHasNoItem, number = v.number, code = code),
                 );
             } else if !seen.insert(code.to_string()) {
                 checks.add(
                     &format!("answers[{i}].code"),
-                    format!("item `{code}` is answered twice"),
+                    crate::msg!(ItemAnsweredTwice, code = code),
                 );
             } else {
                 rows.push(AnswerRow {
@@ -109,7 +101,7 @@ pub(super) fn check_submission(
         }
         for item in &items {
             if !seen.contains(&item.code) {
-                checks.add("answers", format!("item `{}` is not answered", item.code));
+                checks.add("answers", crate::msg!(ItemNotAnswered, code = &item.code));
             }
         }
     }

@@ -1,5 +1,6 @@
 //! A worker's actions on a submission: triage, and closing it without a case.
 
+use crate::i18n::Code;
 use crate::usecases::audit::{AuditAction, record};
 
 use actix_web::post;
@@ -65,7 +66,7 @@ pub(super) fn close_without_action(
 ) -> ApiResult<(SubmissionView, String)> {
     let reason = b.reason.trim().to_string();
     if reason.is_empty() {
-        return Err(ApiError::field("reason", "must not be blank"));
+        return Err(ApiError::field("reason", Code::Blank));
     }
     let advice = b
         .advice_for_school
@@ -96,7 +97,7 @@ case from it, or close it with `no-action`. Only a social worker assigned to the
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The submission is not `submitted`; `current_state` names its state", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "title": "Conflict", "status": 409, "detail": "only a submitted submission can be triaged; this one is triaged", "current_state": "triaged"})),
+            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "code": "submission_wrong_state", "title": "Conflict", "status": 409, "detail": "only a submitted submission can be triaged; this one is triaged", "current_state": "triaged"})),
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
@@ -118,7 +119,7 @@ Only a social worker assigned to the submission's school; others get 404. Roles:
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, description = "The submission is not `triaged`; `current_state` names its state", body = crate::error::Problem, content_type = "application/problem+json",
-            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "title": "Conflict", "status": 409, "detail": "only a triaged submission can be closed without action; this one is submitted", "current_state": "submitted"})),
+            example = json!({"type": "urn:kinderen-eerst:problem:conflict", "code": "submission_wrong_state", "title": "Conflict", "status": 409, "detail": "only a triaged submission can be closed without action; this one is submitted", "current_state": "submitted"})),
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]

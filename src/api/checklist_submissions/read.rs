@@ -1,5 +1,6 @@
 //! Submitting, listing, counting and reading submissions.
 
+use crate::i18n::Code;
 use crate::usecases::audit::{AuditAction, record, record_list};
 
 use actix_web::{HttpResponse, get, post, web};
@@ -50,7 +51,7 @@ pub async fn create_checklist_submission(
     let school_id = user
         .school_id
         .clone()
-        .ok_or_else(|| ApiError::Forbidden("this account is not bound to a school".into()))?;
+        .ok_or_else(|| ApiError::Forbidden(Code::AccountNotBoundToSchool.into()))?;
     let (view, tag) = state
         .db
         .write(move |conn| {

@@ -34,9 +34,9 @@ pub(super) fn viewer(user: &Viewer) -> ApiResult<Perspective> {
     match user.sees() {
         Sees::CaseTeam => Ok(Perspective::Worker),
         Sees::School => Ok(Perspective::School),
-        Sees::Metadata => Err(ApiError::Forbidden(format!(
-            "the {} role sees checklist submissions as counts only (GET /api/v1/checklist-submissions/counts)",
-            user.role
+        Sees::Metadata => Err(ApiError::Forbidden(crate::msg!(
+            SubmissionsCountsOnly,
+            role = user.role
         ))),
     }
 }
@@ -64,7 +64,7 @@ pub(super) fn period(
     to: Option<NaiveDate>,
 ) -> (Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>) {
     if let (Some(f), Some(t)) = (from, to) {
-        checks.check(f <= t, "to", "must not be before from");
+        checks.check(f <= t, "to", crate::msg!(NotBefore, other = "from"));
     }
     (
         from.map(|d| d.and_time(chrono::NaiveTime::MIN)),

@@ -24,6 +24,7 @@ use crate::domain::ical::{self, Event};
 use crate::domain::presence::SessionStatus;
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 fn hash(token: &str) -> String {
@@ -96,20 +97,18 @@ pub struct FeedQuery {
 
 /// The active user a feed token belongs to, with what they reach; 401 otherwise.
 fn feed_user(conn: &mut DbConn, token: Option<&str>) -> ApiResult<Viewer> {
-    let unauthorized = |why: &str| ApiError::Unauthorized(why.to_string());
+    let unauthorized = |why: Code| ApiError::Unauthorized(why.into());
     let token = token
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| unauthorized("send the feed token as ?token="))?;
+        .ok_or_else(|| unauthorized(Code::FeedTokenMissing))?;
     let user_id = repo::user_of_calendar_token(conn, &hash(token))?
-        .ok_or_else(|| unauthorized("the feed token is invalid or was rotated"))?;
+        .ok_or_else(|| unauthorized(Code::FeedTokenInvalid))?;
     let user = optional(users::find(conn, &user_id))?
         .filter(|u| u.active)
-        .ok_or_else(|| unauthorized("the account is deactivated"))?;
+        .ok_or_else(|| unauthorized(Code::AccountDeactivated))?;
     let user = Viewer::load(conn, user, String::new(), String::new())?;
     if !allows(user.role, Action::UseCalendarFeed) {
-        return Err(ApiError::Forbidden(
-            "this role has no calendar feeds".into(),
-        ));
+        return Err(ApiError::Forbidden(Code::CalendarRoleNone.into()));
     }
     Ok(user)
 }

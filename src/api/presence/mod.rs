@@ -27,6 +27,7 @@ use crate::db::{DbConn, assignments, now};
 use crate::domain::presence::{ExceptionKind, SessionStatus, weekly_dates};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -288,17 +289,17 @@ pub async fn list_office_hours(
         Some(t) => t,
         None => from
             .checked_add_signed(Duration::days(27))
-            .ok_or_else(|| ApiError::field("from", "is too far in the future"))?,
+            .ok_or_else(|| ApiError::field("from", Code::TooFarInFuture))?,
     };
     let max = state.settings.office_hours_max_range_days;
     if to < from {
-        return Err(ApiError::field("to", "must not be before from"));
-    }
-    if (to - from).num_days() > max {
         return Err(ApiError::field(
             "to",
-            format!("the range may span at most {max} days"),
+            crate::msg!(NotBefore, other = "from"),
         ));
+    }
+    if (to - from).num_days() > max {
+        return Err(ApiError::field("to", crate::msg!(RangeMaxDays, max = max)));
     }
     let Some(f) = scoped_filter(
         &user,
@@ -352,16 +353,12 @@ fn check_session_day(checks: &mut Checks, a: &assignments::AssignmentRow, day: N
         && a.weekday == Some(day.weekday().number_from_monday() as i32)
         && a.valid_from <= day
         && a.valid_to.is_none_or(|t| day <= t);
-    checks.check(
-        ok,
-        "date",
-        "this assignment has no office-hours session on this date",
-    );
+    checks.check(ok, "date", Code::NoSessionOnDate);
 }
 
 fn parse_time(checks: &mut Checks, field: &str, v: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(v, "%H:%M")
-        .map_err(|_| checks.add(field, "must be a time as HH:MM"))
+        .map_err(|_| checks.add(field, Code::TimeHhMm))
         .ok()
 }
 
@@ -415,17 +412,15 @@ pub async fn create_office_hours_exception(
             check_session_day(&mut checks, &a, b.date);
             let mut moved = (None, None, None);
             match (b.kind, &b.moved_to) {
-                (ExceptionKind::Moved, None) => {
-                    checks.add("moved_to", "a moved session needs its new date and time")
-                }
+                (ExceptionKind::Moved, None) => checks.add("moved_to", Code::MovedNeedsNewTime),
                 (ExceptionKind::Cancelled, Some(_)) => {
-                    checks.add("moved_to", "only a moved session has a new date and time")
+                    checks.add("moved_to", Code::OnlyMovedHasNewTime)
                 }
                 (ExceptionKind::Moved, Some(m)) => {
                     let s = parse_time(&mut checks, "moved_to.start_time", &m.start_time);
                     let e = parse_time(&mut checks, "moved_to.end_time", &m.end_time);
                     if let (Some(s), Some(e)) = (s, e) {
-                        checks.check(s < e, "moved_to.end_time", "must be after start_time");
+                        checks.check(s < e, "moved_to.end_time", Code::EndAfterStart);
                     }
                     moved = (Some(m.date), s, e);
                 }
@@ -439,15 +434,12 @@ pub async fn create_office_hours_exception(
             checks.finish()?;
             let current = session_on(conn, &id, b.date)?;
             if current.status == SessionStatus::Held {
-                return Err(ApiError::invalid_state(
-                    "held",
-                    "a session logged as held cannot be cancelled or moved",
-                ));
+                return Err(ApiError::invalid_state("held", Code::SessionHeldImmutable));
             }
             if let Some(e) = repo::exception_on(conn, &id, b.date)? {
                 return Err(ApiError::invalid_state(
                     e.kind,
-                    "this session has an exception already; delete it first",
+                    Code::SessionExceptionExists,
                 ));
             }
             let at = now();
@@ -552,11 +544,7 @@ pub async fn log_office_hours_session(
             let a = acted_assignment(conn, &user, &id)?;
             let mut checks = Checks::default();
             check_session_day(&mut checks, &a, b.date);
-            checks.check(
-                b.date <= today(),
-                "date",
-                "a session can be logged on or after its date",
-            );
+            checks.check(b.date <= today(), "date", Code::SessionLoggedOnOrAfter);
             crate::usecases::screening::Screen::for_school(conn, &a.school_id)?.check(
                 &mut checks,
                 "note",
@@ -568,14 +556,11 @@ pub async fn log_office_hours_session(
                 SessionStatus::Cancelled => {
                     return Err(ApiError::invalid_state(
                         "cancelled",
-                        "a cancelled session cannot be logged as held",
+                        Code::SessionCancelledNotHeld,
                     ));
                 }
                 SessionStatus::Held => {
-                    return Err(ApiError::invalid_state(
-                        "held",
-                        "this session is logged already",
-                    ));
+                    return Err(ApiError::invalid_state("held", Code::SessionLoggedAlready));
                 }
                 _ => {}
             }
@@ -698,16 +683,16 @@ pub async fn create_closed_period(
 ) -> ApiResult<HttpResponse> {
     let b = body.into_inner()?;
     let mut checks = Checks::default();
-    checks.check(!b.name.trim().is_empty(), "name", "must not be blank");
+    checks.check(!b.name.trim().is_empty(), "name", Code::Blank);
     checks.check(
         b.first_day <= b.last_day,
         "last_day",
-        "must not be before first_day",
+        crate::msg!(NotBefore, other = "first_day"),
     );
     checks.check(
         (b.last_day - b.first_day).num_days() <= 366,
         "last_day",
-        "a closed period may span at most a year",
+        Code::ClosedPeriodMaxYear,
     );
     checks.finish()?;
     let at = now();

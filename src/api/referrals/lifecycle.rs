@@ -21,6 +21,7 @@ use crate::domain::lifecycle::Lifecycle;
 use crate::domain::referral::{ReferralAction, Requires};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::usecases::audit::{AuditAction, record};
 
 use super::views::*;
@@ -153,7 +154,7 @@ pub(super) fn check_consent(
         (true, None) | (false, Some(_)) => Ok(()),
         (true, Some(_)) => Err(ApiError::field(
             "consent_override",
-            "not needed: the family's refer_to_partner consent for this partner is live; send without an override",
+            Code::ConsentOverrideNotNeeded,
         )),
         (false, None) => {
             let consents = case_repo::consents(conn, &row.case_id)?;
@@ -167,28 +168,20 @@ pub(super) fn check_consent(
                     && c.given_at <= at
                     && c.withdrawn_at.is_none_or(|w| w > at)
             });
+            // Each reason its own code: a client tells them apart without reading the text.
             let why = if for_partner {
-                format!(
-                    "the family's refer_to_partner consent for {} was withdrawn",
-                    r.partner_name
-                )
+                Code::ReferralConsentWithdrawn
             } else if others {
-                format!(
-                    "the case has refer_to_partner consent only for other partners, not for {} (the partner of this service)",
-                    r.partner_name
-                )
+                Code::ReferralConsentOnlyOthers
             } else {
-                format!(
-                    "the case has no refer_to_partner consent for {}",
-                    r.partner_name
-                )
+                Code::ReferralConsentNone
             };
-            Err(ApiError::conflict(format!(
-                "sending needs a live refer_to_partner consent of the family for partner {} ({}): {why}; \
-                 record the consent on the case, or send with consent_override {{legal_basis: vital_interest | \
-                 legal_obligation, reason}}",
-                r.partner_name, row.partner_id
-            )))
+            Err(ApiError::conflict(
+                crate::i18n::Msg::new(why)
+                    .arg("partner", &r.partner_name)
+                    .arg("partner_id", &row.partner_id)
+                    .arg_msg("advice", Code::ReferralConsentAdvice.into()),
+            ))
         }
     }
 }
@@ -214,11 +207,11 @@ pub(super) fn transition(
         Requires::Reason if reason.is_none() => {
             return Err(ApiError::field(
                 "reason",
-                format!("required to {}", lifecycle.action),
+                crate::msg!(RequiredToAct, action = lifecycle.action),
             ));
         }
         Requires::Outcome if outcome.is_none() => {
-            return Err(ApiError::field("outcome", "required to complete"));
+            return Err(ApiError::field("outcome", Code::OutcomeRequired));
         }
         _ => {}
     }

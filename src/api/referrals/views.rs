@@ -18,6 +18,7 @@ use crate::db::{DbConn, now, optional};
 use crate::domain::referral::{LegalBasis, ReferralStatus, ReferralUrgency};
 use crate::domain::utc;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -421,11 +422,11 @@ pub(super) fn check_service(
     )?;
     Ok(match found {
         None => {
-            checks.add("service_id", "no such service");
+            checks.add("service_id", Code::NoSuchService);
             None
         }
         Some((_, false, _)) | Some((_, _, false)) => {
-            checks.add("service_id", "this service is no longer offered");
+            checks.add("service_id", Code::ServiceNotOffered);
             None
         }
         Some((partner, true, true)) => Some(partner),
@@ -434,7 +435,7 @@ pub(super) fn check_service(
 
 pub(super) fn check_follow_up(checks: &mut Checks, day: Option<NaiveDate>) {
     if let Some(d) = day {
-        checks.check(d >= today(), "follow_up_on", "must not be in the past");
+        checks.check(d >= today(), "follow_up_on", Code::NotInPast);
     }
 }
 

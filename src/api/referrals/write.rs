@@ -18,6 +18,7 @@ use crate::db::schema::referrals;
 use crate::domain::case::CaseStatus;
 use crate::domain::referral::{ReferralStatus, ReferralUrgency};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::themes::check_themes;
@@ -81,7 +82,7 @@ pub async fn create_referral(
             if case.case.status == CaseStatus::Closed {
                 return Err(ApiError::invalid_state(
                     "closed",
-                    "a closed case takes no new referrals; reopen it first",
+                    Code::CaseClosedNoReferrals,
                 ));
             }
             let mut checks = Checks::default();
@@ -190,7 +191,7 @@ pub async fn update_referral(
             if status != ReferralStatus::Draft {
                 return Err(ApiError::invalid_state(
                     status.as_str(),
-                    format!("only a draft referral can be changed; it is {status}"),
+                    crate::msg!(ReferralOnlyDraftChanges, status = status),
                 ));
             }
             let mut checks = Checks::default();

@@ -15,6 +15,7 @@ use crate::db::schools::{self as repo};
 use crate::db::{DbConn, now};
 use crate::domain::text::{control_message, forbidden_control};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 use super::{
@@ -175,7 +176,7 @@ pub(super) fn parse_record(
         .first(conn)
         .optional()?;
     if network_id.is_none() {
-        checks.add("network", "no network with this name or id");
+        checks.add("network", Code::NetworkNameUnknown);
     }
     let level = match get("level").to_lowercase().as_str() {
         "primary" | "basis" | "basisonderwijs" | "lager" | "lager onderwijs" => {
@@ -183,17 +184,14 @@ pub(super) fn parse_record(
         }
         "secondary" | "secundair" | "secundair onderwijs" => Some(SchoolLevel::Secondary),
         _ => {
-            checks.add(
-                "level",
-                "must be primary or secondary (basisonderwijs or secundair onderwijs)",
-            );
+            checks.add("level", Code::SchoolLevelValues);
             None
         }
     };
     let pupil_count = match get("pupil_count").as_str() {
         "" => 0,
         v => v.parse::<i32>().unwrap_or_else(|_| {
-            checks.add("pupil_count", "must be a whole number");
+            checks.add("pupil_count", Code::WholeNumber);
             0
         }),
     };
@@ -202,7 +200,7 @@ pub(super) fn parse_record(
             "" => None,
             v => v
                 .parse::<f64>()
-                .map_err(|_| checks.add(col, "must be a number between 0 and 100"))
+                .map_err(|_| checks.add(col, Code::NumberZeroToHundred))
                 .ok(),
         }
     };
@@ -216,10 +214,7 @@ pub(super) fn parse_record(
     let preferred_presence = match get("preferred_presence").as_str() {
         "" => None,
         v => PresenceMode::parse(v).or_else(|| {
-            checks.add(
-                "preferred_presence",
-                "must be office_hours, consult or spoc",
-            );
+            checks.add("preferred_presence", Code::PresenceValues);
             None
         }),
     };
@@ -306,7 +301,7 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| ApiError::field("body", format!("not a CSV file with a header row: {e}")))?
+        .map_err(|e| ApiError::field("body", crate::msg!(CsvNotCsv, reason = e)))?
         .clone();
     // Each header as the importer's own column name; an unknown one keeps its text, to be named.
     let columns: Vec<String> = headers
@@ -326,17 +321,12 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
         header_checks.check(
             columns.iter().any(|h| h == c),
             c,
-            &format!(
-                "required column is missing from the header (line 1): expected `{c}` or `{dutch}`"
-            ),
+            crate::msg!(CsvColumnMissing, column = c, dutch = dutch),
         );
     }
-    let known = format!(
-        "unknown column in the header (line 1): expected one of {} (or its Dutch name)",
-        CSV_COLUMNS.join(", ")
-    );
+    let known = crate::msg!(CsvColumnUnknown, known = CSV_COLUMNS.join(", "));
     for c in &columns {
-        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, &known);
+        header_checks.check(CSV_COLUMNS.contains(&c.as_str()), c, known.clone());
     }
     header_checks.finish()?;
     let mut report = ImportReport {
@@ -349,8 +339,12 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
     let mut seen = std::collections::HashSet::new();
     for (i, record) in reader.records().enumerate() {
         let line = i as u64 + 2;
-        let record = record
-            .map_err(|e| ApiError::field(format!("line {line}"), format!("malformed CSV: {e}")))?;
+        let record = record.map_err(|e| {
+            ApiError::field(
+                format!("line {line}"),
+                crate::msg!(CsvMalformed, reason = e),
+            )
+        })?;
         let get = |col: &str| -> String {
             columns
                 .iter()
@@ -362,7 +356,7 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
         let number = get("institution_number");
         let mut checks = Checks::default();
         if !seen.insert(number.clone()) {
-            checks.add("institution_number", "appears twice in this file");
+            checks.add("institution_number", Code::CsvNumberTwice);
         }
         let parsed = parse_record(conn, &get, &mut checks)?;
         if let Some(s) = &parsed {
@@ -449,7 +443,7 @@ pub async fn import_schools(
     let is_csv = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "text/csv");
     if !is_csv {
         return Err(ApiError::UnsupportedMediaType(
-            "send the file with Content-Type: text/csv".into(),
+            Code::CsvContentTypeRequired.into(),
         ));
     }
     let dry_run = query.dry_run;

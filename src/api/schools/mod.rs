@@ -23,6 +23,7 @@ use crate::db::schools::{self as repo, SchoolFilter, SchoolRow};
 use crate::db::{DbConn, networks, now};
 use crate::domain::{Email, utc};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -197,17 +198,17 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
     checks.check(
         s.institution_number.len() == 6 && s.institution_number.bytes().all(|b| b.is_ascii_digit()),
         "institution_number",
-        "must be exactly 6 digits",
+        Code::InstitutionNumberDigits,
     );
     checks.check(
         !s.name.trim().is_empty() && s.name.len() <= 200,
         "name",
-        "must be 1 to 200 characters",
+        crate::msg!(CharsBetween, min = 1, max = 200),
     );
     checks.check(
         (0..=100_000).contains(&s.pupil_count),
         "pupil_count",
-        "must be between 0 and 100000",
+        crate::msg!(RangeBetween, min = 0, max = 100000),
     );
     for (field, v) in [
         ("ses.any", s.ses.any),
@@ -220,12 +221,12 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
             checks.check(
                 v.is_finite() && (0.0..=100.0).contains(&v),
                 field,
-                "must be a percentage between 0 and 100",
+                Code::Percentage,
             );
         }
     }
     if !s.contact.email.is_empty() && Email::parse(&s.contact.email).is_err() {
-        checks.add("contact.email", "must be a valid e-mail address");
+        checks.add("contact.email", Code::InvalidEmail);
     }
     for (field, v, max) in [
         ("address.street", &s.address.street, 200),
@@ -238,12 +239,12 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
         checks.check(
             v.chars().count() <= max,
             field,
-            &format!("must be at most {max} characters"),
+            crate::msg!(CharsMax, max = max),
         );
     }
     match crate::db::optional(networks::find(conn, &s.network_id))? {
-        None => checks.add("network_id", "no such network"),
-        Some(n) if !n.active => checks.add("network_id", "the network is inactive"),
+        None => checks.add("network_id", Code::NoSuchNetwork),
+        Some(n) if !n.active => checks.add("network_id", Code::NetworkInactive),
         Some(_) => {}
     }
     Ok(())
@@ -399,9 +400,9 @@ pub async fn create_school(
             check_school(conn, &s, &mut checks)?;
             checks.finish()?;
             if repo::find_by_institution_number(conn, &s.institution_number)?.is_some() {
-                return Err(ApiError::conflict(format!(
-                    "a school with institution number {} exists already",
-                    s.institution_number
+                return Err(ApiError::conflict(crate::msg!(
+                    SchoolNumberExists,
+                    number = &s.institution_number
                 )));
             }
             let row = to_row(Uuid::now_v7().to_string(), &s, true, now());
@@ -459,9 +460,7 @@ pub async fn update_school(
             && p.wishes.is_none()
             && p.active.is_none();
         if !only_contact {
-            return Err(ApiError::Forbidden(
-                "a school account may change only its school's `contact`".into(),
-            ));
+            return Err(ApiError::Forbidden(Code::SchoolContactOnly.into()));
         }
     }
     let if_match = common::if_match(&req);
@@ -502,17 +501,15 @@ pub async fn update_school(
             check_school(conn, &s, &mut checks)?;
             // An inactive network blocks new schools, not edits of those already in it.
             if s.network_id == current.network_id {
-                checks
-                    .0
-                    .retain(|e| !(e.field == "network_id" && e.message.contains("inactive")));
+                checks.0.retain(|e| {
+                    !(e.field == "network_id" && e.code == Code::NetworkInactive.as_str())
+                });
             }
             checks.finish()?;
             if let Some(other) = repo::find_by_institution_number(conn, &s.institution_number)?
                 && other.id != current.id
             {
-                return Err(ApiError::conflict(
-                    "another school has this institution number",
-                ));
+                return Err(ApiError::conflict(Code::SchoolNumberTaken));
             }
             let row = to_row(
                 current.id.clone(),
@@ -542,11 +539,7 @@ crate::api::common::delete_endpoint!(
     removal = common::Removal {
         find: repo::find,
         version: |s| s.updated_at,
-        in_use: |conn, id| {
-            Ok(repo::in_use(conn, id)?.then_some(
-                "users or assignments still refer to this school; deactivate it instead (active: false)",
-            ))
-        },
+        in_use: |conn, id| { Ok(repo::in_use(conn, id)?.then_some(Code::SchoolInUse)) },
         delete: repo::delete,
     }
 );

@@ -28,6 +28,7 @@ use crate::db::stats::{self as repo, StatScope};
 use crate::domain::case::{CaseOrigin, CaseOutcome, CaseStatus};
 use crate::domain::ids::SchoolId;
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 
 /// A count that may be withheld: `value` is null when `suppressed`.
@@ -257,10 +258,9 @@ fn calendar_year(
 ) -> ApiResult<i32> {
     use chrono::Datelike;
     match (from, to) {
-        (Some(f), Some(t)) if f.year() != t.year() => Err(ApiError::field(
-            "to",
-            "a school's figures cover one calendar year: from and to must fall in the same year",
-        )),
+        (Some(f), Some(t)) if f.year() != t.year() => {
+            Err(ApiError::field("to", Code::SchoolStatsOneYear))
+        }
         (Some(d), _) | (None, Some(d)) => Ok(d.year()),
         (None, None) => Ok(today.year()),
     }
@@ -276,7 +276,10 @@ fn resolve(
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
-        return Err(ApiError::field("to", "must not be before from"));
+        return Err(ApiError::field(
+            "to",
+            crate::msg!(NotBefore, other = "from"),
+        ));
     }
     let school_ids = user.schools_narrowed(q.school.map(SchoolId::from));
     let threshold = user.suppress_below(q.suppress_below, default_threshold);
