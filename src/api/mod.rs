@@ -12,6 +12,7 @@ pub mod checklist_submissions;
 pub mod checklist_templates;
 pub mod common;
 pub mod consults;
+pub mod csv_in;
 pub mod csv_out;
 pub mod events;
 pub mod extract;
