@@ -25,6 +25,7 @@ pub mod networks;
 pub mod partners;
 pub mod presence;
 pub mod referrals;
+pub mod reports;
 pub mod schools;
 pub mod services;
 pub mod stats;
@@ -98,6 +99,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::get_case_stats)
         .service(stats::get_checklist_stats)
         .service(stats::get_presence_stats)
+        .service(reports::get_yearly_report)
         .service(themes::list_themes)
         .service(themes::create_theme)
         .service(themes::get_theme)

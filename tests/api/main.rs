@@ -38,6 +38,7 @@ mod presence;
 mod process;
 mod rectification;
 mod referrals;
+mod reports;
 mod retention;
 mod screening;
 mod secrets_in_logs;
