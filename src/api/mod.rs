@@ -28,6 +28,7 @@ pub mod referrals;
 pub mod reports;
 pub mod schools;
 pub mod services;
+pub mod social_map_import;
 pub mod stats;
 pub mod themes;
 pub mod users;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(networks::delete_network)
         .service(schools::list_schools)
         .service(schools::import_schools)
+        .service(social_map_import::import_social_map)
         .service(schools::create_school)
         .service(schools::get_school)
         .service(schools::update_school)

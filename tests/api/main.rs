@@ -44,6 +44,7 @@ mod screening;
 mod secrets_in_logs;
 mod services;
 mod social_map;
+mod social_map_import;
 mod social_map_matrix;
 mod stats;
 mod themes;
