@@ -44,6 +44,11 @@ pub enum ReportFormat {
     Xlsx,
 }
 
+/// An Excel workbook (the xlsx format), as downloaded.
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Workbook(#[allow(dead_code)] Vec<u8>);
+
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -770,7 +775,7 @@ in JSON and empty in CSV and the workbook. Roles: coordinator, social_worker, sc
         (status = 200, description = "The report", body = YearlyReport, headers(("Age" = u32, description = "Seconds since these figures were computed (see `STATS_CACHE_SECONDS`)")), content(
             (YearlyReport = "application/json"),
             (String = "text/csv", example = "\u{feff}Dossiers per netwerk en thema\nNetwerk;Dossiers;Taal\nLuchtbal;12;x\nTotaal;30;7\n\n"),
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            (Workbook = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         )),
         (status = 403, response = crate::openapi::Forbidden)
     )
