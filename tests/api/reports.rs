@@ -417,6 +417,28 @@ fn the_coordinator_downloads_the_whole_year_as_a_workbook_whose_every_figure_mat
         "one sheet per table, the whole year in one request"
     );
     golden("yearly-report-en.xlsx.txt", &dump(&sheets));
+    // What a person sees beyond the values: number formats, widths, a frozen bold header.
+    let mut zip = zip::ZipArchive::new(Cursor::new(xlsx.body.clone())).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        text
+    };
+    let styles = part("xl/styles.xml");
+    // Counts and shares (days have `0.0`, written where a median is shown; none is here).
+    for format in ["#,##0", "0.0%"] {
+        assert!(
+            styles.contains(&format!("formatCode=\"{format}\"")),
+            "number format {format}: {styles}"
+        );
+    }
+    assert!(styles.contains("<b/>"), "a bold header");
+    let reach = part("xl/worksheets/sheet4.xml");
+    assert!(
+        reach.contains("<col ") && reach.contains("customWidth=\"1\""),
+        "{reach}"
+    );
+    assert!(reach.contains("state=\"frozen\""), "{reach}");
     // The figures themselves, from the JSON (which the workbook was just shown to match).
     let (n1, n2) = (network_of(&w, &w.school_a), network_of(&w, &school_c));
     assert_eq!(
