@@ -45,6 +45,7 @@ never on text. Codes in JSON (statuses, themes, kinds) never change with the lan
         (name = "cases", description = "Cases: a help request about one pupil's family, in the view each role may see"),
         (name = "family-rights", description = "A family's rights over its case: export everything kept, erase it now"),
         (name = "stats", description = "Statistics: aggregates only, scoped by role, small cells suppressed; CSV for the yearly report"),
+        (name = "reports", description = "The yearly report for the funder in one call: JSON, CSV for Excel in Belgium, or an Excel workbook"),
         (name = "audit", description = "The tamper-evident audit trail of every read and write of personal data"),
         (name = "case-records", description = "What a social worker keeps on a case: needs, contact moments, consents, feedback for the school"),
         (name = "vocabularies", description = "Every code list with its Dutch and English labels"),

@@ -34,7 +34,7 @@ pub struct NamedRef {
 
 /// An activity of the programme.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000a9", "kind": "training", "title": "Vorming kansarmoede voor leerkrachten", "date": "2026-11-18", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "network": {"id": "0193a1b2-0000-7000-8000-000000000001", "name": "Luchtbal"}, "audiences": ["teachers", "pupil_counsellors"], "participants": 24, "themes": ["poverty", "school_costs"], "description": "Kostenbewust lesgeven, signalen herkennen.", "owner": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "name": "Wendy Willems"}, "created_at": "2026-11-18T15:00:00Z", "updated_at": "2026-11-18T15:00:00Z"}))]
+#[schema(example = json!({"id": "0193a1b2-0000-7000-8000-0000000000a9", "kind": "training", "title": "Vorming kansarmoede voor leerkrachten", "date": "2026-11-18", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "network": {"id": "0193a1b2-0000-7000-8000-000000000001", "name": "Luchtbal"}, "audiences": ["teachers", "pupil_counsellors"], "participants": 24, "posters": 0, "folders": 0, "themes": ["poverty", "school_costs"], "description": "Kostenbewust lesgeven, signalen herkennen.", "owner": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "name": "Wendy Willems"}, "created_at": "2026-11-18T15:00:00Z", "updated_at": "2026-11-18T15:00:00Z"}))]
 pub struct Activity {
     #[schema(read_only, format = Uuid)]
     pub id: String,
@@ -46,6 +46,10 @@ pub struct Activity {
     pub network: Option<NamedRef>,
     pub audiences: Vec<Audience>,
     pub participants: i32,
+    /// Posters handed out (publicity activities; 0 for the other kinds).
+    pub posters: i32,
+    /// Folders (leaflets) handed out (publicity activities; 0 for the other kinds).
+    pub folders: i32,
     /// Theme codes.
     pub themes: Vec<String>,
     pub description: String,
@@ -80,6 +84,8 @@ fn to_api(
             .filter_map(|a| Audience::parse(a))
             .collect(),
         participants: r.participants,
+        posters: r.posters,
+        folders: r.folders,
         themes,
         description: r.description,
         owner: NamedRef {
@@ -124,6 +130,14 @@ pub struct NewActivity {
     pub audiences: Vec<Audience>,
     #[validate(range(min = 0, max = 100000))]
     pub participants: i32,
+    /// Posters handed out; only on a `publicity` activity (0 or left out on the others).
+    #[serde(default)]
+    #[validate(range(min = 0, max = 1000000))]
+    pub posters: i32,
+    /// Folders (leaflets) handed out; only on a `publicity` activity.
+    #[serde(default)]
+    #[validate(range(min = 0, max = 1000000))]
+    pub folders: i32,
     #[serde(default)]
     pub themes: Vec<String>,
     #[serde(default)]
@@ -147,6 +161,12 @@ pub struct ActivityPatch {
     pub audiences: Option<Vec<Audience>>,
     #[validate(range(min = 0, max = 100000))]
     pub participants: Option<i32>,
+    /// Posters handed out; only on a `publicity` activity.
+    #[validate(range(min = 0, max = 1000000))]
+    pub posters: Option<i32>,
+    /// Folders (leaflets) handed out; only on a `publicity` activity.
+    #[validate(range(min = 0, max = 1000000))]
+    pub folders: Option<i32>,
     pub themes: Option<Vec<String>>,
     #[validate(length(max = 4000))]
     pub description: Option<String>,
@@ -188,6 +208,11 @@ fn build_row(
         checks.add("school_id", Code::SchoolOrNetworkRequired);
     }
     checks.check(!a.title.trim().is_empty(), "title", Code::Blank);
+    if a.kind != ActivityKind::Publicity {
+        for (field, n) in [("posters", a.posters), ("folders", a.folders)] {
+            checks.check(n == 0, field, Code::PublicityCountsOnly);
+        }
+    }
     if let Some(n) = &network_id {
         let screen = Screen::for_network(conn, n)?;
         screen.check(&mut checks, "title", &a.title);
@@ -211,6 +236,8 @@ fn build_row(
             school_id,
             network_id,
             participants: a.participants,
+            posters: a.posters,
+            folders: a.folders,
             description: a.description.trim().to_string(),
             owner_id,
             created_at,
@@ -316,6 +343,8 @@ pub async fn update_activity(
                         .collect()
                 }),
                 participants: p.participants.unwrap_or(cur.participants),
+                posters: p.posters.unwrap_or(cur.posters),
+                folders: p.folders.unwrap_or(cur.folders),
                 themes: p
                     .themes
                     .unwrap_or_else(|| th.remove(&id).unwrap_or_default()),

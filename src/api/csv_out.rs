@@ -57,13 +57,30 @@ impl CsvDialect {
 
     /// A writer in this dialect; the Belgian one starts with the BOM by which Excel knows UTF-8.
     pub fn writer(self) -> csv::Writer<Vec<u8>> {
-        let start = match self {
+        self.builder().from_writer(self.start())
+    }
+
+    /// The same, for files whose lines differ in length (the yearly report's blocks).
+    pub fn writer_flexible(self) -> csv::Writer<Vec<u8>> {
+        self.builder().flexible(true).from_writer(self.start())
+    }
+
+    /// A flexible writer that goes on after `written` (no second BOM).
+    pub fn writer_after(self, written: Vec<u8>) -> csv::Writer<Vec<u8>> {
+        self.builder().flexible(true).from_writer(written)
+    }
+
+    fn builder(self) -> csv::WriterBuilder {
+        let mut b = csv::WriterBuilder::new();
+        b.delimiter(self.delimiter());
+        b
+    }
+
+    fn start(self) -> Vec<u8> {
+        match self {
             CsvDialect::En => Vec::new(),
             CsvDialect::NlBe => "\u{feff}".as_bytes().to_vec(),
-        };
-        csv::WriterBuilder::new()
-            .delimiter(self.delimiter())
-            .from_writer(start)
+        }
     }
 
     /// The column labels of a header row, in this dialect's language.

@@ -12,6 +12,7 @@ pub mod checklist_submissions;
 pub mod checklist_templates;
 pub mod common;
 pub mod consults;
+pub mod csv_in;
 pub mod csv_out;
 pub mod events;
 pub mod extract;
@@ -25,8 +26,10 @@ pub mod networks;
 pub mod partners;
 pub mod presence;
 pub mod referrals;
+pub mod reports;
 pub mod schools;
 pub mod services;
+pub mod social_map_import;
 pub mod stats;
 pub mod themes;
 pub mod users;
@@ -51,6 +54,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(networks::delete_network)
         .service(schools::list_schools)
         .service(schools::import_schools)
+        .service(social_map_import::import_social_map)
         .service(schools::create_school)
         .service(schools::get_school)
         .service(schools::update_school)
@@ -101,6 +105,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(stats::get_checklist_stats)
         .service(stats::get_presence_stats)
         .service(vocabularies::list_vocabularies)
+        .service(reports::get_yearly_report)
         .service(themes::list_themes)
         .service(themes::create_theme)
         .service(themes::get_theme)

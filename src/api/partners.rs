@@ -170,7 +170,7 @@ pub struct PartnerPatch {
 }
 
 /// The checks every partner write passes. `id` is the partner being changed (None: new).
-fn check_partner(
+pub(crate) fn check_partner(
     conn: &mut DbConn,
     id: Option<&str>,
     p: &NewPartner,
@@ -209,7 +209,7 @@ fn check_partner(
     Ok(())
 }
 
-fn to_row(
+pub(crate) fn to_row(
     id: String,
     p: &NewPartner,
     active: bool,

@@ -240,7 +240,7 @@ pub struct ServicePatch {
 
 /// The checks every service write passes. `current` is the service being changed, whose retired
 /// themes and inactive networks may stay.
-fn check_service(
+pub(crate) fn check_service(
     conn: &mut DbConn,
     s: &NewService,
     current: Option<&ServiceView>,
@@ -282,7 +282,7 @@ fn check_service(
 }
 
 /// Stores a checked service and its lists (inside the caller's write transaction).
-fn store(
+pub(crate) fn store(
     conn: &mut DbConn,
     id: &str,
     s: &NewService,

@@ -23,6 +23,10 @@ pub struct ActivityRow {
     pub owner_id: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Posters handed out (publicity only).
+    pub posters: i32,
+    /// Folders (leaflets) handed out (publicity only).
+    pub folders: i32,
 }
 
 /// An activity with its school's, network's and owner's names.

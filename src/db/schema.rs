@@ -716,6 +716,8 @@ diesel::table! {
         owner_id -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        posters -> Integer,
+        folders -> Integer,
     }
 }
 

@@ -19,6 +19,8 @@ pub struct StatScope {
     /// The caller is the school account these figures are about: its own submissions and the
     /// cases it raised are its to see, so they are not suppressed (see `api::stats`).
     pub own_signals: bool,
+    /// Only cases with this theme (a group of `group_by=theme`).
+    pub theme: Option<String>,
 }
 
 /// Applies the scope to a boxed query: `$school` and `$at` are the columns holding the school
@@ -50,10 +52,22 @@ macro_rules! scoped {
 
 /// The scope over `cases`, by opening date.
 macro_rules! case_scope {
-    ($q:expr, $s:expr) => {
-        scoped!($q, $s, cases::school_id, cases::opened_at, schools::id)
-    };
+    ($q:expr, $s:expr) => {{
+        let mut q = scoped!($q, $s, cases::school_id, cases::opened_at, schools::id);
+        if let Some(t) = &$s.theme {
+            q = q.filter(
+                cases::id.eq_any(
+                    case_themes::table
+                        .filter(case_themes::theme_code.eq(t.clone()))
+                        .select(case_themes::case_id),
+                ),
+            );
+        }
+        q
+    }};
 }
+
+diesel::alias!(case_themes as with_theme: WithTheme);
 
 fn grouped<C>(rows: QueryResult<Vec<(C, i64)>>) -> QueryResult<Vec<(String, i64)>>
 where
@@ -122,6 +136,13 @@ pub fn cases_by_theme(
             .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL))
             .select(cases::id);
         q = q.filter(case_themes::case_id.eq_any(raised));
+    }
+    if let Some(t) = &s.theme {
+        // The themes that come with `t`: every theme of the cases that have it.
+        let ids = with_theme
+            .filter(with_theme.field(case_themes::theme_code).eq(t.clone()))
+            .select(with_theme.field(case_themes::case_id));
+        q = q.filter(case_themes::case_id.eq_any(ids));
     }
     let q = scoped!(
         q,
@@ -202,4 +223,56 @@ pub fn consults_by_status(conn: &mut DbConn, s: &StatScope) -> QueryResult<Vec<(
         q = q.filter(consult_requests::created_at.lt(b));
     }
     q.load(conn)
+}
+
+/// The networks of these schools (every network when `None`), as (id, name), by name.
+pub fn networks_of(
+    conn: &mut DbConn,
+    school_ids: Option<&[SchoolId]>,
+) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::networks;
+    let mut q = networks::table
+        .select((networks::id, networks::name))
+        .order((networks::name, networks::id))
+        .into_boxed();
+    if let Some(ids) = school_ids {
+        q = q.filter(
+            networks::id.eq_any(
+                schools::table
+                    .filter(schools::id.eq_any(ids.to_vec()))
+                    .select(schools::network_id),
+            ),
+        );
+    }
+    q.load(conn)
+}
+
+/// These schools (every school when `None`), optionally of one network, as (id, name), by name.
+pub fn schools_in(
+    conn: &mut DbConn,
+    school_ids: Option<&[SchoolId]>,
+    network_id: Option<&str>,
+) -> QueryResult<Vec<(String, String)>> {
+    let mut q = schools::table
+        .select((schools::id, schools::name))
+        .order((schools::name, schools::id))
+        .into_boxed();
+    if let Some(ids) = school_ids {
+        q = q.filter(schools::id.eq_any(ids.to_vec()));
+    }
+    if let Some(n) = network_id {
+        q = q.filter(schools::network_id.eq(n.to_string()));
+    }
+    q.load(conn)
+}
+
+/// When the first case in scope was opened (the start of an open-ended period).
+pub fn first_opened(conn: &mut DbConn, s: &StatScope) -> QueryResult<Option<NaiveDateTime>> {
+    let q = case_scope!(
+        cases::table
+            .select(diesel::dsl::min(cases::opened_at))
+            .into_boxed(),
+        s
+    );
+    q.first(conn)
 }

@@ -462,6 +462,44 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
         ],
     ),
     (
+        "social_map_action",
+        (
+            "social_map_action",
+            "Resultaat voor een partner of dienst bij de import van de sociale kaart",
+            "Social map import results per partner or service",
+        ),
+        &[
+            ("created", "Aangemaakt", "Created"),
+            ("updated", "Bijgewerkt", "Updated"),
+            ("unchanged", "Ongewijzigd", "Unchanged"),
+        ],
+    ),
+    (
+        "social_map_line_action",
+        (
+            "social_map_line_action",
+            "Resultaat van een regel bij de import van de sociale kaart",
+            "Social map import line results",
+        ),
+        &[
+            ("applied", "Verwerkt", "Applied"),
+            ("rejected", "Geweigerd", "Rejected"),
+        ],
+    ),
+    (
+        "column_kind",
+        (
+            "column_kind",
+            "Soort kolom in een rapport",
+            "Report column kinds",
+        ),
+        &[
+            ("count", "Aantal", "Count"),
+            ("share", "Aandeel", "Share"),
+            ("days", "Dagen", "Days"),
+        ],
+    ),
+    (
         "audit_action",
         (
             "audit_action",

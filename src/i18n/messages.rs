@@ -159,6 +159,10 @@ catalogue! {
         nl: "het huidige wachtwoord is fout",
         en: "the current password is wrong",
     },
+    PublicityCountsOnly = "publicity_counts_only" {
+        nl: "telt wat een publiciteitsactiviteit uitdeelde: moet 0 zijn tenzij kind publicity is",
+        en: "counts what a publicity activity handed out: must be 0 unless kind is publicity",
+    },
     MetricsTokenMissing = "metrics_token_missing" {
         nl: "stuur METRICS_TOKEN mee als Authorization: Bearer <token>",
         en: "send METRICS_TOKEN as Authorization: Bearer <token>",
@@ -761,6 +765,72 @@ catalogue! {
     CsvNumberTwice = "csv_number_twice" {
         nl: "komt twee keer voor in dit bestand",
         en: "appears twice in this file",
+    },
+
+    // ---- the social-map import and the grouped statistics ---------------------------------
+    ThemeUnknownInImport = "theme_unknown_in_import" {
+        nl: "onbekend thema `{value}`: verwacht een themacode of het Nederlandse of Engelse label (bijvoorbeeld `parenting`, `Opvoeding`), meerdere gescheiden door `|` of `,`",
+        en: "unknown theme `{value}`: expected a theme code or its Dutch or English label (for example `parenting`, `Opvoeding`), several separated by `|` or `,`",
+    },
+    NetworkUnknownInImport = "network_unknown_in_import" {
+        nl: "geen netwerk met de naam `{value}`: verwacht de naam of het id van een netwerk, meerdere gescheiden door `|`",
+        en: "no network named `{value}`: expected the name or id of a network, several separated by `|`",
+    },
+    CsvPartnerColumnMissing = "csv_partner_column_missing" {
+        nl: "verplichte kolom ontbreekt in de kopregel (regel 1): verwacht `partner` of `organisatie`",
+        en: "required column is missing from the header (line 1): expected `partner` or `organisatie`",
+    },
+    CsvColumnNotExpected = "csv_column_not_expected" {
+        nl: "`{column}`: {expected}",
+        en: "`{column}`: {expected}",
+    },
+    CsvColumnTwice = "csv_column_twice" {
+        nl: "komt twee keer voor in de kopregel (regel 1)",
+        en: "appears twice in the header (line 1)",
+    },
+    CsvLineMalformed = "csv_line_malformed" {
+        nl: "ongeldige CSV (elke regel heeft evenveel cellen als de kopregel nodig): {reason}",
+        en: "malformed CSV (every line needs as many cells as the header): {reason}",
+    },
+    PartnerNameRequired = "partner_name_required" {
+        nl: "mag niet leeg zijn: elke regel noemt zijn partnerorganisatie",
+        en: "must not be empty: every line names its partner organisation",
+    },
+    DiffersForPartner = "differs_for_partner" {
+        nl: "verschilt van regel {line} voor dezelfde partner: laat leeg of herhaal `{first}`",
+        en: "differs from line {line} for the same partner: leave it empty or repeat `{first}`",
+    },
+    PartnerKindUnknown = "partner_kind_unknown" {
+        nl: "onbekende soort `{value}`: verwacht een van ocmw, city (stad), caw, child_and_family (kind en gezin), ckg, clb, ngo (vzw), other (andere)",
+        en: "unknown kind `{value}`: expected one of ocmw, city (stad), caw, child_and_family (kind en gezin), ckg, clb, ngo (vzw), other (andere)",
+    },
+    BelongsToService = "belongs_to_service" {
+        nl: "hoort bij een dienst: vul `service` (dienst) in op deze regel",
+        en: "belongs to a service: fill in `service` (dienst) on this line",
+    },
+    ContactNameRequired = "contact_name_required" {
+        nl: "mag niet leeg zijn wanneer de regel een functie, telefoon of e-mail van een contactpersoon geeft",
+        en: "must not be empty when the line gives a contact person's function, phone or e-mail",
+    },
+    DiffersForService = "differs_for_service" {
+        nl: "verschilt van regel {line} voor dezelfde dienst: laat leeg of herhaal het",
+        en: "differs from line {line} for the same service: leave it empty or repeat it",
+    },
+    ContactsAtMost = "contacts_at_most" {
+        nl: "een dienst heeft hoogstens 20 contactpersonen",
+        en: "a service has at most 20 contact persons",
+    },
+    ReferralsNotGrouped = "referrals_not_grouped" {
+        nl: "verwijzingscijfers worden per partner en dienst gegeven, niet gegroepeerd: laat group_by weg",
+        en: "referral figures are given per partner and service, not grouped: leave group_by out",
+    },
+    MonthGroupsAtMost = "month_groups_at_most" {
+        nl: "maandgroepen beslaan hoogstens {max} maanden: geef een kortere periode met from en to",
+        en: "month groups cover at most {max} months: give a shorter period with from and to",
+    },
+    ThemeGroupsCasesOnly = "theme_groups_cases_only" {
+        nl: "themagroepen zijn er enkel voor dossiercijfers: gebruik hier network, school of month",
+        en: "theme groups are for case figures only: use network, school or month here",
     },
 
     // ---- zxcvbn's reasons, translated ------------------------------------------------------

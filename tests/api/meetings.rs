@@ -338,7 +338,7 @@ fn meetings_authorization_matrix() {
 // ---------------------------------------------------------------------------------------------
 // Activities
 
-const ACTIVITY: [&str; 13] = [
+const ACTIVITY: [&str; 15] = [
     "id",
     "kind",
     "title",
@@ -347,6 +347,8 @@ const ACTIVITY: [&str; 13] = [
     "network",
     "audiences",
     "participants",
+    "posters",
+    "folders",
     "themes",
     "description",
     "owner",

@@ -8,12 +8,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::common::Checks;
+use crate::api::csv_in;
 use crate::api::extract::ApiQuery;
 use crate::auth::extractor::Allowed;
 use crate::auth::policy::can;
 use crate::db::schools::{self as repo};
 use crate::db::{DbConn, now};
-use crate::domain::text::{control_message, forbidden_control};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::i18n::Code;
 use crate::state::AppState;
@@ -114,46 +114,7 @@ const DUTCH_COLUMNS: [(&str, &[&str]); 18] = [
 
 /// The column a header names (English or Dutch), if the importer knows it.
 fn column_of(header: &str) -> Option<&'static str> {
-    let h = header
-        .trim()
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_lowercase()
-        .replace([' ', '-'], "_");
-    DUTCH_COLUMNS
-        .iter()
-        .find(|(en, nl)| *en == h || nl.contains(&h.as_str()))
-        .map(|(en, _)| *en)
-}
-
-/// The file as text: UTF-8 with or without BOM, else Windows-1252 (what Excel in a Belgian
-/// locale writes for "CSV (gescheiden door lijstscheidingsteken)"), which decodes any bytes.
-fn decode(body: &[u8]) -> std::borrow::Cow<'_, str> {
-    let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
-    match std::str::from_utf8(body) {
-        Ok(text) => text.into(),
-        Err(_) => {
-            encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(body)
-                .0
-        }
-    }
-}
-
-/// The cell separator, read from the header line: `;` (Excel in a Belgian or Dutch locale)
-/// when it holds more semicolons than commas outside quotes, else `,`.
-fn delimiter(text: &str) -> u8 {
-    let header = text.lines().next().unwrap_or_default();
-    let (mut semicolons, mut commas, mut quoted) = (0, 0, false);
-    for c in header.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            ';' if !quoted => semicolons += 1,
-            ',' if !quoted => commas += 1,
-            _ => {}
-        }
-    }
-    if semicolons > commas { b';' } else { b',' }
+    csv_in::column_of(header, &DUTCH_COLUMNS)
 }
 
 pub(super) const REQUIRED_COLUMNS: [&str; 4] = ["institution_number", "name", "network", "level"];
@@ -245,55 +206,14 @@ pub(super) fn parse_record(
     }))
 }
 
-/// Refuses a file with a control character (see `domain::text`) in any cell, naming each by
-/// line and column (`line 3.name`; the header is line 1), before anything is looked up. Lines
-/// are counted as the import counts them; a file that is not CSV is left to the import to report.
-fn control_characters(text: &str, delimiter: u8) -> ApiResult<()> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut columns: Vec<String> = Vec::new();
-    let mut errors = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let Ok(record) = record else { break };
-        let line = i + 1;
-        for (n, cell) in record.iter().enumerate() {
-            let Some(c) = forbidden_control(cell) else {
-                continue;
-            };
-            let column = match columns.get(n) {
-                Some(name) if line > 1 => name.clone(),
-                _ => format!("column {}", n + 1),
-            };
-            errors.push(FieldError::new(
-                format!("line {line}.{column}"),
-                control_message(c),
-            ));
-        }
-        if line == 1 {
-            columns = record
-                .iter()
-                .map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase())
-                .collect();
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
 /// Imports schools from CSV: each good line creates or updates (by institution number), each bad
 /// line is rejected with its reasons; all in one transaction, rolled back on a dry run. The file
 /// may be `,` or `;` separated, UTF-8 (with or without BOM) or Windows-1252, with English or
 /// Dutch headers.
 pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<ImportReport> {
-    let text = decode(body);
-    let delimiter = delimiter(&text);
-    control_characters(&text, delimiter)?;
+    let text = csv_in::decode(body);
+    let delimiter = csv_in::delimiter(&text);
+    csv_in::control_characters(&text, delimiter)?;
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .flexible(false)
@@ -408,18 +328,6 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
     Ok(report)
 }
 
-/// Ends a dry run's transaction with a rollback while carrying its report out.
-pub(super) enum Rollback {
-    Done(ApiResult<ImportReport>),
-    Db(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for Rollback {
-    fn from(e: diesel::result::Error) -> Self {
-        Rollback::Db(e)
-    }
-}
-
 #[utoipa::path(
     post, path = "/api/v1/schools/import", tag = "schools", operation_id = "import_schools",
     summary = "Import schools from CSV",
@@ -449,18 +357,7 @@ pub async fn import_schools(
     let dry_run = query.dry_run;
     let report = state
         .db
-        .run(move |conn| {
-            if !dry_run {
-                return crate::db::write_tx(conn, |c| import_csv(c, &body, false));
-            }
-            match crate::db::write_tx(conn, |c| {
-                Err::<(), _>(Rollback::Done(import_csv(c, &body, true)))
-            }) {
-                Err(Rollback::Done(report)) => report,
-                Err(Rollback::Db(e)) => Err(e.into()),
-                Ok(()) => Err(ApiError::internal("a dry run must roll back")),
-            }
-        })
+        .run(move |conn| csv_in::run(conn, dry_run, |c| import_csv(c, &body, dry_run)))
         .await?;
     Ok(web::Json(report))
 }

@@ -5,6 +5,7 @@
 //!
 //! The room also holds the referral figures per partner (`referrals`).
 
+pub mod groups;
 pub mod referrals;
 
 use std::collections::BTreeMap;
@@ -63,29 +64,49 @@ impl Cell {
 /// small is withheld (it was withheld beside others, in another group), every non-zero count is
 /// withheld, or adding them up would give it back.
 pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: bool) -> Vec<Cell> {
+    let mut hidden: Vec<bool> = counts
+        .iter()
+        .map(|&n| threshold > 1 && n > 0 && n < threshold)
+        .collect();
+    withhold_recoverable(total, !total_shown, counts, &mut hidden, threshold);
+    counts
+        .iter()
+        .zip(hidden)
+        .map(|(&n, h)| if h { Cell::hidden() } else { Cell::shown(n) })
+        .collect()
+}
+
+/// The rule of [`suppress_group`] applied to counts some of which are already withheld
+/// (`hidden`, for whatever reason): withholds more of them until none of the withheld ones can
+/// be recovered from the total. Grouped figures use it again across groups (see `groups`), so
+/// a cell withheld in one group cannot be recomputed from the other groups and the overall
+/// figure either.
+pub(crate) fn withhold_recoverable(
+    total: i64,
+    total_hidden: bool,
+    counts: &[i64],
+    hidden: &mut [bool],
+    threshold: i64,
+) {
     if threshold <= 1 {
-        return counts.iter().map(|&n| Cell::shown(n)).collect();
+        return;
     }
     if total > 0 && total < threshold {
-        return counts.iter().map(|_| Cell::hidden()).collect();
+        hidden.iter_mut().for_each(|h| *h = true);
+        return;
     }
-    if !total_shown && total > 0 {
-        return counts
-            .iter()
-            .map(|&n| {
-                if n == 0 {
-                    Cell::shown(0)
-                } else {
-                    Cell::hidden()
-                }
-            })
-            .collect();
+    if total_hidden && total > 0 {
+        for (h, &n) in hidden.iter_mut().zip(counts) {
+            if n != 0 {
+                *h = true;
+            }
+        }
+        return;
     }
-    let mut hidden: Vec<bool> = counts.iter().map(|&n| n > 0 && n < threshold).collect();
     loop {
         let withheld: Vec<i64> = counts
             .iter()
-            .zip(&hidden)
+            .zip(hidden.iter())
             .filter(|(_, h)| **h)
             .map(|(n, _)| *n)
             .collect();
@@ -105,11 +126,6 @@ pub fn suppress_group(total: i64, counts: &[i64], threshold: i64, total_shown: b
             None => break,
         }
     }
-    counts
-        .iter()
-        .zip(hidden)
-        .map(|(&n, h)| if h { Cell::hidden() } else { Cell::shown(n) })
-        .collect()
 }
 
 /// A count of a part of a group (cases with one theme, cases with a first contact) that does not
@@ -213,6 +229,14 @@ pub struct StatsQuery {
     /// `nl-BE`) gives `nl_be`, anything else (or nothing) `en`.
     #[param(inline)]
     pub dialect: Option<CsvDialect>,
+    /// Adds the same figures per group (`groups`): per `network` or `school` in the caller's
+    /// scope, per `theme` (case figures only; a case with two themes is in both groups) or per
+    /// calendar `month` of the period (at most 120). Each group is suppressed like a whole
+    /// answer, and a cell withheld in one group is also kept from being recomputed from the
+    /// other groups and the overall figures, which may then withhold a few more cells there. In
+    /// CSV the rows gain a first column `group` (the group's name; empty for the overall rows).
+    #[param(inline)]
+    pub group_by: Option<groups::GroupBy>,
 }
 
 /// The grid a statistic's period keeps to.
@@ -308,6 +332,7 @@ fn resolve(
             from: period_from.and_then(midnight),
             before: period_to.and_then(|d| d.succ_opt()).and_then(midnight),
             own_signals,
+            theme: None,
         },
         StatsScopeInfo {
             from: q.from,
@@ -381,6 +406,11 @@ pub struct CaseStats {
     pub first_contact: FirstContact,
     /// For a school account: the cases it raised itself, unsuppressed (null for other roles).
     pub raised_by_school: Option<RaisedCaseStats>,
+    /// With `group_by`: the same figures per group, each suppressed like a whole answer and
+    /// across the groups (see `group_by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub groups: Option<Vec<groups::CaseGroup>>,
 }
 
 /// A school's own cases in its figures: those it raised (checklist, school request), which its
@@ -400,13 +430,22 @@ pub struct RaisedCaseStats {
 /// (cases opened at office hours, by a parent or by a worker) would be withheld on its own, and
 /// `raised_by_school` gives the school's own cases exactly. Subtracting the two reveals only what
 /// the figures of the other cases show anyway.
-fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResult<CaseStats> {
+///
+/// Beside them come the same figures unsuppressed over the cases suppression protects (all of
+/// them; for a school account those it may not see): the counts grouped figures protect across
+/// their groups (see `groups`).
+pub(crate) fn case_stats_with_raw(
+    conn: &mut DbConn,
+    s: &StatScope,
+    info: StatsScopeInfo,
+) -> ApiResult<(CaseStats, CaseStats)> {
     let t = info.suppress_below;
     let profile = repo::case_profile(conn, s)?;
     if !s.own_signals {
         let themes = repo::cases_by_theme(conn, s, false)?;
         let origins = codes(CaseOrigin::ALL, CaseOrigin::as_str);
-        return Ok(case_figures(profile, themes, &origins, t, info));
+        let raw = case_figures(profile.clone(), themes.clone(), &origins, 0, info.clone());
+        return Ok((case_figures(profile, themes, &origins, t, info), raw));
     }
     let raised = |origin: &str| CaseOrigin::RAISED_BY_SCHOOL.contains(&origin);
     let all_themes = repo::cases_by_theme(conn, s, false)?;
@@ -428,6 +467,13 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
     // not a figure about them, so they leave the combined origins untouched.
     let other_origins: Vec<String> = all_origins.iter().filter(|o| !raised(o)).cloned().collect();
     let own_theme_keys: Vec<String> = own_themes.iter().map(|(k, _)| k.clone()).collect();
+    let raw = case_figures(
+        other_p.clone(),
+        other_themes.clone(),
+        &other_origins,
+        0,
+        info.clone(),
+    );
     let others = case_figures(other_p, other_themes, &other_origins, t, info.clone());
     let own = case_figures(own_p, own_themes, &all_origins, 0, info.clone());
     let mut all = case_figures(profile, all_themes, &all_origins, 0, info);
@@ -480,7 +526,7 @@ fn case_stats(conn: &mut DbConn, s: &StatScope, info: StatsScopeInfo) -> ApiResu
         by_outcome: own.by_outcome,
         by_theme: own.by_theme,
     });
-    Ok(all)
+    Ok((all, raw))
 }
 
 /// The case figures of one set of cases, suppressed at `t`.
@@ -594,6 +640,7 @@ fn case_figures(
         by_outcome,
         by_theme,
         raised_by_school: None,
+        groups: None,
         reach: Reach {
             known,
             new,
@@ -618,13 +665,18 @@ pub struct ChecklistStats {
     /// Submissions that became a case (`case_opened`) as a share of those decided
     /// (`case_opened` + `no_action`); null when withheld or none were decided.
     pub share_became_case: Option<f64>,
+    /// With `group_by`: the same figures per group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub groups: Option<Vec<groups::ChecklistGroup>>,
 }
 
-fn checklist_stats(
+/// The checklist figures, and the same unsuppressed (see `case_stats_with_raw`).
+pub(crate) fn checklist_stats_with_raw(
     conn: &mut DbConn,
     s: &StatScope,
     info: StatsScopeInfo,
-) -> ApiResult<ChecklistStats> {
+) -> ApiResult<(ChecklistStats, ChecklistStats)> {
     // A school's submissions are all its own: it sees every one of them anyway.
     let t = if s.own_signals {
         0
@@ -632,6 +684,18 @@ fn checklist_stats(
         info.suppress_below
     };
     let rows = repo::submissions_by_status(conn, s)?;
+    Ok((
+        checklist_figures(rows.clone(), t, info.clone()),
+        checklist_figures(rows, 0, info),
+    ))
+}
+
+/// The checklist figures of submission counts by status, suppressed at `t`.
+pub(crate) fn checklist_figures(
+    rows: Vec<(String, i64)>,
+    t: i64,
+    info: StatsScopeInfo,
+) -> ChecklistStats {
     let total: i64 = rows.iter().map(|(_, n)| n).sum();
     let total_cell = single(total, t);
     let keys: Vec<String> = ["submitted", "triaged", "case_opened", "no_action"]
@@ -649,12 +713,13 @@ fn checklist_stats(
         (Some(o), Some(n)) if o + n > 0 => Some(o as f64 / (o + n) as f64),
         _ => None,
     };
-    Ok(ChecklistStats {
+    ChecklistStats {
         scope: info,
         total: total_cell,
         by_status,
         share_became_case: share,
-    })
+        groups: None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -692,21 +757,60 @@ fn to_csv(rows: Vec<Row>, dialect: CsvDialect) -> ApiResult<String> {
     w.write_record(dialect.header(["section", "key", "value", "suppressed"]))
         .map_err(io)?;
     for (section, key, figure) in rows {
-        let (value, suppressed) = match figure {
-            Figure::Count(cell) => (
-                cell.value.map(|v| v.to_string()).unwrap_or_default(),
-                dialect.yes_no(cell.suppressed).to_string(),
-            ),
-            // A null decimal is either withheld or undefined: the column stays empty.
-            Figure::Decimal(v) => (
-                v.map(|v| dialect.decimal(v)).unwrap_or_default(),
-                String::new(),
-            ),
-        };
+        let (value, suppressed) = figure_cells(figure, dialect);
         w.write_record([neutralise(&section), neutralise(&key), value, suppressed])
             .map_err(io)?;
     }
     crate::api::csv_out::finish(w)
+}
+
+/// The rows of `to_csv`, and with groups a first column `group`: empty for the overall rows,
+/// the group's name for each group's rows.
+fn to_csv_grouped(
+    overall: Vec<Row>,
+    groups: Option<Vec<(String, Vec<Row>)>>,
+    dialect: CsvDialect,
+) -> ApiResult<String> {
+    let Some(groups) = groups else {
+        return to_csv(overall, dialect);
+    };
+    let mut w = dialect.writer();
+    let io = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
+    let group = match dialect {
+        CsvDialect::En => "group",
+        CsvDialect::NlBe => "groep",
+    };
+    let [s, k, v, x] = dialect.header(["section", "key", "value", "suppressed"]);
+    w.write_record([group, s, k, v, x]).map_err(io)?;
+    let all = std::iter::once((String::new(), overall)).chain(groups);
+    for (label, rows) in all {
+        for (section, key, figure) in rows {
+            let (value, suppressed) = figure_cells(figure, dialect);
+            w.write_record([
+                neutralise(&label),
+                neutralise(&section),
+                neutralise(&key),
+                value,
+                suppressed,
+            ])
+            .map_err(io)?;
+        }
+    }
+    crate::api::csv_out::finish(w)
+}
+
+fn figure_cells(figure: Figure, dialect: CsvDialect) -> (String, String) {
+    match figure {
+        Figure::Count(cell) => (
+            cell.value.map(|v| v.to_string()).unwrap_or_default(),
+            dialect.yes_no(cell.suppressed).to_string(),
+        ),
+        // A null decimal is either withheld or undefined: the column stays empty.
+        Figure::Decimal(v) => (
+            v.map(|v| dialect.decimal(v)).unwrap_or_default(),
+            String::new(),
+        ),
+    }
 }
 
 fn rows_of(section: &str, counts: &[Count]) -> Vec<Row> {
@@ -721,8 +825,8 @@ fn rows_of(section: &str, counts: &[Count]) -> Vec<Row> {
 fn figures_key(endpoint: &str, user: &Viewer, q: &StatsQuery) -> String {
     let scope = user.figures_scope_key();
     format!(
-        "{endpoint}|{scope}|{:?}|{:?}|{:?}|{:?}|{:?}",
-        q.from, q.to, q.network, q.school, q.suppress_below
+        "{endpoint}|{scope}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        q.from, q.to, q.network, q.school, q.suppress_below, q.group_by
     )
 }
 
@@ -750,17 +854,6 @@ where
             db.run(move |conn| f(conn, &scope, info)).await
         })
         .await
-}
-
-fn respond<T: Serialize>(
-    req: &HttpRequest,
-    body: &T,
-    age: Duration,
-    dialect: Option<CsvDialect>,
-    rows: impl FnOnce() -> Vec<Row>,
-    name: &str,
-) -> ApiResult<HttpResponse> {
-    respond_with(req, body, age, dialect, |d| to_csv(rows(), d), name)
 }
 
 /// A statistic's answer: JSON, or with `Accept: text/csv` the CSV `csv` writes in the dialect
@@ -820,59 +913,76 @@ pub async fn get_case_stats(
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
     let dialect = query.dialect;
-    let (stats, age) = figures(&state, "case", user, query.0, |conn, scope, info| {
-        case_stats(conn, scope, info)
+    let by = query.group_by;
+    let (stats, age) = figures(&state, "case", user, query.0, move |conn, scope, info| {
+        let (mut all, mut raw) = case_stats_with_raw(conn, scope, info.clone())?;
+        if let Some(by) = by {
+            let groups =
+                groups::grouped(conn, by, scope, &info, &mut all, &mut raw, &|c, s, i| {
+                    case_stats_with_raw(c, s, i)
+                })?;
+            all.groups = Some(groups.into_iter().map(Into::into).collect());
+        }
+        Ok(all)
     })
     .await?;
-    respond(
+    let grouped = stats.groups.as_ref().map(|g| {
+        g.iter()
+            .map(|g| (g.label.clone(), case_rows(&g.figures)))
+            .collect()
+    });
+    respond_with(
         &req,
         &*stats,
         age,
         dialect,
-        || {
-            let mut rows = vec![("total".to_string(), "cases".to_string(), stats.total.into())];
-            rows.extend(rows_of("status", &stats.by_status));
-            rows.extend(rows_of("origin", &stats.by_origin));
-            rows.extend(rows_of("outcome", &stats.by_outcome));
-            rows.extend(rows_of("theme", &stats.by_theme));
-            for (k, c) in [
-                ("known", stats.reach.known),
-                ("new", stats.reach.new),
-                ("unknown", stats.reach.unknown),
-            ] {
-                rows.push(("reach".into(), k.into(), c.into()));
-            }
-            rows.push((
-                "reach".into(),
-                "share_new".into(),
-                Figure::Decimal(stats.reach.share_new),
-            ));
-            rows.push((
-                "first_contact".into(),
-                "cases".into(),
-                stats.first_contact.cases.into(),
-            ));
-            for (k, v) in [
-                ("median_days", stats.first_contact.median_days),
-                ("p90_days", stats.first_contact.p90_days),
-            ] {
-                let cell = match v {
-                    Some(d) => Cell::shown(d as i64),
-                    None => Cell::hidden(),
-                };
-                rows.push(("first_contact".into(), k.into(), cell.into()));
-            }
-            if let Some(own) = &stats.raised_by_school {
-                rows.push(("raised_by_school".into(), "cases".into(), own.total.into()));
-                rows.extend(rows_of("raised_by_school_status", &own.by_status));
-                rows.extend(rows_of("raised_by_school_origin", &own.by_origin));
-                rows.extend(rows_of("raised_by_school_outcome", &own.by_outcome));
-                rows.extend(rows_of("raised_by_school_theme", &own.by_theme));
-            }
-            rows
-        },
+        |d| to_csv_grouped(case_rows(&stats), grouped, d),
         "case-stats",
     )
+}
+
+/// The CSV rows of the case figures.
+fn case_rows(stats: &CaseStats) -> Vec<Row> {
+    let mut rows = vec![("total".to_string(), "cases".to_string(), stats.total.into())];
+    rows.extend(rows_of("status", &stats.by_status));
+    rows.extend(rows_of("origin", &stats.by_origin));
+    rows.extend(rows_of("outcome", &stats.by_outcome));
+    rows.extend(rows_of("theme", &stats.by_theme));
+    for (k, c) in [
+        ("known", stats.reach.known),
+        ("new", stats.reach.new),
+        ("unknown", stats.reach.unknown),
+    ] {
+        rows.push(("reach".into(), k.into(), c.into()));
+    }
+    rows.push((
+        "reach".into(),
+        "share_new".into(),
+        Figure::Decimal(stats.reach.share_new),
+    ));
+    rows.push((
+        "first_contact".into(),
+        "cases".into(),
+        stats.first_contact.cases.into(),
+    ));
+    for (k, v) in [
+        ("median_days", stats.first_contact.median_days),
+        ("p90_days", stats.first_contact.p90_days),
+    ] {
+        let cell = match v {
+            Some(d) => Cell::shown(d as i64),
+            None => Cell::hidden(),
+        };
+        rows.push(("first_contact".into(), k.into(), cell.into()));
+    }
+    if let Some(own) = &stats.raised_by_school {
+        rows.push(("raised_by_school".into(), "cases".into(), own.total.into()));
+        rows.extend(rows_of("raised_by_school_status", &own.by_status));
+        rows.extend(rows_of("raised_by_school_origin", &own.by_origin));
+        rows.extend(rows_of("raised_by_school_outcome", &own.by_outcome));
+        rows.extend(rows_of("raised_by_school_theme", &own.by_theme));
+    }
+    rows
 }
 
 #[utoipa::path(
@@ -898,31 +1008,66 @@ pub async fn get_checklist_stats(
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
     let dialect = query.dialect;
-    let (stats, age) = figures(&state, "checklist", user, query.0, |conn, scope, info| {
-        checklist_stats(conn, scope, info)
-    })
+    let by = query.group_by;
+    let (stats, age) = figures(
+        &state,
+        "checklist",
+        user,
+        query.0,
+        move |conn, scope, info| {
+            let (mut all, mut raw) = checklist_stats_with_raw(conn, scope, info.clone())?;
+            if let Some(by) = by {
+                no_theme_groups(by)?;
+                let groups =
+                    groups::grouped(conn, by, scope, &info, &mut all, &mut raw, &|c, s, i| {
+                        checklist_stats_with_raw(c, s, i)
+                    })?;
+                all.groups = Some(groups.into_iter().map(Into::into).collect());
+            }
+            Ok(all)
+        },
+    )
     .await?;
-    respond(
+    let grouped = stats.groups.as_ref().map(|g| {
+        g.iter()
+            .map(|g| (g.label.clone(), checklist_rows(&g.figures)))
+            .collect()
+    });
+    respond_with(
         &req,
         &*stats,
         age,
         dialect,
-        || {
-            let mut rows = vec![(
-                "total".to_string(),
-                "submissions".to_string(),
-                stats.total.into(),
-            )];
-            rows.extend(rows_of("status", &stats.by_status));
-            rows.push((
-                "share".into(),
-                "became_case".into(),
-                Figure::Decimal(stats.share_became_case),
-            ));
-            rows
-        },
+        |d| to_csv_grouped(checklist_rows(&stats), grouped, d),
         "checklist-stats",
     )
+}
+
+/// The CSV rows of the checklist figures.
+fn checklist_rows(stats: &ChecklistStats) -> Vec<Row> {
+    let mut rows = vec![(
+        "total".to_string(),
+        "submissions".to_string(),
+        stats.total.into(),
+    )];
+    rows.extend(rows_of("status", &stats.by_status));
+    rows.push((
+        "share".into(),
+        "became_case".into(),
+        Figure::Decimal(stats.share_became_case),
+    ));
+    rows
+}
+
+/// Theme groups are groups of cases; submissions, sessions and requests have no theme.
+fn no_theme_groups(by: groups::GroupBy) -> ApiResult<()> {
+    match by {
+        groups::GroupBy::Theme => Err(ApiError::field(
+            "group_by",
+            crate::i18n::Code::ThemeGroupsCasesOnly,
+        )),
+        groups::GroupBy::Network | groups::GroupBy::School | groups::GroupBy::Month => Ok(()),
+    }
 }
 
 /// Presence figures for a period: office hours held, and consult requests.
@@ -936,24 +1081,43 @@ pub struct PresenceStats {
     /// Consult requests made in the period.
     pub consult_requests: Cell,
     pub consult_requests_by_status: Vec<Count>,
+    /// With `group_by`: the same figures per group.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(no_recursion)]
+    pub groups: Option<Vec<groups::PresenceGroup>>,
 }
 
-fn presence_stats(
+/// The presence figures, and the same unsuppressed (see `case_stats_with_raw`).
+pub(crate) fn presence_stats_with_raw(
     conn: &mut DbConn,
     s: &StatScope,
     info: StatsScopeInfo,
-) -> ApiResult<PresenceStats> {
+) -> ApiResult<(PresenceStats, PresenceStats)> {
     let t = info.suppress_below;
     let held = repo::office_hours_held(conn, s)?;
-    let contacts: i64 = held.iter().map(|c| *c as i64).sum();
     let consults = repo::consults_by_status(conn, s)?;
+    Ok((
+        presence_figures(&held, consults.clone(), t, info.clone()),
+        presence_figures(&held, consults, 0, info),
+    ))
+}
+
+/// The presence figures of held sessions (their contacts each) and consult requests by status,
+/// suppressed at `t`.
+pub(crate) fn presence_figures(
+    held: &[i32],
+    consults: Vec<(String, i64)>,
+    t: i64,
+    info: StatsScopeInfo,
+) -> PresenceStats {
+    let contacts: i64 = held.iter().map(|c| *c as i64).sum();
     let total: i64 = consults.iter().map(|(_, n)| n).sum();
     let total_cell = single(total, t);
     let keys: Vec<String> = crate::domain::presence::ConsultStatus::ALL
         .iter()
         .map(|c| c.as_str().to_string())
         .collect();
-    Ok(PresenceStats {
+    PresenceStats {
         scope: info,
         office_hours_held: single(held.len() as i64, t),
         office_hours_contacts: single(contacts, t),
@@ -966,7 +1130,8 @@ fn presence_stats(
             !total_cell.suppressed,
             true,
         ),
-    })
+        groups: None,
+    }
 }
 
 #[utoipa::path(
@@ -992,38 +1157,62 @@ pub async fn get_presence_stats(
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<HttpResponse> {
     let dialect = query.dialect;
-    let (stats, age) = figures(&state, "presence", user, query.0, |conn, scope, info| {
-        presence_stats(conn, scope, info)
-    })
+    let by = query.group_by;
+    let (stats, age) = figures(
+        &state,
+        "presence",
+        user,
+        query.0,
+        move |conn, scope, info| {
+            let (mut all, mut raw) = presence_stats_with_raw(conn, scope, info.clone())?;
+            if let Some(by) = by {
+                no_theme_groups(by)?;
+                let groups =
+                    groups::grouped(conn, by, scope, &info, &mut all, &mut raw, &|c, s, i| {
+                        presence_stats_with_raw(c, s, i)
+                    })?;
+                all.groups = Some(groups.into_iter().map(Into::into).collect());
+            }
+            Ok(all)
+        },
+    )
     .await?;
-    respond(
+    let grouped = stats.groups.as_ref().map(|g| {
+        g.iter()
+            .map(|g| (g.label.clone(), presence_rows(&g.figures)))
+            .collect()
+    });
+    respond_with(
         &req,
         &*stats,
         age,
         dialect,
-        || {
-            let mut rows = vec![
-                (
-                    "office_hours".to_string(),
-                    "held".to_string(),
-                    stats.office_hours_held.into(),
-                ),
-                (
-                    "office_hours".to_string(),
-                    "contacts".to_string(),
-                    stats.office_hours_contacts.into(),
-                ),
-                (
-                    "consult_requests".to_string(),
-                    "total".to_string(),
-                    stats.consult_requests.into(),
-                ),
-            ];
-            rows.extend(rows_of("consult_status", &stats.consult_requests_by_status));
-            rows
-        },
+        |d| to_csv_grouped(presence_rows(&stats), grouped, d),
         "presence-stats",
     )
+}
+
+/// The CSV rows of the presence figures.
+fn presence_rows(stats: &PresenceStats) -> Vec<Row> {
+    let mut rows = vec![
+        (
+            "office_hours".to_string(),
+            "held".to_string(),
+            stats.office_hours_held.into(),
+        ),
+        (
+            "office_hours".to_string(),
+            "contacts".to_string(),
+            stats.office_hours_contacts.into(),
+        ),
+        (
+            "consult_requests".to_string(),
+            "total".to_string(),
+            stats.consult_requests.into(),
+        ),
+    ];
+    rows.extend(rows_of("consult_status", &stats.consult_requests_by_status));
+    rows
 }
 
 #[cfg(test)]

@@ -86,7 +86,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some((m * 10.0).round() / 10.0)
 }
 
-fn counts<'a>(
+pub(crate) fn referral_counts<'a>(
     rows: impl Iterator<Item = &'a StatRow>,
     reached: &std::collections::HashMap<String, HashSet<String>>,
     threshold: i64,
@@ -164,6 +164,12 @@ pub async fn get_referral_stats(
     query: ApiQuery<StatsQuery>,
 ) -> ApiResult<actix_web::HttpResponse> {
     let dialect = query.dialect;
+    if query.group_by.is_some() {
+        return Err(crate::error::ApiError::field(
+            "group_by",
+            crate::i18n::Code::ReferralsNotGrouped,
+        ));
+    }
     let (figures, age) = super::figures(&state, "referrals", user, query.0, |conn, scope, info| {
         let (rows, reached) = repo::sent_for_stats(conn, scope)?;
         Ok((info, rows, reached))
@@ -192,12 +198,12 @@ pub async fn get_referral_stats(
             }
             PartnerReferralStats {
                 partner: StatsService { id, name },
-                counts: counts(list.iter().copied(), reached, t),
+                counts: referral_counts(list.iter().copied(), reached, t),
                 services: services
                     .into_iter()
                     .map(|((name, id), l)| ServiceReferralStats {
                         service: StatsService { id, name },
-                        counts: counts(l.into_iter(), reached, t),
+                        counts: referral_counts(l.into_iter(), reached, t),
                     })
                     .collect(),
             }

@@ -1,0 +1,2 @@
+ALTER TABLE activities DROP COLUMN folders;
+ALTER TABLE activities DROP COLUMN posters;
