@@ -105,7 +105,22 @@ fn authenticate(
         state
             .db
             .run(move |conn| {
+                // A worker's own token names the role: the account and its schools come in
+                // one statement.
+                let mut schools = None;
                 let row = match &subject {
+                    TokenSubject::Local { user_id, role, .. }
+                        if with_reach && *role == Role::SocialWorker.as_str() =>
+                    {
+                        let today = chrono::Utc::now().date_naive();
+                        crate::db::optional(crate::db::assignments::user_with_schools(
+                            conn, user_id, today,
+                        ))?
+                        .map(|(row, ids)| {
+                            schools = Some(ids);
+                            row
+                        })
+                    }
                     TokenSubject::Local { user_id, .. } => {
                         crate::db::optional(users::find(conn, user_id))?
                     }
@@ -136,10 +151,11 @@ fn authenticate(
                     return Err(ApiError::PasswordChangeRequired);
                 }
                 let user = AuthUser::from_row(row, request_id, client_addr);
-                let reach = if with_reach {
-                    Some(Reach::load(conn, &user)?)
-                } else {
-                    None
+                let reach = match (with_reach, schools) {
+                    (false, _) => None,
+                    // The row's role is the token's (checked above).
+                    (true, Some(schools)) => Some(Reach::SocialWorker { schools }),
+                    (true, None) => Some(Reach::load(conn, &user)?),
                 };
                 Ok((user, reach))
             })

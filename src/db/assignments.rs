@@ -45,6 +45,38 @@ fn current_on(
     )
 }
 
+/// An account with the schools it may act for on `day` as a worker (see `schools_of_worker`),
+/// in one statement: what every request of a worker reads before anything else.
+pub fn user_with_schools(
+    conn: &mut DbConn,
+    user_id: &str,
+    day: NaiveDate,
+) -> QueryResult<(super::users::UserRow, Vec<SchoolId>)> {
+    let schools = assignments::table
+        .filter(assignments::worker_id.eq(users::id))
+        .filter(
+            assignments::valid_from.le(day).and(
+                assignments::valid_to
+                    .is_null()
+                    .or(assignments::valid_to.ge(day)),
+            ),
+        )
+        .select(super::cases::string_agg(assignments::school_id, " "))
+        .single_value();
+    let (row, joined): (super::users::UserRow, Option<String>) = users::table
+        .find(user_id)
+        .select((super::users::UserRow::as_select(), schools))
+        .first(conn)?;
+    let mut ids: Vec<SchoolId> = joined
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|s| SchoolId::from(s.to_string()))
+        .collect();
+    ids.sort_unstable_by(|a, b| a.as_str().cmp(b.as_str()));
+    ids.dedup_by(|a, b| a.as_str() == b.as_str());
+    Ok((row, ids))
+}
+
 /// The schools a worker may act for on `day`: those with an assignment valid that day, in any
 /// mode. Reassignments take effect at once because this is asked on every request.
 pub fn schools_of_worker(
