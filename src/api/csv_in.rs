@@ -111,6 +111,19 @@ impl<R> From<diesel::result::Error> for Rollback<R> {
     }
 }
 
+/// An import's body must be sent as `text/csv`: 415 otherwise.
+pub fn require_csv(req: &actix_web::HttpRequest) -> ApiResult<()> {
+    use actix_web::HttpMessage;
+    let is_csv = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "text/csv");
+    if is_csv {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            crate::i18n::Code::CsvContentTypeRequired.into(),
+        ))
+    }
+}
+
 /// Runs an import in one write transaction; a dry run rolls it back and still answers what it
 /// would have done.
 pub fn run<R>(

@@ -7,7 +7,7 @@
 use crate::i18n::{Code, Msg};
 use std::collections::HashMap;
 
-use actix_web::{HttpMessage, HttpRequest, post, web};
+use actix_web::{HttpRequest, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -957,12 +957,7 @@ pub async fn import_social_map(
     query: ApiQuery<ImportQuery>,
     body: web::Bytes,
 ) -> ApiResult<web::Json<SocialMapImportReport>> {
-    let is_csv = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "text/csv");
-    if !is_csv {
-        return Err(ApiError::UnsupportedMediaType(
-            Code::CsvContentTypeRequired.into(),
-        ));
-    }
+    csv_in::require_csv(&req)?;
     let dry_run = query.dry_run;
     let report = state
         .db

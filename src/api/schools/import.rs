@@ -1,7 +1,7 @@
 //! Importing schools from CSV: one row per school, matched on the institution number; a dry
 //! run reports what would change and writes nothing.
 
-use actix_web::{HttpMessage, HttpRequest, post, web};
+use actix_web::{HttpRequest, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -348,12 +348,7 @@ pub async fn import_schools(
     query: ApiQuery<ImportQuery>,
     body: web::Bytes,
 ) -> ApiResult<web::Json<ImportReport>> {
-    let is_csv = matches!(req.mime_type(), Ok(Some(m)) if m.essence_str() == "text/csv");
-    if !is_csv {
-        return Err(ApiError::UnsupportedMediaType(
-            Code::CsvContentTypeRequired.into(),
-        ));
-    }
+    csv_in::require_csv(&req)?;
     let dry_run = query.dry_run;
     let report = state
         .db
