@@ -163,20 +163,11 @@ enum UserCommand {
 /// such a block is freed, so later ones come from per-thread arenas and stay resident: memory
 /// grew by ~20 MiB per blocking thread under a login load (115 MiB to 395 MiB in a 30 s soak).
 /// A fixed threshold keeps large blocks on mmap, returned to the system when freed.
-///
-/// glibc also gives each thread that allocates its own arena, up to 8 per core, each keeping
-/// its freed memory: the database threads' case lists (a page of rows, its JSON) kept 105 MiB
-/// resident at 32 connections where 2 arenas keep 88 MiB. Two arenas, unless the operator sets
-/// glibc's own `MALLOC_ARENA_MAX`.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn tune_allocator() {
-    let arenas_chosen = std::env::var_os("MALLOC_ARENA_MAX").is_some();
     // SAFETY: mallopt only sets an allocator parameter; called before any thread starts.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        if !arenas_chosen {
-            libc::mallopt(libc::M_ARENA_MAX, 2);
-        }
     }
 }
 
