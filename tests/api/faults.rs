@@ -153,7 +153,7 @@ impl Ledger {
                 }
                 self.pending.remove(key);
             }
-            Ok(a) if a.status == 409 && a.body.contains("answer was lost") => {
+            Ok(a) if a.status == 409 && a.body.contains("\"code\":\"idempotency_answer_lost\"") => {
                 self.committed_unanswered.insert(key.into());
                 self.pending.remove(key);
             }
