@@ -63,7 +63,13 @@ never on text. Codes in JSON (statuses, themes, kinds) never change with the lan
         (name = "meetings", description = "Network meetings: invitees and attendance, an anonymised agenda, minutes and action points"),
         (name = "activities", description = "Trainings, school activities, coaching and publicity, for the programme's report and statistics"),
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(
+        Problem,
+        FieldError,
+        crate::api::stats::groups::CaseGroup,
+        crate::api::stats::groups::ChecklistGroup,
+        crate::api::stats::groups::PresenceGroup
+    )),
     modifiers(&Security)
 )]
 pub struct ApiDoc;

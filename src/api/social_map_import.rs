@@ -123,7 +123,7 @@ pub struct SocialMapImportItem {
     pub name: String,
     pub action: SocialMapAction,
     /// Its id (on a dry run, the id a new one would have had).
-    #[schema(format = Uuid)]
+    #[schema(format = Uuid, read_only)]
     pub id: String,
 }
 
