@@ -214,6 +214,13 @@ pub struct Settings {
     /// Longest date range `GET /api/v1/office-hours` expands, in days (422 above).
     #[arg(long, env = "OFFICE_HOURS_MAX_RANGE_DAYS", default_value_t = 366)]
     pub office_hours_max_range_days: i64,
+    /// How many days an answered referral or written feedback stays in the inbox.
+    #[arg(long, env = "INBOX_RECENT_DAYS", default_value_t = 14)]
+    pub inbox_recent_days: i64,
+    /// After how many days a checklist submission not yet triaged shows in the coordinator's
+    /// inbox.
+    #[arg(long, env = "INBOX_SUBMISSION_WAIT_DAYS", default_value_t = 5)]
+    pub inbox_submission_wait_days: i64,
     /// How many weeks of past sessions a calendar feed carries.
     #[arg(long, env = "CALENDAR_WEEKS_BACK", default_value_t = 4)]
     pub calendar_weeks_back: i64,
@@ -337,6 +344,8 @@ impl Default for Settings {
             audit_checkpoint_seconds: 3600,
             audit_seal_interval_ms: 250,
             office_hours_max_range_days: 366,
+            inbox_recent_days: 14,
+            inbox_submission_wait_days: 5,
             calendar_weeks_back: 4,
             calendar_weeks_ahead: 26,
             allocation_min_slots_per_school: 0,

@@ -323,6 +323,14 @@ pub async fn create_consult_request(
                 Some(&row.id),
                 None,
             )?;
+            crate::usecases::notify::consult(
+                conn,
+                row.status.as_str(),
+                &row.id,
+                &row.school_id,
+                None,
+                at,
+            )?;
             answer(conn, &user, &row.id)
         })
         .await?;
@@ -467,6 +475,14 @@ fn store(
         "consult_request",
         Some(&row.id),
         row.case_id.as_deref(),
+    )?;
+    crate::usecases::notify::consult(
+        conn,
+        row.status.as_str(),
+        &row.id,
+        &row.school_id,
+        row.worker_id.as_deref(),
+        row.updated_at,
     )?;
     answer(conn, user, &row.id)
 }

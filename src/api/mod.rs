@@ -19,6 +19,7 @@ pub mod extract;
 pub mod health;
 pub mod hsds;
 pub mod idempotency;
+pub mod inbox;
 pub mod lifecycle;
 pub mod meetings;
 pub mod metrics;
@@ -69,9 +70,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assignments::get_assignment)
         .service(assignments::update_assignment)
         .service(assignments::delete_assignment)
+        .service(inbox::get_inbox)
+        .service(inbox::mark_inbox_seen)
         .service(cases::list_cases)
         .service(cases::create_case)
         .service(cases::raise_case_request)
+        .service(cases::get_case_by_reference)
         .service(cases::get_case)
         .service(cases::update_case)
         .service(cases::start_case)

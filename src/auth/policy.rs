@@ -66,6 +66,8 @@ pub enum Action {
     ReadActivities,
     /// a worker: their own activities
     WriteActivities,
+    /// the inbox: what waits for the caller (each role its own)
+    ReadInbox,
 }
 
 /// The role table. Read it as: role → the actions it may take.
@@ -105,6 +107,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AddAgendaItem
                 | ReadActivities
                 | WriteActivities
+                | ReadInbox
         ),
         Role::SocialWorker => matches!(
             action,
@@ -129,6 +132,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AddAgendaItem
                 | ReadActivities
                 | WriteActivities
+                | ReadInbox
         ),
         Role::School => matches!(
             action,
@@ -149,6 +153,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadMeetings
                 | AddAgendaItem
                 | ReadActivities
+                | ReadInbox
         ),
     }
 }

@@ -206,3 +206,32 @@ pub fn spoc_of(conn: &mut DbConn, school_id: &str, day: NaiveDate) -> QueryResul
         .first(conn)
         .optional()
 }
+
+/// The school's SPOC on `day` with their name: assignment id, worker id, display name, and
+/// since when (the assignment's first day).
+pub fn spoc_with_name(
+    conn: &mut DbConn,
+    school_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Option<(String, String, String, NaiveDateTime)>> {
+    assignments::table
+        .inner_join(users::table.on(users::id.eq(assignments::worker_id)))
+        .filter(assignments::school_id.eq(school_id))
+        .filter(assignments::mode.eq("spoc"))
+        .filter(assignments::valid_from.le(day))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(day)),
+        )
+        .order((assignments::valid_from, assignments::id))
+        .select((
+            assignments::id,
+            assignments::worker_id,
+            users::display_name,
+            assignments::valid_from,
+        ))
+        .first::<(String, String, String, NaiveDate)>(conn)
+        .optional()
+        .map(|r| r.map(|(a, w, n, from)| (a, w, n, from.and_time(NaiveTime::MIN))))
+}

@@ -16,6 +16,7 @@ pub mod consults;
 pub mod events;
 pub mod idempotency;
 pub mod identifiers;
+pub mod inbox;
 pub mod login_throttle;
 pub mod meetings;
 pub mod networks;

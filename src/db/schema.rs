@@ -214,6 +214,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         feedback_consent_id -> Nullable<Text>,
+        /// When the worker means to look again (a waiting case past it is in the inbox).
+        follow_up_on -> Nullable<Date>,
     }
 }
 
@@ -746,6 +748,14 @@ diesel::joinable!(action_points -> meetings (meeting_id));
 diesel::joinable!(activity_audiences -> activities (activity_id));
 diesel::joinable!(activity_themes -> activities (activity_id));
 
+diesel::table! {
+    /// When an account last marked its inbox as seen.
+    inbox_seen (user_id) {
+        user_id -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -797,5 +807,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_audiences,
     activity_themes,
-    login_throttle
+    login_throttle,
+    inbox_seen
 );

@@ -815,6 +815,8 @@ pub fn generate(
             .ts(opened)
             .ts(updated)
             .os(feedback_consent.as_deref())
+            // follow_up_on: none in the demo.
+            .os(None)
             .end();
 
         if g.rows.total >= o.batch_rows {
@@ -893,7 +895,7 @@ mod tests {
         let (name, cols) = table_columns(T::Cases);
         assert_eq!(name, "cases");
         assert_eq!(cols.first().map(String::as_str), Some("id"));
-        assert_eq!(cols.len(), 31);
+        assert_eq!(cols.len(), 32);
         let (name, cols) = table_columns(T::Audit);
         assert_eq!(name, "audit_events");
         assert_eq!(cols.last().map(String::as_str), Some("case_ids"));

@@ -182,7 +182,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The event types, for webhook subscriptions (`*` subscribes to all).
-pub const EVENT_TYPES: [&str; 12] = [
+pub const EVENT_TYPES: &[&str] = &[
     "case.opened",
     "case.status_changed",
     "referral.sent",
@@ -194,5 +194,14 @@ pub const EVENT_TYPES: [&str; 12] = [
     "referral.failed",
     "referral.cancelled",
     "audit.checkpoint",
+    "checklist.submitted",
+    "checklist.triaged",
+    "checklist.case_opened",
+    "checklist.no_action",
+    "consult.requested",
+    "consult.scheduled",
+    "consult.done",
+    "consult.cancelled",
+    "case.feedback_written",
     "*",
 ];

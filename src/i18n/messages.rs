@@ -497,6 +497,10 @@ catalogue! {
         en: "the range may span at most {max} days",
     },
     EndAfterStart = "end_after_start" { nl: "moet na start_time liggen", en: "must be after start_time" },
+    NotAReference = "not_a_reference" {
+        nl: "moet een dossierreferentie zijn, zoals KE-2026-00042",
+        en: "must be a case reference such as KE-2026-00042",
+    },
     TimeHhMm = "time_hh_mm" { nl: "moet een tijdstip zijn als UU:MM", en: "must be a time as HH:MM" },
     NoSuchTheme = "no_such_theme" { nl: "dit thema bestaat niet", en: "no such theme" },
     ThemeUnknown = "theme_unknown" { nl: "het thema `{code}` bestaat niet", en: "no such theme `{code}`" },

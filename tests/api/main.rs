@@ -23,6 +23,7 @@ mod hardening_ssrf;
 mod health;
 mod hsds;
 mod idempotency;
+mod inbox;
 mod instances;
 mod languages;
 mod layering;

@@ -132,6 +132,7 @@ pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Optio
 /// School A's objects (and shared ones) whose ids fill the templated paths.
 pub struct Objects {
     pub case: String,
+    pub case_reference: String,
     pub consent: String,
     pub need: String,
     pub contact: String,
@@ -219,6 +220,13 @@ impl Objects {
             .as_str()
             .unwrap()
             .to_string();
+        let case_reference = w
+            .app
+            .get(&format!("/api/v1/cases/{case}"), Some(&w.worker_a.token))
+            .json()["reference"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let network = w.app.get("/api/v1/networks", Some(&w.coord.token)).json()["items"][0]["id"]
             .as_str()
             .unwrap()
@@ -231,6 +239,7 @@ impl Objects {
         .collect();
         Objects {
             case,
+            case_reference,
             consent,
             need,
             contact,
@@ -299,6 +308,14 @@ impl Objects {
             .replace("{consent_id}", &pick(&self.consent))
             .replace("{need_id}", &pick(&self.need))
             .replace("{contact_id}", &pick(&self.contact))
+            .replace(
+                "{reference}",
+                if real {
+                    &self.case_reference
+                } else {
+                    "KE-1999-99999"
+                },
+            )
     }
 }
 

@@ -84,6 +84,14 @@ pub async fn create_checklist_submission(
             };
             repo::insert_submission(conn, &row, &answers)?;
             record(conn, &user, AuditAction::Create, OBJECT, Some(&id), None)?;
+            crate::usecases::notify::submission(
+                conn,
+                repo::SUBMITTED,
+                &id,
+                &row.school_id,
+                None,
+                at,
+            )?;
             let row = repo::find_submission(conn, &id)?;
             load_view(conn, Perspective::School, row)
         })
