@@ -14,7 +14,7 @@ pub fn fold(s: &str) -> String {
 }
 
 /// Whether every search word starts a word of one of `fields` (folded; words are runs of
-/// letters and digits): `dia` finds `Mevrouw Diallo`, `n'g` does not find `Ngono`.
+/// letters and digits): `dia` finds `Mevrouw Diallo`, `l5b-03` finds `L5B-03`.
 pub fn prefix_match(words: &[String], fields: &[Option<&str>]) -> bool {
     if words.is_empty() {
         return false;
@@ -30,10 +30,16 @@ pub fn prefix_match(words: &[String], fields: &[Option<&str>]) -> bool {
                 .collect::<Vec<_>>()
         })
         .collect();
-    words.iter().all(|w| {
-        let w: String = w.chars().filter(|c| c.is_alphanumeric()).collect();
-        !w.is_empty() && field_words.iter().any(|f| f.starts_with(&w))
-    })
+    // A search word is cut where a name is (`L5B-03` is `l5b` and `03`).
+    let parts: Vec<&str> = words
+        .iter()
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    !parts.is_empty()
+        && parts
+            .iter()
+            .all(|p| field_words.iter().any(|f| f.starts_with(p)))
 }
 
 /// A case reference as written on a letter or said on the phone, in any spacing or case

@@ -513,6 +513,22 @@ fn a_school_finds_the_cases_it_raised_by_pseudonym_never_by_family_name() {
     assert_eq!(found(&w.user_a, "peeters"), 0);
     assert_eq!(found(&w.worker_a, "peeters"), 1);
     assert_eq!(found(&w.user_b, "5a"), 0);
+    // Its submissions by pseudonym too (L5B-03).
+    submit(&w.app, &w.user_a, &[]);
+    let subs = |user: &TestUser, q: &str| -> usize {
+        let res = w.app.get(
+            &format!("/api/v1/checklist-submissions?q={q}"),
+            Some(&user.token),
+        );
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["items"].as_array().unwrap().len()
+    };
+    assert_eq!(subs(&w.user_a, "l5b"), 1);
+    assert_eq!(subs(&w.user_a, "03"), 1);
+    assert_eq!(subs(&w.user_a, "b03"), 0);
+    assert_eq!(subs(&w.worker_a, "L5B-03"), 1);
+    assert_eq!(subs(&w.user_b, "l5b"), 0);
+    assert_eq!(subs(&w.worker_b, "l5b"), 0);
     let p = w
         .app
         .get("/api/v1/cases?q=", Some(&w.user_a.token))
