@@ -5,6 +5,7 @@ pub mod case;
 pub mod ical;
 pub mod ids;
 pub mod lifecycle;
+pub mod planning;
 pub mod presence;
 pub mod referral;
 pub mod screening;
@@ -182,7 +183,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The event types, for webhook subscriptions (`*` subscribes to all).
-pub const EVENT_TYPES: [&str; 12] = [
+pub const EVENT_TYPES: [&str; 13] = [
     "case.opened",
     "case.status_changed",
     "referral.sent",
@@ -194,5 +195,6 @@ pub const EVENT_TYPES: [&str; 12] = [
     "referral.failed",
     "referral.cancelled",
     "audit.checkpoint",
+    "assignment.changed",
     "*",
 ];

@@ -609,7 +609,29 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "Controlepunt van het auditspoor",
                 "Audit trail checkpoint",
             ),
+            (
+                "assignment.changed",
+                "Opdracht gewijzigd",
+                "Assignment changed",
+            ),
             ("*", "Alle gebeurtenissen", "All events"),
+        ],
+    ),
+    (
+        "plan_status",
+        ("plan_status", "Toestand van een verdeelplan", "Allocation plan statuses"),
+        &[
+            ("draft", "Ontwerp", "Draft"),
+            ("applied", "Toegepast", "Applied"),
+        ],
+    ),
+    (
+        "absence_kind",
+        ("absence_kind", "Soort afwezigheid", "Kinds of absence"),
+        &[
+            ("leave", "Verlof", "Leave"),
+            ("illness", "Ziekte", "Illness"),
+            ("other", "Andere", "Other"),
         ],
     ),
 ];

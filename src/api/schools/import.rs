@@ -197,6 +197,7 @@ pub(super) fn parse_record(
         wishes: SchoolWishes {
             preferred_presence,
             note: get("wishes_note"),
+            ..SchoolWishes::default()
         },
         contact: SchoolContact {
             name: get("contact_name"),
