@@ -362,7 +362,10 @@ pub async fn create_allocation_plan(
                         pupils: s.pupil_count,
                         ses: share,
                         help_requests: help,
-                        preferred: s.preferred_presence.as_deref().and_then(PresenceMode::parse),
+                        preferred: s
+                            .preferred_presence
+                            .as_deref()
+                            .and_then(PresenceMode::parse),
                         weekdays: schools::parse_weekdays(&s.wish_weekdays),
                         earliest: s.wish_start_time,
                         latest: s.wish_end_time,
@@ -468,7 +471,11 @@ pub async fn get_allocation_plan(
 
 /// The plan's lines and the assignments they would replace, matched: (kept pairs, assignments to
 /// end, lines to create).
-type Diff = (Vec<(AssignmentRow, LineRow)>, Vec<AssignmentRow>, Vec<LineRow>);
+type Diff = (
+    Vec<(AssignmentRow, LineRow)>,
+    Vec<AssignmentRow>,
+    Vec<LineRow>,
+);
 
 fn diff(conn: &mut DbConn, plan: &PlanRow) -> ApiResult<Diff> {
     let lines: Vec<LineRow> = repo::lines(conn, &plan.id)?
@@ -487,8 +494,13 @@ fn diff(conn: &mut DbConn, plan: &PlanRow) -> ApiResult<Diff> {
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut current =
-        assignments_repo::overlapping(conn, &workers, &schools_in, plan.period_from, plan.period_to)?;
+    let mut current = assignments_repo::overlapping(
+        conn,
+        &workers,
+        &schools_in,
+        plan.period_from,
+        plan.period_to,
+    )?;
     let mut keep = Vec::new();
     let mut create = Vec::new();
     for l in lines {
@@ -644,7 +656,14 @@ pub async fn apply_allocation_plan(
                 let row = build_row(conn, Uuid::now_v7().to_string(), &new, now())?;
                 check_clash(conn, &row, gap, &[])?;
                 assignments_repo::insert(conn, &row)?;
-                record(conn, &user, AuditAction::Create, "assignment", Some(&row.id), None)?;
+                record(
+                    conn,
+                    &user,
+                    AuditAction::Create,
+                    "assignment",
+                    Some(&row.id),
+                    None,
+                )?;
                 changed_event(conn, &row)?;
                 created.push(row.id);
             }
@@ -786,7 +805,12 @@ fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<Na
     })
 }
 
-fn default_hours(k: &Knobs, mode: PresenceMode, start: Option<NaiveTime>, end: Option<NaiveTime>) -> f64 {
+fn default_hours(
+    k: &Knobs,
+    mode: PresenceMode,
+    start: Option<NaiveTime>,
+    end: Option<NaiveTime>,
+) -> f64 {
     match (mode, start, end) {
         (PresenceMode::OfficeHours, Some(s), Some(e)) => (e - s).num_minutes().max(0) as f64 / 60.0,
         _ => k.contact_hours,
@@ -849,14 +873,23 @@ pub async fn add_allocation_plan_line(
                 weekday: b.weekday,
                 start_time: start,
                 end_time: end,
-                hours: b.hours.unwrap_or_else(|| default_hours(&k, b.mode, start, end)),
+                hours: b
+                    .hours
+                    .unwrap_or_else(|| default_hours(&k, b.mode, start, end)),
                 reasons: serde_json::to_string(&[Reason::Manual]).unwrap_or_default(),
                 created_at: at,
                 updated_at: at,
             };
             check_line(conn, &row, gap)?;
             repo::insert_lines(conn, std::slice::from_ref(&row))?;
-            record(conn, &user, AuditAction::Update, "allocation_plan", Some(&plan.id), None)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "allocation_plan",
+                Some(&plan.id),
+                None,
+            )?;
             edited(conn, &plan.id)
         })
         .await?;
@@ -915,7 +948,14 @@ pub async fn update_allocation_plan_line(
             row.updated_at = now();
             check_line(conn, &row, gap)?;
             repo::update_line(conn, &row)?;
-            record(conn, &user, AuditAction::Update, "allocation_plan", Some(&plan.id), None)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "allocation_plan",
+                Some(&plan.id),
+                None,
+            )?;
             edited(conn, &plan.id)
         })
         .await?;
@@ -953,7 +993,14 @@ pub async fn delete_allocation_plan_line(
             let plan = plan_for_edit(conn, &id, if_match.as_deref())?;
             let row = repo::find_line(conn, &plan.id, &line_id)?;
             repo::delete_line(conn, &row.id)?;
-            record(conn, &user, AuditAction::Update, "allocation_plan", Some(&plan.id), None)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "allocation_plan",
+                Some(&plan.id),
+                None,
+            )?;
             edited(conn, &plan.id)
         })
         .await?;

@@ -16,8 +16,8 @@ use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
 use crate::db::assignments::{self as repo, AssignmentFilter, AssignmentRow, AssignmentView};
 use crate::db::{DbConn, now, optional, schools, users};
-use crate::domain::social_map::PresenceMode;
 use crate::domain::planning::{Booked, clashes};
+use crate::domain::social_map::PresenceMode;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Code;
 use crate::state::AppState;
@@ -219,9 +219,14 @@ pub(crate) fn check_clash(
         end,
         school_id: &row.school_id,
     };
-    for (other, school_name) in
-        repo::same_day_office_hours(conn, &row.worker_id, weekday, row.valid_from, row.valid_to, &skip)?
-    {
+    for (other, school_name) in repo::same_day_office_hours(
+        conn,
+        &row.worker_id,
+        weekday,
+        row.valid_from,
+        row.valid_to,
+        &skip,
+    )? {
         let (Some(s), Some(e)) = (other.start_time, other.end_time) else {
             continue;
         };

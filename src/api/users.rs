@@ -279,8 +279,9 @@ pub async fn update_user(
                 .unwrap_or(&current.display_name)
                 .to_string();
             let active = b.active.unwrap_or(current.active);
+            let worker = users::find_worker(conn, &id)?.is_some();
             if let Some(h) = b.weekly_capacity_hours {
-                if current.role != Role::SocialWorker {
+                if !worker {
                     return Err(ApiError::field(
                         "weekly_capacity_hours",
                         Code::ActiveSocialWorker,
@@ -289,7 +290,7 @@ pub async fn update_user(
                 users::set_capacity(conn, &id, Some(h))?;
             }
             users::update_profile(conn, &id, &name, active, active != current.active)?;
-            if current.active && !active && current.role == Role::SocialWorker {
+            if current.active && !active && worker {
                 end_assignments(conn, &user, &id)?;
             }
             let action = match (current.active, active) {

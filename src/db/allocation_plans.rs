@@ -70,7 +70,10 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<PlanRow> {
 pub fn list(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<PlanRow>> {
     allocation_plans::table
         .select(PlanRow::as_select())
-        .order((allocation_plans::created_at.desc(), allocation_plans::id.desc()))
+        .order((
+            allocation_plans::created_at.desc(),
+            allocation_plans::id.desc(),
+        ))
         .limit(limit)
         .load(conn)
 }

@@ -286,7 +286,11 @@ pub fn plan(workers: &[PlanWorker], schools: &[PlanSchool], k: Knobs) -> (Vec<Li
         let home = spoc_of.get(s.id.as_str()).copied();
         let mut candidates_workers: Vec<usize> = home.into_iter().collect();
         let mut others: Vec<usize> = (0..workers.len()).filter(|i| Some(*i) != home).collect();
-        others.sort_by(|&a, &b| left[b].total_cmp(&left[a]).then(workers[a].id.cmp(&workers[b].id)));
+        others.sort_by(|&a, &b| {
+            left[b]
+                .total_cmp(&left[a])
+                .then(workers[a].id.cmp(&workers[b].id))
+        });
         candidates_workers.extend(others);
         let mut days_used: Vec<i32> = Vec::new();
         for n in 0..share.slots {

@@ -619,7 +619,11 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
     ),
     (
         "plan_status",
-        ("plan_status", "Toestand van een verdeelplan", "Allocation plan statuses"),
+        (
+            "plan_status",
+            "Toestand van een verdeelplan",
+            "Allocation plan statuses",
+        ),
         &[
             ("draft", "Ontwerp", "Draft"),
             ("applied", "Toegepast", "Applied"),

@@ -75,8 +75,14 @@ fn assignments_of(w: &World, schools: &BTreeSet<String>) -> BTreeSet<String> {
             if schools.contains(a["school"]["id"].as_str().unwrap()) {
                 out.insert(format!(
                     "{} {} {} {} {} {} {} {}",
-                    a["id"], a["worker"]["id"], a["school"]["id"], a["mode"], a["weekday"],
-                    a["start_time"], a["end_time"], a["valid_to"]
+                    a["id"],
+                    a["worker"]["id"],
+                    a["school"]["id"],
+                    a["mode"],
+                    a["weekday"],
+                    a["start_time"],
+                    a["end_time"],
+                    a["valid_to"]
                 ));
             }
         }
@@ -95,7 +101,10 @@ fn t(v: &Value) -> NaiveTime {
 /// No worker holds two office hours that overlap, or are less than `gap` minutes apart at two
 /// schools on one day.
 fn assert_no_clash(lines: &[Value], gap: i64) {
-    let oh: Vec<&Value> = lines.iter().filter(|l| l["mode"] == "office_hours").collect();
+    let oh: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["mode"] == "office_hours")
+        .collect();
     for (i, a) in oh.iter().enumerate() {
         for b in &oh[i + 1..] {
             if a["worker"]["id"] != b["worker"]["id"] || a["weekday"] != b["weekday"] {
@@ -118,7 +127,11 @@ fn propose(w: &World, body: Value) -> (Value, String) {
     let res = w.post(&w.coord, "/api/v1/allocation/plans", body);
     assert_eq!(res.status, 201, "{}", res.text());
     let tag = res.header("etag").unwrap().to_string();
-    assert!(res.header("location").unwrap().starts_with("/api/v1/allocation/plans/"));
+    assert!(
+        res.header("location")
+            .unwrap()
+            .starts_with("/api/v1/allocation/plans/")
+    );
     (res.json(), tag)
 }
 
@@ -142,28 +155,44 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     let lines = plan["lines"].as_array().unwrap();
     for s in &schools {
         assert!(
-            lines.iter().any(|l| l["school"]["id"] == *s && l["mode"] == "spoc"),
+            lines
+                .iter()
+                .any(|l| l["school"]["id"] == *s && l["mode"] == "spoc"),
             "school {s} has a SPOC"
         );
     }
     assert!(lines.iter().any(|l| l["mode"] == "office_hours"));
     for l in lines {
-        let codes: Vec<&str> = l["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+        let codes: Vec<&str> = l["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["code"].as_str().unwrap())
+            .collect();
         assert!(codes.contains(&"allocation.reason.weight"), "{l}");
         assert!(codes.contains(&"allocation.reason.capacity"), "{l}");
         assert!(!l["reasons"][0]["text"].as_str().unwrap().is_empty());
     }
     assert_no_clash(lines, 30);
     // Listed and read back.
-    let list = w.app.get("/api/v1/allocation/plans", Some(&w.coord.token)).json();
+    let list = w
+        .app
+        .get("/api/v1/allocation/plans", Some(&w.coord.token))
+        .json();
     assert_eq!(list["items"][0]["id"], id);
-    let read = w.app.get(&format!("/api/v1/allocation/plans/{id}"), Some(&w.coord.token));
+    let read = w.app.get(
+        &format!("/api/v1/allocation/plans/{id}"),
+        Some(&w.coord.token),
+    );
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["lines"], plan["lines"]);
 
     // Call 2: the diff against today's assignments: everything is new; the SPOCs the world
     // gave worker A and B at other schools end.
-    let res = w.app.get(&format!("/api/v1/allocation/plans/{id}/diff"), Some(&w.coord.token));
+    let res = w.app.get(
+        &format!("/api/v1/allocation/plans/{id}/diff"),
+        Some(&w.coord.token),
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     let tag = res.header("etag").unwrap().to_string();
     let diff = res.json();
@@ -172,17 +201,40 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     assert_eq!(diff["end"].as_array().unwrap().len(), 2);
 
     // Apply needs If-Match.
-    post_if(&w, &w.coord, &format!("/api/v1/allocation/plans/{id}/apply"), None).problem(428);
-    post_if(&w, &w.coord, &format!("/api/v1/allocation/plans/{id}/apply"), Some("\"1\"")).problem(412);
+    post_if(
+        &w,
+        &w.coord,
+        &format!("/api/v1/allocation/plans/{id}/apply"),
+        None,
+    )
+    .problem(428);
+    post_if(
+        &w,
+        &w.coord,
+        &format!("/api/v1/allocation/plans/{id}/apply"),
+        Some("\"1\""),
+    )
+    .problem(412);
 
     // Call 3: apply — one call instead of one per assignment.
-    let res = post_if(&w, &w.coord, &format!("/api/v1/allocation/plans/{id}/apply"), Some(&tag));
+    let res = post_if(
+        &w,
+        &w.coord,
+        &format!("/api/v1/allocation/plans/{id}/apply"),
+        Some(&tag),
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     let applied = res.json();
     assert_eq!(applied["created"].as_array().unwrap().len(), lines.len());
     assert_eq!(applied["ended"].as_array().unwrap().len(), 2);
     let tag = res.header("etag").unwrap().to_string();
-    let plan_now = w.app.get(&format!("/api/v1/allocation/plans/{id}"), Some(&w.coord.token)).json();
+    let plan_now = w
+        .app
+        .get(
+            &format!("/api/v1/allocation/plans/{id}"),
+            Some(&w.coord.token),
+        )
+        .json();
     assert_eq!(plan_now["status"], "applied");
 
     let mut all: BTreeSet<String> = schools.iter().cloned().collect();
@@ -190,7 +242,10 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     all.insert(w.school_b.clone());
     let after_first = assignments_of(&w, &all);
     // Each created assignment is announced (ids only).
-    let events = w.app.get("/api/v1/events?after=0&limit=1000", Some(&w.coord.token)).json();
+    let events = w
+        .app
+        .get("/api/v1/events?after=0&limit=1000", Some(&w.coord.token))
+        .json();
     let changed: Vec<&Value> = events["items"]
         .as_array()
         .unwrap()
@@ -200,20 +255,41 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     assert!(changed.len() >= lines.len() + 2, "{} events", changed.len());
 
     // Applying again changes nothing.
-    let res = post_if(&w, &w.coord, &format!("/api/v1/allocation/plans/{id}/apply"), Some(&tag));
+    let res = post_if(
+        &w,
+        &w.coord,
+        &format!("/api/v1/allocation/plans/{id}/apply"),
+        Some(&tag),
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     let again = res.json();
     assert_eq!(again["created"], json!([]));
     assert_eq!(again["ended"], json!([]));
     assert_eq!(again["kept"].as_array().unwrap().len(), lines.len());
     assert_eq!(assignments_of(&w, &all), after_first);
-    let diff = w.app.get(&format!("/api/v1/allocation/plans/{id}/diff"), Some(&w.coord.token)).json();
+    let diff = w
+        .app
+        .get(
+            &format!("/api/v1/allocation/plans/{id}/diff"),
+            Some(&w.coord.token),
+        )
+        .json();
     assert_eq!(diff["create"], json!([]));
     assert_eq!(diff["end"], json!([]));
 
     // Only the coordinator plans.
-    w.post(&w.worker_a, "/api/v1/allocation/plans", json!({"period": period})).problem(403);
-    w.app.get(&format!("/api/v1/allocation/plans/{id}"), Some(&w.user_a.token)).problem(403);
+    w.post(
+        &w.worker_a,
+        "/api/v1/allocation/plans",
+        json!({"period": period}),
+    )
+    .problem(403);
+    w.app
+        .get(
+            &format!("/api/v1/allocation/plans/{id}"),
+            Some(&w.user_a.token),
+        )
+        .problem(403);
 }
 
 #[test]
@@ -231,7 +307,9 @@ fn a_generated_city_gets_a_plan_without_clash_within_capacity_that_applies_once(
             school(&w, &net, n, json!({"wishes": wishes}))
         })
         .collect();
-    let workers: Vec<TestUser> = (0..4).map(|_| w.app.user(Role::SocialWorker, None)).collect();
+    let workers: Vec<TestUser> = (0..4)
+        .map(|_| w.app.user(Role::SocialWorker, None))
+        .collect();
     let capacities = [32, 24, 19, 12];
     for (worker, h) in workers.iter().zip(capacities) {
         set_capacity(&w, &worker.id, h);
@@ -245,8 +323,9 @@ fn a_generated_city_gets_a_plan_without_clash_within_capacity_that_applies_once(
     assert_no_clash(lines, 30);
     let mut used: HashMap<String, f64> = HashMap::new();
     for l in lines {
-        *used.entry(l["worker"]["id"].as_str().unwrap().to_string()).or_default() +=
-            l["hours"].as_f64().unwrap();
+        *used
+            .entry(l["worker"]["id"].as_str().unwrap().to_string())
+            .or_default() += l["hours"].as_f64().unwrap();
     }
     for (worker, h) in workers.iter().zip(capacities) {
         let u = used.get(&worker.id).copied().unwrap_or(0.0);
@@ -254,11 +333,17 @@ fn a_generated_city_gets_a_plan_without_clash_within_capacity_that_applies_once(
         assert!(u > 0.0, "every worker has work");
     }
     for load in plan["workers"].as_array().unwrap() {
-        assert!(load["planned_hours"].as_f64().unwrap() <= load["capacity_hours"].as_f64().unwrap() + 1e-9);
+        assert!(
+            load["planned_hours"].as_f64().unwrap()
+                <= load["capacity_hours"].as_f64().unwrap() + 1e-9
+        );
     }
     for s in &schools {
         assert_eq!(
-            lines.iter().filter(|l| l["school"]["id"] == *s && l["mode"] == "spoc").count(),
+            lines
+                .iter()
+                .filter(|l| l["school"]["id"] == *s && l["mode"] == "spoc")
+                .count(),
             1,
             "one SPOC for {s}"
         );
@@ -266,7 +351,10 @@ fn a_generated_city_gets_a_plan_without_clash_within_capacity_that_applies_once(
     // A school wishing consult gets no office hours; one wishing office hours on Tuesdays and
     // Thursdays in the morning gets them then, and the reasons say so.
     for (n, s) in schools.iter().enumerate().map(|(i, s)| (i + 1, s)) {
-        let oh: Vec<&Value> = lines.iter().filter(|l| l["school"]["id"] == *s && l["mode"] == "office_hours").collect();
+        let oh: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["school"]["id"] == *s && l["mode"] == "office_hours")
+            .collect();
         if n % 5 == 0 && modes[n % 3] != "office_hours" {
             assert!(oh.is_empty(), "school {n} wishes {}", modes[n % 3]);
         }
@@ -274,20 +362,44 @@ fn a_generated_city_gets_a_plan_without_clash_within_capacity_that_applies_once(
             for l in &oh {
                 assert!([2, 4].contains(&l["weekday"].as_i64().unwrap()), "{l}");
                 assert!(t(&l["end_time"]) <= NaiveTime::from_hms_opt(12, 0, 0).unwrap());
-                assert!(l["reasons"].as_array().unwrap().iter().any(|r| r["code"] == "allocation.reason.wish_day_met"));
+                assert!(
+                    l["reasons"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|r| r["code"] == "allocation.reason.wish_day_met")
+                );
             }
         }
     }
     let id = plan["id"].as_str().unwrap();
-    let tag = w.app.get(&format!("/api/v1/allocation/plans/{id}"), Some(&w.coord.token)).header("etag").unwrap().to_string();
-    let res = post_if(&w, &w.coord, &format!("/api/v1/allocation/plans/{id}/apply"), Some(&tag));
+    let tag = w
+        .app
+        .get(
+            &format!("/api/v1/allocation/plans/{id}"),
+            Some(&w.coord.token),
+        )
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let res = post_if(
+        &w,
+        &w.coord,
+        &format!("/api/v1/allocation/plans/{id}/apply"),
+        Some(&tag),
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["created"].as_array().unwrap().len(), lines.len());
     let all: BTreeSet<String> = schools.iter().cloned().collect();
     let first = assignments_of(&w, &all);
     assert_eq!(first.len(), lines.len());
     let tag = res.header("etag").unwrap().to_string();
-    let res = post_if(&w, &w.coord, &format!("/api/v1/allocation/plans/{id}/apply"), Some(&tag));
+    let res = post_if(
+        &w,
+        &w.coord,
+        &format!("/api/v1/allocation/plans/{id}/apply"),
+        Some(&tag),
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["created"], json!([]));
     assert_eq!(res.json()["ended"], json!([]));
@@ -306,7 +418,13 @@ fn plan_lines_are_edited_one_by_one_and_a_double_booking_within_the_plan_is_409(
         &w,
         json!({"period": {"from": "2027-09-01", "to": "2027-12-31"}, "school_ids": [a, b], "worker_ids": [w.worker_a.id]}),
     );
-    assert!(plan["lines"].as_array().unwrap().iter().all(|l| l["mode"] == "spoc"));
+    assert!(
+        plan["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["mode"] == "spoc")
+    );
     let id = plan["id"].as_str().unwrap();
     let base = format!("/api/v1/allocation/plans/{id}/lines");
     // Add Monday 08:30–10:30 at A.
@@ -360,18 +478,56 @@ fn plan_lines_are_edited_one_by_one_and_a_double_booking_within_the_plan_is_409(
         .unwrap()
         .clone();
     let sid = second["id"].as_str().unwrap();
-    let p = patch(&w, &w.coord, &format!("{base}/{sid}"), json!({"start_time": "09:00"}), None).problem(409);
+    let p = patch(
+        &w,
+        &w.coord,
+        &format!("{base}/{sid}"),
+        json!({"start_time": "09:00"}),
+        None,
+    )
+    .problem(409);
     assert_eq!(p["code"], "plan_line_clash");
-    let res = patch(&w, &w.coord, &format!("{base}/{sid}"), json!({"weekday": 3}), None);
+    let res = patch(
+        &w,
+        &w.coord,
+        &format!("{base}/{sid}"),
+        json!({"weekday": 3}),
+        None,
+    );
     assert_eq!(res.status, 200, "{}", res.text());
     // Bad input names the field.
-    let p = patch(&w, &w.coord, &format!("{base}/{sid}"), json!({"start_time": "9 uur"}), None).problem(422);
+    let p = patch(
+        &w,
+        &w.coord,
+        &format!("{base}/{sid}"),
+        json!({"start_time": "9 uur"}),
+        None,
+    )
+    .problem(422);
     assert_eq!(p["errors"][0]["field"], "start_time");
     // Removing a line.
-    let res = w.app.request("DELETE", &format!("{base}/{sid}"), Some(&w.coord.token), None, &[]);
+    let res = w.app.request(
+        "DELETE",
+        &format!("{base}/{sid}"),
+        Some(&w.coord.token),
+        None,
+        &[],
+    );
     assert_eq!(res.status, 200, "{}", res.text());
-    assert!(!res.json()["lines"].as_array().unwrap().iter().any(|l| l["id"] == sid));
-    let res = w.app.request("DELETE", &format!("{base}/{sid}"), Some(&w.coord.token), None, &[]);
+    assert!(
+        !res.json()["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == sid)
+    );
+    let res = w.app.request(
+        "DELETE",
+        &format!("{base}/{sid}"),
+        Some(&w.coord.token),
+        None,
+        &[],
+    );
     assert_eq!(res.status, 404);
 }
 
@@ -428,7 +584,13 @@ fn a_double_booking_on_monday_morning_is_refused_with_409_naming_the_clash() {
     .problem(409);
     assert_eq!(p["code"], "assignment_clash");
     assert_eq!(p["conflicting_id"], first_id);
-    let now = w.app.get(&format!("/api/v1/assignments/{later_id}"), Some(&w.coord.token)).json();
+    let now = w
+        .app
+        .get(
+            &format!("/api/v1/assignments/{later_id}"),
+            Some(&w.coord.token),
+        )
+        .json();
     assert_eq!(now["start_time"], "11:00");
 }
 
@@ -445,12 +607,31 @@ fn a_school_records_its_own_wishes_and_the_coordinator_reads_them() {
         None,
     );
     assert_eq!(res.status, 200, "{}", res.text());
-    let read = w.app.get(&format!("/api/v1/schools/{}", w.school_a), Some(&w.coord.token)).json();
+    let read = w
+        .app
+        .get(
+            &format!("/api/v1/schools/{}", w.school_a),
+            Some(&w.coord.token),
+        )
+        .json();
     assert_eq!(read["wishes"], wishes);
     // Not another school's, and not the other fields of its own.
-    let res = patch(&w, &w.user_a, &format!("/api/v1/schools/{}", w.school_b), json!({"wishes": wishes}), None);
+    let res = patch(
+        &w,
+        &w.user_a,
+        &format!("/api/v1/schools/{}", w.school_b),
+        json!({"wishes": wishes}),
+        None,
+    );
     assert_eq!(res.status, 404);
-    let p = patch(&w, &w.user_a, &format!("/api/v1/schools/{}", w.school_a), json!({"pupil_count": 9}), None).problem(403);
+    let p = patch(
+        &w,
+        &w.user_a,
+        &format!("/api/v1/schools/{}", w.school_a),
+        json!({"pupil_count": 9}),
+        None,
+    )
+    .problem(403);
     assert_eq!(p["code"], "school_contact_only");
     // Bad wishes name the field.
     let p = patch(
@@ -461,8 +642,16 @@ fn a_school_records_its_own_wishes_and_the_coordinator_reads_them() {
         None,
     )
     .problem(422);
-    let fields: BTreeSet<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert_eq!(fields, ["wishes.latest", "wishes.weekdays"].into_iter().collect());
+    let fields: BTreeSet<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        ["wishes.latest", "wishes.weekdays"].into_iter().collect()
+    );
 }
 
 #[test]

@@ -19,7 +19,14 @@ fn next(weekday: u32) -> NaiveDate {
     d
 }
 
-fn office_hours(w: &World, worker: &TestUser, school: &str, weekday: u32, start: &str, end: &str) -> String {
+fn office_hours(
+    w: &World,
+    worker: &TestUser,
+    school: &str,
+    weekday: u32,
+    start: &str,
+    end: &str,
+) -> String {
     let res = w.post(
         &w.coord,
         "/api/v1/assignments",
@@ -70,7 +77,12 @@ fn a_study_day_cancels_every_workers_sessions_at_that_school_and_nowhere_else() 
     assert_eq!(status_of(&list, &a1), "cancelled");
     assert_eq!(status_of(&list, &a2), "cancelled");
     assert_eq!(status_of(&list, &b1), "planned");
-    let cancelled = list["items"].as_array().unwrap().iter().find(|s| s["assignment_id"] == a1).unwrap();
+    let cancelled = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["assignment_id"] == a1)
+        .unwrap();
     assert_eq!(cancelled["closed_period"], "Pedagogische studiedag");
     // School B does not see school A's study day; school A does.
     let of = |u: &TestUser| {
@@ -128,8 +140,12 @@ fn an_absence_cancels_the_workers_sessions_or_shows_the_substitute_to_the_school
     assert_eq!(two["items"][0]["substitute"]["id"], w.worker_b.id);
 
     // Who may record what.
-    w.post(&w.user_a, "/api/v1/absences", json!({"kind": "leave", "first_day": week1, "last_day": week1}))
-        .problem(403);
+    w.post(
+        &w.user_a,
+        "/api/v1/absences",
+        json!({"kind": "leave", "first_day": week1, "last_day": week1}),
+    )
+    .problem(403);
     let res = w.post(
         &w.worker_b,
         "/api/v1/absences",
@@ -144,15 +160,50 @@ fn an_absence_cancels_the_workers_sessions_or_shows_the_substitute_to_the_school
                    "substitute_id": w.worker_a.id}),
         )
         .problem(422);
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"last_day") && fields.contains(&"substitute_id"), "{fields:?}");
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"last_day") && fields.contains(&"substitute_id"),
+        "{fields:?}"
+    );
     // Worker B sees none of A's absences; A sees both; removing one plans the session again.
-    let listed = |u: &TestUser| w.app.get("/api/v1/absences", Some(&u.token)).json()["items"].as_array().unwrap().len();
+    let listed = |u: &TestUser| {
+        w.app.get("/api/v1/absences", Some(&u.token)).json()["items"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
     assert_eq!(listed(&w.worker_b), 0);
     assert_eq!(listed(&w.worker_a), 2);
     let id = absence["id"].as_str().unwrap();
-    assert_eq!(w.app.request("DELETE", &format!("/api/v1/absences/{id}"), Some(&w.worker_b.token), None, &[]).status, 404);
-    assert_eq!(w.app.request("DELETE", &format!("/api/v1/absences/{id}"), Some(&w.worker_a.token), None, &[]).status, 204);
+    assert_eq!(
+        w.app
+            .request(
+                "DELETE",
+                &format!("/api/v1/absences/{id}"),
+                Some(&w.worker_b.token),
+                None,
+                &[]
+            )
+            .status,
+        404
+    );
+    assert_eq!(
+        w.app
+            .request(
+                "DELETE",
+                &format!("/api/v1/absences/{id}"),
+                Some(&w.worker_a.token),
+                None,
+                &[]
+            )
+            .status,
+        204
+    );
     assert_eq!(status_of(&sessions(&w, &w.coord, week1), &a), "planned");
 }
 
@@ -170,42 +221,79 @@ fn a_deactivated_worker_is_no_schools_spoc_and_holds_no_planned_sessions() {
         "PATCH",
         &format!("/api/v1/users/{}", w.worker_a.id),
         Some(&w.coord.token),
-        Some(("application/json", json!({"active": false}).to_string().into_bytes())),
+        Some((
+            "application/json",
+            json!({"active": false}).to_string().into_bytes(),
+        )),
         &[],
     );
     assert_eq!(res.status, 200, "{}", res.text());
 
     let current = w
         .app
-        .get(&format!("/api/v1/assignments?school={}&current=true", w.school_a), Some(&w.coord.token))
+        .get(
+            &format!("/api/v1/assignments?school={}&current=true", w.school_a),
+            Some(&w.coord.token),
+        )
         .json();
-    assert_eq!(current["items"], json!([]), "no current assignment at school A");
+    assert_eq!(
+        current["items"],
+        json!([]),
+        "no current assignment at school A"
+    );
     assert_eq!(sessions(&w, &w.user_a, day)["items"], json!([]));
     let after = kinderen_eerst::db::assignments::schools_without_spoc(&mut conn, today).unwrap();
-    assert!(after.iter().any(|(id, _)| *id == w.school_a), "school A lost its SPOC");
+    assert!(
+        after.iter().any(|(id, _)| *id == w.school_a),
+        "school A lost its SPOC"
+    );
     assert!(!after.iter().any(|(id, _)| *id == w.school_b));
     // The history stays: the SPOC assignment ended yesterday.
     let all = w
         .app
-        .get(&format!("/api/v1/assignments?school={}", w.school_a), Some(&w.coord.token))
+        .get(
+            &format!("/api/v1/assignments?school={}", w.school_a),
+            Some(&w.coord.token),
+        )
         .json();
-    let spoc = all["items"].as_array().unwrap().iter().find(|a| a["mode"] == "spoc").unwrap();
+    let spoc = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["mode"] == "spoc")
+        .unwrap();
     assert_eq!(spoc["valid_to"], (today - Duration::days(1)).to_string());
 }
 
-fn schedule(w: &World, user: &TestUser, id: &str, date: NaiveDate, start: &str, if_match: Option<&str>) -> crate::helpers::Resp {
+fn schedule(
+    w: &World,
+    user: &TestUser,
+    id: &str,
+    date: NaiveDate,
+    start: &str,
+    if_match: Option<&str>,
+) -> crate::helpers::Resp {
     let headers: Vec<(&str, &str)> = if_match.map(|t| ("if-match", t)).into_iter().collect();
     w.app.request(
         "POST",
         &format!("/api/v1/consult-requests/{id}/schedule"),
         Some(&user.token),
-        Some(("application/json", json!({"date": date, "start_time": start, "end_time": "11:00"}).to_string().into_bytes())),
+        Some((
+            "application/json",
+            json!({"date": date, "start_time": start, "end_time": "11:00"})
+                .to_string()
+                .into_bytes(),
+        )),
         &headers,
     )
 }
 
 fn request_consult(w: &World) -> String {
-    let res = w.post(&w.user_a, "/api/v1/consult-requests", json!({"reason": "Vraag naar een gesprek"}));
+    let res = w.post(
+        &w.user_a,
+        "/api/v1/consult-requests",
+        json!({"reason": "Vraag naar een gesprek"}),
+    );
     assert_eq!(res.status, 201, "{}", res.text());
     res.json()["id"].as_str().unwrap().to_string()
 }
@@ -226,22 +314,40 @@ fn consult_visits_appear_in_the_workers_and_the_schools_feeds_and_in_office_hour
     let uid = format!("UID:consult-{id}@kinderen-eerst");
 
     let worker_feed = w.app.get(
-        &format!("/api/v1/calendar/workers/{}.ics?token={}", w.worker_a.id, feed_token(&w, &w.worker_a)),
+        &format!(
+            "/api/v1/calendar/workers/{}.ics?token={}",
+            w.worker_a.id,
+            feed_token(&w, &w.worker_a)
+        ),
         None,
     );
     assert_eq!(worker_feed.status, 200, "{}", worker_feed.text());
     let text = worker_feed.text().replace("\r\n ", "");
     assert!(text.contains(&uid), "{text}");
-    assert!(text.contains(&format!("DTSTART;TZID=Europe/Brussels:{}T093000", day.format("%Y%m%d"))), "{text}");
+    assert!(
+        text.contains(&format!(
+            "DTSTART;TZID=Europe/Brussels:{}T093000",
+            day.format("%Y%m%d")
+        )),
+        "{text}"
+    );
     let school_feed = w.app.get(
-        &format!("/api/v1/calendar/schools/{}.ics?token={}", w.school_a, feed_token(&w, &w.user_a)),
+        &format!(
+            "/api/v1/calendar/schools/{}.ics?token={}",
+            w.school_a,
+            feed_token(&w, &w.user_a)
+        ),
         None,
     );
     assert_eq!(school_feed.status, 200, "{}", school_feed.text());
     assert!(school_feed.text().replace("\r\n ", "").contains(&uid));
     // Not in the other school's or the other worker's.
     let other = w.app.get(
-        &format!("/api/v1/calendar/workers/{}.ics?token={}", w.worker_b.id, feed_token(&w, &w.worker_b)),
+        &format!(
+            "/api/v1/calendar/workers/{}.ics?token={}",
+            w.worker_b.id,
+            feed_token(&w, &w.worker_b)
+        ),
         None,
     );
     assert!(!other.text().replace("\r\n ", "").contains(&uid));
@@ -271,7 +377,10 @@ fn a_second_worker_rescheduling_with_a_stale_etag_gets_412_and_without_one_428()
     assert_eq!(res.status, 201, "{}", res.text());
     let id = request_consult(&w);
     let day = next(4);
-    assert_eq!(schedule(&w, &w.worker_a, &id, day, "09:30", None).status, 200);
+    assert_eq!(
+        schedule(&w, &w.worker_a, &id, day, "09:30", None).status,
+        200
+    );
     // Both read the planned visit.
     let read = |u: &TestUser| {
         w.app
@@ -285,14 +394,35 @@ fn a_second_worker_rescheduling_with_a_stale_etag_gets_412_and_without_one_428()
     // A moves it; C, with the copy read before, cannot silently move it again.
     let res = schedule(&w, &w.worker_a, &id, day, "10:00", Some(&seen_by_a));
     assert_eq!(res.status, 200, "{}", res.text());
-    schedule(&w, &worker_c, &id, day + Duration::days(1), "09:00", Some(&seen_by_c)).problem(412);
+    schedule(
+        &w,
+        &worker_c,
+        &id,
+        day + Duration::days(1),
+        "09:00",
+        Some(&seen_by_c),
+    )
+    .problem(412);
     let p = schedule(&w, &worker_c, &id, day + Duration::days(1), "09:00", None).problem(428);
     assert_eq!(p["code"], "precondition_required");
-    let now = w.app.get(&format!("/api/v1/consult-requests/{id}"), Some(&w.user_a.token)).json();
+    let now = w
+        .app
+        .get(
+            &format!("/api/v1/consult-requests/{id}"),
+            Some(&w.user_a.token),
+        )
+        .json();
     assert_eq!(now["visit"]["start_time"], "10:00");
     assert_eq!(now["visit"]["date"], day.to_string());
     // With the fresh ETag it works.
     let fresh = read(&worker_c);
-    let res = schedule(&w, &worker_c, &id, day + Duration::days(1), "09:00", Some(&fresh));
+    let res = schedule(
+        &w,
+        &worker_c,
+        &id,
+        day + Duration::days(1),
+        "09:00",
+        Some(&fresh),
+    );
     assert_eq!(res.status, 200, "{}", res.text());
 }

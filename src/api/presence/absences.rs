@@ -194,7 +194,14 @@ pub async fn create_absence(
                 updated_at: at,
             };
             repo::insert(conn, &row)?;
-            record(conn, &user, AuditAction::Create, "absence", Some(&row.id), None)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Create,
+                "absence",
+                Some(&row.id),
+                None,
+            )?;
             Ok(row)
         })
         .await?;

@@ -197,9 +197,7 @@ fn visit_events(list: &[ExpandedVisit]) -> Vec<Event> {
                 } else {
                     format!("{}, {}", v.school.name, e.address)
                 },
-                description: start
-                    .is_none()
-                    .then(|| "Uur nog af te spreken".to_string()),
+                description: start.is_none().then(|| "Uur nog af te spreken".to_string()),
                 cancelled: false,
                 sequence: 0,
             }
@@ -219,7 +217,10 @@ fn window(state: &AppState) -> Window {
 
 fn feed(conn: &mut DbConn, (back, ahead): Window, name: &str, f: &SlotFilter) -> ApiResult<String> {
     let today = Utc::now().date_naive();
-    let (from, to) = (today - Duration::weeks(back), today + Duration::weeks(ahead));
+    let (from, to) = (
+        today - Duration::weeks(back),
+        today + Duration::weeks(ahead),
+    );
     let sessions = expand(conn, f, from, to)?;
     let mut all = events(&sessions);
     all.extend(visit_events(&visits(conn, f, from, to)?));

@@ -324,7 +324,9 @@ pub fn visits(
             let date = r.scheduled_date?;
             let address = [
                 street.trim().to_string(),
-                format!("{} {}", postal.trim(), city.trim()).trim().to_string(),
+                format!("{} {}", postal.trim(), city.trim())
+                    .trim()
+                    .to_string(),
             ]
             .into_iter()
             .filter(|p| !p.is_empty())

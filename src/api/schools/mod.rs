@@ -325,10 +325,7 @@ pub(super) fn to_row(
             let mut days = s.wishes.weekdays.clone();
             days.sort_unstable();
             days.dedup();
-            days.iter()
-                .map(u8::to_string)
-                .collect::<Vec<_>>()
-                .join(",")
+            days.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
         },
         wish_start_time: parse_hhmm(&s.wishes.earliest),
         wish_end_time: parse_hhmm(&s.wishes.latest),
