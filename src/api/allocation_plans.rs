@@ -143,8 +143,7 @@ pub struct DiffItem {
     pub end_time: Option<String>,
 }
 
-/// What applying the plan would do to the assignments of its workers and schools that overlap
-/// its period.
+/// What applying the plan would do to the assignments at its schools that overlap its period.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanDiff {
     #[schema(format = Uuid)]
@@ -482,25 +481,16 @@ fn diff(conn: &mut DbConn, plan: &PlanRow) -> ApiResult<Diff> {
         .into_iter()
         .map(|v| v.0)
         .collect();
-    let workers: Vec<String> = lines
-        .iter()
-        .map(|l| l.worker_id.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
     let schools_in: Vec<String> = lines
         .iter()
         .map(|l| l.school_id.clone())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut current = assignments_repo::overlapping(
-        conn,
-        &workers,
-        &schools_in,
-        plan.period_from,
-        plan.period_to,
-    )?;
+    // Only the plan's schools: a planned worker keeps what they hold elsewhere (a clash with it
+    // is refused on apply).
+    let mut current =
+        assignments_repo::overlapping(conn, &schools_in, plan.period_from, plan.period_to)?;
     let mut keep = Vec::new();
     let mut create = Vec::new();
     for l in lines {
@@ -551,7 +541,8 @@ fn item_of_line(l: &LineRow) -> DiffItem {
 #[utoipa::path(
     get, path = "/api/v1/allocation/plans/{id}/diff", tag = "allocation", operation_id = "diff_allocation_plan",
     summary = "Compare a plan with the current assignments",
-    description = "Against the assignments of the plan's workers and schools that overlap its period: those a line \
+    description = "Against the assignments at the plan's schools (those its lines name) that overlap its period, \
+whoever holds them: those a line \
 keeps as they are (same worker, school, mode, weekday and times, covering the period), those that would end, and \
 the lines that would become new assignments. An applied plan whose assignments nobody changed has an empty `end` \
 and `create`. Roles: coordinator.",
@@ -594,7 +585,7 @@ pub async fn diff_allocation_plan(
 #[utoipa::path(
     post, path = "/api/v1/allocation/plans/{id}/apply", tag = "allocation", operation_id = "apply_allocation_plan",
     summary = "Apply a plan: end and create assignments in one transaction",
-    description = "Does what `/diff` shows, all or nothing: assignments no line keeps end the day before the \
+    description = "Does what `/diff` shows, all or nothing: assignments at the plan's schools no line keeps end the day before the \
 period (or are removed when they would only start in it), the lines without an assignment become assignments \
 for the period. Needs `If-Match` with the plan's ETag (428 without, 412 when the plan changed since). A line \
 that would double-book a worker against an assignment outside the plan is 409 `assignment_clash` and nothing \

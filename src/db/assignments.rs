@@ -238,21 +238,16 @@ pub fn same_day_office_hours(
     q.load(conn)
 }
 
-/// Assignments valid at some point in `[from, to]` of one of `workers` or at one of `schools`:
-/// what an allocation plan over them replaces.
+/// Assignments at one of `schools_in` valid at some point in `[from, to]`: what an allocation
+/// plan over those schools replaces.
 pub fn overlapping(
     conn: &mut DbConn,
-    workers: &[String],
     schools_in: &[String],
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<Vec<AssignmentRow>> {
     assignments::table
-        .filter(
-            assignments::worker_id
-                .eq_any(workers.to_vec())
-                .or(assignments::school_id.eq_any(schools_in.to_vec())),
-        )
+        .filter(assignments::school_id.eq_any(schools_in.to_vec()))
         .filter(assignments::valid_from.le(to))
         .filter(
             assignments::valid_to

@@ -143,6 +143,16 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     set_capacity(&w, &w.worker_a.id, 10);
     set_capacity(&w, &w.worker_b.id, 8);
     let period = json!({"from": "2027-09-01", "to": "2028-06-30"});
+    // What worker A holds today at the first of these schools (Saturdays, which no plan
+    // proposes): it will end.
+    let old = w.post(
+        &w.coord,
+        "/api/v1/assignments",
+        json!({"worker_id": w.worker_a.id, "school_id": schools[0], "mode": "office_hours", "weekday": 6,
+               "start_time": "09:00", "end_time": "10:00", "valid_from": "2026-01-01"}),
+    );
+    assert_eq!(old.status, 201, "{}", old.text());
+    let old = old.json()["id"].as_str().unwrap().to_string();
 
     // Call 1: the proposal, stored.
     let (plan, _) = propose(
@@ -187,8 +197,8 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     assert_eq!(read.status, 200);
     assert_eq!(read.json()["lines"], plan["lines"]);
 
-    // Call 2: the diff against today's assignments: everything is new; the SPOCs the world
-    // gave worker A and B at other schools end.
+    // Call 2: the diff against today's assignments at these schools: every line is new and the
+    // Saturday ends; the SPOCs the world gave worker A and B at other schools are not touched.
     let res = w.app.get(
         &format!("/api/v1/allocation/plans/{id}/diff"),
         Some(&w.coord.token),
@@ -198,7 +208,8 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     let diff = res.json();
     assert_eq!(diff["create"].as_array().unwrap().len(), lines.len());
     assert_eq!(diff["keep"].as_array().unwrap().len(), 0);
-    assert_eq!(diff["end"].as_array().unwrap().len(), 2);
+    assert_eq!(diff["end"].as_array().unwrap().len(), 1);
+    assert_eq!(diff["end"][0]["assignment_id"], old);
 
     // Apply needs If-Match.
     post_if(
@@ -226,7 +237,20 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
     assert_eq!(res.status, 200, "{}", res.text());
     let applied = res.json();
     assert_eq!(applied["created"].as_array().unwrap().len(), lines.len());
-    assert_eq!(applied["ended"].as_array().unwrap().len(), 2);
+    assert_eq!(applied["ended"], json!([old]));
+    let ended = w
+        .app
+        .get(&format!("/api/v1/assignments/{old}"), Some(&w.coord.token))
+        .json();
+    assert_eq!(ended["valid_to"], "2027-08-31");
+    let world_spoc = w
+        .app
+        .get(
+            &format!("/api/v1/assignments?school={}&current=true", w.school_a),
+            Some(&w.coord.token),
+        )
+        .json();
+    assert_eq!(world_spoc["items"].as_array().unwrap().len(), 1);
     let tag = res.header("etag").unwrap().to_string();
     let plan_now = w
         .app
@@ -252,7 +276,18 @@ fn a_plan_becomes_the_assignments_in_one_apply_and_a_second_apply_changes_nothin
         .iter()
         .filter(|e| e["type"] == "assignment.changed")
         .collect();
-    assert!(changed.len() >= lines.len() + 2, "{} events", changed.len());
+    assert!(changed.len() >= lines.len() + 1, "{} events", changed.len());
+    assert!(changed.iter().all(|e| {
+        let keys: BTreeSet<&str> = e["data"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys == ["assignment_id", "school_id", "worker_id"]
+            .into_iter()
+            .collect()
+    }));
 
     // Applying again changes nothing.
     let res = post_if(
