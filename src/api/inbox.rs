@@ -56,6 +56,9 @@ code_enum! {
         SchoolWithoutSpoc = "school_without_spoc",
         /// The coordinator: an active school without current office hours.
         SchoolWithoutOfficeHours = "school_without_office_hours",
+        /// The coordinator: a social worker whose current assignments take more hours a week
+        /// than their capacity (`count`: the hours assigned; `capacity_hours`: theirs).
+        WorkerOverCapacity = "worker_over_capacity",
         /// The coordinator: overdue referrals in a network (a count).
         ReferralsOverdue = "referrals_overdue",
         /// The coordinator: submissions of a school waiting longer than
@@ -119,8 +122,11 @@ pub struct InboxItem {
     /// HH:MM, local time.
     pub start_time: Option<String>,
     pub end_time: Option<String>,
-    /// For the coordinator's counts.
+    /// For the coordinator's counts (for `worker_over_capacity`: the hours a week assigned,
+    /// rounded up).
     pub count: Option<i64>,
+    /// For `worker_over_capacity`: the worker's capacity, hours a week.
+    pub capacity_hours: Option<i64>,
 }
 
 impl InboxItem {
@@ -142,6 +148,7 @@ impl InboxItem {
             start_time: None,
             end_time: None,
             count: None,
+            capacity_hours: None,
         }
     }
 
@@ -202,6 +209,7 @@ fn day_start(d: NaiveDate) -> NaiveDateTime {
 struct Knobs {
     recent_days: i64,
     wait_days: i64,
+    contact_hours: f64,
 }
 
 fn worker_items(
@@ -443,6 +451,35 @@ fn coordinator_items(
             items.push(i);
         }
     }
+    // A SPOC or consult assignment counts the contact hours the planner gives it; office hours
+    // their weekly slot.
+    for w in repo::worker_loads(conn, today)? {
+        let hours: f64 = w
+            .assignments
+            .iter()
+            .map(|(mode, start, end)| match (mode.as_str(), start, end) {
+                ("office_hours", Some(s), Some(e)) => (*e - *s).num_minutes() as f64 / 60.0,
+                _ => k.contact_hours,
+            })
+            .sum();
+        if hours > f64::from(w.capacity_hours) + 1e-9 {
+            let mut i = InboxItem::new(
+                InboxKind::WorkerOverCapacity,
+                now(),
+                format!("/api/v1/assignments?worker={}", w.worker_id),
+            )
+            .id(&w.worker_id);
+            i.worker = Some(InboxWorker {
+                id: w.worker_id,
+                display_name: w.display_name,
+            });
+            i.count = Some(hours.ceil() as i64);
+            i.capacity_hours = Some(i64::from(w.capacity_hours));
+            // A load has no moment it arose; it is new until the coordinator has looked.
+            i.new = seen.is_none();
+            items.push(i);
+        }
+    }
     for (network_id, name, count, earliest) in repo::overdue_referrals_per_network(conn, today)? {
         let when = earliest
             .and_then(|f| f.succ_opt())
@@ -504,8 +541,9 @@ or answered by the partner (last `INBOX_RECENT_DAYS`), this week's office hours 
 cases whose follow-up day (`follow_up_on`) has come;\n\
 - **school**: its consult requests and planned visits, new feedback on cases it raised (while the family's \
 consent is live), the next office hour and its SPOC;\n\
-- **coordinator** (metadata only): active schools without a SPOC or without office hours, overdue referrals \
-per network, submissions waiting longer than `INBOX_SUBMISSION_WAIT_DAYS` per school.\n\n\
+- **coordinator** (metadata only): active schools without a SPOC (also when a worker's deactivation ended it) or \
+without office hours, social workers over their capacity, overdue referrals per network, submissions waiting \
+longer than `INBOX_SUBMISSION_WAIT_DAYS` per school.\n\n\
 Each item links its resource and is `new` when it arose after the caller's last `POST /api/v1/inbox/seen`. \
 Items carry ids, references, names of schools, workers and partners, dates and counts, never a pupil's \
 pseudonym, a family's name or a text. Roles: coordinator, social_worker, school.",
@@ -518,6 +556,7 @@ pub async fn get_inbox(state: web::Data<AppState>, user: Viewer) -> ApiResult<we
     let k = Knobs {
         recent_days: state.settings.inbox_recent_days,
         wait_days: state.settings.inbox_submission_wait_days,
+        contact_hours: state.settings.allocation_contact_hours,
     };
     let inbox = state
         .db

@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod agenda;
 pub mod allocation;
+pub mod allocation_plans;
 pub mod assignments;
 pub mod audit;
 pub mod audit_checkpoints;
@@ -184,6 +185,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consults::cancel_consult_request)
         .service(consults::open_case_from_consult)
         .service(allocation::propose_allocation)
+        .service(allocation_plans::list_allocation_plans)
+        .service(allocation_plans::create_allocation_plan)
+        .service(allocation_plans::get_allocation_plan)
+        .service(allocation_plans::diff_allocation_plan)
+        .service(allocation_plans::apply_allocation_plan)
+        .service(allocation_plans::add_allocation_plan_line)
+        .service(allocation_plans::update_allocation_plan_line)
+        .service(allocation_plans::delete_allocation_plan_line)
+        .service(presence::absences::list_absences)
+        .service(presence::absences::create_absence)
+        .service(presence::absences::delete_absence)
         .service(meetings::list_meetings)
         .service(meetings::create_meeting)
         .service(meetings::get_meeting)

@@ -14,7 +14,7 @@ pub enum Action {
     WriteSocialMap,
     /// the code lists with their labels (`/vocabularies`): every role
     ReadVocabularies,
-    /// a school account editing its own school's contact data
+    /// a school account editing its own school's contact data and wishes
     EditOwnSchoolContact,
     ManageUsers,
     ReadOwnProfile,
@@ -48,6 +48,8 @@ pub enum Action {
     LogOfficeHours,
     /// school holidays and other closed periods
     ManageClosedPeriods,
+    /// a worker's absences (leave, illness): the coordinator any worker's, a worker their own
+    ManageAbsences,
     /// a personal calendar feed token
     UseCalendarFeed,
     RequestConsult,
@@ -97,6 +99,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadOfficeHours
                 | RecordOfficeHourExceptions
                 | ManageClosedPeriods
+                | ManageAbsences
                 | UseCalendarFeed
                 | ReadConsults
                 | HandleConsults
@@ -123,6 +126,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadOfficeHours
                 | RecordOfficeHourExceptions
                 | LogOfficeHours
+                | ManageAbsences
                 | UseCalendarFeed
                 | ReadConsults
                 | HandleConsults

@@ -358,3 +358,54 @@ pub fn overdue_referrals_per_network(
         .order(networks::name)
         .load(conn)
 }
+
+/// A worker's current assignments, for their load: worker id, name, capacity (hours a week),
+/// and each assignment's mode with its weekly slot.
+pub struct WorkerLoad {
+    pub worker_id: String,
+    pub display_name: String,
+    pub capacity_hours: i32,
+    pub assignments: Vec<(String, Option<NaiveTime>, Option<NaiveTime>)>,
+}
+
+/// Active social workers with a capacity, with their assignments valid on `day`.
+pub fn worker_loads(conn: &mut DbConn, day: NaiveDate) -> QueryResult<Vec<WorkerLoad>> {
+    let rows: Vec<(String, String, Option<i32>)> = users::table
+        .filter(users::role.eq(crate::domain::Role::SocialWorker.as_str()))
+        .filter(users::active.eq(true))
+        .filter(users::weekly_capacity_hours.is_not_null())
+        .select((users::id, users::display_name, users::weekly_capacity_hours))
+        .order((users::display_name, users::id))
+        .load(conn)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let held: Vec<(String, String, Option<NaiveTime>, Option<NaiveTime>)> = assignments::table
+        .filter(assignments::worker_id.eq_any(ids))
+        .filter(assignments::valid_from.le(day))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(day)),
+        )
+        .select((
+            assignments::worker_id,
+            assignments::mode,
+            assignments::start_time,
+            assignments::end_time,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, name, capacity)| {
+            Some(WorkerLoad {
+                assignments: held
+                    .iter()
+                    .filter(|h| h.0 == id)
+                    .map(|h| (h.1.clone(), h.2, h.3))
+                    .collect(),
+                worker_id: id,
+                display_name: name,
+                capacity_hours: capacity?,
+            })
+        })
+        .collect())
+}

@@ -3,8 +3,10 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
+pub mod absences;
 pub mod activities;
 pub mod allocation;
+pub mod allocation_plans;
 pub mod assignments;
 pub mod audit;
 pub mod audit_writer;

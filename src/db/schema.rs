@@ -53,6 +53,9 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        wish_weekdays -> Text,
+        wish_start_time -> Nullable<Time>,
+        wish_end_time -> Nullable<Time>,
     }
 }
 
@@ -72,6 +75,7 @@ diesel::table! {
         password_changed_at -> Nullable<Timestamp>,
         password_reset_at -> Nullable<Timestamp>,
         password_reset_by -> Nullable<Text>,
+        weekly_capacity_hours -> Nullable<Integer>,
     }
 }
 
@@ -580,6 +584,7 @@ diesel::table! {
         last_day -> Date,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        school_id -> Nullable<Text>,
     }
 }
 
@@ -756,6 +761,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    allocation_plans (id) {
+        id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        status -> Text,
+        created_by -> Text,
+        applied_at -> Nullable<Timestamp>,
+        applied_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    allocation_plan_lines (id) {
+        id -> Text,
+        plan_id -> Text,
+        worker_id -> Text,
+        school_id -> Text,
+        mode -> Text,
+        weekday -> Nullable<Integer>,
+        start_time -> Nullable<Time>,
+        end_time -> Nullable<Time>,
+        hours -> Double,
+        reasons -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    worker_absences (id) {
+        id -> Text,
+        worker_id -> Text,
+        kind -> Text,
+        first_day -> Date,
+        last_day -> Date,
+        substitute_id -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -808,5 +858,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     activity_audiences,
     activity_themes,
     login_throttle,
-    inbox_seen
+    inbox_seen,
+    allocation_plans,
+    allocation_plan_lines,
+    worker_absences
 );

@@ -213,6 +213,8 @@ pub fn generate(
             .ots(None)
             .ots(None)
             .os(None)
+            // weekly capacity: a worker has 32 hours for the programme
+            .oi((role == "social_worker").then_some(32))
             .end();
         g.users.push(id);
         g.users.len() - 1
@@ -305,6 +307,10 @@ pub fn generate(
             .b(true)
             .ts(setup_at)
             .ts(setup_at)
+            // no wished weekdays or hours
+            .s("")
+            .ot(None)
+            .ot(None)
             .end();
         let account = user(
             &mut g,

@@ -5,6 +5,7 @@ pub mod case;
 pub mod ical;
 pub mod ids;
 pub mod lifecycle;
+pub mod planning;
 pub mod presence;
 pub mod referral;
 pub mod screening;
@@ -203,5 +204,6 @@ pub const EVENT_TYPES: &[&str] = &[
     "consult.done",
     "consult.cancelled",
     "case.feedback_written",
+    "assignment.changed",
     "*",
 ];

@@ -315,6 +315,11 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "School without office hours",
             ),
             (
+                "worker_over_capacity",
+                "Maatschappelijk werker boven capaciteit",
+                "Social worker over capacity",
+            ),
+            (
                 "referrals_overdue",
                 "Doorverwijzingen over tijd",
                 "Referrals overdue",
@@ -714,7 +719,33 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "Terugkoppeling voor de school geschreven",
                 "Feedback for the school written",
             ),
+            (
+                "assignment.changed",
+                "Opdracht gewijzigd",
+                "Assignment changed",
+            ),
             ("*", "Alle gebeurtenissen", "All events"),
+        ],
+    ),
+    (
+        "plan_status",
+        (
+            "plan_status",
+            "Toestand van een verdeelplan",
+            "Allocation plan statuses",
+        ),
+        &[
+            ("draft", "Ontwerp", "Draft"),
+            ("applied", "Toegepast", "Applied"),
+        ],
+    ),
+    (
+        "absence_kind",
+        ("absence_kind", "Soort afwezigheid", "Kinds of absence"),
+        &[
+            ("leave", "Verlof", "Leave"),
+            ("illness", "Ziekte", "Illness"),
+            ("other", "Andere", "Other"),
         ],
     ),
 ];

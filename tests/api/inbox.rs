@@ -13,7 +13,7 @@ use crate::referrals::{Fixture, id_of, today, two_services};
 use kinderen_eerst::db::schema::referrals;
 
 /// Every key an inbox item has; which are set depends on its kind.
-const ITEM: [&str; 16] = [
+const ITEM: [&str; 17] = [
     "kind",
     "at",
     "new",
@@ -30,6 +30,7 @@ const ITEM: [&str; 16] = [
     "start_time",
     "end_time",
     "count",
+    "capacity_hours",
 ];
 
 fn inbox(w: &World, user: &TestUser) -> Value {
@@ -366,6 +367,37 @@ fn the_coordinator_sees_the_gaps_of_the_programme_as_metadata_only() {
     );
     assert_eq!(res.status, 201);
     let lonely = id_of(&res.json());
+    // Worker A: one hour a week, but SPOC (1 contact hour) and two hours of office hours.
+    let res = w.app.request(
+        "PATCH",
+        &format!("/api/v1/users/{}", w.worker_a.id),
+        Some(&w.coord.token),
+        Some((
+            "application/json",
+            json!({"weekly_capacity_hours": 1}).to_string().into_bytes(),
+        )),
+        &[],
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let res = w.post(
+        &w.coord,
+        "/api/v1/assignments",
+        json!({"worker_id": w.worker_a.id, "school_id": w.school_a, "mode": "office_hours",
+               "weekday": 2, "start_time": "08:30", "end_time": "10:30", "valid_from": "2020-01-01"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    // Worker B leaves: school B loses its SPOC.
+    let res = w.app.request(
+        "PATCH",
+        &format!("/api/v1/users/{}", w.worker_b.id),
+        Some(&w.coord.token),
+        Some((
+            "application/json",
+            json!({"active": false}).to_string().into_bytes(),
+        )),
+        &[],
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
 
     let v = inbox(w, &w.coord);
     assert_eq!(v["role"], "coordinator");
@@ -373,8 +405,15 @@ fn the_coordinator_sees_the_gaps_of_the_programme_as_metadata_only() {
     let spoc: Vec<&Value> = of_kind(&v, "school_without_spoc");
     assert!(spoc.iter().any(|i| i["school"]["id"] == lonely), "{v}");
     assert!(!spoc.iter().any(|i| i["school"]["id"] == w.school_a), "{v}");
+    assert!(spoc.iter().any(|i| i["school"]["id"] == w.school_b), "{v}");
+    let over = of_kind(&v, "worker_over_capacity");
+    assert_eq!(over.len(), 1, "{v}");
+    assert_eq!(over[0]["worker"]["id"], w.worker_a.id);
+    assert_eq!(over[0]["count"], 3);
+    assert_eq!(over[0]["capacity_hours"], 1);
     let oh = of_kind(&v, "school_without_office_hours");
-    assert!(oh.iter().any(|i| i["school"]["id"] == w.school_a), "{v}");
+    assert!(oh.iter().any(|i| i["school"]["id"] == lonely), "{v}");
+    assert!(!oh.iter().any(|i| i["school"]["id"] == w.school_a), "{v}");
     let overdue = of_kind(&v, "referrals_overdue");
     assert_eq!(overdue[0]["count"], 1, "{v}");
     assert_eq!(overdue[0]["network"]["id"], net);

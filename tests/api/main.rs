@@ -5,9 +5,11 @@ mod helpers;
 
 mod agenda;
 mod allocation;
+mod allocation_plans;
 mod audit;
 mod auth;
 mod backup;
+mod calendar;
 mod cases;
 mod checklists;
 mod cli;
