@@ -412,9 +412,7 @@ pub fn consent_withdrawn(
         .filter(referrals::status.eq_any(open))
         .select(repo::ReferralRow::as_select())
         .load(conn)?;
-    let reason = Code::ReferralConsentWithdrawnReason
-        .text(crate::i18n::Lang::En)
-        .to_string();
+    let reason = consent_withdrawn_reason().to_string();
     for r in rows {
         let from = r.status();
         let hold = ReferralAction::Hold.step().allows(from);
