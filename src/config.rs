@@ -214,6 +214,13 @@ pub struct Settings {
     /// Longest date range `GET /api/v1/office-hours` expands, in days (422 above).
     #[arg(long, env = "OFFICE_HOURS_MAX_RANGE_DAYS", default_value_t = 366)]
     pub office_hours_max_range_days: i64,
+    /// How many days an answered referral or written feedback stays in the inbox.
+    #[arg(long, env = "INBOX_RECENT_DAYS", default_value_t = 14)]
+    pub inbox_recent_days: i64,
+    /// After how many days a checklist submission not yet triaged shows in the coordinator's
+    /// inbox.
+    #[arg(long, env = "INBOX_SUBMISSION_WAIT_DAYS", default_value_t = 5)]
+    pub inbox_submission_wait_days: i64,
     /// How many weeks of past sessions a calendar feed carries.
     #[arg(long, env = "CALENDAR_WEEKS_BACK", default_value_t = 4)]
     pub calendar_weeks_back: i64,
@@ -227,6 +234,17 @@ pub struct Settings {
     /// In an allocation weight, how many pupils with an SES indicator one help request counts as.
     #[arg(long, env = "ALLOCATION_HELP_REQUEST_WEIGHT", default_value_t = 10.0)]
     pub allocation_help_request_weight: f64,
+    /// Minutes a worker needs between two schools: two office hours of one worker on one day
+    /// at different schools must be at least this far apart (a plan keeps to it; a hand-made
+    /// assignment that does not is 409).
+    #[arg(long, env = "ALLOCATION_TRAVEL_GAP_MINUTES", default_value_t = 30)]
+    pub allocation_travel_gap_minutes: i64,
+    /// Length of one office-hours session an allocation plan proposes, in minutes.
+    #[arg(long, env = "ALLOCATION_SESSION_MINUTES", default_value_t = 120)]
+    pub allocation_session_minutes: i64,
+    /// Hours a week a SPOC or consult line takes of a worker's capacity in an allocation plan.
+    #[arg(long, env = "ALLOCATION_CONTACT_HOURS", default_value_t = 1.0)]
+    pub allocation_contact_hours: f64,
 }
 
 impl Settings {
@@ -337,10 +355,15 @@ impl Default for Settings {
             audit_checkpoint_seconds: 3600,
             audit_seal_interval_ms: 250,
             office_hours_max_range_days: 366,
+            inbox_recent_days: 14,
+            inbox_submission_wait_days: 5,
             calendar_weeks_back: 4,
             calendar_weeks_ahead: 26,
             allocation_min_slots_per_school: 0,
             allocation_help_request_weight: 10.0,
+            allocation_travel_gap_minutes: 30,
+            allocation_session_minutes: 120,
+            allocation_contact_hours: 1.0,
         }
     }
 }

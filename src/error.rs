@@ -87,6 +87,11 @@ pub struct Problem {
     /// For lifecycle conflicts: the state the object is in now.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_state: Option<String>,
+    /// For a double booking (`assignment_clash`, `plan_line_clash`): the id of the assignment
+    /// or plan line it clashes with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = Uuid)]
+    pub conflicting_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +116,9 @@ pub enum ApiError {
         detail: Msg,
         current_state: Option<String>,
     },
+    /// A double booking: the worker is elsewhere then (`conflicting_id` names where).
+    #[error("clash: {detail}")]
+    Clash { detail: Msg, conflicting_id: String },
     #[error("precondition failed")]
     PreconditionFailed,
     #[error("precondition required")]
@@ -167,7 +175,7 @@ impl ApiError {
             ApiError::MethodNotAllowed { .. } => {
                 ("method-not-allowed", Code::TitleMethodNotAllowed)
             }
-            ApiError::Conflict { .. } => ("conflict", Code::TitleConflict),
+            ApiError::Conflict { .. } | ApiError::Clash { .. } => ("conflict", Code::TitleConflict),
             ApiError::PreconditionFailed => ("precondition-failed", Code::TitlePreconditionFailed),
             ApiError::PreconditionRequired => {
                 ("precondition-required", Code::TitlePreconditionRequired)
@@ -193,7 +201,8 @@ impl ApiError {
             | ApiError::UnsupportedMediaType(m)
             | ApiError::NotAcceptable(m)
             | ApiError::Unavailable(m)
-            | ApiError::Conflict { detail: m, .. } => m.clone(),
+            | ApiError::Conflict { detail: m, .. }
+            | ApiError::Clash { detail: m, .. } => m.clone(),
             ApiError::Validation(list) => match list.as_slice() {
                 [one] => Msg::new(Code::ValidationFailedOne)
                     .arg("field", &one.field)
@@ -233,6 +242,10 @@ impl ApiError {
             ApiError::Conflict { current_state, .. } => (None, current_state.clone()),
             _ => (None, None),
         };
+        let conflicting_id = match self {
+            ApiError::Clash { conflicting_id, .. } => Some(conflicting_id.clone()),
+            _ => None,
+        };
         Problem {
             type_: format!("urn:kinderen-eerst:problem:{slug}"),
             code: self.code().as_str().to_string(),
@@ -241,6 +254,7 @@ impl ApiError {
             detail: self.detail().render(lang),
             errors,
             current_state,
+            conflicting_id,
         }
     }
 }
@@ -254,7 +268,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) | ApiError::PasswordChangeRequired => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::Clash { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             ApiError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

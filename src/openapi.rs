@@ -42,6 +42,7 @@ never on text. Codes in JSON (statuses, themes, kinds) never change with the lan
         (name = "users", description = "User accounts, managed by the coordinator"),
         (name = "assignments", description = "Social workers' presence at schools: office hours, consult, SPOC"),
         (name = "networks", description = "Networks: the schools and partner organisations of one neighbourhood"),
+        (name = "inbox", description = "What waits for the caller: a day's work in one call, marked new since the last look"),
         (name = "cases", description = "Cases: a help request about one pupil's family, in the view each role may see"),
         (name = "family-rights", description = "A family's rights over its case: export everything kept, erase it now"),
         (name = "stats", description = "Statistics: aggregates only, scoped by role, small cells suppressed; CSV for the yearly report"),

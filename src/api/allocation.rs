@@ -148,7 +148,7 @@ pub struct AllocationProposal {
     pub schools: Vec<SchoolShare>,
 }
 
-fn ses_share(s: &SchoolRow) -> (f64, SesSource) {
+pub(crate) fn ses_share(s: &SchoolRow) -> (f64, SesSource) {
     if let Some(any) = s.ses_any {
         return (any, SesSource::SesAny);
     }

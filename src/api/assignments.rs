@@ -16,8 +16,9 @@ use crate::auth::policy::can;
 use crate::auth::policy::{Action, require};
 use crate::db::assignments::{self as repo, AssignmentFilter, AssignmentRow, AssignmentView};
 use crate::db::{DbConn, now, optional, schools, users};
+use crate::domain::planning::{Booked, clashes};
 use crate::domain::social_map::PresenceMode;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
@@ -134,7 +135,7 @@ fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<Na
 
 /// Checks an assignment and builds its row: the worker must be an active social worker, the
 /// school must exist, office hours need a weekday and a slot with start before end.
-fn build_row(
+pub(crate) fn build_row(
     conn: &mut DbConn,
     id: String,
     a: &NewAssignment,
@@ -192,6 +193,76 @@ fn build_row(
         created_at,
         updated_at: now(),
     })
+}
+
+/// Refuses a double booking: an office-hours slot of a worker who holds another one that day
+/// (validity overlapping) too close to it — overlapping at the same school, or less than the
+/// travel gap apart at another. 409 `assignment_clash` naming the other assignment.
+pub(crate) fn check_clash(
+    conn: &mut DbConn,
+    row: &AssignmentRow,
+    gap: i64,
+    except: &[String],
+) -> ApiResult<()> {
+    let (Some(weekday), Some(start), Some(end)) = (row.weekday, row.start_time, row.end_time)
+    else {
+        return Ok(());
+    };
+    if row.mode != PresenceMode::OfficeHours {
+        return Ok(());
+    }
+    let mut skip = except.to_vec();
+    skip.push(row.id.clone());
+    let me = Booked {
+        weekday,
+        start,
+        end,
+        school_id: &row.school_id,
+    };
+    for (other, school_name) in repo::same_day_office_hours(
+        conn,
+        &row.worker_id,
+        weekday,
+        row.valid_from,
+        row.valid_to,
+        &skip,
+    )? {
+        let (Some(s), Some(e)) = (other.start_time, other.end_time) else {
+            continue;
+        };
+        let them = Booked {
+            weekday,
+            start: s,
+            end: e,
+            school_id: &other.school_id,
+        };
+        if clashes(&me, &them, gap) {
+            return Err(ApiError::Clash {
+                detail: crate::msg!(
+                    AssignmentClash,
+                    other = &other.id,
+                    school = school_name,
+                    weekday = weekday,
+                    start = s.format("%H:%M"),
+                    end = e.format("%H:%M"),
+                    gap = gap
+                ),
+                conflicting_id: other.id.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Records that an assignment changed (ids only), in the write's transaction.
+pub(crate) fn changed_event(conn: &mut DbConn, row: &AssignmentRow) -> ApiResult<()> {
+    crate::db::events::record(
+        conn,
+        "assignment.changed",
+        &serde_json::json!({"assignment_id": row.id, "worker_id": row.worker_id, "school_id": row.school_id}),
+        now(),
+    )?;
+    Ok(())
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -290,11 +361,12 @@ pub async fn get_assignment(
 
 #[utoipa::path(
     post, path = "/api/v1/assignments", tag = "assignments", operation_id = "create_assignment",
-    summary = "Assign a social worker to a school", description = "Audited (`create` on the assignment). Roles: coordinator.",
+    summary = "Assign a social worker to a school", description = "An office-hours slot the worker cannot hold — overlapping another of their slots that day, or less than `ALLOCATION_TRAVEL_GAP_MINUTES` (30) from one at another school — is 409 `assignment_clash`, with the other assignment's id in `conflicting_id`. Records an `assignment.changed` event. Audited (`create` on the assignment). Roles: coordinator.",
     security(("bearer" = [])), request_body = NewAssignment,
     responses(
         (status = 201, description = "Created", body = Assignment, headers(("Location" = String, description = "The new assignment"), ("ETag" = String, description = "Version"))),
-        (status = 403, response = crate::openapi::Forbidden)
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 409, description = "A double booking: the worker holds another slot then (`assignment_clash`, `conflicting_id`)", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/api/v1/assignments")]
@@ -304,11 +376,14 @@ pub async fn create_assignment(
     body: ApiJson<NewAssignment>,
 ) -> ApiResult<HttpResponse> {
     let a = body.into_inner()?;
+    let gap = state.settings.allocation_travel_gap_minutes;
     let view = state
         .db
         .write(move |conn| {
             let row = build_row(conn, Uuid::now_v7().to_string(), &a, now())?;
+            check_clash(conn, &row, gap, &[])?;
             repo::insert(conn, &row)?;
+            changed_event(conn, &row)?;
             record(
                 conn,
                 &user,
@@ -329,13 +404,14 @@ pub async fn create_assignment(
 
 #[utoipa::path(
     patch, path = "/api/v1/assignments/{id}", tag = "assignments", operation_id = "update_assignment",
-    summary = "Change an assignment", description = "Only the fields sent change (send `valid_to` to end it). Audited (`update` on the assignment). Roles: coordinator.",
+    summary = "Change an assignment", description = "Only the fields sent change (send `valid_to` to end it). A double booking is 409 `assignment_clash` as on create. Records an `assignment.changed` event. Audited (`update` on the assignment). Roles: coordinator.",
     security(("bearer" = [])), request_body = AssignmentPatch,
     params(("id" = Uuid, Path, description = "Assignment id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
         (status = 200, description = "Changed", body = Assignment, headers(("ETag" = String, description = "New version"))),
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "A double booking: the worker holds another slot then (`assignment_clash`, `conflicting_id`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, response = crate::openapi::PreconditionFailed)
     )
 )]
@@ -348,6 +424,7 @@ pub async fn update_assignment(
     body: ApiJson<AssignmentPatch>,
 ) -> ApiResult<HttpResponse> {
     let (id, p, if_match) = (id.to_string(), body.into_inner()?, common::if_match(&req));
+    let gap = state.settings.allocation_travel_gap_minutes;
     let view = state
         .db
         .write(move |conn| {
@@ -368,7 +445,9 @@ pub async fn update_assignment(
                 valid_to: p.valid_to.or(cur.valid_to),
             };
             let row = build_row(conn, cur.id.clone(), &merged, cur.created_at)?;
+            check_clash(conn, &row, gap, &[])?;
             repo::update(conn, &row)?;
+            changed_event(conn, &row)?;
             record(
                 conn,
                 &user,
@@ -405,6 +484,7 @@ pub async fn delete_assignment(
             let (cur, ..) = repo::find(conn, &id)?;
             check_if_match(if_match.as_deref(), &etag(cur.updated_at))?;
             repo::delete(conn, &id)?;
+            changed_event(conn, &cur)?;
             record(
                 conn,
                 &user,

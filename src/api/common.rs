@@ -335,3 +335,11 @@ macro_rules! delete_endpoint {
     };
 }
 pub(crate) use delete_endpoint;
+
+/// For a field where `null` and absent differ: `"x": null` clears it, leaving it out keeps it
+/// (`#[serde(default, deserialize_with = "crate::api::common::present")]`).
+pub fn present<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

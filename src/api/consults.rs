@@ -324,6 +324,14 @@ pub async fn create_consult_request(
                 Some(&row.id),
                 None,
             )?;
+            crate::usecases::notify::consult(
+                conn,
+                row.status.as_str(),
+                &row.id,
+                &row.school_id,
+                None,
+                at,
+            )?;
             answer(conn, &user, &row.id)
         })
         .await?;
@@ -469,6 +477,14 @@ fn store(
         Some(&row.id),
         row.case_id.as_deref(),
     )?;
+    crate::usecases::notify::consult(
+        conn,
+        row.status.as_str(),
+        &row.id,
+        &row.school_id,
+        row.worker_id.as_deref(),
+        row.updated_at,
+    )?;
     answer(conn, user, &row.id)
 }
 
@@ -500,6 +516,12 @@ fn schedule(
     if_match: Option<&str>,
     b: ScheduleConsult,
 ) -> ApiResult<(ConsultView, String)> {
+    // Moving a planned visit must not silently overwrite someone else's plan: If-Match is
+    // required then (428 without), so a second worker with a stale copy gets 412.
+    let (current, ..) = load(conn, user, id)?;
+    if status_of(&current) == ConsultStatus::Scheduled && if_match.is_none() {
+        return Err(ApiError::PreconditionRequired);
+    }
     let mut row = for_transition(conn, user, id, if_match, ConsultAction::Schedule)?;
     let mut checks = Checks::default();
     let start = parse_time(&mut checks, "start_time", &b.start_time);
@@ -535,7 +557,9 @@ crate::api::lifecycle::action_endpoint! {
     post, path = "/api/v1/consult-requests/{id}/schedule", tag = "consults", operation_id = "schedule_consult_request",
     summary = "Schedule (or reschedule) a consult",
     description = "`requested` → `scheduled`, or a new date for a `scheduled` one: a date, optional times and a \
-social worker assigned to the school (422 naming `worker_id` otherwise). From `done` or `cancelled` 409 with \
+social worker assigned to the school (422 naming `worker_id` otherwise). Rescheduling a `scheduled` one needs \
+`If-Match` (428 without, 412 when someone changed it since you read it). The visit appears in `/office-hours` \
+(`visits`) and in the worker's and the school's calendar feeds. From `done` or `cancelled` 409 with \
 `current_state`. Roles: coordinator, social_worker (assigned to the school).",
     security(("bearer" = [])), request_body = ScheduleConsult,
     params(("id" = Uuid, Path, description = "Consult request id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
@@ -544,7 +568,8 @@ social worker assigned to the school (422 naming `worker_id` otherwise). From `d
         (status = 403, response = crate::openapi::Forbidden),
         (status = 404, response = crate::openapi::NotFound),
         (status = 409, response = crate::openapi::InvalidState),
-        (status = 412, response = crate::openapi::PreconditionFailed)
+        (status = 412, response = crate::openapi::PreconditionFailed),
+        (status = 428, description = "Rescheduling without If-Match", body = crate::error::Problem, content_type = "application/problem+json")
     )
 )]
 "/api/v1/consult-requests/{id}/schedule" => schedule_consult_request(ApiJson<ScheduleConsult>), may Action::HandleConsults,

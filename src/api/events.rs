@@ -27,7 +27,9 @@ pub struct Event {
     /// Unique id of the event (the same in the stream and in every webhook delivery of it).
     #[schema(read_only, format = Uuid)]
     pub id: String,
-    /// `case.opened`, `case.status_changed`, or `referral.<new status>`.
+    /// `case.opened`, `case.status_changed`, `case.feedback_written`, `referral.<new status>`,
+    /// `checklist.<new status>`, `consult.<new status>` or `audit.checkpoint` (the list:
+    /// `GET /api/v1/vocabularies`, `event_type`).
     #[serde(rename = "type")]
     pub event_type: String,
     pub occurred_at: DateTime<Utc>,

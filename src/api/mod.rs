@@ -3,6 +3,7 @@
 pub mod activities;
 pub mod agenda;
 pub mod allocation;
+pub mod allocation_plans;
 pub mod assignments;
 pub mod audit;
 pub mod audit_checkpoints;
@@ -19,6 +20,7 @@ pub mod extract;
 pub mod health;
 pub mod hsds;
 pub mod idempotency;
+pub mod inbox;
 pub mod lifecycle;
 pub mod meetings;
 pub mod metrics;
@@ -69,9 +71,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(assignments::get_assignment)
         .service(assignments::update_assignment)
         .service(assignments::delete_assignment)
+        .service(inbox::get_inbox)
+        .service(inbox::mark_inbox_seen)
         .service(cases::list_cases)
         .service(cases::create_case)
         .service(cases::raise_case_request)
+        .service(cases::get_case_by_reference)
         .service(cases::get_case)
         .service(cases::update_case)
         .service(cases::start_case)
@@ -184,6 +189,17 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(consults::cancel_consult_request)
         .service(consults::open_case_from_consult)
         .service(allocation::propose_allocation)
+        .service(allocation_plans::list_allocation_plans)
+        .service(allocation_plans::create_allocation_plan)
+        .service(allocation_plans::get_allocation_plan)
+        .service(allocation_plans::diff_allocation_plan)
+        .service(allocation_plans::apply_allocation_plan)
+        .service(allocation_plans::add_allocation_plan_line)
+        .service(allocation_plans::update_allocation_plan_line)
+        .service(allocation_plans::delete_allocation_plan_line)
+        .service(presence::absences::list_absences)
+        .service(presence::absences::create_absence)
+        .service(presence::absences::delete_absence)
         .service(meetings::list_meetings)
         .service(meetings::create_meeting)
         .service(meetings::get_meeting)

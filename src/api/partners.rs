@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -135,13 +135,6 @@ pub struct NewPartner {
     pub address: Address,
 }
 
-/// `null` and absent differ: `"parent_id": null` removes the parent, leaving it out keeps it.
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
-
 /// Changes to a partner; only the fields sent change.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -150,7 +143,7 @@ pub struct PartnerPatch {
     #[validate(length(min = 1, max = 200))]
     pub name: Option<String>,
     /// `null` removes the parent.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::common::present")]
     #[schema(value_type = Option<String>, format = Uuid, nullable)]
     pub parent_id: Option<Option<String>>,
     pub kind: Option<PartnerKind>,

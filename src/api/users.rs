@@ -31,6 +31,10 @@ pub struct User {
     /// The password was set by someone else (a new account, a reset) and its owner has not
     /// changed it yet: until then the account reaches only `GET /me` and `POST /me/password`.
     pub password_change_required: bool,
+    /// For a social worker: hours a week they have for the programme (allocation plans keep
+    /// within it); null when not set.
+    #[schema(minimum = 0, maximum = 60)]
+    pub weekly_capacity_hours: Option<i32>,
     #[schema(read_only)]
     pub created_at: DateTime<Utc>,
 }
@@ -46,6 +50,7 @@ impl From<UserRow> for User {
             partner_id: r.partner_id,
             active: r.active,
             password_change_required: r.must_change_password,
+            weekly_capacity_hours: r.weekly_capacity_hours,
             created_at: utc(r.created_at),
         }
     }
@@ -115,7 +120,13 @@ pub struct UserPatch {
     #[validate(length(min = 1, max = 200))]
     pub display_name: Option<String>,
     /// `false` deactivates the account: it cannot log in and its tokens stop working at once.
+    /// A social worker's assignments end the day before (those not yet started are removed),
+    /// so they are nobody's SPOC and hold no planned sessions any more.
     pub active: Option<bool>,
+    /// A social worker's capacity, hours a week (0–60).
+    #[validate(range(min = 0, max = 60))]
+    #[schema(minimum = 0, maximum = 60)]
+    pub weekly_capacity_hours: Option<i32>,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -242,7 +253,7 @@ pub async fn get_user(
 
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "update_user",
-    summary = "Rename, deactivate or reactivate an account", description = "Deactivation takes effect at once, also for tokens already issued; reactivation does not revive them. A coordinator cannot deactivate their own account. Audited (`update`, `deactivate`, `reactivate` on the user). Roles: coordinator.",
+    summary = "Rename, deactivate or reactivate an account, or set a worker's capacity", description = "Deactivation takes effect at once, also for tokens already issued; reactivation does not revive them. Deactivating a social worker ends their assignments (from today; each records `assignment.changed`): they are no school's SPOC and hold no planned sessions any more. `weekly_capacity_hours` is for social workers only (422 otherwise). A coordinator cannot deactivate their own account. Audited (`update`, `deactivate`, `reactivate` on the user). Roles: coordinator.",
     security(("bearer" = [])), request_body = UserPatch,
     params(("id" = Uuid, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -277,7 +288,20 @@ pub async fn update_user(
                 .unwrap_or(&current.display_name)
                 .to_string();
             let active = b.active.unwrap_or(current.active);
+            let worker = users::find_worker(conn, &id)?.is_some();
+            if let Some(h) = b.weekly_capacity_hours {
+                if !worker {
+                    return Err(ApiError::field(
+                        "weekly_capacity_hours",
+                        Code::ActiveSocialWorker,
+                    ));
+                }
+                users::set_capacity(conn, &id, Some(h))?;
+            }
             users::update_profile(conn, &id, &name, active, active != current.active)?;
+            if current.active && !active && worker {
+                end_assignments(conn, &user, &id)?;
+            }
             let action = match (current.active, active) {
                 (true, false) => AuditAction::Deactivate,
                 (false, true) => AuditAction::Reactivate,
@@ -291,6 +315,23 @@ pub async fn update_user(
         &User::from(row.clone()),
         &etag(row.updated_at),
     ))
+}
+
+/// Ends a deactivated worker's assignments from today: each keeps its history up to
+/// yesterday, or is removed when it had not started yet. Records `assignment.changed` for each.
+fn end_assignments(conn: &mut crate::db::DbConn, by: &AuthUser, worker_id: &str) -> ApiResult<()> {
+    let today = Utc::now().date_naive();
+    for a in crate::db::assignments::of_worker_from(conn, worker_id, today)? {
+        let removed = crate::db::assignments::end_before(conn, &a, today)?;
+        let action = if removed {
+            AuditAction::Delete
+        } else {
+            AuditAction::Update
+        };
+        record(conn, by, action, "assignment", Some(&a.id), None)?;
+        crate::api::assignments::changed_event(conn, &a)?;
+    }
+    Ok(())
 }
 
 #[utoipa::path(

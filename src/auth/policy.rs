@@ -14,7 +14,7 @@ pub enum Action {
     WriteSocialMap,
     /// the code lists with their labels (`/vocabularies`): every role
     ReadVocabularies,
-    /// a school account editing its own school's contact data
+    /// a school account editing its own school's contact data and wishes
     EditOwnSchoolContact,
     /// a partner account editing its own organisation's contact data (website, phone, e-mail,
     /// address)
@@ -57,6 +57,8 @@ pub enum Action {
     LogOfficeHours,
     /// school holidays and other closed periods
     ManageClosedPeriods,
+    /// a worker's absences (leave, illness): the coordinator any worker's, a worker their own
+    ManageAbsences,
     /// a personal calendar feed token
     UseCalendarFeed,
     RequestConsult,
@@ -75,6 +77,8 @@ pub enum Action {
     ReadActivities,
     /// a worker: their own activities
     WriteActivities,
+    /// the inbox: what waits for the caller (each role its own)
+    ReadInbox,
 }
 
 /// The role table. Read it as: role → the actions it may take.
@@ -104,6 +108,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadOfficeHours
                 | RecordOfficeHourExceptions
                 | ManageClosedPeriods
+                | ManageAbsences
                 | UseCalendarFeed
                 | ReadConsults
                 | HandleConsults
@@ -114,6 +119,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AddAgendaItem
                 | ReadActivities
                 | WriteActivities
+                | ReadInbox
         ),
         Role::SocialWorker => matches!(
             action,
@@ -130,6 +136,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadOfficeHours
                 | RecordOfficeHourExceptions
                 | LogOfficeHours
+                | ManageAbsences
                 | UseCalendarFeed
                 | ReadConsults
                 | HandleConsults
@@ -139,6 +146,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AddAgendaItem
                 | ReadActivities
                 | WriteActivities
+                | ReadInbox
         ),
         Role::School => matches!(
             action,
@@ -159,6 +167,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadMeetings
                 | AddAgendaItem
                 | ReadActivities
+                | ReadInbox
         ),
         Role::Partner => matches!(
             action,

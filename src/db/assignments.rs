@@ -206,3 +206,151 @@ pub fn spoc_of(conn: &mut DbConn, school_id: &str, day: NaiveDate) -> QueryResul
         .first(conn)
         .optional()
 }
+
+/// The office-hours assignments of `worker_id` on `weekday` whose validity overlaps
+/// `[from, to]` (open-ended when `to` is `None`), other than `except`, with the school's name:
+/// what a new weekly slot of that worker could clash with.
+pub fn same_day_office_hours(
+    conn: &mut DbConn,
+    worker_id: &str,
+    weekday: i32,
+    from: NaiveDate,
+    to: Option<NaiveDate>,
+    except: &[String],
+) -> QueryResult<Vec<(AssignmentRow, String)>> {
+    let mut q = assignments::table
+        .inner_join(schools::table)
+        .filter(assignments::worker_id.eq(worker_id))
+        .filter(assignments::mode.eq("office_hours"))
+        .filter(assignments::weekday.eq(weekday))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(from)),
+        )
+        .filter(assignments::id.ne_all(except.to_vec()))
+        .select((AssignmentRow::as_select(), schools::name))
+        .order(assignments::id)
+        .into_boxed();
+    if let Some(t) = to {
+        q = q.filter(assignments::valid_from.le(t));
+    }
+    q.load(conn)
+}
+
+/// Assignments at one of `schools_in` valid at some point in `[from, to]`: what an allocation
+/// plan over those schools replaces.
+pub fn overlapping(
+    conn: &mut DbConn,
+    schools_in: &[String],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<AssignmentRow>> {
+    assignments::table
+        .filter(assignments::school_id.eq_any(schools_in.to_vec()))
+        .filter(assignments::valid_from.le(to))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(from)),
+        )
+        .select(AssignmentRow::as_select())
+        .order(assignments::id)
+        .load(conn)
+}
+
+/// The assignments of `worker_id` valid on `day` or later.
+pub fn of_worker_from(
+    conn: &mut DbConn,
+    worker_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Vec<AssignmentRow>> {
+    assignments::table
+        .filter(assignments::worker_id.eq(worker_id))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(day)),
+        )
+        .select(AssignmentRow::as_select())
+        .order(assignments::id)
+        .load(conn)
+}
+
+/// Ends an assignment before `day`: it keeps its history up to the day before, or, when it
+/// would not have started by then, it is removed. Returns whether it was removed.
+pub fn end_before(conn: &mut DbConn, a: &AssignmentRow, day: NaiveDate) -> QueryResult<bool> {
+    match day.pred_opt().filter(|last| a.valid_from <= *last) {
+        Some(last) => {
+            diesel::update(assignments::table.find(&a.id))
+                .set((
+                    assignments::valid_to.eq(Some(last)),
+                    assignments::updated_at.eq(super::now()),
+                ))
+                .execute(conn)?;
+            Ok(false)
+        }
+        None => {
+            delete(conn, &a.id)?;
+            Ok(true)
+        }
+    }
+}
+
+/// Active schools without a SPOC on `day`: no current `spoc` assignment of an active worker
+/// (for the coordinator's inbox, after a worker left or was deactivated), by name.
+pub fn schools_without_spoc(
+    conn: &mut DbConn,
+    day: NaiveDate,
+) -> QueryResult<Vec<(String, String)>> {
+    let with_spoc: Vec<String> = assignments::table
+        .inner_join(users::table)
+        .filter(assignments::mode.eq("spoc"))
+        .filter(users::active.eq(true))
+        .filter(assignments::valid_from.le(day))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(day)),
+        )
+        .select(assignments::school_id)
+        .load(conn)?;
+    let all: Vec<(String, String)> = schools::table
+        .filter(schools::active.eq(true))
+        .select((schools::id, schools::name))
+        .order((schools::name, schools::id))
+        .load(conn)?;
+    Ok(all
+        .into_iter()
+        .filter(|(id, _)| !with_spoc.contains(id))
+        .collect())
+}
+
+/// The school's SPOC on `day` with their name: assignment id, worker id, display name, and
+/// since when (the assignment's first day).
+pub fn spoc_with_name(
+    conn: &mut DbConn,
+    school_id: &str,
+    day: NaiveDate,
+) -> QueryResult<Option<(String, String, String, NaiveDateTime)>> {
+    assignments::table
+        .inner_join(users::table.on(users::id.eq(assignments::worker_id)))
+        .filter(assignments::school_id.eq(school_id))
+        .filter(assignments::mode.eq("spoc"))
+        .filter(assignments::valid_from.le(day))
+        .filter(
+            assignments::valid_to
+                .is_null()
+                .or(assignments::valid_to.ge(day)),
+        )
+        .order((assignments::valid_from, assignments::id))
+        .select((
+            assignments::id,
+            assignments::worker_id,
+            users::display_name,
+            assignments::valid_from,
+        ))
+        .first::<(String, String, String, NaiveDate)>(conn)
+        .optional()
+        .map(|r| r.map(|(a, w, n, from)| (a, w, n, from.and_time(NaiveTime::MIN))))
+}

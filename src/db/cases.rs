@@ -54,6 +54,8 @@ pub struct CaseRow {
     /// The `share_with_school` consent the feedback was written under: the school reads the
     /// feedback only while that consent is live.
     pub feedback_consent_id: Option<String>,
+    /// When the worker means to look at the case again.
+    pub follow_up_on: Option<chrono::NaiveDate>,
 }
 
 /// A case with the names its views show beside it: school name, network, lead worker's name.
@@ -119,6 +121,10 @@ pub struct CaseFilter {
     pub lead_worker_id: Option<String>,
     pub opened_from: Option<NaiveDateTime>,
     pub opened_before: Option<NaiveDateTime>,
+    /// Only these cases (what a search found).
+    pub ids: Option<Vec<String>>,
+    /// Only the case with this reference (`KE-2026-00042`, already normalised).
+    pub reference: Option<String>,
 }
 
 type LeadWorker = diesel::dsl::Nullable<users::display_name>;
@@ -167,6 +173,38 @@ pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResul
         .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
         .filter(cases::id.eq(id.to_string()))
         .select(list_select())
+        .into_boxed();
+    scoped!(q, scope).first(conn)
+}
+
+/// What a search of cases compares, for the cases in `scope` whose personal data is kept.
+#[derive(Debug, Queryable)]
+pub struct SearchRow {
+    pub id: String,
+    pub pupil_pseudonym: Option<String>,
+    pub family_name: Option<String>,
+}
+
+/// Every case of `scope` with the pseudonym and family name a search compares (a worker's
+/// schools or a school's raised cases: a few thousand rows at most, folded in memory, since
+/// accents and case must be ignored the same way on both backends).
+pub fn search_rows(conn: &mut DbConn, scope: &CaseScope) -> QueryResult<Vec<SearchRow>> {
+    let q = cases::table
+        .filter(cases::erased_at.is_null())
+        .select((cases::id, cases::pupil_pseudonym, cases::family_name))
+        .into_boxed();
+    scoped!(q, scope).load(conn)
+}
+
+/// The id of the case with `reference` in `scope`.
+pub fn id_by_reference(
+    conn: &mut DbConn,
+    reference: &str,
+    scope: &CaseScope,
+) -> QueryResult<String> {
+    let q = cases::table
+        .filter(cases::reference.eq(reference.to_string()))
+        .select(cases::id)
         .into_boxed();
     scoped!(q, scope).first(conn)
 }
@@ -259,6 +297,12 @@ pub fn list(
     }
     if let Some(o) = f.origin {
         q = q.filter(cases::origin.eq(o));
+    }
+    if let Some(ids) = f.ids {
+        q = q.filter(cases::id.eq_any(ids));
+    }
+    if let Some(r) = f.reference {
+        q = q.filter(cases::reference.eq(r));
     }
     if let Some(w) = f.lead_worker_id {
         q = q.filter(cases::lead_worker_id.eq(w));

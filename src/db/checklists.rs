@@ -520,6 +520,8 @@ pub struct SubmissionFilter {
     pub from: Option<NaiveDateTime>,
     /// Submitted before this moment.
     pub until: Option<NaiveDateTime>,
+    /// Only these submissions (what a search found).
+    pub ids: Option<Vec<String>>,
 }
 
 impl SubmissionFilter {
@@ -560,7 +562,26 @@ fn condition(f: &SubmissionFilter) -> Condition {
     if let Some(until) = f.until {
         c = Box::new(c.and(checklist_submissions::submitted_at.lt(until)));
     }
+    if let Some(ids) = &f.ids {
+        c = Box::new(c.and(checklist_submissions::id.eq_any(ids.clone())));
+    }
     c
+}
+
+/// Every submission of the schools with its pupil's pseudonym (empty once erased), for a
+/// search folded in memory like the case search.
+pub fn pseudonyms(
+    conn: &mut DbConn,
+    school_ids: &[SchoolId],
+) -> QueryResult<Vec<(String, String)>> {
+    checklist_submissions::table
+        .filter(checklist_submissions::school_id.eq_any(school_ids.to_vec()))
+        .filter(checklist_submissions::pupil_pseudonym.ne(""))
+        .select((
+            checklist_submissions::id,
+            checklist_submissions::pupil_pseudonym,
+        ))
+        .load(conn)
 }
 
 /// Newest first. Ids are UUIDv7, so their order is their creation order and a cursor needs only

@@ -171,3 +171,40 @@ pub fn count_by_school(
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// A planned visit with what a calendar shows beside it.
+pub type VisitRow = (ConsultRow, String, String, String, String, String);
+
+/// Scheduled visits on a day in `[from, to]`, at `school` and/or by `worker` when given:
+/// (request, school name, street, postal code, city, worker name), by date.
+pub fn visits(
+    conn: &mut DbConn,
+    school: Option<&str>,
+    worker: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<VisitRow>> {
+    let mut q = consult_requests::table
+        .inner_join(schools::table)
+        .inner_join(users::table.on(users::id.nullable().eq(consult_requests::worker_id)))
+        .filter(consult_requests::status.eq(ConsultStatus::Scheduled.as_str()))
+        .filter(consult_requests::scheduled_date.ge(from))
+        .filter(consult_requests::scheduled_date.le(to))
+        .select((
+            ConsultRow::as_select(),
+            schools::name,
+            schools::street,
+            schools::postal_code,
+            schools::city,
+            users::display_name,
+        ))
+        .order((consult_requests::scheduled_date, consult_requests::id))
+        .into_boxed();
+    if let Some(s) = school {
+        q = q.filter(consult_requests::school_id.eq(s.to_string()));
+    }
+    if let Some(w) = worker {
+        q = q.filter(consult_requests::worker_id.eq(w.to_string()));
+    }
+    q.load(conn)
+}

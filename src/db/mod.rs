@@ -3,8 +3,10 @@
 //! The backend is chosen from the URL: `postgres://` or `postgresql://` is PostgreSQL, anything
 //! else is a path to an embedded SQLite file (an optional `sqlite://` prefix is stripped).
 
+pub mod absences;
 pub mod activities;
 pub mod allocation;
+pub mod allocation_plans;
 pub mod assignments;
 pub mod audit;
 pub mod audit_writer;
@@ -16,6 +18,7 @@ pub mod consults;
 pub mod events;
 pub mod idempotency;
 pub mod identifiers;
+pub mod inbox;
 pub mod login_throttle;
 pub mod meetings;
 pub mod networks;

@@ -167,6 +167,8 @@ pub struct ClosedPeriodRow {
     pub last_day: NaiveDate,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// One school's (a study day); `None` for every school (a holiday).
+    pub school_id: Option<String>,
 }
 
 /// Closed periods overlapping `[from, to]` (all when both are open), by first day.

@@ -53,6 +53,9 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        wish_weekdays -> Text,
+        wish_start_time -> Nullable<Time>,
+        wish_end_time -> Nullable<Time>,
     }
 }
 
@@ -73,6 +76,7 @@ diesel::table! {
         password_reset_at -> Nullable<Timestamp>,
         password_reset_by -> Nullable<Text>,
         partner_id -> Nullable<Text>,
+        weekly_capacity_hours -> Nullable<Integer>,
     }
 }
 
@@ -215,6 +219,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         feedback_consent_id -> Nullable<Text>,
+        /// When the worker means to look again (a waiting case past it is in the inbox).
+        follow_up_on -> Nullable<Date>,
     }
 }
 
@@ -596,6 +602,7 @@ diesel::table! {
         last_day -> Date,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        school_id -> Nullable<Text>,
     }
 }
 
@@ -764,6 +771,59 @@ diesel::joinable!(action_points -> meetings (meeting_id));
 diesel::joinable!(activity_audiences -> activities (activity_id));
 diesel::joinable!(activity_themes -> activities (activity_id));
 
+diesel::table! {
+    /// When an account last marked its inbox as seen.
+    inbox_seen (user_id) {
+        user_id -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    allocation_plans (id) {
+        id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        status -> Text,
+        created_by -> Text,
+        applied_at -> Nullable<Timestamp>,
+        applied_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    allocation_plan_lines (id) {
+        id -> Text,
+        plan_id -> Text,
+        worker_id -> Text,
+        school_id -> Text,
+        mode -> Text,
+        weekday -> Nullable<Integer>,
+        start_time -> Nullable<Time>,
+        end_time -> Nullable<Time>,
+        hours -> Double,
+        reasons -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    worker_absences (id) {
+        id -> Text,
+        worker_id -> Text,
+        kind -> Text,
+        first_day -> Date,
+        last_day -> Date,
+        substitute_id -> Nullable<Text>,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     settings,
     networks,
@@ -816,5 +876,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     activity_audiences,
     activity_themes,
-    login_throttle
+    login_throttle,
+    inbox_seen,
+    allocation_plans,
+    allocation_plan_lines,
+    worker_absences
 );

@@ -31,6 +31,19 @@ pub struct SchoolRow {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// ISO weekdays the school wishes, comma-separated ('' for none).
+    pub wish_weekdays: String,
+    pub wish_start_time: Option<chrono::NaiveTime>,
+    pub wish_end_time: Option<chrono::NaiveTime>,
+}
+
+/// ISO weekdays from their stored form (`"2,4"`); anything else is left out.
+pub fn parse_weekdays(stored: &str) -> Vec<u8> {
+    stored
+        .split(',')
+        .filter_map(|d| d.trim().parse::<u8>().ok())
+        .filter(|d| (1..=7).contains(d))
+        .collect()
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<SchoolRow> {

@@ -30,6 +30,8 @@ pub struct UserRow {
     pub password_reset_by: Option<String>,
     /// For `partner` accounts: the partner organisation they act for.
     pub partner_id: Option<String>,
+    /// Hours a week the worker has for the programme (allocation plans keep within it).
+    pub weekly_capacity_hours: Option<i32>,
 }
 
 #[derive(Debug, Insertable)]
@@ -187,4 +189,29 @@ pub fn find_worker(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> 
         .select(UserRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Active social workers with a capacity above 0: (id, hours a week), by id.
+pub fn active_workers_with_capacity(conn: &mut DbConn) -> QueryResult<Vec<(String, i32)>> {
+    let rows: Vec<(String, Option<i32>)> = users::table
+        .filter(users::role.eq(crate::domain::Role::SocialWorker.as_str()))
+        .filter(users::active.eq(true))
+        .filter(users::weekly_capacity_hours.gt(0))
+        .select((users::id, users::weekly_capacity_hours))
+        .order(users::id)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, h)| h.map(|h| (id, h)))
+        .collect())
+}
+
+/// Sets a worker's weekly capacity (hours a week; `None` clears it).
+pub fn set_capacity(conn: &mut DbConn, id: &str, hours: Option<i32>) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::weekly_capacity_hours.eq(hours),
+            users::updated_at.eq(super::now()),
+        ))
+        .execute(conn)
 }

@@ -215,6 +215,8 @@ pub fn generate(
             .os(None)
             // no partner (the demo has no partner accounts)
             .os(None)
+            // weekly capacity: a worker has 32 hours for the programme
+            .oi((role == "social_worker").then_some(32))
             .end();
         g.users.push(id);
         g.users.len() - 1
@@ -307,6 +309,10 @@ pub fn generate(
             .b(true)
             .ts(setup_at)
             .ts(setup_at)
+            // no wished weekdays or hours
+            .s("")
+            .ot(None)
+            .ot(None)
             .end();
         let account = user(
             &mut g,
@@ -817,6 +823,8 @@ pub fn generate(
             .ts(opened)
             .ts(updated)
             .os(feedback_consent.as_deref())
+            // follow_up_on: none in the demo.
+            .os(None)
             .end();
 
         if g.rows.total >= o.batch_rows {
@@ -895,7 +903,7 @@ mod tests {
         let (name, cols) = table_columns(T::Cases);
         assert_eq!(name, "cases");
         assert_eq!(cols.first().map(String::as_str), Some("id"));
-        assert_eq!(cols.len(), 31);
+        assert_eq!(cols.len(), 32);
         let (name, cols) = table_columns(T::Audit);
         assert_eq!(name, "audit_events");
         assert_eq!(cols.last().map(String::as_str), Some("case_ids"));

@@ -5,6 +5,7 @@ pub mod case;
 pub mod ical;
 pub mod ids;
 pub mod lifecycle;
+pub mod planning;
 pub mod presence;
 pub mod referral;
 pub mod screening;
@@ -186,7 +187,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The event types, for webhook subscriptions (`*` subscribes to all).
-pub const EVENT_TYPES: [&str; 15] = [
+pub const EVENT_TYPES: &[&str] = &[
     "case.opened",
     "case.status_changed",
     "referral.sent",
@@ -201,5 +202,15 @@ pub const EVENT_TYPES: [&str; 15] = [
     "referral.message",
     "referral.follow_up_changed",
     "audit.checkpoint",
+    "checklist.submitted",
+    "checklist.triaged",
+    "checklist.case_opened",
+    "checklist.no_action",
+    "consult.requested",
+    "consult.scheduled",
+    "consult.done",
+    "consult.cancelled",
+    "case.feedback_written",
+    "assignment.changed",
     "*",
 ];

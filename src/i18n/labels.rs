@@ -276,6 +276,75 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
         ],
     ),
     (
+        "inbox_kind",
+        (
+            "inbox_kind",
+            "Soorten berichten in de inbox",
+            "Inbox item kinds",
+        ),
+        &[
+            (
+                "submission_new",
+                "Nieuwe signalenlijst",
+                "New checklist submission",
+            ),
+            (
+                "consult_to_plan",
+                "Consult in te plannen",
+                "Consult to plan",
+            ),
+            (
+                "referral_overdue",
+                "Doorverwijzing over tijd",
+                "Referral overdue",
+            ),
+            (
+                "referral_answered",
+                "Antwoord op een doorverwijzing",
+                "Referral answered",
+            ),
+            ("office_hour", "Zitdag", "Office hour"),
+            ("visit", "Bezoek", "Visit"),
+            (
+                "case_follow_up",
+                "Dossier op te volgen",
+                "Case to follow up",
+            ),
+            (
+                "consult_requested",
+                "Consult aangevraagd",
+                "Consult requested",
+            ),
+            ("feedback_new", "Nieuwe terugkoppeling", "New feedback"),
+            ("spoc", "Vast aanspreekpunt", "Single point of contact"),
+            (
+                "school_without_spoc",
+                "School zonder vast aanspreekpunt",
+                "School without a SPOC",
+            ),
+            (
+                "school_without_office_hours",
+                "School zonder zitdag",
+                "School without office hours",
+            ),
+            (
+                "worker_over_capacity",
+                "Maatschappelijk werker boven capaciteit",
+                "Social worker over capacity",
+            ),
+            (
+                "referrals_overdue",
+                "Doorverwijzingen over tijd",
+                "Referrals overdue",
+            ),
+            (
+                "submissions_waiting",
+                "Signalenlijsten die wachten",
+                "Submissions waiting",
+            ),
+        ],
+    ),
+    (
         "consult_urgency",
         (
             "consult_urgency",
@@ -637,7 +706,74 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "Controlepunt van het auditspoor",
                 "Audit trail checkpoint",
             ),
+            (
+                "checklist.submitted",
+                "Signalenlijst ingediend",
+                "Checklist submitted",
+            ),
+            (
+                "checklist.triaged",
+                "Signalenlijst bekeken",
+                "Checklist triaged",
+            ),
+            (
+                "checklist.case_opened",
+                "Dossier geopend vanuit een signalenlijst",
+                "Case opened from a checklist",
+            ),
+            (
+                "checklist.no_action",
+                "Signalenlijst afgesloten zonder dossier",
+                "Checklist closed without a case",
+            ),
+            (
+                "consult.requested",
+                "Consult aangevraagd",
+                "Consult requested",
+            ),
+            (
+                "consult.scheduled",
+                "Consult ingepland",
+                "Consult scheduled",
+            ),
+            ("consult.done", "Consult afgerond", "Consult done"),
+            (
+                "consult.cancelled",
+                "Consult geannuleerd",
+                "Consult cancelled",
+            ),
+            (
+                "case.feedback_written",
+                "Terugkoppeling voor de school geschreven",
+                "Feedback for the school written",
+            ),
+            (
+                "assignment.changed",
+                "Opdracht gewijzigd",
+                "Assignment changed",
+            ),
             ("*", "Alle gebeurtenissen", "All events"),
+        ],
+    ),
+    (
+        "plan_status",
+        (
+            "plan_status",
+            "Toestand van een verdeelplan",
+            "Allocation plan statuses",
+        ),
+        &[
+            ("draft", "Ontwerp", "Draft"),
+            ("applied", "Toegepast", "Applied"),
+        ],
+    ),
+    (
+        "absence_kind",
+        ("absence_kind", "Soort afwezigheid", "Kinds of absence"),
+        &[
+            ("leave", "Verlof", "Leave"),
+            ("illness", "Ziekte", "Illness"),
+            ("other", "Andere", "Other"),
         ],
     ),
 ];

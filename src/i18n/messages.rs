@@ -196,8 +196,81 @@ catalogue! {
         en: "a partner account changes only its organisation's contact data (website, phone, e-mail, address)",
     },
     SchoolContactOnly = "school_contact_only" {
-        nl: "een schoolaccount mag enkel de `contact` van zijn school wijzigen",
-        en: "a school account may change only its school's `contact`",
+        nl: "een schoolaccount mag enkel de `contact` en de `wishes` van zijn school wijzigen",
+        en: "a school account may change only its school's `contact` and `wishes`",
+    },
+    // ---- allocation plans and the complete calendar (issue 20, items 4 and 5) ---------------
+    AssignmentClash = "assignment_clash" {
+        nl: "de werker is dan al elders: opdracht {other} ({school}, dag {weekday}, {start}–{end}), met {gap} minuten reistijd ertussen",
+        en: "the worker is elsewhere then: assignment {other} ({school}, day {weekday}, {start}–{end}), with {gap} minutes of travel between",
+    },
+    PlanLineClash = "plan_line_clash" {
+        nl: "de werker is dan al elders volgens lijn {other} van dit plan (dag {weekday}, {start}–{end}), met {gap} minuten reistijd ertussen",
+        en: "the worker is elsewhere then by line {other} of this plan (day {weekday}, {start}–{end}), with {gap} minutes of travel between",
+    },
+    PlanApplied = "plan_applied" {
+        nl: "het plan is al toegepast; maak een nieuw plan",
+        en: "the plan has been applied; make a new plan",
+    },
+    CapacityNotSet = "capacity_not_set" {
+        nl: "de capaciteit (uren per week) van deze werker is niet ingesteld",
+        en: "this worker's capacity (hours a week) is not set",
+    },
+    NoWorkersWithCapacity = "no_workers_with_capacity" {
+        nl: "geen actieve maatschappelijk werker heeft een capaciteit (uren per week)",
+        en: "no active social worker has a capacity (hours a week)",
+    },
+    WorkerAway = "worker_away" {
+        nl: "de maatschappelijk werker is afwezig",
+        en: "the social worker is away",
+    },
+    SubstituteNotAbsentWorker = "substitute_not_absent_worker" {
+        nl: "moet een andere actieve maatschappelijk werker zijn",
+        en: "must be another active social worker",
+    },
+    ReasonWeight = "allocation.reason.weight" {
+        nl: "gewicht {weight}: {pupils} leerlingen × {ses}% met een SES-kenmerk plus {help} hulpvraag/-vragen",
+        en: "weight {weight}: {pupils} pupils × {ses}% with an SES indicator plus {help} help request(s)",
+    },
+    ReasonSpoc = "allocation.reason.spoc" {
+        nl: "vaste aanspreekpunt (SPOC): de werker met de meeste vrije uren toen de school aan de beurt was ({left} uur vrij)",
+        en: "single point of contact (SPOC): the worker with the most free hours when the school's turn came ({left} hours free)",
+    },
+    ReasonWishConsult = "allocation.reason.wish_consult" {
+        nl: "de school wenst consult: een bezoek op aanvraag, geen zitdag",
+        en: "the school wishes consult: a visit on request, no office hours",
+    },
+    ReasonWishSpoc = "allocation.reason.wish_spoc" {
+        nl: "de school wenst enkel een aanspreekpunt (SPOC): geen zitdag",
+        en: "the school wishes a point of contact (SPOC) only: no office hours",
+    },
+    ReasonOfficeHoursShare = "allocation.reason.office_hours_share" {
+        nl: "zitdag {number} van {of} voor deze school: haar deel van de zitdagen volgens gewicht (grootste rest)",
+        en: "office hours {number} of {of} for this school: its share of the sessions by weight (largest remainder)",
+    },
+    ReasonWishDayMet = "allocation.reason.wish_day_met" {
+        nl: "op een gewenste dag en binnen de gewenste uren van de school",
+        en: "on a day and within the hours the school wishes",
+    },
+    ReasonWishDayMissed = "allocation.reason.wish_day_missed" {
+        nl: "geen vrij moment op een gewenste dag of uur van de school: het eerste vrije moment",
+        en: "no free moment on a day or at an hour the school wishes: the first free moment",
+    },
+    ReasonNoClash = "allocation.reason.no_clash" {
+        nl: "de werker is dan nergens anders (minstens {gap} minuten reistijd tussen twee scholen)",
+        en: "the worker is nowhere else then (at least {gap} minutes of travel between two schools)",
+    },
+    ReasonCapacity = "allocation.reason.capacity" {
+        nl: "binnen de capaciteit van de werker: {used} van {capacity} uur per week",
+        en: "within the worker's capacity: {used} of {capacity} hours a week",
+    },
+    ReasonManual = "allocation.reason.manual" {
+        nl: "met de hand toegevoegd of gewijzigd door de coördinator",
+        en: "added or changed by hand by the coordinator",
+    },
+    ReasonUnplaced = "allocation.reason.unplaced" {
+        nl: "geen werker had nog een vrij moment binnen de capaciteit",
+        en: "no worker had a free moment left within capacity",
     },
     AgendaNotModerator = "agenda_not_moderator" {
         nl: "enkel de maatschappelijk werkers van de scholen van het netwerk en de coördinator modereren de agenda",
@@ -513,6 +586,10 @@ catalogue! {
         en: "the range may span at most {max} days",
     },
     EndAfterStart = "end_after_start" { nl: "moet na start_time liggen", en: "must be after start_time" },
+    NotAReference = "not_a_reference" {
+        nl: "moet een dossierreferentie zijn, zoals KE-2026-00042",
+        en: "must be a case reference such as KE-2026-00042",
+    },
     TimeHhMm = "time_hh_mm" { nl: "moet een tijdstip zijn als UU:MM", en: "must be a time as HH:MM" },
     NoSuchTheme = "no_such_theme" { nl: "dit thema bestaat niet", en: "no such theme" },
     ThemeUnknown = "theme_unknown" { nl: "het thema `{code}` bestaat niet", en: "no such theme `{code}`" },

@@ -69,6 +69,7 @@ pub fn open_case(conn: &mut DbConn, o: Opening) -> ApiResult<CaseRow> {
         feedback_for_school: None,
         feedback_at: None,
         feedback_consent_id: None,
+        follow_up_on: None,
         submission_id: o.submission_id,
         erased_at: None,
         erasure_reason: None,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod cases;
 pub mod checkpoints;
 pub mod contact;
+pub mod notify;
 pub mod outbound;
 pub mod screening;
 pub mod search;

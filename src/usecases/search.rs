@@ -1,19 +1,63 @@
-//! Searching the social map: words folded for case and accents, and how well a service matches.
+//! Searching: words folded for case and accents, how well a service matches, and finding a
+//! case by what is written on a letter (reference, pseudonym, family name).
 
-/// Case- and accent-insensitive text for search.
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Case- and accent-insensitive text for search: decomposed (NFD), without combining marks,
+/// lower case (`Çelik` → `celik`, `Ñúñez` → `nunez`).
 pub fn fold(s: &str) -> String {
-    s.chars()
+    s.nfd()
+        .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)
-        .map(|c| match c {
-            'à' | 'á' | 'â' | 'ä' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ç' => 'c',
-            other => other,
-        })
         .collect()
+}
+
+/// Whether every search word starts a word of one of `fields` (folded; words are runs of
+/// letters and digits): `dia` finds `Mevrouw Diallo`, `l5b-03` finds `L5B-03`.
+pub fn prefix_match(words: &[String], fields: &[Option<&str>]) -> bool {
+    if words.is_empty() {
+        return false;
+    }
+    let field_words: Vec<String> = fields
+        .iter()
+        .flatten()
+        .flat_map(|f| {
+            fold(f)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // A search word is cut where a name is (`L5B-03` is `l5b` and `03`).
+    let parts: Vec<&str> = words
+        .iter()
+        .flat_map(|w| w.split(|c: char| !c.is_alphanumeric()))
+        .filter(|p| !p.is_empty())
+        .collect();
+    !parts.is_empty()
+        && parts
+            .iter()
+            .all(|p| field_words.iter().any(|f| f.starts_with(p)))
+}
+
+/// A case reference as written on a letter or said on the phone, in any spacing or case
+/// (`ke 2026 42`, `KE-2026-00042`, `2026/42`), as stored: `KE-2026-00042`. `None` when it is
+/// not a reference.
+pub fn case_reference(q: &str) -> Option<String> {
+    let s: String = q
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_uppercase)
+        .collect();
+    let digits = s.strip_prefix("KE").unwrap_or(&s);
+    if digits.len() < 5 || digits.len() > 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (year, n) = digits.split_at(4);
+    let n: u32 = n.parse().ok()?;
+    (n > 0).then(|| format!("KE-{year}-{n:05}"))
 }
 
 /// How well a service matches the search words: per word 3 for the service name, 2 for the
@@ -41,4 +85,42 @@ pub fn words(q: Option<&str>) -> Vec<String> {
         .split_whitespace()
         .map(String::from)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_is_found_in_any_spacing() {
+        for q in [
+            "KE-2026-00042",
+            "ke 2026 42",
+            "KE2026-0042",
+            " 2026/00042 ",
+            "Ke-2026-042",
+        ] {
+            assert_eq!(case_reference(q).as_deref(), Some("KE-2026-00042"), "{q}");
+        }
+        for q in ["Diallo", "KE-2026", "KE-2026-0", "12", "KE-ABCD-00001"] {
+            assert_eq!(case_reference(q), None, "{q}");
+        }
+    }
+
+    #[test]
+    fn names_match_by_prefix_ignoring_accents_and_case() {
+        let w = words(Some("dia"));
+        assert!(prefix_match(&w, &[Some("Mevrouw Diallo"), None]));
+        assert!(prefix_match(&words(Some("ÇEL")), &[Some("Familie Çelik")]));
+        assert!(prefix_match(
+            &words(Some("celik fam")),
+            &[Some("Familie Çelik")]
+        ));
+        assert!(!prefix_match(
+            &words(Some("allo")),
+            &[Some("Mevrouw Diallo")]
+        ));
+        assert!(!prefix_match(&words(Some("")), &[Some("Diallo")]));
+        assert!(prefix_match(&words(Some("noor")), &[None, Some("Noor-B")]));
+    }
 }

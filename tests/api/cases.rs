@@ -889,11 +889,9 @@ fn a_checklist_becomes_a_case_and_every_role_sees_only_its_part() {
     assert_eq!(res.status, 201, "{}", res.text());
     let sub = res.json()["id"].as_str().unwrap().to_string();
     let sub_path = format!("/api/v1/checklist-submissions/{sub}");
-    // Only a triaged submission becomes a case.
-    let p = w
-        .post(&w.worker_a, &format!("{sub_path}/open-case"), json!({}))
-        .problem(409);
-    assert_eq!(p["current_state"], "submitted");
+    // A worker of another school can neither triage it nor open a case from it.
+    w.post(&w.worker_b, &format!("{sub_path}/open-case"), json!({}))
+        .problem(404);
     w.post(&w.worker_b, &format!("{sub_path}/triage"), json!({}))
         .problem(404);
     let res = w.post(

@@ -49,6 +49,7 @@ fn kind_of(path: &str) -> Kind {
         "/api/v1/checklist-submissions/",
         "/api/v1/assignments/",
         "/api/v1/users/",
+        "/api/v1/absences/",
     ];
     let shared = [
         "/api/v1/networks/",
@@ -64,7 +65,8 @@ fn kind_of(path: &str) -> Kind {
         Kind::Owned
     } else if shared.iter().any(|p| path.starts_with(p)) {
         Kind::Shared
-    } else if path.starts_with("/api/v1/webhooks/") {
+    } else if path.starts_with("/api/v1/webhooks/") || path.starts_with("/api/v1/allocation/plans/")
+    {
         Kind::CoordinatorOnly
     } else {
         panic!("BOLA walk: classify the id-taking route {path} in owasp_api1_bola.rs")
@@ -135,6 +137,7 @@ pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Optio
 /// School A's objects (and shared ones) whose ids fill the templated paths.
 pub struct Objects {
     pub case: String,
+    pub case_reference: String,
     pub consent: String,
     pub need: String,
     pub contact: String,
@@ -142,6 +145,11 @@ pub struct Objects {
     pub submission: String,
     pub assignment: String,
     pub webhook: String,
+    /// Worker A's absence.
+    pub absence: String,
+    /// An allocation plan over school A, and one of its lines.
+    pub plan: String,
+    pub plan_line: String,
     pub template: String,
     pub version: String,
     pub network: String,
@@ -215,10 +223,47 @@ impl Objects {
         );
         assert_eq!(webhook.status, 201, "{}", webhook.text());
         let webhook = id_of(&webhook.json());
+        let absence = w.post(
+            &w.worker_a,
+            "/api/v1/absences",
+            json!({"kind": "leave", "first_day": "2027-02-15", "last_day": "2027-02-19"}),
+        );
+        assert_eq!(absence.status, 201, "{}", absence.text());
+        let absence = id_of(&absence.json());
+        let res = w.app.request(
+            "PATCH",
+            &format!("/api/v1/users/{}", w.worker_a.id),
+            Some(&w.coord.token),
+            Some((
+                "application/json",
+                json!({"weekly_capacity_hours": 10})
+                    .to_string()
+                    .into_bytes(),
+            )),
+            &[],
+        );
+        assert_eq!(res.status, 200, "{}", res.text());
+        let plan = w.post(
+            &w.coord,
+            "/api/v1/allocation/plans",
+            json!({"period": {"from": "2027-09-01", "to": "2028-06-30"}, "school_ids": [w.school_a],
+                   "worker_ids": [w.worker_a.id]}),
+        );
+        assert_eq!(plan.status, 201, "{}", plan.text());
+        let plan = plan.json();
+        let plan_line = id_of(&plan["lines"][0]);
+        let plan = id_of(&plan);
         let template = w
             .app
             .get("/api/v1/checklist-templates", Some(&w.coord.token))
             .json()["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let case_reference = w
+            .app
+            .get(&format!("/api/v1/cases/{case}"), Some(&w.worker_a.token))
+            .json()["reference"]
             .as_str()
             .unwrap()
             .to_string();
@@ -234,6 +279,7 @@ impl Objects {
         .collect();
         Objects {
             case,
+            case_reference,
             consent,
             need,
             contact,
@@ -241,6 +287,9 @@ impl Objects {
             submission,
             assignment,
             webhook,
+            absence,
+            plan,
+            plan_line,
             template,
             version: version["id"].as_str().unwrap().to_string(),
             network,
@@ -276,6 +325,10 @@ impl Objects {
             pick(&self.school_a)
         } else if p.starts_with("/api/v1/webhooks/") {
             pick(&self.webhook)
+        } else if p.starts_with("/api/v1/absences/") {
+            pick(&self.absence)
+        } else if p.starts_with("/api/v1/allocation/plans/") {
+            pick(&self.plan)
         } else if p.starts_with("/api/v1/checklist-templates/") {
             pick(&self.template)
         } else if p.starts_with("/api/v1/checklist-versions/") {
@@ -302,6 +355,15 @@ impl Objects {
             .replace("{consent_id}", &pick(&self.consent))
             .replace("{need_id}", &pick(&self.need))
             .replace("{contact_id}", &pick(&self.contact))
+            .replace(
+                "{reference}",
+                if real {
+                    &self.case_reference
+                } else {
+                    "KE-1999-99999"
+                },
+            )
+            .replace("{line_id}", &pick(&self.plan_line))
     }
 }
 

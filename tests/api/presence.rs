@@ -45,7 +45,7 @@ fn sessions(w: &World, user: &crate::helpers::TestUser, query: &str) -> Vec<Valu
     res.json()["items"].as_array().unwrap().clone()
 }
 
-const SESSION: [&str; 12] = [
+const SESSION: [&str; 13] = [
     "assignment_id",
     "date",
     "start_time",
@@ -58,6 +58,7 @@ const SESSION: [&str; 12] = [
     "closed_period",
     "exception_id",
     "contacts",
+    "substitute",
 ];
 
 #[test]

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use kinderen_eerst::db::schema::{referrals, services};
 use serde_json::{Value, json};
 
-use crate::cases::{World, world};
+use crate::cases::World;
 use crate::helpers::{Resp, TestApp, TestUser};
 
 /// Two seeded services of two different partner organisations: (service id, partner id).
@@ -49,7 +49,11 @@ pub struct Fixture {
 }
 
 pub fn fixture() -> Fixture {
-    let w = world();
+    fixture_with(crate::helpers::test_settings())
+}
+
+pub fn fixture_with(settings: kinderen_eerst::config::Settings) -> Fixture {
+    let w = crate::cases::world_with(settings);
     let case = w.case_by_school();
     let [(service, partner), (other_service, other_partner)] = two_services(&w.app);
     Fixture {

@@ -15,6 +15,7 @@ use crate::auth::{Sees, Viewer};
 use crate::db::cases::{self as repo, CaseFilter, CaseListRow};
 use crate::domain::case::{CaseOrigin, CaseStatus};
 use crate::error::{ApiError, ApiResult};
+use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record, record_list};
 
@@ -47,6 +48,16 @@ pub struct CaseQuery {
     pub opened_from: Option<NaiveDate>,
     /// Opened on or before this day.
     pub opened_to: Option<NaiveDate>,
+    /// Search words. A social worker finds cases by reference (any spacing: `ke 2026 42`), pupil
+    /// pseudonym or family name; a school by reference or pseudonym; the coordinator by
+    /// reference only. Each word must start a word of the name (accents and case ignored).
+    #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
+    pub q: Option<String>,
+    /// Only the case with this reference, in any spacing or case (`KE-2026-00042`, `ke 2026 42`).
+    #[validate(length(min = 1, max = 40))]
+    #[param(min_length = 1, max_length = 40)]
+    pub reference: Option<String>,
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<i64>,
@@ -59,8 +70,9 @@ pub struct CaseQuery {
     summary = "List cases",
     description = "Newest first. What each role gets: a **social_worker** the cases of the schools they are \
 assigned to now, as `CaseSummary`; the **coordinator** every case as `CaseMetadata` (no personal data); a \
-**school** the cases its school raised (origin `checklist` or `school_request`) as `SchoolCase`. A **partner** account \
-reaches no case (403). Roles: coordinator, social_worker, school.",
+**school** the cases its school raised (origin `checklist` or `school_request`) as `SchoolCase`. \
+`q` searches (see the parameter: what each role can search by); every case a worker's or a school's page \
+returns is named in the audit trail. A **partner** account reaches no case (403). Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(CaseQuery),
     responses((status = 200, description = "A page of cases in the caller's view", body = CasePage), (status = 403, response = crate::openapi::Forbidden))
 )]
@@ -83,7 +95,15 @@ pub async fn list_cases(
             crate::msg!(NotBefore, other = "opened_from"),
         ));
     }
-    let filter = CaseFilter {
+    let reference = match q.reference.as_deref() {
+        Some(r) => Some(
+            crate::usecases::search::case_reference(r)
+                .ok_or_else(|| ApiError::field("reference", Code::NotAReference))?,
+        ),
+        None => None,
+    };
+    let search = q.q.clone();
+    let mut filter = CaseFilter {
         school_id: q.school.map(|s| s.to_string()),
         network_id: q.network.map(|n| n.to_string()),
         status: q.status.map(|s| s.as_str().to_string()),
@@ -95,12 +115,17 @@ pub async fn list_cases(
             .opened_to
             .and_then(|d| d.succ_opt())
             .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        reference,
+        ids: None,
     };
     let scope = user.case_scope();
     let sees = user.sees();
     let page = state
         .db
         .read_audited(move |conn| {
+            if let Some(q) = &search {
+                filter.ids = Some(search_ids(conn, &scope, sees, q)?);
+            }
             let rows = repo::list(conn, &scope, filter, after, limit)?;
             match sees {
                 // Workers' and schools' lists carry personal data (pseudonyms, feedback): each
@@ -136,6 +161,43 @@ pub async fn list_cases(
     Ok(web::Json(page))
 }
 
+/// The cases of `scope` that `q` finds for a caller with this view: by reference for every
+/// view; by pupil pseudonym for the case team and the school; by family name for the case team
+/// only (the school and the coordinator never see family data, so they cannot search it).
+fn search_ids(
+    conn: &mut crate::db::DbConn,
+    scope: &repo::CaseScope,
+    sees: Sees,
+    q: &str,
+) -> ApiResult<Vec<String>> {
+    use crate::usecases::search::{case_reference, prefix_match, words};
+    let mut ids = Vec::new();
+    if let Some(r) = case_reference(q)
+        && let Some(id) = crate::db::optional(repo::id_by_reference(conn, &r, scope))?
+    {
+        ids.push(id);
+    }
+    let words = words(Some(q));
+    match sees {
+        // A partner reaches no case (refused before); the coordinator searches by reference.
+        Sees::Metadata | Sees::Partner => {}
+        Sees::CaseTeam | Sees::School => {
+            for r in repo::search_rows(conn, scope)? {
+                let family = match sees {
+                    Sees::CaseTeam => r.family_name.as_deref(),
+                    Sees::School | Sees::Metadata | Sees::Partner => None,
+                };
+                if prefix_match(&words, &[r.pupil_pseudonym.as_deref(), family])
+                    && !ids.contains(&r.id)
+                {
+                    ids.push(r.id);
+                }
+            }
+        }
+    }
+    Ok(ids)
+}
+
 #[utoipa::path(
     get, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "get_case",
     summary = "Get a case",
@@ -166,4 +228,53 @@ pub async fn get_case(
         })
         .await?;
     Ok(common::ok_with_etag(&v, &tag))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/cases/by-reference/{reference}", tag = "cases", operation_id = "get_case_by_reference",
+    summary = "Get a case by its reference",
+    description = "For links from letters and phone calls: the reference in any spacing or case (`KE-2026-00042`, \
+`ke 2026 42`, `KE202600042`). The answer is the case as `GET /api/v1/cases/{id}` gives it to the caller, with \
+`Content-Location` naming that address; a case outside the caller's scope answers 404, like an unknown \
+reference. Audited as a read. Roles: coordinator, social_worker, school.",
+    security(("bearer" = [])),
+    params(("reference" = String, Path, description = "The case's reference", min_length = 1, max_length = 40, example = "KE-2026-00042")),
+    responses(
+        (status = 200, description = "The case in the caller's view", body = CaseView, headers(("ETag" = String, description = "Version, for If-Match"), ("Content-Location" = String, description = "The case's own address"))),
+        (status = 404, response = crate::openapi::NotFound)
+    )
+)]
+#[get("/api/v1/cases/by-reference/{reference}")]
+pub async fn get_case_by_reference(
+    state: web::Data<AppState>,
+    user: Viewer,
+    reference: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    user.reaches_school_objects()?;
+    let reference = reference.into_inner();
+    if reference.chars().count() > 40 {
+        return Err(ApiError::field(
+            "reference",
+            crate::msg!(CharsMax, max = 40),
+        ));
+    }
+    let reference = crate::usecases::search::case_reference(&reference)
+        .ok_or_else(|| ApiError::field("reference", Code::NotAReference))?;
+    let (v, tag, id) = state
+        .db
+        .read_audited(move |conn| {
+            let scope = user.case_scope();
+            let id = repo::id_by_reference(conn, &reference, &scope)?;
+            let r = repo::find_scoped(conn, &id, &scope)?;
+            record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
+            let tag = etag(r.case.updated_at);
+            Ok((view(conn, &user, r)?, tag, id))
+        })
+        .await?;
+    let mut resp = common::ok_with_etag(&v, &tag);
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&format!("/api/v1/cases/{id}")) {
+        resp.headers_mut()
+            .insert(actix_web::http::header::CONTENT_LOCATION, v);
+    }
+    Ok(resp)
 }

@@ -1000,6 +1000,7 @@ pub async fn set_case_feedback(
             ),
             None => None,
         };
+        let written = text.is_some();
         diesel::update(cases::table.find(case_id))
             .set((
                 cases::feedback_at.eq(text.as_ref().map(|_| at)),
@@ -1016,6 +1017,9 @@ pub async fn set_case_feedback(
             Some(case_id),
         )?;
         let r = worked_case(conn, user, case_id)?;
+        if written {
+            crate::usecases::notify::feedback(conn, case_id, r.case.school_id.as_str(), at)?;
+        }
         let tag = etag(r.case.updated_at);
         Ok((detail(conn, r)?, tag))
     })

@@ -81,6 +81,8 @@ pub struct CaseDetail {
     /// The checklist submission the case was opened from.
     #[schema(read_only, format = Uuid)]
     pub submission_id: Option<String>,
+    /// The day the worker means to look at the case again.
+    pub follow_up_on: Option<NaiveDate>,
     /// When the case's personal data was erased (retention or the family's request).
     #[schema(read_only)]
     pub erased_at: Option<DateTime<Utc>>,
@@ -547,6 +549,7 @@ pub fn detail(conn: &mut DbConn, r: CaseListRow) -> ApiResult<CaseDetail> {
         feedback_for_school: c.feedback_for_school,
         feedback_consent_id: c.feedback_consent_id,
         submission_id: c.submission_id.map(String::from),
+        follow_up_on: c.follow_up_on,
         erased_at: c.erased_at.map(utc),
         needs,
         contact_moments,

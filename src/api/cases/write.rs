@@ -79,6 +79,11 @@ pub struct NewCase {
     /// Defaults to the caller.
     #[schema(format = Uuid)]
     pub lead_worker_id: Option<String>,
+    /// For a submission not yet triaged: the triage note for workers (the school never sees
+    /// it). Ignored when the submission was triaged before.
+    #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
+    pub triage_note: Option<String>,
 }
 
 pub(super) fn normal() -> CasePriority {
@@ -242,13 +247,18 @@ pub struct CasePatch {
     pub family: Option<FamilyContact>,
     #[validate(length(max = 4000))]
     pub question: Option<String>,
+    /// The day to look at the case again (a waiting case past it shows in the worker's inbox);
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "crate::api::common::present")]
+    #[schema(value_type = Option<String>, format = Date, nullable)]
+    pub follow_up_on: Option<Option<chrono::NaiveDate>>,
 }
 
 #[utoipa::path(
     patch, path = "/api/v1/cases/{id}", tag = "cases", operation_id = "update_case",
     summary = "Change a case",
     description = "Themes, priority, whether the family was known to the OCMW, pupil, family contact and \
-question. Send the ETag you read as If-Match. Roles: social_worker (assigned to the case's school).",
+question, and the day to follow the case up. Send the ETag you read as If-Match. Roles: social_worker (assigned to the case's school).",
     security(("bearer" = [])), request_body = CasePatch,
     params(("id" = Uuid, Path, description = "Case id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -324,6 +334,10 @@ pub async fn update_case(
                     cases::question.eq(match b.question {
                         Some(q) => trimmed(Some(q)),
                         None => c.question.clone(),
+                    }),
+                    cases::follow_up_on.eq(match b.follow_up_on {
+                        Some(f) => f,
+                        None => c.follow_up_on,
                     }),
                     cases::updated_at.eq(at),
                 ))
@@ -433,12 +447,18 @@ pub struct CaseFromSubmission {
     /// Defaults to the caller.
     #[schema(format = Uuid)]
     pub lead_worker_id: Option<String>,
+    /// For a submission not yet triaged: the triage note for workers (the school never sees
+    /// it). Ignored when the submission was triaged before.
+    #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
+    pub triage_note: Option<String>,
 }
 
 #[utoipa::path(
     post, path = "/api/v1/checklist-submissions/{id}/open-case", tag = "checklists", operation_id = "open_case_from_submission",
-    summary = "Open a case from a triaged submission",
-    description = "`triaged` → `case_opened`: creates the case (origin `checklist`, the pupil as the school \
+    summary = "Open a case from a submission",
+    description = "`triaged` → `case_opened`, or `submitted` → `triaged` → `case_opened` in one call (with the \
+optional `triage_note`): creates the case (origin `checklist`, the pupil as the school \
 described them, the school's context as its question, the signalled themes) and links it to the submission; \
 the school then sees the case's reference on its submission. Any other state is 409 with `current_state`. \
 An empty body takes every default. Roles: social_worker (assigned to the submission's school).",
@@ -473,7 +493,10 @@ pub async fn open_case_from_submission(
             use crate::db::checklists as sub_repo;
             let scope = user.schools().unwrap_or_default();
             let sub = sub_repo::find_submission_in(conn, &submission_id, &scope)?;
-            if sub.status != sub_repo::TRIAGED {
+            // One call from signal to case: a submission not yet triaged is triaged here, in
+            // the same transaction (with the optional note), then the case is opened.
+            let triage_now = sub.status == sub_repo::SUBMITTED;
+            if !triage_now && sub.status != sub_repo::TRIAGED {
                 return Err(ApiError::invalid_state(
                     sub.status.clone(),
                     crate::msg!(SubmissionNotTriaged, status = &sub.status),
@@ -517,7 +540,31 @@ pub async fn open_case_from_submission(
                     created_by: user.id.clone().into(),
                 },
             )?;
+            if triage_now {
+                let note = b
+                    .triage_note
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty());
+                sub_repo::triage(conn, &submission_id, &user.id, note)?;
+                crate::usecases::notify::submission(
+                    conn,
+                    sub_repo::TRIAGED,
+                    &submission_id,
+                    &sub.school_id,
+                    None,
+                    row.opened_at,
+                )?;
+            }
             sub_repo::mark_case_opened(conn, &submission_id, &row.id, &row.reference, &user.id)?;
+            crate::usecases::notify::submission(
+                conn,
+                sub_repo::CASE_OPENED,
+                &submission_id,
+                &sub.school_id,
+                Some(&row.id),
+                row.opened_at,
+            )?;
             record(
                 conn,
                 &user,

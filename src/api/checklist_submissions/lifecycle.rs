@@ -38,6 +38,14 @@ pub(super) fn transition(
         None,
     )?;
     let row = repo::find_submission(conn, id)?;
+    crate::usecases::notify::submission(
+        conn,
+        &row.status,
+        id,
+        &row.school_id,
+        None,
+        row.updated_at,
+    )?;
     load_view(conn, Perspective::Worker, row)
 }
 

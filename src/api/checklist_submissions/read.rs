@@ -84,6 +84,14 @@ pub async fn create_checklist_submission(
             };
             repo::insert_submission(conn, &row, &answers)?;
             record(conn, &user, AuditAction::Create, OBJECT, Some(&id), None)?;
+            crate::usecases::notify::submission(
+                conn,
+                repo::SUBMITTED,
+                &id,
+                &row.school_id,
+                None,
+                at,
+            )?;
             let row = repo::find_submission(conn, &id)?;
             load_view(conn, Perspective::School, row)
         })
@@ -103,8 +111,9 @@ pub async fn create_checklist_submission(
     summary = "List checklist submissions",
     description = "Newest first. A school account sees its own school's submissions (`SchoolSubmissionSummary`); a \
 social worker those of the schools assigned to them today (`WorkerSubmissionSummary`, with the themes that have \
-signals). Filters narrow within that; a school outside it gives an empty page. The coordinator sees counts only \
-(403 here). Roles: social_worker, school.",
+signals). Filters narrow within that; a school outside it gives an empty page; `q` finds a pupil by pseudonym. \
+Every submission on the page is named in the audit trail. The coordinator sees counts only (403 here). Roles: \
+social_worker, school.",
     security(("bearer" = [])), params(SubmissionQuery),
     responses(
         (status = 200, description = "A page of submissions", body = Page<SubmissionListItem>),
@@ -128,12 +137,28 @@ pub async fn list_checklist_submissions(
         .db
         .read_audited(move |conn| {
             let scope = narrow(readable_schools(&user), q.school);
+            let ids = match &q.q {
+                Some(q) => {
+                    let words = crate::usecases::search::words(Some(q));
+                    Some(
+                        repo::pseudonyms(conn, &scope)?
+                            .into_iter()
+                            .filter(|(_, p)| {
+                                crate::usecases::search::prefix_match(&words, &[Some(p)])
+                            })
+                            .map(|(id, _)| id)
+                            .collect(),
+                    )
+                }
+                None => None,
+            };
             let f = SubmissionFilter {
                 school_ids: scope,
                 network_id: q.network.map(|n| n.to_string()),
                 status: q.status.map(|s| s.as_str().to_string()),
                 from,
                 until,
+                ids,
             };
             let mut rows = repo::list_submissions(conn, &f, before, limit)?;
             let more = rows.len() as i64 > limit;
@@ -195,6 +220,7 @@ pub async fn count_checklist_submissions(
                 status: None,
                 from,
                 until,
+                ids: None,
             };
             Ok(repo::count_submissions(conn, &f)?)
         })

@@ -183,6 +183,11 @@ pub struct SubmissionQuery {
     pub from: Option<NaiveDate>,
     /// Submitted on or before this day (UTC).
     pub to: Option<NaiveDate>,
+    /// Search by the pupil's pseudonym: each word must start a word of it (accents and case
+    /// ignored).
+    #[validate(length(min = 1, max = 100))]
+    #[param(min_length = 1, max_length = 100)]
+    pub q: Option<String>,
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]
     pub limit: Option<i64>,

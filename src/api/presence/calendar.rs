@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::{Expanded, expand};
+use super::{Expanded, ExpandedVisit, expand, visits};
 use crate::api::extract::ApiQuery;
 use crate::auth::Viewer;
 use crate::auth::policy::{Action, allows, require};
@@ -164,6 +164,47 @@ fn events(sessions: &[Expanded]) -> Vec<Event> {
         .collect()
 }
 
+/// Consult visits as events: `<consult request id>@kinderen-eerst`, at the agreed time (09:00 for
+/// an hour when no time was agreed yet, said so in the description).
+fn visit_events(list: &[ExpandedVisit]) -> Vec<Event> {
+    let nine = chrono::NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+    list.iter()
+        .map(|e| {
+            let v = &e.visit;
+            let parse = |t: &Option<String>| {
+                t.as_deref()
+                    .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok())
+            };
+            let start = parse(&v.start_time);
+            let end = parse(&v.end_time);
+            let (s, t) = match (start, end) {
+                (Some(s), Some(t)) => (s, t),
+                (Some(s), None) => (s, s + Duration::hours(1)),
+                _ => (nine, nine + Duration::hours(1)),
+            };
+            Event {
+                uid: format!("consult-{}@kinderen-eerst", v.consult_request_id),
+                stamp: e.changed_at,
+                date: v.date,
+                start: s,
+                end: t,
+                summary: format!(
+                    "Consult Kinderen Eerst – {} ({})",
+                    v.school.name, v.worker.display_name
+                ),
+                location: if e.address.is_empty() {
+                    v.school.name.clone()
+                } else {
+                    format!("{}, {}", v.school.name, e.address)
+                },
+                description: start.is_none().then(|| "Uur nog af te spreken".to_string()),
+                cancelled: false,
+                sequence: 0,
+            }
+        })
+        .collect()
+}
+
 /// The weeks a feed covers: (back, ahead).
 type Window = (i64, i64);
 
@@ -176,13 +217,14 @@ fn window(state: &AppState) -> Window {
 
 fn feed(conn: &mut DbConn, (back, ahead): Window, name: &str, f: &SlotFilter) -> ApiResult<String> {
     let today = Utc::now().date_naive();
-    let sessions = expand(
-        conn,
-        f,
+    let (from, to) = (
         today - Duration::weeks(back),
         today + Duration::weeks(ahead),
-    )?;
-    Ok(ical::calendar(name, &events(&sessions)))
+    );
+    let sessions = expand(conn, f, from, to)?;
+    let mut all = events(&sessions);
+    all.extend(visit_events(&visits(conn, f, from, to)?));
+    Ok(ical::calendar(name, &all))
 }
 
 fn calendar_response(body: String) -> HttpResponse {
@@ -197,7 +239,8 @@ fn calendar_response(body: String) -> HttpResponse {
     description = "RFC 5545: one VEVENT per session from `CALENDAR_WEEKS_BACK` (4) weeks ago to \
 `CALENDAR_WEEKS_AHEAD` (26) weeks ahead, with a stable UID (`<assignment id>-<yyyymmdd>@kinderen-eerst`), local \
 times in Europe/Brussels (VTIMEZONE included), the school's address as LOCATION; moved sessions at their new \
-time, cancelled ones (also those in a closed period) with `STATUS:CANCELLED`. Authenticated by a feed token in \
+time, cancelled ones (also those in a closed period) with `STATUS:CANCELLED`; planned consult visits too \
+(UID `consult-<consult request id>@kinderen-eerst`). Authenticated by a feed token in \
 the query string (`POST /api/v1/me/calendar-token`), not a bearer header. The token of a school opens its own \
 school's feed, a social worker's the feeds of the schools they are assigned to, the coordinator's any; anything \
 else is 404. Roles: coordinator, social_worker, school.",
@@ -238,7 +281,7 @@ pub async fn get_school_calendar(
 #[utoipa::path(
     get, path = "/api/v1/calendar/workers/{id}.ics", tag = "presence", operation_id = "get_worker_calendar",
     summary = "A social worker's office hours as an iCalendar feed",
-    description = "The same feed as a school's, for all the worker's office hours at every school. A social \
+    description = "The same feed as a school's, for all the worker's office hours and consult visits at every school. A social \
 worker's token opens only their own feed, the coordinator's any; anything else is 404. Roles: coordinator, \
 social_worker.",
     security(("calendar_token" = [])),

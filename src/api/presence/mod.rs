@@ -5,6 +5,7 @@
 //!
 //! The room also holds the calendar feeds (`calendar`).
 
+pub mod absences;
 pub mod calendar;
 
 use std::collections::HashMap;
@@ -58,7 +59,7 @@ pub struct MovedTo {
 
 /// One office-hours session of one assignment on one day.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"assignment_id": "0193a1b2-0000-7000-8000-0000000000a1", "date": "2026-11-03", "start_time": "08:30", "end_time": "10:00", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}, "status": "moved", "moved_to": {"date": "2026-11-05", "start_time": "13:00", "end_time": "14:30"}, "reason": "Pedagogische studiedag", "closed_period": null, "exception_id": "0193a1b2-0000-7000-8000-0000000000e1", "contacts": null}))]
+#[schema(example = json!({"assignment_id": "0193a1b2-0000-7000-8000-0000000000a1", "date": "2026-11-03", "start_time": "08:30", "end_time": "10:00", "school": {"id": "0193a1b2-0000-7000-8000-0000000000c1", "name": "Basisschool De Luchtballon"}, "worker": {"id": "0193a1b2-0000-7000-8000-0000000000b1", "display_name": "Wendy Willems"}, "status": "moved", "moved_to": {"date": "2026-11-05", "start_time": "13:00", "end_time": "14:30"}, "reason": "Pedagogische studiedag", "closed_period": null, "exception_id": "0193a1b2-0000-7000-8000-0000000000e1", "contacts": null, "substitute": null}))]
 pub struct Session {
     #[schema(format = Uuid)]
     pub assignment_id: String,
@@ -81,6 +82,8 @@ pub struct Session {
     pub exception_id: Option<String>,
     /// For a held session: the number of contacts (people, never names).
     pub contacts: Option<i32>,
+    /// While the worker is away: who holds the session instead (null: it is cancelled).
+    pub substitute: Option<SessionWorker>,
 }
 
 /// A session with what a calendar feed needs besides.
@@ -117,6 +120,16 @@ pub fn expand(
         .map(|l| ((l.assignment_id.clone(), l.session_date), l))
         .collect();
     let closed = repo::closed_periods(conn, Some(from), Some(to))?;
+    let absences = crate::db::absences::overlapping(conn, None, from, to)?;
+    let substitutes: HashMap<String, String> = crate::db::absences::names(
+        conn,
+        &absences
+            .iter()
+            .filter_map(|a| a.substitute_id.clone())
+            .collect::<Vec<_>>(),
+    )?
+    .into_iter()
+    .collect();
     let mut out = Vec::new();
     for slot in slots {
         let a = &slot.assignment;
@@ -137,9 +150,14 @@ pub fn expand(
             let key = (a.id.clone(), day);
             let exception = exceptions.get(&key);
             let log = logs.get(&key);
-            let holiday = closed
+            let holiday = closed.iter().find(|p| {
+                p.first_day <= day
+                    && day <= p.last_day
+                    && p.school_id.as_ref().is_none_or(|s| *s == a.school_id)
+            });
+            let away = absences
                 .iter()
-                .find(|p| p.first_day <= day && day <= p.last_day);
+                .find(|x| x.worker_id == a.worker_id && x.first_day <= day && day <= x.last_day);
             let mut changed_at = a.updated_at;
             let mut session = Session {
                 assignment_id: a.id.clone(),
@@ -160,7 +178,21 @@ pub fn expand(
                 closed_period: holiday.map(|h| h.name.clone()),
                 exception_id: None,
                 contacts: None,
+                substitute: None,
             };
+            if let Some(x) = away {
+                changed_at = changed_at.max(x.updated_at);
+                session.reason = Some(Code::WorkerAway.text(crate::i18n::current()).to_string());
+                match &x.substitute_id {
+                    Some(sub) => {
+                        session.substitute = Some(SessionWorker {
+                            id: sub.clone(),
+                            display_name: substitutes.get(sub).cloned().unwrap_or_default(),
+                        })
+                    }
+                    None => session.status = SessionStatus::Cancelled,
+                }
+            }
             if let Some(h) = holiday {
                 session.status = SessionStatus::Cancelled;
                 session.reason = Some(h.name.clone());
@@ -241,6 +273,19 @@ pub struct OfficeHoursQuery {
     pub worker: Option<Uuid>,
 }
 
+/// A planned consult visit (a scheduled consult request), as the calendar shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Visit {
+    #[schema(format = Uuid)]
+    pub consult_request_id: String,
+    pub date: NaiveDate,
+    /// Local time, HH:MM; null when not agreed yet.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    pub school: SessionSchool,
+    pub worker: SessionWorker,
+}
+
 /// The sessions in a date range.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionList {
@@ -248,6 +293,65 @@ pub struct SessionList {
     pub to: NaiveDate,
     /// By date, then start time, then school name.
     pub items: Vec<Session>,
+    /// Consult visits planned in the range (scheduled consult requests), by date.
+    pub visits: Vec<Visit>,
+}
+
+/// A visit with the school's address, for a calendar feed.
+pub struct ExpandedVisit {
+    pub visit: Visit,
+    pub address: String,
+    pub changed_at: NaiveDateTime,
+}
+
+/// The scheduled consult visits matching `f` in `[from, to]`.
+pub fn visits(
+    conn: &mut DbConn,
+    f: &SlotFilter,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> ApiResult<Vec<ExpandedVisit>> {
+    let rows = crate::db::consults::visits(
+        conn,
+        f.school_id.as_deref(),
+        f.worker_id.as_deref(),
+        from,
+        to,
+    )?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(r, school, street, postal, city, worker)| {
+            let date = r.scheduled_date?;
+            let address = [
+                street.trim().to_string(),
+                format!("{} {}", postal.trim(), city.trim())
+                    .trim()
+                    .to_string(),
+            ]
+            .into_iter()
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join(", ");
+            Some(ExpandedVisit {
+                visit: Visit {
+                    consult_request_id: r.id.clone(),
+                    date,
+                    start_time: r.scheduled_start_time.map(hhmm),
+                    end_time: r.scheduled_end_time.map(hhmm),
+                    school: SessionSchool {
+                        id: r.school_id.clone(),
+                        name: school,
+                    },
+                    worker: SessionWorker {
+                        id: r.worker_id.clone().unwrap_or_default(),
+                        display_name: worker,
+                    },
+                },
+                address,
+                changed_at: r.updated_at,
+            })
+        })
+        .collect())
 }
 
 /// The caller's scope on sessions: a worker their own, a school its own; `None` when the
@@ -270,7 +374,9 @@ fn scoped_filter(
     description = "Expands the weekly `office_hours` assignments into concrete sessions between `from` and `to` \
 (at most 366 days apart by default; 422 naming `to` beyond). Each session is `planned`, `cancelled` (by an \
 exception, or because it falls in a closed period such as a school holiday — then `closed_period` and `reason` \
-name it), `moved` (see `moved_to`) or `held` (with the number of contacts). The coordinator sees every session; \
+name it; a closed period holds for every school, a holiday, or for one, a study day — or while the worker is \
+away, then with `substitute` when someone holds it instead), `moved` (see `moved_to`) or `held` (with the number \
+of contacts). `visits` lists the consult visits planned in the range. The coordinator sees every session; \
 a social worker their own; a school account its school's. Asking for someone else's gives an empty list. \
 Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(OfficeHoursQuery),
@@ -310,16 +416,19 @@ pub async fn list_office_hours(
             from,
             to,
             items: vec![],
+            visits: vec![],
         }));
     };
-    let items = state
+    let (items, visits) = state
         .db
-        .run(move |conn| expand(conn, &f, from, to))
-        .await?
-        .into_iter()
-        .map(|e| e.session)
-        .collect();
-    Ok(web::Json(SessionList { from, to, items }))
+        .run(move |conn| Ok((expand(conn, &f, from, to)?, visits(conn, &f, from, to)?)))
+        .await?;
+    Ok(web::Json(SessionList {
+        from,
+        to,
+        items: items.into_iter().map(|e| e.session).collect(),
+        visits: visits.into_iter().map(|v| v.visit).collect(),
+    }))
 }
 
 /// The office-hours assignment behind a session, if the caller may act on it: the coordinator
@@ -593,6 +702,9 @@ pub async fn log_office_hours_session(
 pub struct ClosedPeriod {
     #[schema(read_only, format = Uuid)]
     pub id: String,
+    /// The one school it closes (a study day); null: every school (a holiday).
+    #[schema(format = Uuid)]
+    pub school_id: Option<String>,
     pub name: String,
     pub first_day: NaiveDate,
     /// Included.
@@ -604,6 +716,7 @@ pub struct ClosedPeriod {
 impl From<ClosedPeriodRow> for ClosedPeriod {
     fn from(r: ClosedPeriodRow) -> Self {
         ClosedPeriod {
+            school_id: r.school_id,
             id: r.id,
             name: r.name,
             first_day: r.first_day,
@@ -617,6 +730,10 @@ impl From<ClosedPeriodRow> for ClosedPeriod {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Kerstvakantie", "first_day": "2026-12-21", "last_day": "2027-01-03"}))]
 pub struct NewClosedPeriod {
+    /// Only this school (a study day): every worker's sessions there are cancelled. Default:
+    /// every school.
+    #[schema(format = Uuid)]
+    pub school_id: Option<Uuid>,
     #[validate(length(min = 1, max = 100))]
     pub name: String,
     pub first_day: NaiveDate,
@@ -655,10 +772,18 @@ pub async fn list_closed_periods(
 ) -> ApiResult<web::Json<ClosedPeriodList>> {
     require(&user, Action::ReadOfficeHours)?;
     let (from, to) = (query.from, query.to);
+    let own = user.own_school().map(String::from);
     let rows = state
         .db
         .run(move |conn| Ok(repo::closed_periods(conn, from, to)?))
-        .await?;
+        .await?
+        .into_iter()
+        // A school sees the holidays and its own study days.
+        .filter(|p| match (&own, &p.school_id) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            _ => true,
+        })
+        .collect::<Vec<_>>();
     Ok(web::Json(ClosedPeriodList {
         items: rows.into_iter().map(ClosedPeriod::from).collect(),
     }))
@@ -668,7 +793,8 @@ pub async fn list_closed_periods(
     post, path = "/api/v1/closed-periods", tag = "presence", operation_id = "create_closed_period",
     summary = "Add a closed period",
     description = "Sessions from `first_day` to `last_day` (both included) show as `cancelled` with the period's \
-name. Roles: coordinator.",
+name: at every school, or with `school_id` at that school only (a study day: every worker's sessions there). \
+Roles: coordinator.",
     security(("bearer" = [])), request_body = NewClosedPeriod,
     responses(
         (status = 201, description = "Added", body = ClosedPeriod, headers(("Location" = String, description = "The closed periods list"))),
@@ -703,11 +829,19 @@ pub async fn create_closed_period(
         last_day: b.last_day,
         created_at: at,
         updated_at: at,
+        school_id: b.school_id.map(|s| s.to_string()),
     };
     let stored = row.clone();
     state
         .db
-        .write(move |conn| Ok(repo::insert_closed_period(conn, &stored)?))
+        .write(move |conn| {
+            if let Some(s) = &stored.school_id
+                && crate::db::optional(crate::db::schools::find(conn, s))?.is_none()
+            {
+                return Err(ApiError::field("school_id", Code::NoSuchSchool));
+            }
+            Ok(repo::insert_closed_period(conn, &stored)?)
+        })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", "/api/v1/closed-periods"))

@@ -197,6 +197,7 @@ pub(super) fn parse_record(
         wishes: SchoolWishes {
             preferred_presence,
             note: get("wishes_note"),
+            ..SchoolWishes::default()
         },
         contact: SchoolContact {
             name: get("contact_name"),
@@ -298,15 +299,17 @@ pub fn import_csv(conn: &mut DbConn, body: &[u8], dry_run: bool) -> ApiResult<Im
         };
         let (action, id) = match repo::find_by_institution_number(conn, &number)? {
             Some(existing) => {
-                repo::update(
-                    conn,
-                    &to_row(
-                        existing.id.clone(),
-                        &school,
-                        existing.active,
-                        existing.created_at,
-                    ),
-                )?;
+                // The CSV has no columns for the wished weekdays and hours: keep the school's.
+                let mut row = to_row(
+                    existing.id.clone(),
+                    &school,
+                    existing.active,
+                    existing.created_at,
+                );
+                row.wish_weekdays = existing.wish_weekdays.clone();
+                row.wish_start_time = existing.wish_start_time;
+                row.wish_end_time = existing.wish_end_time;
+                repo::update(conn, &row)?;
                 report.updated += 1;
                 (ImportAction::Updated, existing.id)
             }

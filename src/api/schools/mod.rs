@@ -58,6 +58,18 @@ pub struct SchoolWishes {
     pub preferred_presence: Option<PresenceMode>,
     #[serde(default)]
     pub note: String,
+    /// ISO weekdays (1 = Monday … 7 = Sunday) the school prefers for office hours; empty for
+    /// no preference. An allocation plan tries these first and says in its reasons whether it
+    /// could.
+    #[serde(default)]
+    #[schema(max_items = 7)]
+    pub weekdays: Vec<u8>,
+    /// Earliest start the school wishes (HH:MM).
+    #[schema(example = "08:30")]
+    pub earliest: Option<String>,
+    /// Latest end the school wishes (HH:MM).
+    #[schema(example = "12:00")]
+    pub latest: Option<String>,
 }
 
 /// The school's contact person for the programme.
@@ -128,6 +140,9 @@ impl From<SchoolRow> for School {
                     .as_deref()
                     .and_then(PresenceMode::parse),
                 note: r.wishes_note,
+                weekdays: crate::db::schools::parse_weekdays(&r.wish_weekdays),
+                earliest: r.wish_start_time.map(|t| t.format("%H:%M").to_string()),
+                latest: r.wish_end_time.map(|t| t.format("%H:%M").to_string()),
             },
             contact: SchoolContact {
                 name: r.contact_name,
@@ -149,7 +164,7 @@ impl From<SchoolRow> for School {
     "institution_number": "012345", "level": "primary",
     "address": {"street": "Columbiastraat 1", "postal_code": "2030", "city": "Antwerpen"},
     "pupil_count": 240, "ses": {"any": 78.5, "home_language": 64.0},
-    "wishes": {"preferred_presence": "office_hours", "note": "Liefst op dinsdag"},
+    "wishes": {"preferred_presence": "office_hours", "note": "Liefst op dinsdag", "weekdays": [2], "earliest": "08:30", "latest": "12:00"},
     "contact": {"name": "Sara Janssens", "email": "zorg@luchtballon.example", "phone": "03 123 45 67"}
 }))]
 pub struct NewSchool {
@@ -173,7 +188,8 @@ pub struct NewSchool {
     pub contact: SchoolContact,
 }
 
-/// Changes to a school. A `school` account may send only `contact`, for its own school.
+/// Changes to a school. A `school` account may send only `contact` and `wishes`, for its own
+/// school.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"contact": {"name": "Sara Janssens", "email": "zorg@luchtballon.example", "phone": "03 123 45 67"}}))]
@@ -242,12 +258,35 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
             crate::msg!(CharsMax, max = max),
         );
     }
+    checks.check(
+        s.wishes.weekdays.iter().all(|d| (1..=7).contains(d)) && s.wishes.weekdays.len() <= 7,
+        "wishes.weekdays",
+        Code::OfficeHoursWeekday,
+    );
+    let earliest = wish_time(checks, "wishes.earliest", &s.wishes.earliest);
+    let latest = wish_time(checks, "wishes.latest", &s.wishes.latest);
+    if let (Some(e), Some(l)) = (earliest, latest) {
+        checks.check(e < l, "wishes.latest", Code::EndAfterStart);
+    }
     match crate::db::optional(networks::find(conn, &s.network_id))? {
         None => checks.add("network_id", Code::NoSuchNetwork),
         Some(n) if !n.active => checks.add("network_id", Code::NetworkInactive),
         Some(_) => {}
     }
     Ok(())
+}
+
+fn wish_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<chrono::NaiveTime> {
+    v.as_deref().and_then(|t| {
+        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+            .map_err(|_| checks.add(field, Code::TimeHhMm))
+            .ok()
+    })
+}
+
+fn parse_hhmm(v: &Option<String>) -> Option<chrono::NaiveTime> {
+    v.as_deref()
+        .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok())
 }
 
 pub(super) fn to_row(
@@ -282,6 +321,14 @@ pub(super) fn to_row(
         active,
         created_at,
         updated_at: now(),
+        wish_weekdays: {
+            let mut days = s.wishes.weekdays.clone();
+            days.sort_unstable();
+            days.dedup();
+            days.iter().map(u8::to_string).collect::<Vec<_>>().join(",")
+        },
+        wish_start_time: parse_hhmm(&s.wishes.earliest),
+        wish_end_time: parse_hhmm(&s.wishes.latest),
     }
 }
 
@@ -421,7 +468,7 @@ pub async fn create_school(
 #[utoipa::path(
     patch, path = "/api/v1/schools/{id}", tag = "schools", operation_id = "update_school",
     summary = "Change a school",
-    description = "Only the fields sent change. The coordinator may change every field; a `school` account only `contact`, and only of its own school (another school: 404). Roles: coordinator, school.",
+    description = "Only the fields sent change. The coordinator may change every field; a `school` account only `contact` and `wishes`, and only of its own school (another school: 404). Roles: coordinator, school.",
     security(("bearer" = [])), request_body = SchoolPatch,
     params(("id" = Uuid, Path, description = "School id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -457,7 +504,6 @@ pub async fn update_school(
             && p.address.is_none()
             && p.pupil_count.is_none()
             && p.ses.is_none()
-            && p.wishes.is_none()
             && p.active.is_none();
         if !only_contact {
             return Err(ApiError::Forbidden(Code::SchoolContactOnly.into()));
