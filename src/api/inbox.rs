@@ -569,6 +569,9 @@ pub async fn get_inbox(state: web::Data<AppState>, user: Viewer) -> ApiResult<we
                 }
                 Reach::School { school_id, .. } => school_items(conn, school_id, seen, k)?,
                 Reach::Coordinator => coordinator_items(conn, seen, k)?,
+                // A partner's inbox is its referrals' (`GET /api/v1/partner/inbox`); the policy
+                // keeps it out of this one.
+                Reach::Partner { .. } => Vec::new(),
             };
             let items = sorted(items);
             Ok(Inbox {

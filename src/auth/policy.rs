@@ -16,6 +16,14 @@ pub enum Action {
     ReadVocabularies,
     /// a school account editing its own school's contact data and wishes
     EditOwnSchoolContact,
+    /// a partner account editing its own organisation's contact data (website, phone, e-mail,
+    /// address)
+    EditOwnPartnerContact,
+    /// answer a referral (accept, decline, start, hold, resume, complete, fail) and write in its
+    /// message thread: a partner account for the referrals sent to its organisation (from `sent`
+    /// on, with the package the consent allows); a worker of the case team on the partner's
+    /// behalf
+    AnswerReferrals,
     ManageUsers,
     ReadOwnProfile,
     ManageAssignments,
@@ -37,7 +45,8 @@ pub enum Action {
     ReadAuditLog,
     /// referrals of every case as metadata (no message, no partner answer), and their statistics
     ReadReferralMetadata,
-    /// the event stream and the webhook subscriptions that push it to city systems
+    /// the event stream and the webhook subscriptions that push it to city systems (a partner
+    /// account: the events about its organisation's referrals, and its own subscriptions)
     ReadEvents,
     ManageWebhooks,
     /// office-hours sessions (scoped: a school its own, a worker theirs)
@@ -121,6 +130,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadChecklistTemplates
                 | TriageChecklist
                 | WorkCases
+                | AnswerReferrals
                 | ChangeLeadWorker
                 | ReadStatistics
                 | ReadOfficeHours
@@ -158,6 +168,16 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AddAgendaItem
                 | ReadActivities
                 | ReadInbox
+        ),
+        Role::Partner => matches!(
+            action,
+            ReadSocialMap
+                | ReadVocabularies
+                | EditOwnPartnerContact
+                | ReadOwnProfile
+                | AnswerReferrals
+                | ReadEvents
+                | ManageWebhooks
         ),
     }
 }

@@ -28,6 +28,8 @@ pub struct UserRow {
     pub password_changed_at: Option<NaiveDateTime>,
     pub password_reset_at: Option<NaiveDateTime>,
     pub password_reset_by: Option<String>,
+    /// For `partner` accounts: the partner organisation they act for.
+    pub partner_id: Option<String>,
     /// Hours a week the worker has for the programme (allocation plans keep within it).
     pub weekly_capacity_hours: Option<i32>,
 }
@@ -40,6 +42,7 @@ pub struct NewUserRow {
     pub display_name: String,
     pub role: String,
     pub school_id: Option<String>,
+    pub partner_id: Option<String>,
     pub active: bool,
     pub password_hash: String,
     pub created_at: NaiveDateTime,

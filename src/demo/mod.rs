@@ -213,6 +213,8 @@ pub fn generate(
             .ots(None)
             .ots(None)
             .os(None)
+            // no partner (the demo has no partner accounts)
+            .os(None)
             // weekly capacity: a worker has 32 hours for the programme
             .oi((role == "social_worker").then_some(32))
             .end();

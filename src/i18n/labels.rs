@@ -25,6 +25,19 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "School (brugfiguur, zorgcoördinator)",
                 "School (care coordinator)",
             ),
+            ("partner", "Partnerorganisatie", "Partner organisation"),
+        ],
+    ),
+    (
+        "message_side",
+        (
+            "message_side",
+            "Afzender van een bericht bij een doorverwijzing",
+            "Sides of a referral's message thread",
+        ),
+        &[
+            ("case_team", "Dossierteam", "Case team"),
+            ("partner", "Partnerorganisatie", "Partner organisation"),
         ],
     ),
     (
@@ -672,6 +685,21 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "referral.cancelled",
                 "Doorverwijzing geannuleerd",
                 "Referral cancelled",
+            ),
+            (
+                "referral.consent_withdrawn",
+                "Toestemming voor een doorverwijzing ingetrokken",
+                "Consent for a referral withdrawn",
+            ),
+            (
+                "referral.message",
+                "Bericht bij een doorverwijzing",
+                "Message on a referral",
+            ),
+            (
+                "referral.follow_up_changed",
+                "Opvolgdatum van een doorverwijzing verplaatst",
+                "Referral follow-up day moved",
             ),
             (
                 "audit.checkpoint",

@@ -191,6 +191,10 @@ catalogue! {
         nl: "de rol {role} ziet ingevulde signaallijsten enkel als aantallen (GET /api/v1/checklist-submissions/counts)",
         en: "the {role} role sees checklist submissions as counts only (GET /api/v1/checklist-submissions/counts)",
     },
+    PartnerContactOnly = "partner_contact_only" {
+        nl: "een partneraccount wijzigt enkel de contactgegevens van zijn organisatie (website, telefoon, e-mail, adres)",
+        en: "a partner account changes only its organisation's contact data (website, phone, e-mail, address)",
+    },
     SchoolContactOnly = "school_contact_only" {
         nl: "een schoolaccount mag enkel de `contact` en de `wishes` van zijn school wijzigen",
         en: "a school account may change only its school's `contact` and `wishes`",
@@ -322,6 +326,18 @@ catalogue! {
     ReferralConsentWithdrawn = "referral_consent_withdrawn" {
         nl: "versturen vraagt een geldige toestemming refer_to_partner van het gezin voor partner {partner} ({partner_id}): die toestemming werd ingetrokken; {advice}",
         en: "sending needs a live refer_to_partner consent of the family for partner {partner} ({partner_id}): the family's refer_to_partner consent for {partner} was withdrawn; {advice}",
+    },
+    ReferralFinalNoFollowUp = "referral_final_no_follow_up" {
+        nl: "een doorverwijzing in toestand {status} is afgerond: de opvolgdatum verandert niet meer",
+        en: "a referral in state {status} is final: its follow-up day no longer changes",
+    },
+    ReferralConsentGone = "referral_consent_gone" {
+        nl: "de familie heeft haar toestemming voor deze doorverwijzing ingetrokken: {action} kan niet meer; weigeren of laten mislukken kan wel",
+        en: "the family withdrew its consent for this referral: {action} is no longer possible; decline or fail it instead",
+    },
+    ReferralConsentWithdrawnReason = "referral_consent_withdrawn_reason" {
+        nl: "toestemming ingetrokken",
+        en: "consent withdrawn",
     },
     ReferralConsentOnlyOthers = "referral_consent_only_other_partners" {
         nl: "versturen vraagt een geldige toestemming refer_to_partner van het gezin voor partner {partner} ({partner_id}): het dossier heeft enkel toestemming refer_to_partner voor andere partners, niet voor {partner} (de partner van deze dienst); {advice}",
@@ -598,6 +614,14 @@ catalogue! {
     OnlySchoolAccountsHaveSchool = "only_school_accounts_have_school" {
         nl: "enkel schoolaccounts horen bij een school",
         en: "only school accounts belong to a school",
+    },
+    PartnerAccountNeedsPartner = "partner_account_needs_partner" {
+        nl: "een partneraccount heeft zijn partnerorganisatie nodig",
+        en: "a partner account needs its partner organisation",
+    },
+    OnlyPartnerAccountsHavePartner = "only_partner_accounts_have_partner" {
+        nl: "enkel partneraccounts horen bij een partnerorganisatie",
+        en: "only partner accounts belong to a partner organisation",
     },
     PasswordTooShort = "password_too_short" {
         nl: "moet minstens {min} tekens lang zijn",

@@ -72,9 +72,9 @@ pub struct CaseQuery {
 assigned to now, as `CaseSummary`; the **coordinator** every case as `CaseMetadata` (no personal data); a \
 **school** the cases its school raised (origin `checklist` or `school_request`) as `SchoolCase`. \
 `q` searches (see the parameter: what each role can search by); every case a worker's or a school's page \
-returns is named in the audit trail. Roles: coordinator, social_worker, school.",
+returns is named in the audit trail. A **partner** account reaches no case (403). Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(CaseQuery),
-    responses((status = 200, description = "A page of cases in the caller's view", body = CasePage))
+    responses((status = 200, description = "A page of cases in the caller's view", body = CasePage), (status = 403, response = crate::openapi::Forbidden))
 )]
 #[get("/api/v1/cases")]
 pub async fn list_cases(
@@ -82,6 +82,8 @@ pub async fn list_cases(
     user: Viewer,
     query: ApiQuery<CaseQuery>,
 ) -> ApiResult<web::Json<CasePage>> {
+    // Partners reach no case, only the referrals sent to them.
+    user.reaches_school_objects()?;
     let q = query.0;
     let limit = common::limit(q.limit);
     let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
@@ -136,7 +138,7 @@ pub async fn list_cases(
                         .take(limit as usize)
                         .map(|r| (r.case.id.as_str(), Some(r.case.id.as_str()))),
                 )?,
-                Sees::Metadata => {}
+                Sees::Metadata | Sees::Partner => {}
             }
             let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
             Ok(match sees {
@@ -151,6 +153,8 @@ pub async fn list_cases(
                     CasePage::Coordinator(common::page(rows, limit, key, |r| metadata(&r)))
                 }
                 Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, |r| summary(&r))),
+                // Refused before the query; a partner's scope holds no case anyway.
+                Sees::Partner => return Err(ApiError::NotFound),
             })
         })
         .await?;
@@ -175,12 +179,13 @@ fn search_ids(
     }
     let words = words(Some(q));
     match sees {
-        Sees::Metadata => {}
+        // A partner reaches no case (refused before); the coordinator searches by reference.
+        Sees::Metadata | Sees::Partner => {}
         Sees::CaseTeam | Sees::School => {
             for r in repo::search_rows(conn, scope)? {
                 let family = match sees {
                     Sees::CaseTeam => r.family_name.as_deref(),
-                    Sees::School | Sees::Metadata => None,
+                    Sees::School | Sees::Metadata | Sees::Partner => None,
                 };
                 if prefix_match(&words, &[r.pupil_pseudonym.as_deref(), family])
                     && !ids.contains(&r.id)
@@ -211,6 +216,7 @@ pub async fn get_case(
     user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    user.reaches_school_objects()?;
     let id = id.to_string();
     let (v, tag) = state
         .db
@@ -244,6 +250,7 @@ pub async fn get_case_by_reference(
     user: Viewer,
     reference: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    user.reaches_school_objects()?;
     let reference = reference.into_inner();
     if reference.chars().count() > 40 {
         return Err(ApiError::field(

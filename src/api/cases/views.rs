@@ -15,7 +15,7 @@ use crate::domain::case::{
 };
 pub use crate::domain::case::{FamilyContact, Pupil};
 use crate::domain::utc;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -277,6 +277,9 @@ pub struct Consent {
     /// For `refer_to_partner`: the partner organisation it allows.
     #[schema(format = Uuid)]
     pub partner_id: Option<String>,
+    /// For `refer_to_partner`: the partner also sees the family's contact data (name, phone,
+    /// language) with the referral. Default false.
+    pub share_contact_with_partner: bool,
     pub given_by: crate::domain::case::ConsentGivenBy,
     pub method: crate::domain::case::ConsentMethod,
     pub given_at: DateTime<Utc>,
@@ -481,6 +484,7 @@ pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Cons
         id: c.id,
         kind: c.kind,
         partner_id: c.partner_id,
+        share_contact_with_partner: c.share_contact_with_partner,
         given_by: c.given_by,
         method: c.method,
         given_at: utc(c.given_at),
@@ -570,5 +574,7 @@ pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResul
             let shared = !feedback_shown(conn, std::slice::from_ref(&r))?.is_empty();
             CaseView::School(school_view(&r, shared))
         }
+        // A partner's scope reaches no case.
+        Sees::Partner => return Err(ApiError::NotFound),
     })
 }
