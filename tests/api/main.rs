@@ -16,6 +16,7 @@ mod copy;
 mod errors;
 mod events;
 mod faults;
+mod fhir;
 mod hardening;
 mod hardening_control_chars;
 mod hardening_net;
