@@ -151,6 +151,9 @@ enum UserCommand {
         /// The school id (UUID), for `school` accounts.
         #[arg(long)]
         school: Option<String>,
+        /// The partner organisation id (UUID), for `partner` accounts.
+        #[arg(long)]
+        partner: Option<String>,
         /// Display name.
         #[arg(long)]
         name: String,
@@ -295,6 +298,7 @@ fn main() -> anyhow::Result<()> {
                     email,
                     role,
                     school,
+                    partner,
                     name,
                     db: dbargs,
                 },
@@ -313,6 +317,7 @@ fn main() -> anyhow::Result<()> {
                 display_name: name,
                 role,
                 school_id: school,
+                partner_id: partner,
                 password,
                 // Typed by the operator at the database's console, who can do anything there
                 // anyway: typically their own account, or a coordinator to start with.

@@ -144,6 +144,7 @@ fn ensure_first_coordinator(conn: &mut db::DbConn, email: &str) -> anyhow::Resul
             display_name: "Coordinator".into(),
             role: Role::Coordinator,
             school_id: None,
+            partner_id: None,
             password: pw.clone(),
             one_time_password: true,
         },

@@ -94,6 +94,8 @@ pub(crate) fn agenda_role<'a>(
             }
         }
         Sees::School => AgendaReach::School(user.own_school().unwrap_or_default()),
+        // Partners take no part in meetings through the API (policy refuses them first).
+        Sees::Partner => AgendaReach::Outsider,
     })
 }
 
@@ -307,7 +309,7 @@ pub async fn add_agenda_item(
                 let linkable = match user.sees() {
                     Sees::CaseTeam => optional_case(conn, &user, c)?
                         .is_some_and(|r| network_schools.contains(&r.case.school_id.to_string())),
-                    Sees::Metadata | Sees::School => false,
+                    Sees::Metadata | Sees::School | Sees::Partner => false,
                 };
                 checks.check(linkable, "case_id", Code::CaseNotLinkable);
             }

@@ -121,6 +121,7 @@ fn token_answer(state: &AppState, user: &users::UserRow) -> ApiResult<HttpRespon
             &user.id,
             user.role,
             user.school_id.as_deref(),
+            user.partner_id.as_deref(),
             user.credentials_version,
         )
         .map_err(ApiError::internal)?;

@@ -132,7 +132,8 @@ impl ConsultView {
 fn view_for(user: &Viewer, c: ConsultRequest) -> ConsultView {
     match user.sees() {
         Sees::CaseTeam | Sees::School => ConsultView::Full(c),
-        Sees::Metadata => ConsultView::Coordinator(ConsultMetadata {
+        // Partners never reach consult requests (policy); were one asked, metadata only.
+        Sees::Metadata | Sees::Partner => ConsultView::Coordinator(ConsultMetadata {
             id: c.id,
             school: c.school,
             themes: c.themes,

@@ -91,7 +91,7 @@ pub async fn list_events(
     let limit = query.limit.unwrap_or(100);
     let rows = state
         .db
-        .run(move |conn| Ok(repo::after(conn, after, limit)?))
+        .run(move |conn| Ok(repo::after(conn, after, limit, None)?))
         .await?;
     let last_position = rows.last().map(|r| r.position).unwrap_or(after);
     Ok(web::Json(EventBatch {

@@ -340,7 +340,7 @@ pub async fn create_partner(
 #[utoipa::path(
     patch, path = "/api/v1/partners/{id}", tag = "partners", operation_id = "update_partner",
     summary = "Change a partner organisation",
-    description = "Only the fields sent change; `\"parent_id\": null` removes the parent (a parent that would make a cycle is refused with 422); `active: false` deactivates the partner and takes its services off the social map. Roles: coordinator.",
+    description = "Only the fields sent change; `\"parent_id\": null` removes the parent (a parent that would make a cycle is refused with 422); `active: false` deactivates the partner and takes its services off the social map. A `partner` account changes only the contact data (`website`, `phone`, `email`, `address`) of its own organisation (another: 404; other fields: 403). Roles: coordinator, partner.",
     security(("bearer" = [])), request_body = PartnerPatch,
     params(("id" = Uuid, Path, description = "Partner id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
@@ -353,12 +353,32 @@ pub async fn create_partner(
 #[patch("/api/v1/partners/{id}")]
 pub async fn update_partner(
     state: web::Data<AppState>,
-    _: Allowed<can::WriteSocialMap>,
+    user: crate::auth::Viewer,
     req: HttpRequest,
     id: web::Path<Uuid>,
     body: ApiJson<PartnerPatch>,
 ) -> ApiResult<HttpResponse> {
-    let (id, b, if_match) = (id.to_string(), body.into_inner()?, common::if_match(&req));
+    let id = id.to_string();
+    let coordinator = crate::auth::policy::allows(user.role, Action::WriteSocialMap);
+    if !coordinator {
+        require(&user, Action::EditOwnPartnerContact)?;
+        if user.own_partner() != Some(id.as_str()) {
+            return Err(crate::error::ApiError::NotFound);
+        }
+    }
+    let (b, if_match) = (body.into_inner()?, common::if_match(&req));
+    if !coordinator {
+        let only_contact = b.name.is_none()
+            && b.parent_id.is_none()
+            && b.kind.is_none()
+            && b.description.is_none()
+            && b.active.is_none();
+        if !only_contact {
+            return Err(crate::error::ApiError::Forbidden(
+                Code::PartnerContactOnly.into(),
+            ));
+        }
+    }
     let row = state
         .db
         .write(move |conn| {

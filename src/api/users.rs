@@ -23,6 +23,9 @@ pub struct User {
     /// The school a `school` account is bound to; null for other roles.
     #[schema(format = Uuid)]
     pub school_id: Option<String>,
+    /// The partner organisation a `partner` account is bound to; null for other roles.
+    #[schema(format = Uuid)]
+    pub partner_id: Option<String>,
     /// A deactivated account cannot log in, and its tokens stop working at once.
     pub active: bool,
     /// The password was set by someone else (a new account, a reset) and its owner has not
@@ -40,6 +43,7 @@ impl From<UserRow> for User {
             display_name: r.display_name,
             role: r.role,
             school_id: r.school_id,
+            partner_id: r.partner_id,
             active: r.active,
             password_change_required: r.must_change_password,
             created_at: utc(r.created_at),
@@ -94,6 +98,10 @@ pub struct NewUser {
     /// Required for `school` accounts, absent otherwise.
     #[schema(format = Uuid)]
     pub school_id: Option<String>,
+    /// Required for `partner` accounts (the partner organisation they answer for), absent
+    /// otherwise.
+    #[schema(format = Uuid)]
+    pub partner_id: Option<String>,
     /// A one-time password: at least 12 characters, not containing the e-mail address, not
     /// guessable (zxcvbn score 3 or more). The owner must change it at first login.
     #[schema(format = Password, write_only)]
@@ -157,7 +165,7 @@ pub async fn list_users(
 
 #[utoipa::path(
     post, path = "/api/v1/users", tag = "users", operation_id = "create_user",
-    summary = "Create a user account", description = "A `school` account is bound to one school. The password is one-time: until its owner changes it, the account reaches only `GET /me` and `POST /me/password`. Audited (`create` on the user). Roles: coordinator.",
+    summary = "Create a user account", description = "A `school` account is bound to one school, a `partner` account to one partner organisation (`partner_id`). The password is one-time: until its owner changes it, the account reaches only `GET /me` and `POST /me/password`. Audited (`create` on the user). Roles: coordinator.",
     security(("bearer" = [])), request_body = NewUser,
     responses(
         (status = 201, description = "Created", body = User, headers(("Location" = String, description = "The new user"), ("ETag" = String, description = "Version"))),
@@ -182,6 +190,7 @@ pub async fn create_user(
                     display_name: b.display_name,
                     role: b.role,
                     school_id: b.school_id,
+                    partner_id: b.partner_id,
                     password: b.password,
                     one_time_password: true,
                 },
@@ -207,7 +216,7 @@ pub async fn create_user(
 
 #[utoipa::path(
     get, path = "/api/v1/users/{id}", tag = "users", operation_id = "get_user",
-    summary = "Get a user account", description = "The coordinator reads any account; others only their own (others: 404). Roles: coordinator, social_worker, school.",
+    summary = "Get a user account", description = "The coordinator reads any account; others only their own (others: 404). Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "User id")),
     responses((status = 200, description = "The user", body = User, headers(("ETag" = String, description = "Version"))), (status = 404, response = crate::openapi::NotFound))
 )]

@@ -188,6 +188,7 @@ pub async fn create_webhook(
         created_by: user.id.clone(),
         created_at: at,
         updated_at: at,
+        partner_id: None,
     };
     let stored = row.clone();
     state

@@ -25,6 +25,8 @@ pub struct AuthUser {
     pub role: Role,
     /// For `school` users: the one school they act for.
     pub school_id: Option<String>,
+    /// For `partner` users: the one partner organisation they act for.
+    pub partner_id: Option<String>,
     /// The request this caller is making, for the audit trail.
     pub request_id: String,
     /// The client's address: the peer, or what a trusted proxy reports (`TRUSTED_PROXIES`).
@@ -61,6 +63,7 @@ impl AuthUser {
             display_name: row.display_name,
             role: row.role,
             school_id: row.school_id,
+            partner_id: row.partner_id,
             request_id,
             client_addr,
         }
@@ -135,11 +138,13 @@ fn authenticate(
                 if let TokenSubject::Local {
                     role,
                     school,
+                    partner,
                     credentials_version,
                     ..
                 } = &subject
                     && (*role != row.role.as_str()
                         || *school != row.school_id
+                        || *partner != row.partner_id
                         || *credentials_version != row.credentials_version)
                 {
                     return Err(unauthorized(Code::SessionEnded));

@@ -18,6 +18,9 @@ pub struct Claims {
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub school: Option<String>,
+    /// For `partner` accounts: the partner organisation they act for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<String>,
     pub iat: i64,
     pub nbf: i64,
     pub exp: i64,
@@ -42,6 +45,7 @@ pub enum TokenSubject {
         user_id: String,
         role: String,
         school: Option<String>,
+        partner: Option<String>,
         credentials_version: i32,
     },
     Idp {
@@ -177,6 +181,7 @@ impl Jwt {
         user_id: &str,
         role: Role,
         school: Option<&str>,
+        partner: Option<&str>,
         credentials_version: i32,
     ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
@@ -184,6 +189,7 @@ impl Jwt {
             sub: user_id.into(),
             role: role.as_str().into(),
             school: school.map(Into::into),
+            partner: partner.map(Into::into),
             iat: now,
             nbf: now,
             exp: now + self.ttl_seconds,
@@ -220,6 +226,7 @@ impl Jwt {
                     user_id: c.sub,
                     role: c.role,
                     school: c.school,
+                    partner: c.partner,
                     credentials_version: c.cv,
                 })
             }

@@ -16,6 +16,14 @@ pub enum Action {
     ReadVocabularies,
     /// a school account editing its own school's contact data
     EditOwnSchoolContact,
+    /// a partner account editing its own organisation's contact data (website, phone, e-mail,
+    /// address)
+    EditOwnPartnerContact,
+    /// answer a referral (accept, decline, start, hold, resume, complete, fail) and write in its
+    /// message thread: a partner account for the referrals sent to its organisation (from `sent`
+    /// on, with the package the consent allows); a worker of the case team on the partner's
+    /// behalf
+    AnswerReferrals,
     ManageUsers,
     ReadOwnProfile,
     ManageAssignments,
@@ -115,6 +123,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadChecklistTemplates
                 | TriageChecklist
                 | WorkCases
+                | AnswerReferrals
                 | ChangeLeadWorker
                 | ReadStatistics
                 | ReadOfficeHours
@@ -149,6 +158,14 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReadMeetings
                 | AddAgendaItem
                 | ReadActivities
+        ),
+        Role::Partner => matches!(
+            action,
+            ReadSocialMap
+                | ReadVocabularies
+                | EditOwnPartnerContact
+                | ReadOwnProfile
+                | AnswerReferrals
         ),
     }
 }

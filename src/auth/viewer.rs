@@ -3,7 +3,9 @@
 //!
 //! A `Viewer` is built once per request, from the token and the database: the coordinator; a
 //! social worker with the schools of their current assignments (so a reassignment takes effect
-//! at the next request); a school account with its school and network. Every query of objects
+//! at the next request); a school account with its school and network; a partner account with
+//! its partner organisation and, when that is a parent organisation (a CAW), its
+//! sub-organisations (read from the social map at each request). Every query of objects
 //! that belong to schools takes its scope from here, so what is not yours is simply not found.
 //! Handlers choose a view with an exhaustive `match` on [`Viewer::sees`]: a new role is a compile
 //! error wherever its view must be decided.
@@ -32,6 +34,13 @@ pub enum Reach {
         school_id: SchoolId,
         network_id: Option<NetworkId>,
     },
+    /// A partner account: its own organisation, and the organisations below it in the social
+    /// map (a parent's account answers for its sub-organisations; a sub-organisation's account
+    /// only for itself). `partners` holds the own id first.
+    Partner {
+        partner_id: String,
+        partners: Vec<String>,
+    },
 }
 
 /// Which view of the programme's objects a caller gets.
@@ -43,6 +52,8 @@ pub enum Sees {
     CaseTeam,
     /// What the school raised, with what the family consented to share (school account).
     School,
+    /// The referrals sent to its organisation, with the package the consent allows (partner).
+    Partner,
 }
 
 /// Whose objects a caller may change.
@@ -86,6 +97,16 @@ impl Reach {
                     network_id,
                 }
             }
+            Role::Partner => {
+                // The extractor refuses a partner account without a partner; an empty id
+                // reaches nothing.
+                let partner_id = user.partner_id.clone().unwrap_or_default();
+                let partners = crate::db::partners::with_descendants(conn, &partner_id)?;
+                Reach::Partner {
+                    partner_id,
+                    partners,
+                }
+            }
         })
     }
 }
@@ -110,6 +131,7 @@ impl Viewer {
             Reach::Coordinator => Sees::Metadata,
             Reach::SocialWorker { .. } => Sees::CaseTeam,
             Reach::School { .. } => Sees::School,
+            Reach::Partner { .. } => Sees::Partner,
         }
     }
 
@@ -119,6 +141,8 @@ impl Viewer {
             Reach::Coordinator => None,
             Reach::SocialWorker { schools } => Some(schools.clone()),
             Reach::School { school_id, .. } => Some(vec![school_id.clone()]),
+            // A partner acts for no school: school-owned objects are not found.
+            Reach::Partner { .. } => Some(vec![]),
         }
     }
 
@@ -139,6 +163,7 @@ impl Viewer {
             Reach::Coordinator => true,
             Reach::SocialWorker { schools } => schools.iter().any(|s| *s == school_id),
             Reach::School { school_id: own, .. } => *own == school_id,
+            Reach::Partner { .. } => false,
         }
     }
 
@@ -146,7 +171,24 @@ impl Viewer {
     pub fn own_school(&self) -> Option<&str> {
         match &self.reach {
             Reach::School { school_id, .. } => Some(school_id.as_str()),
-            Reach::Coordinator | Reach::SocialWorker { .. } => None,
+            Reach::Coordinator | Reach::SocialWorker { .. } | Reach::Partner { .. } => None,
+        }
+    }
+
+    /// A partner account's own organisation.
+    pub fn own_partner(&self) -> Option<&str> {
+        match &self.reach {
+            Reach::Partner { partner_id, .. } => Some(partner_id.as_str()),
+            Reach::Coordinator | Reach::SocialWorker { .. } | Reach::School { .. } => None,
+        }
+    }
+
+    /// The organisations whose referrals a partner account answers (its own and those below
+    /// it); `None` for every other role.
+    pub fn partner_reach(&self) -> Option<&[String]> {
+        match &self.reach {
+            Reach::Partner { partners, .. } => Some(partners),
+            Reach::Coordinator | Reach::SocialWorker { .. } | Reach::School { .. } => None,
         }
     }
 
@@ -156,6 +198,9 @@ impl Viewer {
         match &self.reach {
             Reach::Coordinator | Reach::SocialWorker { .. } => None,
             Reach::School { network_id, .. } => Some(network_id.as_deref().unwrap_or_default()),
+            // Partners take no part in meetings through the API (403 by policy); were they
+            // asked, an empty network reaches nothing.
+            Reach::Partner { .. } => Some(""),
         }
     }
 
@@ -163,7 +208,7 @@ impl Viewer {
     pub fn own_worker(&self) -> Option<&str> {
         match &self.reach {
             Reach::SocialWorker { .. } => Some(&self.user.id),
-            Reach::Coordinator | Reach::School { .. } => None,
+            Reach::Coordinator | Reach::School { .. } | Reach::Partner { .. } => None,
         }
     }
 
@@ -175,6 +220,9 @@ impl Viewer {
             Reach::School { school_id, .. } => CaseScope::SchoolRaised {
                 school_id: school_id.clone(),
             },
+            Reach::Partner { partners, .. } => CaseScope::Partner {
+                partners: partners.clone(),
+            },
         }
     }
 
@@ -184,6 +232,8 @@ impl Viewer {
             Reach::Coordinator => ActivityScope::All,
             Reach::SocialWorker { .. } => ActivityScope::Owner(self.user.id.clone()),
             Reach::School { school_id, .. } => ActivityScope::School(school_id.to_string()),
+            // No school's activities (policy refuses partners anyway).
+            Reach::Partner { .. } => ActivityScope::School(String::new()),
         }
     }
 
@@ -195,7 +245,9 @@ impl Viewer {
                 self.user.id.clone(),
                 schools.iter().map(|s| s.to_string()).collect(),
             ),
-            Reach::Coordinator | Reach::School { .. } => self.activity_scope(),
+            Reach::Coordinator | Reach::School { .. } | Reach::Partner { .. } => {
+                self.activity_scope()
+            }
         }
     }
 
@@ -212,6 +264,8 @@ impl Viewer {
             Reach::Coordinator => {}
             Reach::SocialWorker { .. } => w = Some(self.user.id.clone()),
             Reach::School { school_id, .. } => s = Some(school_id.to_string()),
+            // No school has this id: a partner's filter finds nothing.
+            Reach::Partner { .. } => s = Some(String::new()),
         }
         let mismatch = (worker.is_some() && worker != w) || (school.is_some() && school != s);
         (!mismatch).then_some((w, s))
@@ -223,6 +277,7 @@ impl Viewer {
             Reach::Coordinator => (None, None),
             Reach::SocialWorker { .. } => (Some(&self.user.id), None),
             Reach::School { school_id, .. } => (None, Some(school_id)),
+            Reach::Partner { .. } => (None, Some("")),
         }
     }
 
@@ -232,7 +287,7 @@ impl Viewer {
         match &self.reach {
             Reach::Coordinator => Managed::Anyone,
             Reach::SocialWorker { .. } => Managed::Only(&self.user.id),
-            Reach::School { .. } => Managed::Nobody,
+            Reach::School { .. } | Reach::Partner { .. } => Managed::Nobody,
         }
     }
 
@@ -242,6 +297,7 @@ impl Viewer {
             Reach::Coordinator => "all".to_string(),
             Reach::SocialWorker { .. } => format!("worker:{}", self.user.id),
             Reach::School { school_id, .. } => format!("school:{school_id}"),
+            Reach::Partner { partner_id, .. } => format!("partner:{partner_id}"),
         }
     }
 
@@ -250,14 +306,14 @@ impl Viewer {
     pub fn suppress_below(&self, asked: Option<i64>, configured: i64) -> i64 {
         match self.sees() {
             Sees::Metadata => asked.unwrap_or(0),
-            Sees::CaseTeam | Sees::School => asked.unwrap_or(0).max(configured),
+            Sees::CaseTeam | Sees::School | Sees::Partner => asked.unwrap_or(0).max(configured),
         }
     }
 
     /// The calendar feeds this caller may subscribe to, as paths without the token.
     pub fn calendar_feeds(&self) -> Vec<String> {
         match &self.reach {
-            Reach::Coordinator => vec![],
+            Reach::Coordinator | Reach::Partner { .. } => vec![],
             Reach::School { school_id, .. } => {
                 vec![format!("/api/v1/calendar/schools/{school_id}.ics")]
             }

@@ -86,6 +86,9 @@ pub enum CaseScope {
     Schools(Vec<SchoolId>),
     /// A school account: the cases its school raised (checklist, school request).
     SchoolRaised { school_id: SchoolId },
+    /// A partner account: no case at all; the referrals sent (never drafts) to these
+    /// organisations (its own and those below it).
+    Partner { partners: Vec<String> },
 }
 
 /// Restricts a boxed query on `cases` (alone or joined) to a scope. One macro for every query
@@ -99,6 +102,8 @@ macro_rules! scoped {
             CaseScope::SchoolRaised { school_id } => q
                 .filter(cases::school_id.eq(school_id.clone()))
                 .filter(cases::origin.eq_any(crate::domain::case::CaseOrigin::RAISED_BY_SCHOOL)),
+            // Cases are never a partner's; its referrals are scoped by `referral_scoped!`.
+            CaseScope::Partner { .. } => q.filter(cases::id.eq_any(Vec::<String>::new())),
         }
     }};
 }
@@ -202,6 +207,7 @@ pub fn list(
         (_, Some(s)) => Some(vec![s.clone()]),
         (CaseScope::All, None) => None,
         (CaseScope::SchoolRaised { school_id }, None) => Some(vec![school_id.to_string()]),
+        (CaseScope::Partner { .. }, None) => Some(vec![]),
     };
     let by_theme_rows = f.theme.is_some() && f.status.is_some() && schools.is_some();
     if let (true, Some(theme), Some(status), Some(schools)) =

@@ -17,6 +17,55 @@ pub struct EventRow {
     pub event_type: String,
     pub payload: String,
     pub created_at: NaiveDateTime,
+    /// The partner organisation whose referral the event is about.
+    pub partner_id: Option<String>,
+}
+
+/// What a partner sees of an event's payload: the referral's ids and states, never the case's
+/// or school's ids (and no personal data, which no event carries).
+pub fn partner_payload(payload: &serde_json::Value) -> serde_json::Value {
+    const KEEP: &[&str] = &[
+        "referral_id",
+        "service_id",
+        "partner_id",
+        "from_status",
+        "to_status",
+        "fhir_status",
+        "on_behalf_of_partner",
+        "reason_code",
+        "at",
+    ];
+    match payload {
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .filter(|(k, _)| KEEP.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `id` and the organisations above it (its parent, their parent).
+fn ancestors(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+    use super::schema::partners;
+    let mut out = vec![id.to_string()];
+    let mut at = id.to_string();
+    while out.len() < 64 {
+        let parent: Option<Option<String>> = partners::table
+            .find(&at)
+            .select(partners::parent_id)
+            .first(conn)
+            .optional()?;
+        match parent.flatten() {
+            Some(p) if !out.contains(&p) => {
+                out.push(p.clone());
+                at = p;
+            }
+            _ => break,
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -31,6 +80,8 @@ pub struct SubscriptionRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Made by a partner account: it receives only events about that partner's referrals.
+    pub partner_id: Option<String>,
 }
 
 impl SubscriptionRow {
@@ -72,6 +123,18 @@ pub fn record(
     data: &serde_json::Value,
     at: NaiveDateTime,
 ) -> QueryResult<i64> {
+    record_for_partner(conn, event_type, data, at, None)
+}
+
+/// Records an event about one partner organisation's referral: the partner's accounts poll
+/// it, and subscriptions owned by that partner or an organisation above it receive it.
+pub fn record_for_partner(
+    conn: &mut DbConn,
+    event_type: &str,
+    data: &serde_json::Value,
+    at: NaiveDateTime,
+    partner_id: Option<&str>,
+) -> QueryResult<i64> {
     use diesel::connection::SimpleConnection;
     if let DbConn::Postgres(c) = conn {
         c.batch_execute("SELECT pg_advisory_xact_lock(4242002)")?;
@@ -83,6 +146,7 @@ pub fn record(
             outbox_events::event_type.eq(event_type),
             outbox_events::payload.eq(data.to_string()),
             outbox_events::created_at.eq(at),
+            outbox_events::partner_id.eq(partner_id),
         ))
         .execute(conn)?;
     let position: i64 = outbox_events::table
@@ -93,7 +157,16 @@ pub fn record(
         .filter(webhook_subscriptions::active.eq(true))
         .select(SubscriptionRow::as_select())
         .load(conn)?;
-    for s in subs.iter().filter(|s| s.wants(event_type)) {
+    // A partner's subscription receives events about its own organisation and those below it.
+    let owners = match partner_id {
+        Some(p) => ancestors(conn, p)?,
+        None => Vec::new(),
+    };
+    let reaches = |s: &SubscriptionRow| match &s.partner_id {
+        None => true,
+        Some(owner) => owners.contains(owner),
+    };
+    for s in subs.iter().filter(|s| s.wants(event_type) && reaches(s)) {
         diesel::insert_into(webhook_deliveries::table)
             .values(&DeliveryRow {
                 id: Uuid::now_v7().to_string(),
@@ -116,14 +189,24 @@ pub fn record(
     Ok(position)
 }
 
-/// Events after `position`, oldest first.
-pub fn after(conn: &mut DbConn, position: i64, limit: i64) -> QueryResult<Vec<EventRow>> {
-    outbox_events::table
+/// Events after `position`, oldest first; with `partners`, only those about these
+/// organisations' referrals.
+pub fn after(
+    conn: &mut DbConn,
+    position: i64,
+    limit: i64,
+    partners: Option<&[String]>,
+) -> QueryResult<Vec<EventRow>> {
+    let mut q = outbox_events::table
         .filter(outbox_events::position.gt(position))
         .order(outbox_events::position)
         .limit(limit)
         .select(EventRow::as_select())
-        .load(conn)
+        .into_boxed();
+    if let Some(p) = partners {
+        q = q.filter(outbox_events::partner_id.eq_any(p.to_vec()));
+    }
+    q.load(conn)
 }
 
 pub fn event(conn: &mut DbConn, position: i64) -> QueryResult<EventRow> {

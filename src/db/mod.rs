@@ -22,6 +22,7 @@ pub mod networks;
 pub mod paged;
 pub mod partners;
 pub mod presence;
+pub mod referral_messages;
 pub mod referrals;
 pub mod schema;
 pub mod schools;

@@ -119,3 +119,20 @@ pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<()> {
     diesel::delete(partners::table.find(id)).execute(conn)?;
     Ok(())
 }
+
+/// `id` and every organisation below it (children, their children), own id first: the
+/// organisations a partner account answers for. Bounded by the depth of the social map; a
+/// cycle (refused when written) cannot loop here.
+pub fn with_descendants(conn: &mut DbConn, id: &str) -> QueryResult<Vec<String>> {
+    let mut all = vec![id.to_string()];
+    let mut frontier = vec![id.to_string()];
+    while !frontier.is_empty() && all.len() < 10_000 {
+        let children: Vec<String> = partners::table
+            .filter(partners::parent_id.eq_any(&frontier))
+            .select(partners::id)
+            .load(conn)?;
+        frontier = children.into_iter().filter(|c| !all.contains(c)).collect();
+        all.extend(frontier.iter().cloned());
+    }
+    Ok(all)
+}

@@ -77,6 +77,8 @@ pub struct TransitionRow {
     pub actor_id: String,
     pub at: NaiveDateTime,
     pub comment: Option<String>,
+    /// A partner's step recorded by a worker of the case team.
+    pub on_behalf_of_partner: bool,
 }
 
 #[derive(Debug, Default)]
@@ -117,6 +119,21 @@ macro_rules! referral_rows {
     };
 }
 
+/// Restricts a boxed referral query (joined to `cases`) to a scope: a partner reaches the
+/// referrals sent to its organisations (a draft, even a cancelled one, was never sent);
+/// everyone else through the referral's case (`cases::scoped!`).
+macro_rules! referral_scoped {
+    ($q:expr, $scope:expr) => {{
+        let q = $q;
+        match $scope {
+            CaseScope::Partner { partners } => q
+                .filter(referrals::partner_id.eq_any(partners.clone()))
+                .filter(referrals::sent_at.is_not_null()),
+            other => super::cases::scoped!(q, other),
+        }
+    }};
+}
+
 /// Referrals newest first (`created_at`, then id, both descending); `after` is the last row's
 /// key. `limit` of `None` loads everything (the referrals of one case).
 pub fn list(
@@ -129,7 +146,7 @@ pub fn list(
     let mut q = referral_rows!()
         .order((referrals::created_at.desc(), referrals::id.desc()))
         .into_boxed();
-    q = super::cases::scoped!(q, scope);
+    q = referral_scoped!(q, scope);
     if let Some(c) = f.case_id {
         q = q.filter(referrals::case_id.eq(c));
     }
@@ -193,7 +210,7 @@ pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResul
         // Schools never read a referral by itself.
         return Err(diesel::result::Error::NotFound);
     }
-    q = super::cases::scoped!(q, scope);
+    q = referral_scoped!(q, scope);
     q.first(conn)
 }
 
@@ -236,6 +253,92 @@ pub fn history(conn: &mut DbConn, referral_id: &str) -> QueryResult<Vec<(Transit
         .order((referral_transitions::at, referral_transitions::id))
         .select((TransitionRow::as_select(), users::display_name))
         .load(conn)
+}
+
+/// The status history with each actor's name and role, oldest first (the partner's view tells
+/// its own steps from the case team's).
+pub fn history_with_roles(
+    conn: &mut DbConn,
+    referral_id: &str,
+) -> QueryResult<Vec<(TransitionRow, String, crate::domain::Role)>> {
+    referral_transitions::table
+        .inner_join(users::table.on(users::id.eq(referral_transitions::actor_id)))
+        .filter(referral_transitions::referral_id.eq(referral_id))
+        .order((referral_transitions::at, referral_transitions::id))
+        .select((TransitionRow::as_select(), users::display_name, users::role))
+        .load(conn)
+}
+
+/// For each (case, partner) among `case_ids` with a live `refer_to_partner` consent at `at`:
+/// whether a live one shares the family's contact data with the partner.
+pub fn live_partner_consent_sharing(
+    conn: &mut DbConn,
+    case_ids: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<HashMap<(String, String), bool>> {
+    let rows: Vec<(String, Option<String>, bool)> = case_consents::table
+        .filter(case_consents::case_id.eq_any(case_ids))
+        .filter(case_consents::kind.eq(ConsentKind::ReferToPartner.as_str()))
+        .filter(case_consents::given_at.le(at))
+        .filter(
+            case_consents::withdrawn_at
+                .is_null()
+                .or(case_consents::withdrawn_at.gt(at)),
+        )
+        .select((
+            case_consents::case_id,
+            case_consents::partner_id,
+            case_consents::share_contact_with_partner,
+        ))
+        .load(conn)?;
+    let mut out: HashMap<(String, String), bool> = HashMap::new();
+    for (c, p, share) in rows {
+        if let Some(p) = p {
+            *out.entry((c, p)).or_insert(false) |= share;
+        }
+    }
+    Ok(out)
+}
+
+/// Name and e-mail of each of these accounts (the referring workers).
+pub fn worker_contacts(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> QueryResult<HashMap<String, (String, String)>> {
+    let rows: Vec<(String, String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::display_name, users::email))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(i, n, e)| (i, (n, e))).collect())
+}
+
+/// The family's contact data per case: name, phone, language, interpreter needed.
+pub type FamilyContactRow = (Option<String>, Option<String>, Option<String>, Option<bool>);
+
+pub fn family_contacts(
+    conn: &mut DbConn,
+    case_ids: &[String],
+) -> QueryResult<HashMap<String, FamilyContactRow>> {
+    let rows: Vec<(
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<bool>,
+    )> = cases::table
+        .filter(cases::id.eq_any(case_ids))
+        .select((
+            cases::id,
+            cases::family_name,
+            cases::family_phone,
+            cases::family_language,
+            cases::interpreter_needed,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(i, n, p, l, x)| (i, (n, p, l, x)))
+        .collect())
 }
 
 /// (case, partner) pairs among `case_ids` with a live `refer_to_partner` consent at `at`.
@@ -348,24 +451,21 @@ pub fn sent_for_stats(
     Ok((rows, reached))
 }
 
-/// The accounts that made these referrals: id → (display name, e-mail).
-pub fn makers(conn: &mut DbConn, ids: &[String]) -> QueryResult<HashMap<String, (String, String)>> {
-    Ok(users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::display_name, users::email))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, name, email)| (id, (name, email)))
-        .collect())
-}
-
-/// The why of each referral's current state: the comment of its latest transition into it.
+/// The why of each referral's current state: the comment of its latest transition into it, and
+/// whether that step was the partner's (taken by a partner account or recorded on its behalf).
 pub fn current_reasons(
     conn: &mut DbConn,
     rows: &[(String, ReferralStatus)],
-) -> QueryResult<HashMap<String, String>> {
+) -> QueryResult<HashMap<String, (String, bool)>> {
     let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
-    let transitions: Vec<(String, ReferralStatus, Option<String>)> = referral_transitions::table
+    let transitions: Vec<(
+        String,
+        ReferralStatus,
+        Option<String>,
+        crate::domain::Role,
+        bool,
+    )> = referral_transitions::table
+        .inner_join(users::table.on(users::id.eq(referral_transitions::actor_id)))
         .filter(referral_transitions::referral_id.eq_any(ids))
         .order((
             referral_transitions::at.asc(),
@@ -375,14 +475,17 @@ pub fn current_reasons(
             referral_transitions::referral_id,
             referral_transitions::to_status,
             referral_transitions::comment,
+            users::role,
+            referral_transitions::on_behalf_of_partner,
         ))
         .load(conn)?;
     let now: HashMap<&str, ReferralStatus> = rows.iter().map(|(id, s)| (id.as_str(), *s)).collect();
     let mut out = HashMap::new();
-    for (id, to, comment) in transitions {
+    for (id, to, comment, role, on_behalf) in transitions {
         if now.get(id.as_str()) == Some(&to) {
+            let partner_side = on_behalf || role == crate::domain::Role::Partner;
             match comment {
-                Some(c) => out.insert(id, c),
+                Some(c) => out.insert(id, (c, partner_side)),
                 None => out.remove(&id),
             };
         }

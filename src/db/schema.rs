@@ -72,6 +72,7 @@ diesel::table! {
         password_changed_at -> Nullable<Timestamp>,
         password_reset_at -> Nullable<Timestamp>,
         password_reset_by -> Nullable<Text>,
+        partner_id -> Nullable<Text>,
     }
 }
 
@@ -300,6 +301,7 @@ diesel::table! {
         recorded_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        share_contact_with_partner -> Bool,
     }
 }
 
@@ -515,6 +517,19 @@ diesel::table! {
         actor_id -> Text,
         at -> Timestamp,
         comment -> Nullable<Text>,
+        on_behalf_of_partner -> Bool,
+    }
+}
+
+diesel::table! {
+    referral_messages (id) {
+        id -> Text,
+        referral_id -> Text,
+        author_id -> Text,
+        side -> Text,
+        body -> Text,
+        at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
     }
 }
 
@@ -525,6 +540,7 @@ diesel::table! {
         event_type -> Text,
         payload -> Text,
         created_at -> Timestamp,
+        partner_id -> Nullable<Text>,
     }
 }
 
@@ -539,6 +555,7 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        partner_id -> Nullable<Text>,
     }
 }
 
@@ -567,6 +584,7 @@ diesel::joinable!(referrals -> partners (partner_id));
 diesel::joinable!(referral_themes -> referrals (referral_id));
 diesel::joinable!(referral_transitions -> referrals (referral_id));
 diesel::joinable!(referral_transitions -> users (actor_id));
+diesel::joinable!(referral_messages -> referrals (referral_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox_events (event_position));
 
@@ -781,6 +799,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     referrals,
     referral_themes,
     referral_transitions,
+    referral_messages,
     outbox_events,
     webhook_subscriptions,
     webhook_deliveries,

@@ -28,6 +28,8 @@ pub struct UserRow {
     pub password_changed_at: Option<NaiveDateTime>,
     pub password_reset_at: Option<NaiveDateTime>,
     pub password_reset_by: Option<String>,
+    /// For `partner` accounts: the partner organisation they act for.
+    pub partner_id: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -38,6 +40,7 @@ pub struct NewUserRow {
     pub display_name: String,
     pub role: String,
     pub school_id: Option<String>,
+    pub partner_id: Option<String>,
     pub active: bool,
     pub password_hash: String,
     pub created_at: NaiveDateTime,

@@ -28,14 +28,18 @@ case::code_enum! {
         SocialWorker = "social_worker",
         /// School staff (care coordinator, pupil counsellor), bound to one school.
         School = "school",
+        /// A partner organisation's staff (a CAW's family coach, an OCMW service), bound to one
+        /// partner organisation: answers the referrals sent to it.
+        Partner = "partner",
     }
 }
 
 impl FromStr for Role {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::parse(s)
-            .ok_or_else(|| format!("unknown role `{s}` (coordinator, social_worker, school)"))
+        Role::parse(s).ok_or_else(|| {
+            format!("unknown role `{s}` (coordinator, social_worker, school, partner)")
+        })
     }
 }
 

@@ -108,6 +108,23 @@ impl ReferralAction {
     ];
 }
 
+impl ReferralAction {
+    /// The partner's answers: a partner account takes them, or a worker records them on its
+    /// behalf. Sending and cancelling stay with the case team.
+    pub fn by_partner(self) -> bool {
+        match self {
+            ReferralAction::Accept
+            | ReferralAction::Decline
+            | ReferralAction::Start
+            | ReferralAction::Hold
+            | ReferralAction::Resume
+            | ReferralAction::Complete
+            | ReferralAction::Fail => true,
+            ReferralAction::Send | ReferralAction::Cancel => false,
+        }
+    }
+}
+
 impl Lifecycle for ReferralAction {
     type State = ReferralStatus;
     const OBJECT: Code = Code::ObjectReferral;

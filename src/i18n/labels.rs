@@ -25,6 +25,7 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "School (brugfiguur, zorgcoördinator)",
                 "School (care coordinator)",
             ),
+            ("partner", "Partnerorganisatie", "Partner organisation"),
         ],
     ),
     (

@@ -191,6 +191,10 @@ catalogue! {
         nl: "de rol {role} ziet ingevulde signaallijsten enkel als aantallen (GET /api/v1/checklist-submissions/counts)",
         en: "the {role} role sees checklist submissions as counts only (GET /api/v1/checklist-submissions/counts)",
     },
+    PartnerContactOnly = "partner_contact_only" {
+        nl: "een partneraccount wijzigt enkel de contactgegevens van zijn organisatie (website, telefoon, e-mail, adres)",
+        en: "a partner account changes only its organisation's contact data (website, phone, e-mail, address)",
+    },
     SchoolContactOnly = "school_contact_only" {
         nl: "een schoolaccount mag enkel de `contact` van zijn school wijzigen",
         en: "a school account may change only its school's `contact`",
@@ -562,6 +566,14 @@ catalogue! {
     OnlySchoolAccountsHaveSchool = "only_school_accounts_have_school" {
         nl: "enkel schoolaccounts horen bij een school",
         en: "only school accounts belong to a school",
+    },
+    PartnerAccountNeedsPartner = "partner_account_needs_partner" {
+        nl: "een partneraccount heeft zijn partnerorganisatie nodig",
+        en: "a partner account needs its partner organisation",
+    },
+    OnlyPartnerAccountsHavePartner = "only_partner_accounts_have_partner" {
+        nl: "enkel partneraccounts horen bij een partnerorganisatie",
+        en: "only partner accounts belong to a partner organisation",
     },
     PasswordTooShort = "password_too_short" {
         nl: "moet minstens {min} tekens lang zijn",

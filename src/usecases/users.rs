@@ -13,6 +13,8 @@ pub struct CreateUser {
     pub display_name: String,
     pub role: Role,
     pub school_id: Option<String>,
+    /// Required for `partner` accounts, absent otherwise.
+    pub partner_id: Option<String>,
     pub password: String,
     /// Whether the password is one-time: set by someone other than the account's owner (the
     /// coordinator, an operator, the first start), it must be changed before anything else.
@@ -57,6 +59,29 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
         )),
         (_, None) => {}
     }
+    match (input.role, &input.partner_id) {
+        (Role::Partner, None) => errors.push(FieldError::new(
+            "partner_id",
+            Code::PartnerAccountNeedsPartner,
+        )),
+        (Role::Partner, Some(id)) => {
+            use diesel::prelude::*;
+            let exists = optional(
+                schema::partners::table
+                    .find(id.to_lowercase())
+                    .select(schema::partners::id)
+                    .first::<String>(conn),
+            )?;
+            if exists.is_none() {
+                errors.push(FieldError::new("partner_id", Code::NoSuchPartner));
+            }
+        }
+        (_, Some(_)) => errors.push(FieldError::new(
+            "partner_id",
+            Code::OnlyPartnerAccountsHavePartner,
+        )),
+        (_, None) => {}
+    }
     let Some(email) = email.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -73,6 +98,7 @@ pub fn create(conn: &mut DbConn, input: CreateUser) -> ApiResult<UserRow> {
         display_name: name,
         role: input.role.as_str().to_string(),
         school_id: input.school_id,
+        partner_id: input.partner_id.map(|p| p.to_lowercase()),
         active: true,
         password_hash: password::hash(&input.password).map_err(ApiError::internal)?,
         created_at: at,

@@ -551,3 +551,217 @@ fn fhir_reads_and_updates_are_in_the_audit_trail() {
     }
     let _ = two_services;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Partner accounts: the main users of the FHIR endpoints.
+
+#[test]
+fn a_partner_reads_and_searches_its_organisations_tasks_and_another_organisations_are_not_found() {
+    let f = fixture();
+    let ours = sent(&f);
+    f.consent("refer_to_partner", Some(&f.other_partner));
+    let theirs = id_of(&f.draft_for(&f.other_service));
+    f.step(&theirs, "send");
+    let partner = f.w.app.partner_user(&f.partner);
+
+    let t = fhir(&get(&f, &partner, &format!("/fhir/r4/Task/{ours}")), 200);
+    assert_eq!(
+        t["owner"]["reference"],
+        format!("Organization/{}", f.partner)
+    );
+    assert_eq!(t["contained"][0]["telecom"][0]["value"], f.w.worker_a.email);
+    let sr = fhir(
+        &get(&f, &partner, &format!("/fhir/r4/ServiceRequest/{ours}")),
+        200,
+    );
+    assert_eq!(
+        sr["note"][0]["text"],
+        "Moeder zoekt hulp bij een afbetalingsplan."
+    );
+
+    outcome(&get(&f, &partner, &format!("/fhir/r4/Task/{theirs}")), 404);
+    outcome(
+        &get(&f, &partner, &format!("/fhir/r4/ServiceRequest/{theirs}")),
+        404,
+    );
+    outcome(
+        &patch(&f, &partner, &theirs, set_status("accepted"), None),
+        404,
+    );
+    let all = fhir(&get(&f, &partner, "/fhir/r4/Task"), 200);
+    let ids: Vec<&str> = all["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![ours.as_str()]);
+    let other = fhir(
+        &get(
+            &f,
+            &partner,
+            &format!("/fhir/r4/Task?owner=Organization/{}", f.other_partner),
+        ),
+        200,
+    );
+    assert_eq!(other["entry"], json!([]));
+    // A draft to the partner's own organisation is no Task either.
+    let draft = id_of(&f.draft());
+    outcome(&get(&f, &partner, &format!("/fhir/r4/Task/{draft}")), 404);
+}
+
+#[test]
+fn a_partner_accepts_starts_and_completes_a_task_and_the_worker_sees_each_step_as_the_partners() {
+    let f = fixture();
+    let id = sent(&f);
+    let partner = f.w.app.partner_user(&f.partner);
+    assert_eq!(
+        fhir(&patch(&f, &partner, &id, set_status("accepted"), None), 200)["status"],
+        "accepted"
+    );
+    assert_eq!(
+        fhir(
+            &patch(&f, &partner, &id, set_status("in-progress"), None),
+            200
+        )["status"],
+        "in-progress"
+    );
+    let done = fhir(
+        &patch(
+            &f,
+            &partner,
+            &id,
+            json!([{"op": "replace", "path": "/status", "value": "completed"},
+                   {"op": "add", "path": "/output/-", "value": {"type": {"text": "resulting activity"}, "valueString": "Budgetbegeleiding gestart."}}]),
+            None,
+        ),
+        200,
+    );
+    assert_eq!(done["status"], "completed");
+    assert_eq!(
+        done["output"][0]["valueCodeableConcept"]["text"],
+        "Budgetbegeleiding gestart."
+    );
+    let seen = get(&f, &f.w.worker_a, &format!("/api/v1/referrals/{id}")).json();
+    assert_eq!(seen["status"], "completed");
+    assert_eq!(seen["outcome"], "Budgetbegeleiding gestart.");
+    for step in &seen["history"].as_array().unwrap()[2..] {
+        assert_eq!(step["actor"]["id"], partner.id, "{step}");
+    }
+    // A partner never cancels: that is the case team's.
+    let f2 = fixture();
+    let id2 = sent(&f2);
+    let p2 = f2.w.app.partner_user(&f2.partner);
+    let res = patch(
+        &f2,
+        &p2,
+        &id2,
+        json!([{"op": "replace", "path": "/status", "value": "cancelled"},
+               {"op": "replace", "path": "/statusReason", "value": {"text": "Dubbel"}}]),
+        None,
+    );
+    assert_eq!(outcome(&res, 403)["code"], "forbidden");
+}
+
+fn share_contact(f: &Fixture) {
+    use diesel::prelude::*;
+    use kinderen_eerst::db::schema::case_consents;
+    diesel::update(case_consents::table.filter(case_consents::case_id.eq(&f.case_id)))
+        .set(case_consents::share_contact_with_partner.eq(true))
+        .execute(&mut f.w.app.conn())
+        .unwrap();
+}
+
+#[test]
+fn the_family_is_the_tasks_subject_only_when_its_consent_shares_its_contact_data_with_the_partner()
+{
+    let mut f = fixture();
+    f.case_id = id_of(&f.w.case_by_worker("parent"));
+    let id = sent(&f);
+    let partner = f.w.app.partner_user(&f.partner);
+    let t = get(&f, &partner, &format!("/fhir/r4/Task/{id}")).json();
+    assert!(t.get("for").is_none(), "{t}");
+    assert!(!t.to_string().contains("Diallo"));
+
+    share_contact(&f);
+    let t = fhir(&get(&f, &partner, &format!("/fhir/r4/Task/{id}")), 200);
+    assert_eq!(t["for"]["reference"], "#family");
+    let patient = t["contained"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["resourceType"] == "Patient")
+        .expect("a contained Patient")
+        .clone();
+    assert_eq!(patient["name"][0]["text"], "Mevrouw Diallo");
+    assert_eq!(patient["telecom"][0]["value"], "0470 12 34 56");
+    assert_eq!(patient["communication"][0]["language"]["text"], "Frans");
+    assert_eq!(patient.as_object().unwrap().len(), 5, "{patient}");
+    let sr = get(&f, &partner, &format!("/fhir/r4/ServiceRequest/{id}")).json();
+    assert_eq!(sr["subject"]["reference"], "#family");
+    assert!(!sr.to_string().contains("4B"), "{sr}");
+}
+
+#[test]
+fn once_the_consent_is_withdrawn_the_task_is_a_bare_reference() {
+    let f = fixture();
+    let consent = f.consent("refer_to_partner", Some(&f.partner));
+    let id = id_of(&f.draft());
+    f.step(&id, "send");
+    f.withdraw(&consent);
+    let partner = f.w.app.partner_user(&f.partner);
+    for user in [&partner, &f.w.worker_a] {
+        let t = fhir(&get(&f, user, &format!("/fhir/r4/Task/{id}")), 200);
+        assert_eq!(
+            t["owner"]["reference"],
+            format!("Organization/{}", f.partner)
+        );
+        for absent in ["priority", "restriction", "for", "contained"] {
+            assert!(t.get(absent).is_none(), "{absent}: {t}");
+        }
+        assert_eq!(t["requester"]["display"], "Kinderen Eerst");
+        let sr = fhir(
+            &get(&f, user, &format!("/fhir/r4/ServiceRequest/{id}")),
+            200,
+        );
+        for absent in ["note", "priority", "contained"] {
+            assert!(sr.get(absent).is_none(), "{absent}: {sr}");
+        }
+        assert_eq!(sr["category"], json!([]));
+    }
+}
+
+#[test]
+fn a_partner_sees_its_own_reasons_but_not_the_case_teams() {
+    let f = fixture();
+    let id = sent(&f);
+    let partner = f.w.app.partner_user(&f.partner);
+    patch(&f, &partner, &id, set_status("accepted"), None);
+    let held = fhir(
+        &patch(
+            &f,
+            &partner,
+            &id,
+            json!([{"op": "replace", "path": "/status", "value": "on-hold"},
+                   {"op": "replace", "path": "/statusReason", "value": {"text": "Wachtlijst"}}]),
+            None,
+        ),
+        200,
+    );
+    assert_eq!(held["statusReason"]["text"], "Wachtlijst");
+    let cancelled = patch(
+        &f,
+        &f.w.worker_a,
+        &id,
+        json!([{"op": "replace", "path": "/status", "value": "cancelled"},
+               {"op": "replace", "path": "/statusReason", "value": {"text": "Gezin verhuisd naar Gent"}}]),
+        None,
+    );
+    assert_eq!(
+        fhir(&cancelled, 200)["statusReason"]["text"],
+        "Gezin verhuisd naar Gent"
+    );
+    let t = fhir(&get(&f, &partner, &format!("/fhir/r4/Task/{id}")), 200);
+    assert_eq!(t["status"], "cancelled");
+    assert!(t.get("statusReason").is_none(), "{t}");
+}

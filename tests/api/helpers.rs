@@ -373,6 +373,16 @@ impl TestApp {
 
     /// Creates a user directly in the database and logs them in through the API.
     pub fn user(&self, role: Role, school: Option<&str>) -> TestUser {
+        self.account(role, school, None)
+    }
+
+    /// A `partner` account of this partner organisation, logged in.
+    #[allow(dead_code)]
+    pub fn partner_user(&self, partner_id: &str) -> TestUser {
+        self.account(Role::Partner, None, Some(partner_id))
+    }
+
+    fn account(&self, role: Role, school: Option<&str>, partner: Option<&str>) -> TestUser {
         let email = format!(
             "{}-{}@test.example",
             role.as_str().replace('_', "-"),
@@ -386,6 +396,7 @@ impl TestApp {
                 display_name: format!("Test {role}"),
                 role,
                 school_id: school.map(String::from),
+                partner_id: partner.map(String::from),
                 password: PASSWORD.into(),
                 one_time_password: false,
             },

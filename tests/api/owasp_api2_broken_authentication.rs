@@ -25,6 +25,7 @@ fn claims(user: &TestUser, role: &str, school: Option<&str>) -> Claims {
         sub: user.id.clone(),
         role: role.into(),
         school: school.map(String::from),
+        partner: None,
         iat: now,
         nbf: now,
         exp: now + 600,

@@ -15,6 +15,7 @@ fn claims_for(user: &TestUser, role: &str) -> Claims {
         sub: user.id.clone(),
         role: role.into(),
         school: None,
+        partner: None,
         iat: now,
         nbf: now,
         exp: now + 600,

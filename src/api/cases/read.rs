@@ -59,10 +59,10 @@ pub struct CaseQuery {
     summary = "List cases",
     description = "Newest first. What each role gets: a **social_worker** the cases of the schools they are \
 assigned to now, as `CaseSummary`; the **coordinator** every case as `CaseMetadata` (no personal data); a \
-**school** the cases its school raised (origin `checklist` or `school_request`) as `SchoolCase`. Roles: \
-coordinator, social_worker, school.",
+**school** the cases its school raised (origin `checklist` or `school_request`) as `SchoolCase`. A **partner** account \
+reaches no case (403). Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(CaseQuery),
-    responses((status = 200, description = "A page of cases in the caller's view", body = CasePage))
+    responses((status = 200, description = "A page of cases in the caller's view", body = CasePage), (status = 403, response = crate::openapi::Forbidden))
 )]
 #[get("/api/v1/cases")]
 pub async fn list_cases(
@@ -70,6 +70,10 @@ pub async fn list_cases(
     user: Viewer,
     query: ApiQuery<CaseQuery>,
 ) -> ApiResult<web::Json<CasePage>> {
+    // Partners reach no case, only the referrals sent to them.
+    if user.sees() == Sees::Partner {
+        crate::auth::policy::require(&user, crate::auth::policy::Action::ReadAllCaseMetadata)?;
+    }
     let q = query.0;
     let limit = common::limit(q.limit);
     let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
@@ -111,7 +115,7 @@ pub async fn list_cases(
                         .take(limit as usize)
                         .map(|r| (r.case.id.as_str(), Some(r.case.id.as_str()))),
                 )?,
-                Sees::Metadata => {}
+                Sees::Metadata | Sees::Partner => {}
             }
             let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
             Ok(match sees {
@@ -126,6 +130,8 @@ pub async fn list_cases(
                     CasePage::Coordinator(common::page(rows, limit, key, |r| metadata(&r)))
                 }
                 Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, |r| summary(&r))),
+                // Refused before the query; a partner's scope holds no case anyway.
+                Sees::Partner => return Err(ApiError::NotFound),
             })
         })
         .await?;

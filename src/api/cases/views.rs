@@ -15,7 +15,7 @@ use crate::domain::case::{
 };
 pub use crate::domain::case::{FamilyContact, Pupil};
 use crate::domain::utc;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 // ---------------------------------------------------------------------------------------------
 // Representations
@@ -567,5 +567,7 @@ pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResul
             let shared = !feedback_shown(conn, std::slice::from_ref(&r))?.is_empty();
             CaseView::School(school_view(&r, shared))
         }
+        // A partner's scope reaches no case.
+        Sees::Partner => return Err(ApiError::NotFound),
     })
 }

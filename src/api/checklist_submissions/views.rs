@@ -38,6 +38,10 @@ pub(super) fn viewer(user: &Viewer) -> ApiResult<Perspective> {
             SubmissionsCountsOnly,
             role = user.role
         ))),
+        Sees::Partner => Err(ApiError::Forbidden(crate::msg!(
+            RoleForbidden,
+            role = user.role
+        ))),
     }
 }
 

@@ -9,8 +9,9 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, SecondsFormat};
 
 use super::resources::*;
-use crate::db::DbConn;
+use crate::auth::{Sees, Viewer};
 use crate::db::referrals::{self as repo, ReferralListRow};
+use crate::db::{DbConn, now};
 use crate::domain::referral::{ReferralStatus, ReferralUrgency};
 use crate::domain::utc;
 use crate::error::ApiResult;
@@ -20,55 +21,89 @@ use crate::error::ApiResult;
 pub struct Family {
     pub name: Option<String>,
     pub phone: Option<String>,
-    pub email: Option<String>,
     pub language: Option<String>,
+}
+
+/// What the family's consent passes on to the partner (the JSON API's `ReferralPackage`).
+#[derive(Debug, Clone)]
+pub struct Package {
+    pub themes: Vec<String>,
+    /// The referring worker: (display name, e-mail).
+    pub maker: Option<(String, String)>,
+    /// Only when the consent shares the family's contact data with the partner.
+    pub family: Option<Family>,
 }
 
 /// Everything one Task and its ServiceRequest are made of.
 #[derive(Debug, Clone)]
 pub struct TaskData {
     pub row: ReferralListRow,
-    pub themes: Vec<String>,
-    /// The referring worker: (display name, e-mail).
-    pub maker: Option<(String, String)>,
+    /// `None` once the family withdrew the consent the referral was sent on: the Task is then a
+    /// bare reference (status, owner, service, dates, the partner's own answers).
+    pub package: Option<Package>,
     /// Why the referral is in its state (declined, on hold, failed, cancelled).
     pub reason: Option<String>,
-    pub family: Option<Family>,
 }
 
-/// Reads what the Tasks of these referrals show, in a few queries whatever their number.
-/// `family` gives the contact data a referral's consent passes on (none: `None`).
+/// Reads what the Tasks of these referrals show, in a few queries whatever their number. The
+/// same package for every caller: a Task is what the partner gets, also when a worker reads it.
 pub fn load(
     conn: &mut DbConn,
+    user: &Viewer,
     rows: Vec<ReferralListRow>,
-    mut family: impl FnMut(&mut DbConn, &ReferralListRow) -> ApiResult<Option<Family>>,
 ) -> ApiResult<Vec<TaskData>> {
     let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
+    let case_ids: Vec<String> = rows.iter().map(|r| r.referral.case_id.clone()).collect();
     let mut themes = repo::themes_of(conn, &ids)?;
+    let consents = repo::live_partner_consent_sharing(conn, &case_ids, now())?;
     let makers: Vec<String> = rows.iter().map(|r| r.referral.created_by.clone()).collect();
-    let makers = repo::makers(conn, &makers)?;
+    let makers = repo::worker_contacts(conn, &makers)?;
+    let families = repo::family_contacts(conn, &case_ids)?;
     let with_reason: Vec<(String, ReferralStatus)> = rows
         .iter()
         .filter(|r| reason_shown(r.referral.status()))
         .map(|r| (r.referral.id.clone(), r.referral.status()))
         .collect();
-    let mut reasons: HashMap<String, String> = if with_reason.is_empty() {
+    let mut reasons = if with_reason.is_empty() {
         HashMap::new()
     } else {
         repo::current_reasons(conn, &with_reason)?
     };
+    // The case team's own reasons (a cancellation, say) stay with the case team.
+    let all_reasons = match user.sees() {
+        Sees::CaseTeam => true,
+        Sees::Partner | Sees::Metadata | Sees::School => false,
+    };
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let id = row.referral.id.clone();
-        let family = family(conn, &row)?;
+        let r = &row.referral;
+        let consent = consents
+            .get(&(r.case_id.clone(), r.partner_id.clone()))
+            .copied();
+        // Sent on the family's consent and that consent is gone: a bare reference.
+        let withdrawn = r.consent_override_basis.is_none() && consent.is_none();
+        let package = (!withdrawn).then(|| Package {
+            themes: themes.remove(&r.id).unwrap_or_default(),
+            maker: makers.get(&r.created_by).cloned(),
+            family: consent
+                .filter(|share| *share)
+                .and_then(|_| families.get(&r.case_id))
+                .map(|f| Family {
+                    name: f.0.clone(),
+                    phone: f.1.clone(),
+                    language: f.2.clone(),
+                }),
+        });
+        let reason = match r.status() {
+            ReferralStatus::Declined => r.decline_reason.clone(),
+            _ => reasons
+                .remove(&r.id)
+                .filter(|(_, partner_side)| all_reasons || *partner_side)
+                .map(|(c, _)| c),
+        };
         out.push(TaskData {
-            themes: themes.remove(&id).unwrap_or_default(),
-            maker: makers.get(&row.referral.created_by).cloned(),
-            reason: match row.referral.status() {
-                ReferralStatus::Declined => row.referral.decline_reason.clone(),
-                _ => reasons.remove(&id),
-            },
-            family,
+            package,
+            reason,
             row,
         });
     }
@@ -127,6 +162,8 @@ pub fn request_status(s: ReferralStatus) -> &'static str {
 }
 
 const REQUESTER: &str = "requester";
+/// The requester once the package is withheld.
+const PROGRAMME: &str = "Kinderen Eerst";
 const FAMILY: &str = "family";
 
 fn identifier(id: &str) -> Vec<Identifier> {
@@ -138,7 +175,7 @@ fn identifier(id: &str) -> Vec<Identifier> {
 
 /// The referring worker: contained, so the partner has their name and e-mail.
 fn requester(d: &TaskData) -> (Vec<Contained>, Reference) {
-    match &d.maker {
+    match d.package.as_ref().and_then(|p| p.maker.as_ref()) {
         Some((name, email)) => (
             vec![Contained {
                 resource_type: "Practitioner".into(),
@@ -156,14 +193,12 @@ fn requester(d: &TaskData) -> (Vec<Contained>, Reference) {
                 ..Reference::default()
             },
         ),
+        // Withheld with the package: the programme, not the person.
         None => (
             vec![],
             Reference {
-                type_: Some("Practitioner".into()),
-                identifier: Some(Identifier {
-                    system: USER_SYSTEM.into(),
-                    value: d.row.referral.created_by.clone(),
-                }),
+                type_: Some("Organization".into()),
+                display: Some(PROGRAMME.into()),
                 ..Reference::default()
             },
         ),
@@ -172,19 +207,14 @@ fn requester(d: &TaskData) -> (Vec<Contained>, Reference) {
 
 /// The family as a contained Patient: contact data only, never the pupil's name or school.
 fn patient(f: &Family) -> Contained {
-    let mut telecom = vec![];
-    if let Some(p) = &f.phone {
-        telecom.push(ContactPoint {
+    let telecom = f
+        .phone
+        .iter()
+        .map(|p| ContactPoint {
             system: "phone".into(),
             value: p.clone(),
-        });
-    }
-    if let Some(e) = &f.email {
-        telecom.push(ContactPoint {
-            system: "email".into(),
-            value: e.clone(),
-        });
-    }
+        })
+        .collect();
     Contained {
         resource_type: "Patient".into(),
         id: FAMILY.into(),
@@ -223,9 +253,11 @@ pub fn task(d: &TaskData) -> Task {
     let r = &d.row.referral;
     let status = r.status();
     let (mut contained, requester) = requester(d);
-    if let Some(f) = &d.family {
+    let family = d.package.as_ref().and_then(|p| p.family.as_ref());
+    if let Some(f) = family {
         contained.push(patient(f));
     }
+    let package = d.package.is_some();
     Task {
         resource_type: "Task",
         id: r.id.clone(),
@@ -239,7 +271,7 @@ pub fn task(d: &TaskData) -> Task {
             Some(status.as_str().into()),
         ),
         intent: "order",
-        priority: priority(r.urgency),
+        priority: package.then(|| priority(r.urgency)),
         code: CodeableConcept::coded(
             Coding::new(
                 TASK_CODE_SYSTEM,
@@ -249,17 +281,20 @@ pub fn task(d: &TaskData) -> Task {
             None,
         ),
         focus: Reference::to("ServiceRequest", &r.id, None),
-        for_: d.family.as_ref().map(|_| family_ref()),
+        for_: family.map(|_| family_ref()),
         authored_on: instant(r.sent_at.unwrap_or(r.created_at)),
         last_modified: instant(r.updated_at),
         requester,
         owner: owner(d),
-        restriction: r.follow_up_on.map(|day| TaskRestriction {
-            period: Period {
-                start: None,
-                end: Some(day.to_string()),
-            },
-        }),
+        restriction: r
+            .follow_up_on
+            .filter(|_| package)
+            .map(|day| TaskRestriction {
+                period: Period {
+                    start: None,
+                    end: Some(day.to_string()),
+                },
+            }),
         output: r
             .outcome
             .iter()
@@ -283,7 +318,8 @@ pub fn task(d: &TaskData) -> Task {
 pub fn service_request(d: &TaskData) -> ServiceRequest {
     let r = &d.row.referral;
     let (mut contained, requester) = requester(d);
-    let subject = match &d.family {
+    let package = d.package.as_ref();
+    let subject = match package.and_then(|p| p.family.as_ref()) {
         Some(f) => {
             contained.push(patient(f));
             family_ref()
@@ -306,12 +342,13 @@ pub fn service_request(d: &TaskData) -> ServiceRequest {
         identifier: identifier(&r.id),
         status: request_status(r.status()),
         intent: "order",
-        category: d
-            .themes
+        category: package
+            .map(|p| p.themes.as_slice())
+            .unwrap_or_default()
             .iter()
             .map(|t| CodeableConcept::coded(Coding::new(THEME_SYSTEM, t, None), None))
             .collect(),
-        priority: priority(r.urgency),
+        priority: package.map(|_| priority(r.urgency)),
         code: CodeableConcept::coded(
             Coding::new(SERVICE_SYSTEM, &r.service_id, Some(&d.row.service_name)),
             Some(d.row.service_name.clone()),
@@ -323,6 +360,7 @@ pub fn service_request(d: &TaskData) -> ServiceRequest {
         note: r
             .message_for_partner
             .iter()
+            .filter(|_| package.is_some())
             .map(|m| Annotation { text: m.clone() })
             .collect(),
     }

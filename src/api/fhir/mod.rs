@@ -31,18 +31,20 @@ use crate::i18n::Code;
 use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record, record_list};
 
-use map::{Family, TaskData};
+use map::TaskData;
 pub use outcome::{FHIR_JSON, FhirError, FhirResult, outcome};
 use resources::*;
 
 /// Longest reason or outcome, as in the JSON API.
 const MAX_TEXT: usize = 2000;
 
-/// Who may use the FHIR endpoints: the case team (their schools' referrals). The coordinator
-/// sees referral aggregates only and a Task carries the referral's content; a school sees only
-/// that a referral exists: both 403.
+/// Who may use the FHIR endpoints: a partner account (the referrals sent to its organisation and
+/// those below it) and the case team (their schools' referrals, to record the partner's answers).
+/// The coordinator sees referral aggregates only and a Task carries the referral's content; a
+/// school sees only that a referral exists: both 403.
 fn require_fhir(user: &Viewer) -> ApiResult<()> {
     match user.sees() {
+        Sees::Partner => require(user, Action::AnswerReferrals),
         Sees::CaseTeam | Sees::Metadata | Sees::School => require(user, Action::WorkCases),
     }
 }
@@ -77,14 +79,8 @@ fn task_in_reach(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<Referr
     Ok(r)
 }
 
-/// The family's contact data a referral passes on: only with the family's consent to share it
-/// with the partner (none yet: the consent does not carry that permission).
-fn family_of(_conn: &mut DbConn, _r: &ReferralListRow) -> ApiResult<Option<Family>> {
-    Ok(None)
-}
-
-fn load_one(conn: &mut DbConn, r: ReferralListRow) -> ApiResult<TaskData> {
-    map::load(conn, vec![r], family_of)?
+fn load_one(conn: &mut DbConn, user: &Viewer, r: ReferralListRow) -> ApiResult<TaskData> {
+    map::load(conn, user, vec![r])?
         .pop()
         .ok_or(ApiError::NotFound)
 }
@@ -172,7 +168,7 @@ pub async fn search_fhir_tasks(
                 .last()
                 .filter(|_| more)
                 .map(|r| encode_cursor(&(r.referral.created_at, r.referral.id.clone())));
-            let data = map::load(conn, rows, family_of)?;
+            let data = map::load(conn, &user, rows)?;
             Ok((data.iter().map(map::task).collect::<Vec<_>>(), next))
         })
         .await?;
@@ -259,7 +255,7 @@ pub async fn get_fhir_task(
                 Some(&id),
                 Some(&r.referral.case_id),
             )?;
-            Ok(map::task(&load_one(conn, r)?))
+            Ok(map::task(&load_one(conn, &user, r)?))
         })
         .await?;
     let tag = format!("W/\"{}\"", task.meta.version_id);
@@ -301,7 +297,7 @@ pub async fn get_fhir_service_request(
                 Some(&id),
                 Some(&r.referral.case_id),
             )?;
-            Ok(map::service_request(&load_one(conn, r)?))
+            Ok(map::service_request(&load_one(conn, &user, r)?))
         })
         .await?;
     let tag = format!("W/\"{}\"", sr.meta.version_id);
@@ -507,7 +503,7 @@ fn apply(
 ) -> ApiResult<Task> {
     let r = task_in_reach(conn, user, id)?;
     if !change.tests.is_empty() {
-        let now = serde_json::to_value(map::task(&load_one(conn, r.clone())?))
+        let now = serde_json::to_value(map::task(&load_one(conn, user, r.clone())?))
             .map_err(ApiError::internal)?;
         for (i, path, value) in &change.tests {
             if now.pointer(path) != Some(value) {
@@ -566,7 +562,7 @@ fn apply(
     };
     done.map_err(as_fhir_fields)?;
     let r = task_in_reach(conn, user, id)?;
-    Ok(map::task(&load_one(conn, r)?))
+    Ok(map::task(&load_one(conn, user, r)?))
 }
 
 #[utoipa::path(

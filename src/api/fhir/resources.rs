@@ -25,8 +25,6 @@ pub const REFERRAL_ID_SYSTEM: &str = "urn:kinderen-eerst:referral";
 pub const THEME_SYSTEM: &str = "urn:kinderen-eerst:theme";
 /// Our partner services, as `ServiceRequest.code`.
 pub const SERVICE_SYSTEM: &str = "urn:kinderen-eerst:service";
-/// Our user accounts (the referring worker).
-pub const USER_SYSTEM: &str = "urn:kinderen-eerst:user";
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Default, PartialEq)]
 #[schema(as = FhirCoding)]
@@ -232,9 +230,11 @@ pub struct Task {
     /// Always `order`.
     #[schema(example = "order")]
     pub intent: &'static str,
-    /// `routine` (urgency low or normal), `urgent` (high), `asap` (urgent).
+    /// `routine` (urgency low or normal), `urgent` (high), `asap` (urgent); absent once the
+    /// family withdrew its consent (the package is withheld).
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "urgent")]
-    pub priority: &'static str,
+    pub priority: Option<&'static str>,
     pub code: CodeableConcept,
     pub focus: Reference,
     /// The family, only when its consent passes on contact data (a contained Patient).
@@ -274,8 +274,10 @@ pub struct ServiceRequest {
     pub intent: &'static str,
     /// The referral's themes (`urn:kinderen-eerst:theme`).
     pub category: Vec<CodeableConcept>,
+    /// Absent once the package is withheld.
+    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = "urgent")]
-    pub priority: &'static str,
+    pub priority: Option<&'static str>,
     /// The partner service asked for (`urn:kinderen-eerst:service`).
     pub code: CodeableConcept,
     /// The family: a contained Patient when its consent passes on contact data; otherwise a

@@ -1,5 +1,7 @@
 //! The closed loop: send (with the family's consent or a recorded override), the partner's
-//! answers, and the end states, each one `action_endpoint!`.
+//! answers, and the end states, each one `action_endpoint!`. The partner's answers (accept,
+//! decline, start, hold, resume, complete, fail) are taken by a partner account of the
+//! referral's organisation, or recorded by a worker of the case team on its behalf (marked so).
 
 use actix_web::post;
 use diesel::prelude::*;
@@ -10,8 +12,8 @@ use validator::Validate;
 
 use crate::api::common::{check_if_match, etag};
 use crate::api::extract::OptionalJson;
-use crate::auth::Viewer;
-use crate::auth::policy::Action;
+use crate::auth::policy::{Action, require};
+use crate::auth::{Sees, Viewer};
 use crate::db::cases as case_repo;
 use crate::db::referrals::{self as repo, ReferralListRow};
 use crate::db::schema::referrals;
@@ -186,6 +188,35 @@ pub(super) fn check_consent(
     }
 }
 
+/// The referral an action is taken on, and whether a worker records a partner's step: the case
+/// team acts on the referrals of its cases; a partner account only answers (never sends or
+/// cancels: 403) the referrals sent to its organisation (another's: 404).
+fn acted_referral(
+    conn: &mut DbConn,
+    user: &Viewer,
+    id: &str,
+    action: ReferralAction,
+) -> ApiResult<(ReferralListRow, bool)> {
+    match user.sees() {
+        Sees::CaseTeam => Ok((worked_referral(conn, user, id)?, action.by_partner())),
+        Sees::Partner if action.by_partner() => {
+            require(user, Action::AnswerReferrals)?;
+            Ok((repo::find_scoped(conn, id, &user.case_scope())?, false))
+        }
+        Sees::Partner | Sees::Metadata | Sees::School => {
+            require(user, Action::WorkCases)?;
+            Err(ApiError::NotFound)
+        }
+    }
+}
+
+/// The referral after an action, in the actor's view.
+fn acted_view(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(ReferralView, String)> {
+    let r = repo::find_scoped(conn, id, &user.case_scope())?;
+    let tag = etag(r.referral.updated_at);
+    Ok((view(conn, user, r)?, tag))
+}
+
 /// Applies a lifecycle action: 409 naming the current state when it is not allowed from there;
 /// records the transition and its event in the same transaction.
 pub(super) fn transition(
@@ -195,8 +226,8 @@ pub(super) fn transition(
     if_match: Option<&str>,
     action: ReferralAction,
     step: Step,
-) -> ApiResult<(ReferralDetail, String)> {
-    let current = worked_referral(conn, user, id)?;
+) -> ApiResult<(ReferralView, String)> {
+    let (current, on_behalf) = acted_referral(conn, user, id, action)?;
     check_if_match(if_match, &etag(current.referral.updated_at))?;
     let from = current.referral.status();
     action.check(from)?;
@@ -292,13 +323,14 @@ pub(super) fn transition(
             actor_id: user.id.clone(),
             at,
             comment,
+            on_behalf_of_partner: on_behalf,
         })
         .execute(conn)?;
     let basis = over
         .as_ref()
         .map(|o| o.legal_basis)
         .or(c.consent_override_basis);
-    events::record(
+    events::record_for_partner(
         conn,
         &format!("referral.{}", to.as_str()),
         &serde_json::json!({
@@ -311,9 +343,11 @@ pub(super) fn transition(
             "to_status": to.as_str(),
             "fhir_status": to.fhir(),
             "consent_override": basis,
+            "on_behalf_of_partner": on_behalf,
             "at": utc(at),
         }),
         at,
+        Some(&c.partner_id),
     )?;
     record(
         conn,
@@ -327,9 +361,7 @@ pub(super) fn transition(
         Some(id),
         Some(&c.case_id),
     )?;
-    let r = worked_referral(conn, user, id)?;
-    let tag = etag(r.referral.updated_at);
-    Ok((detail(conn, r)?, tag))
+    acted_view(conn, user, id)
 }
 
 /// A referral action with its body, whatever its kind.
@@ -340,8 +372,36 @@ pub(crate) fn act<B: Into<Step>>(
     if_match: Option<&str>,
     body: B,
     action: ReferralAction,
-) -> ApiResult<(ReferralDetail, String)> {
+) -> ApiResult<(ReferralView, String)> {
     transition(conn, user, id, if_match, action, body.into())
+}
+
+/// The document of a partner's answer; the handler is `action_endpoint!`'s. A partner account
+/// takes it itself; a worker of the case team records it on the partner's behalf.
+macro_rules! partner_action {
+    ($fn:ident, $action:expr, $body:ty, $path:literal, $op:literal, $summary:literal, $desc:literal) => {
+        crate::api::lifecycle::action_endpoint! {
+            #[utoipa::path(
+                post, path = $path, tag = "referrals", operation_id = $op, summary = $summary,
+                description = concat!($desc, " From any other state 409 with `current_state`. Every transition is \
+kept in the history (who, when, why) and published as an event. A **partner** account answers the referrals \
+sent to its organisation (another's: 404) and gets `PartnerReferralDetail`; a **social_worker** assigned to the \
+case's school records the partner's step on its behalf (after a phone call): the step is marked \
+`on_behalf_of_partner` in the history and the event. Roles: social_worker, partner."),
+                security(("bearer" = [])), request_body(content = Option<$body>, content_type = "application/json"),
+                params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+                responses(
+                    (status = 200, description = "The referral in its new state, in the caller's view", body = ReferralView, headers(("ETag" = String, description = "New version"))),
+                    (status = 403, response = crate::openapi::Forbidden),
+                    (status = 404, response = crate::openapi::NotFound),
+                    (status = 409, response = crate::openapi::InvalidState),
+                    (status = 412, response = crate::openapi::PreconditionFailed)
+                )
+            )]
+            $path => $fn(OptionalJson<$body>), may Action::AnswerReferrals,
+            apply act, ($action)
+        }
+    };
 }
 
 /// The document of a referral action; the handler is `action_endpoint!`'s.
@@ -393,34 +453,34 @@ social_worker (assigned to the case's school).",
 apply act, (ReferralAction::Send)
 }
 
-referral_action!(
+partner_action!(
     accept_referral,
     ReferralAction::Accept,
     AcceptReferral,
     "/api/v1/referrals/{id}/accept",
     "accept_referral",
-    "Record that the partner accepted",
+    "Accept a referral (the partner)",
     "`sent` → `accepted` (FHIR `accepted`), with the partner's contact person."
 );
-referral_action!(
+partner_action!(
     decline_referral,
     ReferralAction::Decline,
     TransitionReason,
     "/api/v1/referrals/{id}/decline",
     "decline_referral",
-    "Record that the partner declined",
+    "Decline a referral (the partner)",
     "`sent` → `declined` (FHIR `rejected`); `reason` is required (422 otherwise)."
 );
-referral_action!(
+partner_action!(
     start_referral,
     ReferralAction::Start,
     TransitionNote,
     "/api/v1/referrals/{id}/start",
     "start_referral",
-    "Record that the partner started",
+    "Start the help (the partner)",
     "`accepted` → `in_progress` (FHIR `in-progress`)."
 );
-referral_action!(
+partner_action!(
     hold_referral,
     ReferralAction::Hold,
     TransitionReason,
@@ -429,7 +489,7 @@ referral_action!(
     "Put a referral on hold",
     "`accepted` or `in_progress` → `on_hold` (FHIR `on-hold`); `reason` is required (422 otherwise)."
 );
-referral_action!(
+partner_action!(
     resume_referral,
     ReferralAction::Resume,
     TransitionNote,
@@ -438,22 +498,22 @@ referral_action!(
     "Resume a referral on hold",
     "`on_hold` → `in_progress` (FHIR `in-progress`)."
 );
-referral_action!(
+partner_action!(
     complete_referral,
     ReferralAction::Complete,
     CompleteReferral,
     "/api/v1/referrals/{id}/complete",
     "complete_referral",
-    "Record that the partner completed",
+    "Complete a referral with its outcome (the partner)",
     "`accepted` or `in_progress` → `completed` (FHIR `completed`); `outcome` is required (422 otherwise)."
 );
-referral_action!(
+partner_action!(
     fail_referral,
     ReferralAction::Fail,
     TransitionReason,
     "/api/v1/referrals/{id}/fail",
     "fail_referral",
-    "Record that a referral failed",
+    "Report that a referral failed (the partner)",
     "`accepted` or `in_progress` → `failed` (FHIR `failed`); `reason` is required (422 otherwise)."
 );
 referral_action!(

@@ -54,8 +54,10 @@ pub struct ReferralQuery {
     summary = "List referrals",
     description = "Newest first. A **social_worker** gets the referrals of the cases of the schools they are \
 assigned to now, as `Referral`; the **coordinator** every referral as `ReferralMetadata` (no message, no partner \
-answer). `overdue=true` is the follow-up list: referrals the partner has not answered or finished by their \
-`follow_up_on` day with nothing happening since. Roles: coordinator, social_worker.",
+answer); a **partner** account the referrals sent to its organisation (and to the organisations below it), \
+never drafts, as `PartnerReferral` (the package only while the family's consent is live). `overdue=true` is the \
+follow-up list: referrals the partner has not answered or finished by their `follow_up_on` day with nothing \
+happening since. Roles: coordinator, social_worker, partner.",
     security(("bearer" = [])), params(ReferralQuery),
     responses(
         (status = 200, description = "A page of referrals in the caller's view", body = ReferralPage),
@@ -89,8 +91,9 @@ pub async fn list_referrals(
         .read_audited(move |conn| {
             let rows = repo::list(conn, &scope, filter, after, Some(limit))?;
             match sees {
-                // A worker's list carries the messages to partners: each referral is named.
-                Sees::CaseTeam => record_list(
+                // A worker's and a partner's list carry the messages to partners: each referral
+                // is named.
+                Sees::CaseTeam | Sees::Partner => record_list(
                     conn,
                     &user,
                     "referral",
@@ -108,6 +111,20 @@ pub async fn list_referrals(
                     let t = themes.remove(&r.referral.id).unwrap_or_default();
                     metadata_view(r, t, day)
                 })),
+                Sees::Partner => {
+                    let mut rows = rows;
+                    let more = rows.len() as i64 > limit;
+                    rows.truncate(limit as usize);
+                    let next_cursor = if more {
+                        rows.last().map(|r| common::encode_cursor(&key(r)))
+                    } else {
+                        None
+                    };
+                    ReferralPage::Partner(common::Page {
+                        items: partner_views(conn, rows)?,
+                        next_cursor,
+                    })
+                }
                 // `require_reader` keeps schools out before this.
                 Sees::CaseTeam | Sees::School => {
                     let live = live_consents(conn, &rows)?;
@@ -163,6 +180,8 @@ pub async fn list_case_referrals(
                 ..ReferralFilter::default()
             };
             Ok(match user.sees() {
+                // A partner reaches no case (the scope above found none); kept for the match.
+                Sees::Partner => return Err(crate::error::ApiError::NotFound),
                 Sees::School => {
                     require(&user, Action::ReadSchoolCaseView)?;
                     let shared = !case_repo::with_live_consent(
@@ -226,9 +245,11 @@ pub async fn list_case_referrals(
     get, path = "/api/v1/referrals/{id}", tag = "referrals", operation_id = "get_referral",
     summary = "Get a referral",
     description = "A **social_worker** assigned to the case's school gets `ReferralDetail`, with the status \
-history (who, when, why); the **coordinator** gets `ReferralMetadata`. Any other referral answers 404. Schools \
+history (who, when, why); the **coordinator** gets `ReferralMetadata`; a **partner** account, for a referral sent \
+to its organisation, `PartnerReferralDetail` (the package the consent allows, the history from `sent` on with \
+comments of the partner's own steps only). Any other referral (for a partner also a draft) answers 404. Schools \
 see referral status on their case instead (`GET /api/v1/cases/{id}/referrals`). Roles: coordinator, \
-social_worker.",
+social_worker, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The referral in the caller's view", body = ReferralView, headers(("ETag" = String, description = "Version, for If-Match"))),

@@ -1,5 +1,6 @@
 //! What a referral looks like to each role, and who may read one: the worker's full referral
-//! with its history, the coordinator's metadata, the school's status-only view.
+//! with its history, the coordinator's metadata, the school's status-only view, the partner's
+//! package (what the family's consent passes on).
 
 use std::collections::HashSet;
 
@@ -135,6 +136,8 @@ pub struct ReferralTransition {
     pub at: DateTime<Utc>,
     /// The reason, or the worker's comment.
     pub comment: Option<String>,
+    /// A step the partner took, recorded by a worker of the case team (after a phone call).
+    pub on_behalf_of_partner: bool,
 }
 
 /// A referral with its status history: what its social workers get for one referral.
@@ -184,6 +187,94 @@ pub struct SchoolReferral {
     pub status: ReferralStatus,
 }
 
+/// The social worker who sent the referral, for the partner to call back.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferringWorker {
+    pub display_name: String,
+    #[schema(format = Email)]
+    pub email: String,
+}
+
+/// The family's contact data, passed on only when its `refer_to_partner` consent says so
+/// (`share_contact_with_partner`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyContact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    /// The family's language, for the first call.
+    pub language: Option<String>,
+    pub interpreter_needed: Option<bool>,
+}
+
+/// What the family's consent passes on to the partner: what it needs to act, nothing about the
+/// case itself (no needs, notes, contact moments, other referrals or consents, no class).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralPackage {
+    pub message_for_partner: Option<String>,
+    pub themes: Vec<String>,
+    pub urgency: ReferralUrgency,
+    pub follow_up_on: Option<NaiveDate>,
+    pub referring_worker: ReferringWorker,
+    /// Null unless the consent shares the family's contact data with the partner.
+    pub family_contact: Option<FamilyContact>,
+}
+
+/// A referral as its partner organisation sees it: the reference, its state and the partner's
+/// own answers always; the package only while the family's consent is live (or the referral
+/// was sent on another lawful basis).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerReferral {
+    #[schema(read_only, format = Uuid)]
+    pub id: String,
+    pub service: ReferralService,
+    pub partner: ReferralPartner,
+    pub status: ReferralStatus,
+    #[schema(example = "requested")]
+    pub fhir_status: String,
+    pub overdue: bool,
+    /// The family withdrew its consent: the package is withheld from now on.
+    pub consent_withdrawn: bool,
+    /// Null when the consent was withdrawn.
+    pub package: Option<ReferralPackage>,
+    /// The partner's contact person, recorded on `accept`.
+    pub partner_contact_name: Option<String>,
+    pub decline_reason: Option<String>,
+    pub outcome: Option<String>,
+    /// Messages of the thread the partner has not read yet.
+    pub unread_messages: i64,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One step of a referral's life as the partner sees it: comments only of the partner's own
+/// steps (and those recorded on its behalf), never the case team's.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerTransition {
+    pub from_status: Option<ReferralStatus>,
+    pub to_status: ReferralStatus,
+    /// Who took the step (a partner account or a worker of the case team).
+    pub actor: Actor,
+    pub at: DateTime<Utc>,
+    pub comment: Option<String>,
+    pub on_behalf_of_partner: bool,
+}
+
+/// A referral with its status history, as its partner organisation sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerReferralDetail {
+    #[serde(flatten)]
+    pub referral: PartnerReferral,
+    /// Oldest first; the draft's steps are not shown.
+    pub history: Vec<PartnerTransition>,
+}
+
 /// One referral, in the view the caller's role may see.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
@@ -192,6 +283,8 @@ pub enum ReferralView {
     Worker(Box<ReferralDetail>),
     /// coordinator
     Coordinator(Box<ReferralMetadata>),
+    /// partner
+    Partner(Box<PartnerReferralDetail>),
 }
 
 /// A page of referrals, in the view the caller's role may see.
@@ -202,6 +295,8 @@ pub enum ReferralPage {
     Worker(Page<Referral>),
     /// coordinator
     Coordinator(Page<ReferralMetadata>),
+    /// partner
+    Partner(Page<PartnerReferral>),
 }
 
 /// A case's referrals, in the view the caller's role may see.
@@ -349,6 +444,7 @@ pub(crate) fn detail(conn: &mut DbConn, r: ReferralListRow) -> ApiResult<Referra
             },
             at: utc(t.at),
             comment: t.comment,
+            on_behalf_of_partner: t.on_behalf_of_partner,
         })
         .collect();
     Ok(ReferralDetail {
@@ -371,17 +467,130 @@ pub(super) fn view(
             ReferralView::Coordinator(Box::new(metadata_view(r, themes, today())))
         }
         Sees::CaseTeam => ReferralView::Worker(Box::new(detail(conn, r)?)),
+        Sees::Partner => ReferralView::Partner(Box::new(partner_detail(conn, r)?)),
         // Schools see referrals only through their case (`list_case_referrals`).
         Sees::School => return Err(ApiError::NotFound),
     })
 }
 
-/// Who may read referrals at all, by role: workers (their schools) and the coordinator
-/// (metadata); schools only through their case.
+/// The partner's views of a page of referrals (one query per table, not per referral).
+pub(crate) fn partner_views(
+    conn: &mut DbConn,
+    rows: Vec<ReferralListRow>,
+) -> ApiResult<Vec<PartnerReferral>> {
+    let ids: Vec<String> = rows.iter().map(|r| r.referral.id.clone()).collect();
+    let case_ids: Vec<String> = rows.iter().map(|r| r.referral.case_id.clone()).collect();
+    let mut themes = repo::themes_of(conn, &ids)?;
+    let consents = repo::live_partner_consent_sharing(conn, &case_ids, now())?;
+    let creators: Vec<String> = rows.iter().map(|r| r.referral.created_by.clone()).collect();
+    let workers = repo::worker_contacts(conn, &creators)?;
+    let families = repo::family_contacts(conn, &case_ids)?;
+    let unread = crate::db::referral_messages::unread_counts(
+        conn,
+        &ids,
+        crate::db::referral_messages::Side::Partner,
+    )?;
+    let day = today();
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let row = r.referral;
+            let status = row.status();
+            let key = (row.case_id.clone(), row.partner_id.clone());
+            let consent = consents.get(&key).copied();
+            let basis = basis_of(&row);
+            // Sent on the family's consent and that consent is gone: a bare reference.
+            let withdrawn = basis.is_none() && consent.is_none();
+            let package = (!withdrawn).then(|| {
+                let (name, email) = workers.get(&row.created_by).cloned().unwrap_or_default();
+                ReferralPackage {
+                    message_for_partner: row.message_for_partner.clone(),
+                    themes: themes.remove(&row.id).unwrap_or_default(),
+                    urgency: row.urgency,
+                    follow_up_on: row.follow_up_on,
+                    referring_worker: ReferringWorker {
+                        display_name: name,
+                        email,
+                    },
+                    family_contact: consent
+                        .filter(|share| *share)
+                        .and_then(|_| families.get(&row.case_id))
+                        .map(|f| FamilyContact {
+                            name: f.0.clone(),
+                            phone: f.1.clone(),
+                            language: f.2.clone(),
+                            interpreter_needed: f.3,
+                        }),
+                }
+            });
+            PartnerReferral {
+                overdue: row.overdue(day),
+                consent_withdrawn: withdrawn,
+                package,
+                fhir_status: status.fhir().into(),
+                status,
+                unread_messages: unread.get(&row.id).copied().unwrap_or(0),
+                id: row.id,
+                service: ReferralService {
+                    id: row.service_id,
+                    name: r.service_name,
+                },
+                partner: ReferralPartner {
+                    id: row.partner_id,
+                    name: r.partner_name,
+                },
+                partner_contact_name: row.partner_contact_name,
+                decline_reason: row.decline_reason,
+                outcome: row.outcome,
+                sent_at: row.sent_at.map(utc),
+                answered_at: row.answered_at.map(utc),
+                completed_at: row.completed_at.map(utc),
+                updated_at: utc(row.updated_at),
+            }
+        })
+        .collect())
+}
+
+/// The partner's view of one referral, with the history from `sent` on.
+pub(crate) fn partner_detail(
+    conn: &mut DbConn,
+    r: ReferralListRow,
+) -> ApiResult<PartnerReferralDetail> {
+    let id = r.referral.id.clone();
+    let referral = partner_views(conn, vec![r])?
+        .pop()
+        .ok_or(ApiError::NotFound)?;
+    let history = repo::history_with_roles(conn, &id)?
+        .into_iter()
+        .filter(|(t, _, _)| {
+            t.from_status.is_some_and(|f| f != ReferralStatus::Draft)
+                || t.to_status == ReferralStatus::Sent
+        })
+        .map(|(t, name, role)| {
+            let partner_side = role == crate::domain::Role::Partner || t.on_behalf_of_partner;
+            PartnerTransition {
+                from_status: t.from_status,
+                to_status: t.to_status,
+                actor: Actor {
+                    id: t.actor_id,
+                    display_name: name,
+                },
+                at: utc(t.at),
+                comment: t.comment.filter(|_| partner_side),
+                on_behalf_of_partner: t.on_behalf_of_partner,
+            }
+        })
+        .collect();
+    Ok(PartnerReferralDetail { referral, history })
+}
+
+/// Who may read referrals at all, by role: workers (their schools), the coordinator
+/// (metadata) and partners (those sent to their organisation); schools only through their case.
 pub(super) fn require_reader(user: &Viewer) -> ApiResult<()> {
     match user.sees() {
         Sees::Metadata => require(user, Action::ReadReferralMetadata),
         Sees::CaseTeam | Sees::School => require(user, Action::WorkCases),
+        Sees::Partner => require(user, Action::AnswerReferrals),
     }
 }
 

@@ -124,6 +124,7 @@ pub async fn create_referral(
                     actor_id: user.id.clone(),
                     at,
                     comment: None,
+                    on_behalf_of_partner: false,
                 })
                 .execute(conn)?;
             record(

@@ -312,7 +312,7 @@ fn resolve(
     // they read one by one anyway; the coordinator sees everything.
     let (own_signals, grid) = match user.sees() {
         Sees::School => (true, PeriodGrid::CalendarYear),
-        Sees::Metadata | Sees::CaseTeam => (false, PeriodGrid::Free),
+        Sees::Metadata | Sees::CaseTeam | Sees::Partner => (false, PeriodGrid::Free),
     };
     let (period_from, period_to) = match grid {
         PeriodGrid::Free => (q.from, q.to),
