@@ -114,7 +114,8 @@ are never Tasks. Search by `owner` (`Organization/<partner id>`), `status` (FHIR
 `requested`, `accepted`, `rejected`, `in-progress`, `on-hold`, `completed`, `failed`, `cancelled`), \
 `_lastUpdated` (`ge`, `gt`, `le`, `lt` with a date or a date-time with zone; repeat it for a range) and \
 `_count` (1–200, default 50); follow the `next` link for more. Unknown parameters are refused (422), not \
-ignored. Errors are `OperationOutcome`. Roles: social_worker (the referrals of their schools).",
+ignored. Errors are `OperationOutcome`. Roles: partner (the referrals sent to its organisation and those \
+below it), social_worker (the referrals of their schools).",
     security(("bearer" = [])),
     params(
         ("owner" = Option<String>, Query, description = "`Organization/<id>` (or the bare id) of a partner organisation"),
@@ -226,8 +227,9 @@ pub async fn search_fhir_tasks(
 the referring worker (contained, with name and e-mail), `authoredOn` when it was sent, `restriction.period.end` \
 the follow-up day, `statusReason` why it was declined, put on hold, failed or cancelled, `output` the outcome \
 once completed. `for` (the family) only when the family's consent passes on its contact data. `meta.versionId` \
-is the version for `If-Match`. A draft, or a referral outside the caller's reach, is 404. Roles: \
-social_worker (the referrals of their schools).",
+is the version for `If-Match`. Once the family withdraws its consent the Task is a bare reference (no priority, \
+follow-up day or requester's name). A draft, or a referral outside the caller's reach (another organisation's), \
+is 404. Roles: partner (its organisation's referrals), social_worker (the referrals of their schools).",
     security(("bearer" = [])), params(("id" = String, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The Task", body = Task, content_type = "application/fhir+json", headers(("ETag" = String, description = "W/\"<versionId>\""))),
@@ -268,8 +270,8 @@ pub async fn get_fhir_task(
     description = "The Task's `focus`: the service asked for (`code`), the themes (`category`), the urgency \
 (`priority`), the message for the partner (`note`), the referring worker and the partner organisation \
 (`performer`). `subject` is the family as a contained Patient only when its consent passes on its contact \
-data; otherwise a logical reference that identifies nobody. Same id as the Task. Roles: social_worker (the \
-referrals of their schools).",
+data; otherwise a logical reference that identifies nobody. Same id as the Task. Roles: partner (its \
+organisation's referrals), social_worker (the referrals of their schools).",
     security(("bearer" = [])), params(("id" = String, Path, description = "Referral id")),
     responses(
         (status = 200, description = "The ServiceRequest", body = ServiceRequest, content_type = "application/fhir+json", headers(("ETag" = String, description = "W/\"<versionId>\""))),
@@ -576,7 +578,8 @@ and, where the step needs it, `/statusReason` (its `text` is the reason: require
 `failed`; `in-progress` ⇄ `on-hold`; `in-progress` → `completed` | `failed`; `cancelled` from any state that is \
 not final. Any other step is 409 (`OperationOutcome`, issue `business-rule`). `test` operations are checked \
 against the Task first. Send `If-Match: W/\"<meta.versionId>\"` to refuse a stale update (412). Roles: \
-social_worker (the referrals of their schools, recording the partner's answers).",
+partner (its organisation's referrals; every step but `cancelled`, 403), social_worker (the referrals of their \
+schools: `cancelled`, and the partner's steps recorded on its behalf).",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "Referral id"),
