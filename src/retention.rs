@@ -34,6 +34,7 @@ const ERASED_TABLES: &[&str] = &[
     "agenda_items",
     "referrals",
     "referral_transitions",
+    "referral_messages",
     "consult_requests",
     "checklist_submissions",
     "checklist_answers",
@@ -124,6 +125,8 @@ pub fn erase_case(conn: &mut DbConn, case_id: &str, reason: &str) -> QueryResult
     )
     .set(referral_transitions::comment.eq(None::<String>))
     .execute(conn)?;
+    // The thread with the partner: the texts go, who wrote when stays.
+    crate::db::referral_messages::erase_for_cases(conn, &[case_id.to_string()])?;
     let consults: Vec<String> = consult_requests::table
         .filter(consult_requests::case_id.eq(case_id))
         .select(consult_requests::id)

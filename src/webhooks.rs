@@ -148,7 +148,12 @@ fn round(state: &AppState, worker: &str, agent: &ureq::Agent) -> ApiResult<usize
     for (d, sub, e) in claimed {
         let id = &d.id;
         let event_type = e.event_type.clone();
-        let body = serde_json::to_vec(&event_of(e)).unwrap_or_default();
+        let mut event = event_of(e);
+        // A partner's subscription gets the referral's ids and states only.
+        if sub.partner_id.is_some() {
+            event.data = crate::db::events::partner_payload(&event.data);
+        }
+        let body = serde_json::to_vec(&event).unwrap_or_default();
         let sent = send(agent, &sub.url, &sub.secret, &d.id, &event_type, &body);
         let attempts = d.attempts.max(0) as u32 + 1;
         let finished = now();

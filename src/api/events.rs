@@ -9,8 +9,8 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::api::extract::ApiQuery;
-use crate::auth::extractor::Allowed;
-use crate::auth::policy::can;
+use crate::auth::Viewer;
+use crate::auth::policy::{Action, require};
 use crate::db::events::{self as repo, EventRow};
 use crate::domain::utc;
 use crate::error::ApiResult;
@@ -74,7 +74,10 @@ pub struct EventQuery {
 `case.status_changed`, `referral.sent`, `referral.accepted`, `referral.declined`, `referral.in_progress`, \
 `referral.on_hold`, `referral.completed`, `referral.failed`, `referral.cancelled`. Each is written in the \
 transaction of the change and carries ids, statuses and times, never personal data. Positions appear in commit \
-order, so polling with the last `last_position` misses nothing. Roles: coordinator.",
+order, so polling with the last `last_position` misses nothing. A **partner** account polls only the events about \
+its organisation's referrals (and those of the organisations below it): `referral.*`, also \
+`referral.consent_withdrawn`, `referral.message` and `referral.follow_up_changed`, with the referral's ids and \
+states only (no case or school id). Roles: coordinator, partner.",
     security(("bearer" = [])), params(EventQuery),
     responses(
         (status = 200, description = "The next events", body = EventBatch),
@@ -84,18 +87,30 @@ order, so polling with the last `last_position` misses nothing. Roles: coordinat
 #[get("/api/v1/events")]
 pub async fn list_events(
     state: web::Data<AppState>,
-    _: Allowed<can::ReadEvents>,
+    user: Viewer,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<web::Json<EventBatch>> {
+    require(&user, Action::ReadEvents)?;
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
+    let partners = user.partner_reach().map(<[String]>::to_vec);
+    let own = partners.is_some();
     let rows = state
         .db
-        .run(move |conn| Ok(repo::after(conn, after, limit, None)?))
+        .run(move |conn| Ok(repo::after(conn, after, limit, partners.as_deref())?))
         .await?;
     let last_position = rows.last().map(|r| r.position).unwrap_or(after);
     Ok(web::Json(EventBatch {
-        items: rows.into_iter().map(event_of).collect(),
+        items: rows
+            .into_iter()
+            .map(event_of)
+            .map(|mut e| {
+                if own {
+                    e.data = repo::partner_payload(&e.data);
+                }
+                e
+            })
+            .collect(),
         last_position,
     }))
 }

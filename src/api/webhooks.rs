@@ -12,8 +12,8 @@ use validator::Validate;
 
 use crate::api::common::{self, Checks, Page, decode_cursor};
 use crate::api::extract::{ApiJson, ApiQuery};
-use crate::auth::extractor::Allowed;
-use crate::auth::policy::can;
+use crate::auth::Viewer;
+use crate::auth::policy::{Action, require};
 use crate::db::events::{self as repo, DeliveryRow, EventRow, SubscriptionRow};
 use crate::db::now;
 use crate::db::schema::webhook_subscriptions;
@@ -49,6 +49,25 @@ pub struct WebhookCreated {
     pub webhook: Webhook,
     /// The HMAC-SHA256 key of `X-KE-Signature`. Store it now: it is never shown again.
     pub secret: String,
+}
+
+/// Whether the caller manages this subscription: the coordinator every one, a partner account
+/// those its organisation made.
+fn mine(user: &Viewer, r: &SubscriptionRow) -> bool {
+    match user.own_partner() {
+        None => true,
+        Some(p) => r.partner_id.as_deref() == Some(p),
+    }
+}
+
+/// The subscription, if the caller manages it; another's is not found.
+fn owned(conn: &mut crate::db::DbConn, user: &Viewer, id: &str) -> ApiResult<SubscriptionRow> {
+    let row = repo::subscription(conn, id)?;
+    if mine(user, &row) {
+        Ok(row)
+    } else {
+        Err(ApiError::NotFound)
+    }
 }
 
 fn webhook_of(r: SubscriptionRow) -> Webhook {
@@ -157,7 +176,9 @@ fn random_secret() -> String {
 `X-KE-Timestamp` (unix seconds) and `X-KE-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + \".\" + \
 body)>`. A 2xx answer counts as delivered; anything else, or no answer in time, is retried with exponential \
 backoff. The secret is returned in this response only. `url` must point to a public internet address \
-(422 otherwise; checked again at every delivery). Roles: coordinator.",
+(422 otherwise; checked again at every delivery). A **partner** account's subscription belongs to its \
+organisation and receives only the events about its referrals (and those of the organisations below it), with \
+the referral's ids and states only. Roles: coordinator, partner.",
     security(("bearer" = [])), request_body = NewWebhook,
     responses(
         (status = 201, description = "Subscribed; the secret is shown this once", body = WebhookCreated, headers(("Location" = String, description = "The new subscription"))),
@@ -167,9 +188,10 @@ backoff. The secret is returned in this response only. `url` must point to a pub
 #[post("/api/v1/webhooks")]
 pub async fn create_webhook(
     state: web::Data<AppState>,
-    Allowed(user, _): Allowed<can::ManageWebhooks>,
+    user: Viewer,
     body: ApiJson<NewWebhook>,
 ) -> ApiResult<HttpResponse> {
+    require(&user, Action::ManageWebhooks)?;
     let b = body.into_inner()?;
     let mut checks = Checks::default();
     check_url(&mut checks, &b.url);
@@ -188,7 +210,7 @@ pub async fn create_webhook(
         created_by: user.id.clone(),
         created_at: at,
         updated_at: at,
-        partner_id: None,
+        partner_id: user.own_partner().map(str::to_string),
     };
     let stored = row.clone();
     state
@@ -215,7 +237,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     get, path = "/api/v1/webhooks", tag = "webhooks", operation_id = "list_webhooks",
     summary = "List webhook subscriptions",
-    description = "Oldest first, without their secrets. Roles: coordinator.",
+    description = "Oldest first, without their secrets. Roles: coordinator, partner (its own subscriptions; another's: 404).",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The subscriptions", body = Vec<Webhook>),
@@ -225,16 +247,22 @@ pub async fn create_webhook(
 #[get("/api/v1/webhooks")]
 pub async fn list_webhooks(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageWebhooks>,
+    user: Viewer,
 ) -> ApiResult<web::Json<Vec<Webhook>>> {
+    require(&user, Action::ManageWebhooks)?;
     let rows = state.db.run(|conn| Ok(repo::subscriptions(conn)?)).await?;
-    Ok(web::Json(rows.into_iter().map(webhook_of).collect()))
+    Ok(web::Json(
+        rows.into_iter()
+            .filter(|r| mine(&user, r))
+            .map(webhook_of)
+            .collect(),
+    ))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/webhooks/{id}", tag = "webhooks", operation_id = "get_webhook",
     summary = "Get a webhook subscription",
-    description = "Without its secret. Roles: coordinator.",
+    description = "Without its secret. Roles: coordinator, partner (its own subscriptions; another's: 404).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Subscription id")),
     responses(
         (status = 200, description = "The subscription", body = Webhook),
@@ -245,14 +273,12 @@ pub async fn list_webhooks(
 #[get("/api/v1/webhooks/{id}")]
 pub async fn get_webhook(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageWebhooks>,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Webhook>> {
+    require(&user, Action::ManageWebhooks)?;
     let id = id.to_string();
-    let row = state
-        .db
-        .run(move |conn| Ok(repo::subscription(conn, &id)?))
-        .await?;
+    let row = state.db.run(move |conn| owned(conn, &user, &id)).await?;
     Ok(web::Json(webhook_of(row)))
 }
 
@@ -260,7 +286,7 @@ pub async fn get_webhook(
     patch, path = "/api/v1/webhooks/{id}", tag = "webhooks", operation_id = "update_webhook",
     summary = "Change a webhook subscription",
     description = "URL, event types, description, active, or a new secret (write-only). Deactivating stops \
-new deliveries; pending ones resume on reactivation. Roles: coordinator.",
+new deliveries; pending ones resume on reactivation. Roles: coordinator, partner (its own subscriptions; another's: 404).",
     security(("bearer" = [])), request_body = WebhookPatch,
     params(("id" = Uuid, Path, description = "Subscription id")),
     responses(
@@ -272,11 +298,16 @@ new deliveries; pending ones resume on reactivation. Roles: coordinator.",
 #[patch("/api/v1/webhooks/{id}")]
 pub async fn update_webhook(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageWebhooks>,
+    user: Viewer,
     id: web::Path<Uuid>,
     body: ApiJson<WebhookPatch>,
 ) -> ApiResult<web::Json<Webhook>> {
-    let (id, b) = (id.to_string(), body.into_inner()?);
+    require(&user, Action::ManageWebhooks)?;
+    let id = id.to_string();
+    // Another's subscription is not found, whatever the body says.
+    let (u, i) = (user.clone(), id.clone());
+    state.db.run(move |conn| owned(conn, &u, &i)).await?;
+    let b = body.into_inner()?;
     let mut checks = Checks::default();
     if let Some(u) = &b.url {
         check_url(&mut checks, u);
@@ -291,7 +322,7 @@ pub async fn update_webhook(
     let row = state
         .db
         .write(move |conn| {
-            let c = repo::subscription(conn, &id)?;
+            let c = owned(conn, &user, &id)?;
             diesel::update(webhook_subscriptions::table.find(&id))
                 .set((
                     webhook_subscriptions::url
@@ -319,7 +350,7 @@ pub async fn update_webhook(
     delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", operation_id = "delete_webhook",
     summary = "Delete a webhook subscription",
     description = "Stops all deliveries to it and removes its delivery log (deactivate it instead to keep \
-the log). Roles: coordinator.",
+the log). Roles: coordinator, partner (its own subscriptions; another's: 404).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Subscription id")),
     responses(
         (status = 204, description = "Deleted"),
@@ -330,14 +361,16 @@ the log). Roles: coordinator.",
 #[delete("/api/v1/webhooks/{id}")]
 pub async fn delete_webhook(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageWebhooks>,
+    user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    require(&user, Action::ManageWebhooks)?;
     let id = id.to_string();
     state
         .db
         .write(move |conn| {
             use crate::db::schema::webhook_deliveries;
+            owned(conn, &user, &id)?;
             diesel::delete(
                 webhook_deliveries::table.filter(webhook_deliveries::subscription_id.eq(&id)),
             )
@@ -419,7 +452,7 @@ pub struct DeliveryQuery {
     get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", operation_id = "list_webhook_deliveries",
     summary = "The delivery log of a subscription",
     description = "Newest first: each event sent (or to be sent) to this subscription, its attempts and the \
-last result. Roles: coordinator.",
+last result. Roles: coordinator, partner (its own subscriptions; another's: 404).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Subscription id"), DeliveryQuery),
     responses(
         (status = 200, description = "A page of deliveries", body = Page<Delivery>),
@@ -430,10 +463,11 @@ last result. Roles: coordinator.",
 #[get("/api/v1/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
     state: web::Data<AppState>,
-    _: Allowed<can::ManageWebhooks>,
+    user: Viewer,
     id: web::Path<Uuid>,
     query: ApiQuery<DeliveryQuery>,
 ) -> ApiResult<web::Json<Page<Delivery>>> {
+    require(&user, Action::ManageWebhooks)?;
     let id = id.to_string();
     let q = query.0;
     let limit = common::limit(q.limit);
@@ -441,7 +475,7 @@ pub async fn list_webhook_deliveries(
     let page = state
         .db
         .run(move |conn| {
-            repo::subscription(conn, &id)?;
+            owned(conn, &user, &id)?;
             let rows = repo::deliveries(conn, &id, before, limit)?;
             Ok(common::page(
                 rows,

@@ -45,7 +45,8 @@ pub enum Action {
     ReadAuditLog,
     /// referrals of every case as metadata (no message, no partner answer), and their statistics
     ReadReferralMetadata,
-    /// the event stream and the webhook subscriptions that push it to city systems
+    /// the event stream and the webhook subscriptions that push it to city systems (a partner
+    /// account: the events about its organisation's referrals, and its own subscriptions)
     ReadEvents,
     ManageWebhooks,
     /// office-hours sessions (scoped: a school its own, a worker theirs)
@@ -166,6 +167,8 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | EditOwnPartnerContact
                 | ReadOwnProfile
                 | AnswerReferrals
+                | ReadEvents
+                | ManageWebhooks
         ),
     }
 }

@@ -93,6 +93,8 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
                     recorded_by: c.8,
                     created_at: time(&c.9)?,
                     updated_at: time(&c.10)?,
+                    // A boolean on PostgreSQL, 0 or 1 on SQLite.
+                    share_contact_with_partner: c.11.as_bool().unwrap_or(c.11.as_i64() == Some(1)),
                 })
             })
             .collect::<QueryResult<_>>()?,
@@ -161,7 +163,7 @@ type ContactHistoryJson = (
 #[rustfmt::skip]
 type ConsentJson = (
     String, String, Option<String>, String, String, String, Option<String>, Option<String>,
-    String, String, String,
+    String, String, String, serde_json::Value,
 );
 
 fn bad(why: String) -> diesel::result::Error {
@@ -235,7 +237,7 @@ where
             ),
             (
                 "k.id, k.kind, k.partner_id, k.given_by, k.method, k.given_at, k.withdrawn_at, \
-                 k.note, k.recorded_by, k.created_at, k.updated_at",
+                 k.note, k.recorded_by, k.created_at, k.updated_at, k.share_contact_with_partner",
                 "k.given_at, k.id",
                 "case_consents k WHERE k.case_id = ",
             ),

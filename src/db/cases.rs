@@ -556,6 +556,8 @@ pub struct ConsentRow {
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// For `refer_to_partner`: the family lets the partner see its contact data.
+    pub share_contact_with_partner: bool,
 }
 
 pub fn consents(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<ConsentRow>> {

@@ -33,6 +33,8 @@ pub fn partner_payload(payload: &serde_json::Value) -> serde_json::Value {
         "fhir_status",
         "on_behalf_of_partner",
         "reason_code",
+        "message_id",
+        "side",
         "at",
     ];
     match payload {

@@ -69,6 +69,23 @@ pub fn thread(conn: &mut DbConn, referral_id: &str) -> QueryResult<Vec<(MessageR
         .load(conn)
 }
 
+/// Every message of a case's referrals, oldest first, with each author's name.
+pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Vec<(MessageRow, String)>> {
+    use super::schema::referrals;
+    referral_messages::table
+        .inner_join(users::table.on(users::id.eq(referral_messages::author_id)))
+        .filter(
+            referral_messages::referral_id.eq_any(
+                referrals::table
+                    .filter(referrals::case_id.eq(case_id.to_string()))
+                    .select(referrals::id),
+            ),
+        )
+        .order((referral_messages::at, referral_messages::id))
+        .select((MessageRow::as_select(), users::display_name))
+        .load(conn)
+}
+
 /// Marks what the other side wrote as read by `reader` (the first read counts).
 pub fn mark_read(
     conn: &mut DbConn,

@@ -186,7 +186,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// The event types, for webhook subscriptions (`*` subscribes to all).
-pub const EVENT_TYPES: [&str; 12] = [
+pub const EVENT_TYPES: [&str; 15] = [
     "case.opened",
     "case.status_changed",
     "referral.sent",
@@ -197,6 +197,9 @@ pub const EVENT_TYPES: [&str; 12] = [
     "referral.completed",
     "referral.failed",
     "referral.cancelled",
+    "referral.consent_withdrawn",
+    "referral.message",
+    "referral.follow_up_changed",
     "audit.checkpoint",
     "*",
 ];

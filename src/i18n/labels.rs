@@ -29,6 +29,18 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
         ],
     ),
     (
+        "message_side",
+        (
+            "message_side",
+            "Afzender van een bericht bij een doorverwijzing",
+            "Sides of a referral's message thread",
+        ),
+        &[
+            ("case_team", "Dossierteam", "Case team"),
+            ("partner", "Partnerorganisatie", "Partner organisation"),
+        ],
+    ),
+    (
         "case_origin",
         ("case_origin", "Herkomst van het dossier", "Case origins"),
         &[

@@ -254,6 +254,18 @@ catalogue! {
         nl: "versturen vraagt een geldige toestemming refer_to_partner van het gezin voor partner {partner} ({partner_id}): die toestemming werd ingetrokken; {advice}",
         en: "sending needs a live refer_to_partner consent of the family for partner {partner} ({partner_id}): the family's refer_to_partner consent for {partner} was withdrawn; {advice}",
     },
+    ReferralFinalNoFollowUp = "referral_final_no_follow_up" {
+        nl: "een doorverwijzing in toestand {status} is afgerond: de opvolgdatum verandert niet meer",
+        en: "a referral in state {status} is final: its follow-up day no longer changes",
+    },
+    ReferralConsentGone = "referral_consent_gone" {
+        nl: "de familie heeft haar toestemming voor deze doorverwijzing ingetrokken: {action} kan niet meer; weigeren of laten mislukken kan wel",
+        en: "the family withdrew its consent for this referral: {action} is no longer possible; decline or fail it instead",
+    },
+    ReferralConsentWithdrawnReason = "referral_consent_withdrawn_reason" {
+        nl: "toestemming ingetrokken",
+        en: "consent withdrawn",
+    },
     ReferralConsentOnlyOthers = "referral_consent_only_other_partners" {
         nl: "versturen vraagt een geldige toestemming refer_to_partner van het gezin voor partner {partner} ({partner_id}): het dossier heeft enkel toestemming refer_to_partner voor andere partners, niet voor {partner} (de partner van deze dienst); {advice}",
         en: "sending needs a live refer_to_partner consent of the family for partner {partner} ({partner_id}): the case has refer_to_partner consent only for other partners, not for {partner} (the partner of this service); {advice}",

@@ -663,13 +663,15 @@ fn a_partner_accepts_starts_and_completes_a_task_and_the_worker_sees_each_step_a
     assert_eq!(outcome(&res, 403)["code"], "forbidden");
 }
 
+/// A second `refer_to_partner` consent for the fixture's partner, sharing the family's contact.
 fn share_contact(f: &Fixture) {
-    use diesel::prelude::*;
-    use kinderen_eerst::db::schema::case_consents;
-    diesel::update(case_consents::table.filter(case_consents::case_id.eq(&f.case_id)))
-        .set(case_consents::share_contact_with_partner.eq(true))
-        .execute(&mut f.w.app.conn())
-        .unwrap();
+    let res = f.w.post(
+        &f.w.worker_a,
+        &format!("/api/v1/cases/{}/consents", f.case_id),
+        json!({"kind": "refer_to_partner", "partner_id": f.partner, "share_contact_with_partner": true,
+               "given_by": "parent", "method": "written", "given_at": "2026-01-06T10:00:00Z"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
 }
 
 #[test]
@@ -708,10 +710,14 @@ fn once_the_consent_is_withdrawn_the_task_is_a_bare_reference() {
     let consent = f.consent("refer_to_partner", Some(&f.partner));
     let id = id_of(&f.draft());
     f.step(&id, "send");
-    f.withdraw(&consent);
     let partner = f.w.app.partner_user(&f.partner);
+    fhir(&patch(&f, &partner, &id, set_status("accepted"), None), 200);
+    f.withdraw(&consent);
     for user in [&partner, &f.w.worker_a] {
         let t = fhir(&get(&f, user, &format!("/fhir/r4/Task/{id}")), 200);
+        // Held by the withdrawal, and the partner is told why.
+        assert_eq!(t["status"], "on-hold");
+        assert_eq!(t["statusReason"]["text"], "consent withdrawn", "{t}");
         assert_eq!(
             t["owner"]["reference"],
             format!("Organization/{}", f.partner)

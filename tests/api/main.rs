@@ -39,6 +39,7 @@ mod owasp_api3_bopla;
 mod owasp_api4_resource_consumption;
 mod owasp_api5_bfla;
 mod owasp_api8_misconfiguration;
+mod partner_role;
 mod partners;
 mod presence;
 mod process;

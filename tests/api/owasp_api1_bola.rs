@@ -1,6 +1,6 @@
 //! OWASP API1:2023 Broken Object Level Authorization: every route of the OpenAPI document that
-//! takes an id is called with the ids of school A's and worker A's objects by school B and worker
-//! B. None may answer 2xx; reads answer 404 (or 403 where the role may never), and every answer
+//! takes an id is called with the ids of school A's and worker A's objects by school B, worker
+//! B and partner B (an account of another partner organisation than A's referral goes to). None may answer 2xx; reads answer 404 (or 403 where the role may never), and every answer
 //! equals the answer for an id that does not exist, so nothing tells that the object is there.
 //! A route the walk does not know fails the test until it is classified here.
 
@@ -108,6 +108,8 @@ pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Optio
             json!({"service_id": ids["service"], "themes": ["finances_debt"], "urgency": "high", "follow_up_on": soon})
         }
         ("PATCH", "/api/v1/referrals/{id}") => json!({"urgency": "low"}),
+        ("PATCH", "/api/v1/referrals/{id}/follow-up") => json!({"follow_up_on": soon}),
+        ("POST", "/api/v1/referrals/{id}/messages") => json!({"body": "Afspraak gemaakt."}),
         ("POST", p) if p.starts_with("/api/v1/referrals/{id}/") => {
             match p.rsplit('/').next().unwrap() {
                 "decline" | "hold" | "fail" | "cancel" => json!({"reason": "reden"}),
@@ -126,6 +128,7 @@ pub fn body_for(method: &str, path: &str, ids: &BTreeMap<&str, String>) -> Optio
             json!({"new_password": "a takeover passphrase"})
         }
         ("PATCH", "/api/v1/schools/{id}") => json!({"contact_phone": "03 000 00 00"}),
+        ("PATCH", "/api/v1/webhooks/{id}") => json!({"active": false}),
         ("PATCH", _) => json!({"name": "Overgenomen"}),
         _ => json!({}),
     };
@@ -346,6 +349,8 @@ fn api1_no_id_taking_route_gives_school_b_or_worker_b_anything_of_school_a() {
         o.assignment.clone(),
     );
     let ids = &o.ids;
+    // A partner account of another organisation than the one A's referral goes to.
+    let partner_b = w.app.partner_user(&f.other_partner);
     // The owner's ETag, sent as If-Match: even knowing it must not help.
     let etag_of = |who: &TestUser, path: &str| {
         w.app
@@ -400,11 +405,13 @@ fn api1_no_id_taking_route_gives_school_b_or_worker_b_anything_of_school_a() {
                     "GET {path}: no rightful reader gets 200; the walk uses a wrong id"
                 );
             }
-            for who in [&w.user_b, &w.worker_b] {
+            for who in [&w.user_b, &w.worker_b, &partner_b] {
                 let real = call(&f, who, &method, &fill(true), body.as_ref(), if_match);
                 let ghost = call(&f, who, &method, &fill(false), body.as_ref(), if_match);
                 let role = if who.id == w.user_b.id {
                     "school B"
+                } else if who.id == partner_b.id {
+                    "partner B"
                 } else {
                     "worker B"
                 };

@@ -44,6 +44,8 @@ pub struct CaseExport {
     pub agenda_items: Vec<crate::api::agenda::AgendaItem>,
     /// The case's referrals with their history, oldest first.
     pub referrals: Vec<crate::api::referrals::ReferralDetail>,
+    /// The message threads of those referrals with the partners, oldest first.
+    pub referral_messages: Vec<crate::api::referrals::ReferralMessage>,
     /// Every audit event about the case and what hangs on it, oldest first.
     pub access_log: Vec<AuditEvent>,
 }
@@ -62,8 +64,8 @@ pub struct ExportQuery {
     summary = "Export everything kept about a case",
     description = "One JSON document with the case, its needs, contact moments and consents (corrected needs and \
 contact moments with what they said before: `history`), the school's checklist submission with every answer and \
-remark, the consult requests and network-meeting agenda items linked to the case, its referrals and its whole \
-access log — what the family is entitled to see (GDPR art. 15). With `download=true` it comes as a file. Audited. Roles: \
+remark, the consult requests and network-meeting agenda items linked to the case, its referrals with their \
+message threads with the partners and its whole access log — what the family is entitled to see (GDPR art. 15). With `download=true` it comes as a file. Audited. Roles: \
 social_worker (assigned to the case's school).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id"), ExportQuery),
     responses(
@@ -103,6 +105,7 @@ pub async fn export_case(
             let consult_requests = crate::api::consults::of_case(conn, &id)?;
             let agenda_items = crate::api::agenda::of_case(conn, &id)?;
             let referrals = crate::api::referrals::views::of_case(conn, &user, &id)?;
+            let referral_messages = crate::api::referrals::messages_of_case(conn, &id)?;
             // The export's own event is in its log: sealed here, in this transaction (an export
             // is rare; it may hold the chain's head for its duration).
             audit_repo::seal_here(conn)?;
@@ -123,6 +126,7 @@ pub async fn export_case(
                 consult_requests,
                 agenda_items,
                 referrals,
+                referral_messages,
                 access_log: log.into_iter().map(AuditEvent::from).collect(),
             })
         })

@@ -731,6 +731,10 @@ pub struct NewConsent {
     /// Required for `refer_to_partner` (the partner organisation it allows); absent otherwise.
     #[schema(format = Uuid)]
     pub partner_id: Option<String>,
+    /// For `refer_to_partner`: the family lets the partner see its contact data (name, phone,
+    /// language) with the referral. Default false; only for `refer_to_partner`.
+    #[serde(default)]
+    pub share_contact_with_partner: bool,
     pub given_by: ConsentGivenBy,
     pub method: ConsentMethod,
     /// When it was given; not in the future.
@@ -779,8 +783,9 @@ pub async fn list_case_consents(
     post, path = "/api/v1/cases/{id}/consents", tag = "case-records", operation_id = "add_case_consent",
     summary = "Record a consent",
     description = "`share_with_school` lets the worker share feedback (and referral status) with the school; \
-`refer_to_partner` lets the worker refer the case to that one partner organisation. Roles: social_worker \
-(assigned to the case's school).",
+`refer_to_partner` lets the worker refer the case to that one partner organisation, and with \
+`share_contact_with_partner` the partner sees the family's contact data (name, phone, language) with the \
+referral. Roles: social_worker (assigned to the case's school).",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Case id")), request_body = NewConsent,
     responses(
         (status = 201, description = "Recorded", body = Consent),
@@ -823,6 +828,9 @@ pub async fn add_case_consent(
             }
             (ConsentKind::ShareWithSchool, None) => None,
         };
+        if b.share_contact_with_partner && b.kind != ConsentKind::ReferToPartner {
+            checks.add("share_contact_with_partner", Code::PartnerOnlyForReferral);
+        }
         checks.finish()?;
         let at = now();
         let row = ConsentRow {
@@ -841,6 +849,7 @@ pub async fn add_case_consent(
             recorded_by: user.id.clone(),
             created_at: at,
             updated_at: at,
+            share_contact_with_partner: b.share_contact_with_partner,
         };
         diesel::insert_into(case_consents::table)
             .values(&row)
@@ -866,7 +875,9 @@ pub async fn add_case_consent(
     post, path = "/api/v1/cases/{id}/consents/{consent_id}/withdraw", tag = "case-records", operation_id = "withdraw_case_consent",
     summary = "Withdraw a consent",
     description = "From then on it allows nothing: a withdrawn `share_with_school` hides the feedback from the \
-school at once. Withdrawing twice is 409. Roles: social_worker (assigned to the case's school).",
+school at once; a withdrawn `refer_to_partner` (with no other live one for that partner) takes the package \
+from the partner at once (the referral stays visible to it as a bare reference), puts an accepted or running \
+referral on hold with the reason \"consent withdrawn\" and tells the partner (`referral.consent_withdrawn`). Withdrawing twice is 409. Roles: social_worker (assigned to the case's school).",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Case id"), ("consent_id" = Uuid, Path, description = "Consent id")),
     request_body(content = Option<WithdrawConsent>, description = "Optional; an empty body withdraws it now"),
@@ -920,6 +931,9 @@ pub async fn withdraw_case_consent(
                 case_consents::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        if let (ConsentKind::ReferToPartner, Some(p)) = (current.kind, &current.partner_id) {
+            crate::api::referrals::consent_withdrawn(conn, user, case_id, p)?;
+        }
         record(
             conn,
             user,

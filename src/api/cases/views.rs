@@ -275,6 +275,9 @@ pub struct Consent {
     /// For `refer_to_partner`: the partner organisation it allows.
     #[schema(format = Uuid)]
     pub partner_id: Option<String>,
+    /// For `refer_to_partner`: the partner also sees the family's contact data (name, phone,
+    /// language) with the referral. Default false.
+    pub share_contact_with_partner: bool,
     pub given_by: crate::domain::case::ConsentGivenBy,
     pub method: crate::domain::case::ConsentMethod,
     pub given_at: DateTime<Utc>,
@@ -479,6 +482,7 @@ pub(crate) fn consent_of(c: repo::ConsentRow, at: chrono::NaiveDateTime) -> Cons
         id: c.id,
         kind: c.kind,
         partner_id: c.partner_id,
+        share_contact_with_partner: c.share_contact_with_partner,
         given_by: c.given_by,
         method: c.method,
         given_at: utc(c.given_at),

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use chrono::{NaiveDateTime, SecondsFormat};
 
 use super::resources::*;
+use crate::api::referrals::views::consent_withdrawn_reason;
 use crate::auth::{Sees, Viewer};
 use crate::db::referrals::{self as repo, ReferralListRow};
 use crate::db::{DbConn, now};
@@ -98,7 +99,10 @@ pub fn load(
             ReferralStatus::Declined => r.decline_reason.clone(),
             _ => reasons
                 .remove(&r.id)
-                .filter(|(_, partner_side)| all_reasons || *partner_side)
+                // The system's hold on a withdrawn consent says why to the partner too.
+                .filter(|(c, partner_side)| {
+                    all_reasons || *partner_side || c == consent_withdrawn_reason()
+                })
                 .map(|(c, _)| c),
         };
         out.push(TaskData {

@@ -231,6 +231,23 @@ pub(super) fn transition(
     check_if_match(if_match, &etag(current.referral.updated_at))?;
     let from = current.referral.status();
     action.check(from)?;
+    // Without the family's consent (withdrawn, no other lawful basis) the partner no longer
+    // takes the help further: it can only decline or fail it (or the worker cancel it).
+    if matches!(
+        action,
+        ReferralAction::Accept | ReferralAction::Start | ReferralAction::Resume
+    ) && current.referral.consent_override_basis.is_none()
+        && current.referral.sent_at.is_some()
+    {
+        let c = &current.referral;
+        let live = repo::live_partner_consents(conn, std::slice::from_ref(&c.case_id), now())?;
+        if !live.contains(&(c.case_id.clone(), c.partner_id.clone())) {
+            return Err(ApiError::invalid_state(
+                from.as_str(),
+                crate::msg!(ReferralConsentGone, action = action.step().action),
+            ));
+        }
+    }
     let lifecycle = action.step();
     let reason = trimmed(step.reason);
     let outcome = trimmed(step.outcome);
@@ -362,6 +379,101 @@ pub(super) fn transition(
         Some(&c.case_id),
     )?;
     acted_view(conn, user, id)
+}
+
+/// The family withdrew its `refer_to_partner` consent for `partner_id` on this case (call in the
+/// withdrawal's transaction): unless another live consent for that partner remains, every
+/// referral sent to it on that consent and still open loses its package at once (the views
+/// read the consent live), an accepted or running one is put on hold with the reason "consent
+/// withdrawn", and the partner is told by a `referral.consent_withdrawn` event. The hold is the
+/// system's step: recorded with the withdrawing worker as actor (who set it off) and the
+/// reason, never on the partner's behalf.
+pub fn consent_withdrawn(
+    conn: &mut DbConn,
+    user: &Viewer,
+    case_id: &str,
+    partner_id: &str,
+) -> ApiResult<()> {
+    use crate::domain::referral::ReferralStatus;
+    let at = now();
+    let live = repo::live_partner_consents(conn, &[case_id.to_string()], at)?;
+    if live.contains(&(case_id.to_string(), partner_id.to_string())) {
+        return Ok(());
+    }
+    let open: Vec<&str> = ReferralStatus::OPEN_AT_PARTNER
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    let rows: Vec<repo::ReferralRow> = referrals::table
+        .filter(referrals::case_id.eq(case_id))
+        .filter(referrals::partner_id.eq(partner_id))
+        .filter(referrals::sent_at.is_not_null())
+        .filter(referrals::consent_override_basis.is_null())
+        .filter(referrals::status.eq_any(open))
+        .select(repo::ReferralRow::as_select())
+        .load(conn)?;
+    let reason = consent_withdrawn_reason().to_string();
+    for r in rows {
+        let from = r.status();
+        let hold = ReferralAction::Hold.step().allows(from);
+        let to = if hold { ReferralStatus::OnHold } else { from };
+        diesel::update(referrals::table.find(&r.id))
+            .set((
+                referrals::status.eq(to.as_str()),
+                referrals::updated_at.eq(at),
+            ))
+            .execute(conn)?;
+        if hold {
+            diesel::update(referrals::table.find(&r.id))
+                .set((
+                    referrals::last_transition_at.eq(at),
+                    referrals::last_transition_on.eq(at.date()),
+                ))
+                .execute(conn)?;
+            diesel::insert_into(crate::db::schema::referral_transitions::table)
+                .values(&repo::TransitionRow {
+                    id: Uuid::now_v7().to_string(),
+                    referral_id: r.id.clone(),
+                    from_status: Some(from),
+                    to_status: to,
+                    actor_id: user.id.clone(),
+                    at,
+                    comment: Some(reason.clone()),
+                    on_behalf_of_partner: false,
+                })
+                .execute(conn)?;
+        }
+        let data = serde_json::json!({
+                "referral_id": r.id,
+                "case_id": r.case_id,
+                "service_id": r.service_id,
+                "partner_id": r.partner_id,
+                "from_status": from.as_str(),
+                "to_status": to.as_str(),
+                "fhir_status": to.fhir(),
+                "reason_code": "consent_withdrawn",
+                "at": utc(at),
+        });
+        if hold {
+            events::record_for_partner(conn, "referral.on_hold", &data, at, Some(&r.partner_id))?;
+        }
+        events::record_for_partner(
+            conn,
+            "referral.consent_withdrawn",
+            &data,
+            at,
+            Some(&r.partner_id),
+        )?;
+        record(
+            conn,
+            user,
+            AuditAction::StatusChange,
+            "referral",
+            Some(&r.id),
+            Some(case_id),
+        )?;
+    }
+    Ok(())
 }
 
 /// A referral action with its body, whatever its kind.

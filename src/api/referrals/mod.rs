@@ -7,12 +7,16 @@
 //! The room is split by job: `views` (what each role sees, who may read), `write` (draft),
 //! `read` (lists, one referral) and `lifecycle` (send and the answers).
 
+mod inbox;
 mod lifecycle;
+mod messages;
 mod read;
 pub mod views;
 mod write;
 
+pub use inbox::*;
 pub use lifecycle::*;
+pub use messages::*;
 pub use read::*;
 pub use views::{
     CaseReferrals, ReferralDetail, ReferralMetadata, ReferralPage, ReferralView, SchoolReferral,

@@ -567,7 +567,10 @@ pub(crate) fn partner_detail(
                 || t.to_status == ReferralStatus::Sent
         })
         .map(|(t, name, role)| {
-            let partner_side = role == crate::domain::Role::Partner || t.on_behalf_of_partner;
+            // The system's hold on a withdrawn consent says why to the partner too.
+            let withdrawn = t.comment.as_deref() == Some(consent_withdrawn_reason());
+            let partner_side =
+                role == crate::domain::Role::Partner || t.on_behalf_of_partner || withdrawn;
             PartnerTransition {
                 from_status: t.from_status,
                 to_status: t.to_status,
@@ -582,6 +585,11 @@ pub(crate) fn partner_detail(
         })
         .collect();
     Ok(PartnerReferralDetail { referral, history })
+}
+
+/// The reason a referral is held with when the family withdraws its consent.
+pub(crate) fn consent_withdrawn_reason() -> &'static str {
+    Code::ReferralConsentWithdrawnReason.text(crate::i18n::Lang::En)
 }
 
 /// Who may read referrals at all, by role: workers (their schools), the coordinator

@@ -240,3 +240,94 @@ pub async fn update_referral(
         .await?;
     Ok(common::ok_with_etag(&v, &tag))
 }
+
+/// A new follow-up day.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"follow_up_on": "2026-12-20"}))]
+pub struct FollowUpChange {
+    /// Not in the past; null removes the follow-up day.
+    pub follow_up_on: Option<NaiveDate>,
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/referrals/{id}/follow-up", tag = "referrals", operation_id = "move_referral_follow_up",
+    summary = "Move a referral's follow-up day",
+    description = "The day by which the partner should have answered or acted, in any state that is not final \
+(`draft`, `sent`, `accepted`, `in_progress`, `on_hold`; a final one answers 409 with `current_state`). Not in \
+the past. Send the ETag you read as If-Match. Audited; the partner is told by a `referral.follow_up_changed` \
+event once the referral was sent. Roles: social_worker (assigned to the case's school).",
+    security(("bearer" = [])), request_body = FollowUpChange,
+    params(("id" = Uuid, Path, description = "Referral id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
+    responses(
+        (status = 200, description = "Moved", body = ReferralDetail, headers(("ETag" = String, description = "New version"))),
+        (status = 403, response = crate::openapi::Forbidden),
+        (status = 404, response = crate::openapi::NotFound),
+        (status = 409, response = crate::openapi::InvalidState),
+        (status = 412, response = crate::openapi::PreconditionFailed)
+    )
+)]
+#[patch("/api/v1/referrals/{id}/follow-up")]
+pub async fn move_referral_follow_up(
+    state: web::Data<AppState>,
+    user: Viewer,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ApiJson<FollowUpChange>,
+) -> ApiResult<HttpResponse> {
+    require(&user, Action::WorkCases)?;
+    let (id, if_match, b) = (id.to_string(), common::if_match(&req), body.into_inner()?);
+    let (v, tag) = state
+        .db
+        .write(move |conn| {
+            let current = worked_referral(conn, &user, &id)?;
+            check_if_match(if_match.as_deref(), &etag(current.referral.updated_at))?;
+            let status = current.referral.status();
+            if status.is_final() {
+                return Err(ApiError::invalid_state(
+                    status.as_str(),
+                    crate::msg!(ReferralFinalNoFollowUp, status = status),
+                ));
+            }
+            let mut checks = Checks::default();
+            check_follow_up(&mut checks, b.follow_up_on);
+            checks.finish()?;
+            let at = now();
+            diesel::update(referrals::table.find(&id))
+                .set((
+                    referrals::follow_up_on.eq(b.follow_up_on),
+                    referrals::updated_at.eq(at),
+                ))
+                .execute(conn)?;
+            let c = &current.referral;
+            if c.sent_at.is_some() {
+                crate::db::events::record_for_partner(
+                    conn,
+                    "referral.follow_up_changed",
+                    &serde_json::json!({
+                        "referral_id": id,
+                        "case_id": c.case_id,
+                        "service_id": c.service_id,
+                        "partner_id": c.partner_id,
+                        "follow_up_on": b.follow_up_on,
+                        "at": crate::domain::utc(at),
+                    }),
+                    at,
+                    Some(&c.partner_id),
+                )?;
+            }
+            record(
+                conn,
+                &user,
+                AuditAction::Update,
+                "referral",
+                Some(&id),
+                Some(&c.case_id),
+            )?;
+            let r = worked_referral(conn, &user, &id)?;
+            let tag = etag(r.referral.updated_at);
+            Ok((detail(conn, r)?, tag))
+        })
+        .await?;
+    Ok(common::ok_with_etag(&v, &tag))
+}
