@@ -205,8 +205,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(activities::delete_activity)
         .service(activities::get_activity_stats);
     // FHIR R4 for partner systems.
-    cfg.service(fhir::search_fhir_tasks)
+    cfg.service(fhir::list_fhir_tasks)
         .service(fhir::get_fhir_task)
-        .service(fhir::patch_fhir_task)
+        .service(fhir::update_fhir_task)
         .service(fhir::get_fhir_service_request);
 }

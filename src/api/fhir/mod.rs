@@ -107,15 +107,15 @@ fn base_url(req: &HttpRequest) -> String {
 }
 
 #[utoipa::path(
-    get, path = "/fhir/r4/Task", tag = "fhir", operation_id = "search_fhir_tasks",
+    get, path = "/fhir/r4/Task", tag = "fhir", operation_id = "list_fhir_tasks",
     summary = "Search referral Tasks (FHIR R4)",
     description = "A `searchset` Bundle of the caller's referrals as FHIR Tasks, newest referral first; drafts \
 are never Tasks. Search by `owner` (`Organization/<partner id>`), `status` (FHIR Task codes, a comma list: \
 `requested`, `accepted`, `rejected`, `in-progress`, `on-hold`, `completed`, `failed`, `cancelled`), \
 `_lastUpdated` (`ge`, `gt`, `le`, `lt` with a date or a date-time with zone; repeat it for a range) and \
 `_count` (1–200, default 50); follow the `next` link for more. Unknown parameters are refused (422), not \
-ignored. Errors are `OperationOutcome`. Roles: partner (the referrals sent to its organisation and those \
-below it), social_worker (the referrals of their schools).",
+ignored. Errors are `OperationOutcome`. Roles: social_worker (the referrals of their schools), partner (the \
+referrals sent to its organisation and those below it).",
     security(("bearer" = [])),
     params(
         ("owner" = Option<String>, Query, description = "`Organization/<id>` (or the bare id) of a partner organisation"),
@@ -129,7 +129,7 @@ below it), social_worker (the referrals of their schools).",
     )
 )]
 #[get("/fhir/r4/Task")]
-pub async fn search_fhir_tasks(
+pub async fn list_fhir_tasks(
     state: web::Data<AppState>,
     user: Result<Viewer, ApiError>,
     req: HttpRequest,
@@ -229,8 +229,8 @@ the follow-up day, `statusReason` why it was declined, put on hold, failed or ca
 once completed. `for` (the family) only when the family's consent passes on its contact data. `meta.versionId` \
 is the version for `If-Match`. Once the family withdraws its consent the Task is a bare reference (no priority, \
 follow-up day or requester's name). A draft, or a referral outside the caller's reach (another organisation's), \
-is 404. Roles: partner (its organisation's referrals), social_worker (the referrals of their schools).",
-    security(("bearer" = [])), params(("id" = String, Path, description = "Referral id")),
+is 404. Roles: social_worker (the referrals of their schools), partner (its organisation's referrals).",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Referral id (any other id: 404)")),
     responses(
         (status = 200, description = "The Task", body = Task, content_type = "application/fhir+json", headers(("ETag" = String, description = "W/\"<versionId>\""))),
         (status = 404, response = crate::openapi::FhirNotFound)
@@ -270,9 +270,9 @@ pub async fn get_fhir_task(
     description = "The Task's `focus`: the service asked for (`code`), the themes (`category`), the urgency \
 (`priority`), the message for the partner (`note`), the referring worker and the partner organisation \
 (`performer`). `subject` is the family as a contained Patient only when its consent passes on its contact \
-data; otherwise a logical reference that identifies nobody. Same id as the Task. Roles: partner (its \
-organisation's referrals), social_worker (the referrals of their schools).",
-    security(("bearer" = [])), params(("id" = String, Path, description = "Referral id")),
+data; otherwise a logical reference that identifies nobody. Same id as the Task. Roles: social_worker (the \
+referrals of their schools), partner (its organisation's referrals).",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Referral id (any other id: 404)")),
     responses(
         (status = 200, description = "The ServiceRequest", body = ServiceRequest, content_type = "application/fhir+json", headers(("ETag" = String, description = "W/\"<versionId>\""))),
         (status = 404, response = crate::openapi::FhirNotFound)
@@ -568,7 +568,7 @@ fn apply(
 }
 
 #[utoipa::path(
-    patch, path = "/fhir/r4/Task/{id}", tag = "fhir", operation_id = "patch_fhir_task",
+    patch, path = "/fhir/r4/Task/{id}", tag = "fhir", operation_id = "update_fhir_task",
     summary = "Update a referral Task's status (JSON Patch)",
     description = "Moves the referral through its lifecycle, exactly as the JSON API's actions do (the same \
 checks, history, event and audit trail): a JSON Patch (`application/json-patch+json`) that sets `/status` \
@@ -578,11 +578,11 @@ and, where the step needs it, `/statusReason` (its `text` is the reason: require
 `failed`; `in-progress` ⇄ `on-hold`; `in-progress` → `completed` | `failed`; `cancelled` from any state that is \
 not final. Any other step is 409 (`OperationOutcome`, issue `business-rule`). `test` operations are checked \
 against the Task first. Send `If-Match: W/\"<meta.versionId>\"` to refuse a stale update (412). Roles: \
-partner (its organisation's referrals; every step but `cancelled`, 403), social_worker (the referrals of their \
-schools: `cancelled`, and the partner's steps recorded on its behalf).",
+social_worker (the referrals of their schools: `cancelled`, and the partner's steps recorded on its behalf), \
+partner (its organisation's referrals; every step but `cancelled`, 403).",
     security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Referral id"),
+        ("id" = Uuid, Path, description = "Referral id (any other id: 404)"),
         ("If-Match" = Option<String>, Header, description = "`W/\"<meta.versionId>\"` of the Task you read; 412 when stale")
     ),
     request_body(content = TaskPatch, content_type = "application/json-patch+json"),
@@ -594,7 +594,7 @@ schools: `cancelled`, and the partner's steps recorded on its behalf).",
     )
 )]
 #[patch("/fhir/r4/Task/{id}")]
-pub async fn patch_fhir_task(
+pub async fn update_fhir_task(
     state: web::Data<AppState>,
     user: Result<Viewer, ApiError>,
     req: HttpRequest,

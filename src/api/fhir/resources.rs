@@ -212,7 +212,7 @@ pub struct Task {
     /// Always `Task`.
     #[schema(example = "Task")]
     pub resource_type: &'static str,
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub meta: Meta,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -259,7 +259,7 @@ pub struct ServiceRequest {
     /// Always `ServiceRequest`.
     #[schema(example = "ServiceRequest")]
     pub resource_type: &'static str,
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub meta: Meta,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
