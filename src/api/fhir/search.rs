@@ -92,7 +92,12 @@ pub fn parse(query: &str) -> ApiResult<TaskSearch> {
                 s.statuses = Some(list);
             }
             "_lastUpdated" => {
-                let (prefix, rest) = value.split_at(value.len().min(2));
+                // The prefix is two ASCII letters; anything else (a multi-byte character there
+                // too) is no prefix, and the whole value is refused below.
+                let (prefix, rest) = match value.get(..2) {
+                    Some(p) => (p, &value[2..]),
+                    None => ("", value.as_str()),
+                };
                 match (prefix, span(rest)) {
                     ("ge", Some((start, _))) => s.updated_from = s.updated_from.max(Some(start)),
                     ("gt", Some((_, after))) => s.updated_from = s.updated_from.max(Some(after)),
@@ -142,6 +147,9 @@ mod tests {
         );
         assert!(parse("_lastUpdated=2026-01-05").is_err());
         assert!(parse("_lastUpdated=ge2026-13-01").is_err());
+        // A multi-byte character where the prefix should be is refused, not a panic.
+        assert!(parse("_lastUpdated=%F1%98%9B%B9%F1%9C%A4%A5").is_err());
+        assert!(parse("_lastUpdated=g%C3%A9").is_err());
     }
 
     #[test]
