@@ -278,6 +278,7 @@ pub async fn get_assignment(
     user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    user.reaches_school_objects()?;
     let id = id.to_string();
     let view = state
         .db

@@ -158,7 +158,7 @@ pub struct Me {
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth", operation_id = "get_current_user",
     summary = "Who am I",
-    description = "The account the bearer token belongs to, with when its password was last changed by its owner and when and by whom it was last reset. Answers also while a password change is required. Roles: coordinator, social_worker, school.",
+    description = "The account the bearer token belongs to, with when its password was last changed by its owner and when and by whom it was last reset. Answers also while a password change is required. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])),
     responses((status = 200, description = "The caller's account", body = Me))
 )]
@@ -203,7 +203,7 @@ pub struct ChangePasswordRequest {
 #[utoipa::path(
     post, path = "/api/v1/me/password", tag = "auth", operation_id = "change_own_password",
     summary = "Change my password",
-    description = "Needs the current password; wrong ones are counted like failed logins (429 with `Retry-After` past the limits). The new password must not be guessable: it is rated with zxcvbn (score 3 of 4 at least), the e-mail address and name counting as known words, and a refusal says why. Changing it ends every other session (tokens issued before answer 401) and lifts a required password change; the answer carries a fresh token. Roles: coordinator, social_worker, school.",
+    description = "Needs the current password; wrong ones are counted like failed logins (429 with `Retry-After` past the limits). The new password must not be guessable: it is rated with zxcvbn (score 3 of 4 at least), the e-mail address and name counting as known words, and a refusal says why. Changing it ends every other session (tokens issued before answer 401) and lifts a required password change; the answer carries a fresh token. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])),
     request_body = ChangePasswordRequest,
     responses(

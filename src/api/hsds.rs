@@ -494,7 +494,7 @@ fn all_services(
     get, path = "/api/v1/hsds/services", tag = "hsds", operation_id = "list_hsds_services",
     summary = "Services, as Open Referral HSDS 3.0",
     description = "All services (active and inactive, see `status`) in HSDS 3.0's `Page` envelope, sorted by name, one-to-one fields only unless `full=true`. \
-Pages are numbered (`page`, `per_page`) as HSDS's API does. Roles: coordinator, social_worker, school.",
+Pages are numbered (`page`, `per_page`) as HSDS's API does. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(HsdsServiceQuery),
     responses((status = 200, description = "A page of HSDS services", body = HsdsPage<HsdsService>))
 )]
@@ -535,7 +535,7 @@ pub async fn list_hsds_services(
     get, path = "/api/v1/hsds/services/{id}", tag = "hsds", operation_id = "get_hsds_service",
     summary = "A service, fully nested, as Open Referral HSDS 3.0",
     description = "The service with its organization (and its location), contacts (with phones), themes as attributes of the `kinderen-eerst-themes` taxonomy \
-(term `name` English, `description` Dutch) and networks as service areas. Roles: coordinator, social_worker, school.",
+(term `name` English, `description` Dutch) and networks as service areas. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Service id")),
     responses(
         (status = 200, description = "The HSDS service", body = HsdsService),
@@ -560,7 +560,7 @@ pub async fn get_hsds_service(
 #[utoipa::path(
     get, path = "/api/v1/hsds/organizations", tag = "hsds", operation_id = "list_hsds_organizations",
     summary = "Partner organisations, as Open Referral HSDS 3.0",
-    description = "All partners in HSDS 3.0's `Page` envelope, sorted by name, one-to-one fields only unless `full=true`. Roles: coordinator, social_worker, school.",
+    description = "All partners in HSDS 3.0's `Page` envelope, sorted by name, one-to-one fields only unless `full=true`. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(HsdsOrganizationQuery),
     responses((status = 200, description = "A page of HSDS organizations", body = HsdsPage<HsdsOrganization>))
 )]
@@ -601,7 +601,7 @@ pub async fn list_hsds_organizations(
     get, path = "/api/v1/hsds/organizations/{id}", tag = "hsds", operation_id = "get_hsds_organization",
     summary = "A partner organisation as a nested HSDS 3.0 organization",
     description = "The organization with its phone, location (address), kind (as an attribute of the `kinderen-eerst-partner-kinds` taxonomy) \
-and its services (one-to-one fields). Roles: coordinator, social_worker, school.",
+and its services (one-to-one fields). Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Partner id")),
     responses(
         (status = 200, description = "The HSDS organization", body = HsdsOrganization),

@@ -94,7 +94,7 @@ pub struct NetworkPatch {
 #[utoipa::path(
     get, path = "/api/v1/networks", tag = "networks", operation_id = "list_networks",
     summary = "List networks",
-    description = "Networks sorted by name. Roles: coordinator, social_worker, school.",
+    description = "Networks sorted by name. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(NetworkQuery),
     responses((status = 200, description = "A page of networks", body = Page<Network>))
 )]
@@ -122,7 +122,7 @@ pub async fn list_networks(
 
 #[utoipa::path(
     get, path = "/api/v1/networks/{id}", tag = "networks", operation_id = "get_network",
-    summary = "Get a network", description = "Roles: coordinator, social_worker, school.",
+    summary = "Get a network", description = "Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Network id")),
     responses(
         (status = 200, description = "The network", body = Network, headers(("ETag" = String, description = "Version, for If-Match"))),

@@ -236,7 +236,7 @@ pub(crate) fn to_row(
 #[utoipa::path(
     get, path = "/api/v1/partners", tag = "partners", operation_id = "list_partners",
     summary = "List partner organisations",
-    description = "Partners sorted by name (then id). `q` matches the name or description, ignoring case and accents. Roles: coordinator, social_worker, school.",
+    description = "Partners sorted by name (then id). `q` matches the name or description, ignoring case and accents. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(PartnerQuery),
     responses((status = 200, description = "A page of partners", body = Page<Partner>))
 )]
@@ -279,7 +279,7 @@ pub async fn list_partners(
 
 #[utoipa::path(
     get, path = "/api/v1/partners/{id}", tag = "partners", operation_id = "get_partner",
-    summary = "Get a partner organisation", description = "Roles: coordinator, social_worker, school.",
+    summary = "Get a partner organisation", description = "Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Partner id")),
     responses(
         (status = 200, description = "The partner", body = Partner, headers(("ETag" = String, description = "Version, for If-Match"))),

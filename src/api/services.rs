@@ -376,7 +376,7 @@ Each word scores 3 when it occurs in the service name, else 2 in the partner nam
 **Pages**: the directory holds a few hundred services, so the filtered list is ranked in memory; the cursor is still a keyset (relevance, name, id of the last item), \
 so a page never repeats or skips a service that stays in the result between calls.\n\n\
 Each item carries its partner (id, name, kind), themes (code and labels), networks (id and name) and contact persons. \
-An unknown `theme`, `network` or `partner` is 422 naming the parameter. Roles: coordinator, social_worker, school.",
+An unknown `theme`, `network` or `partner` is 422 naming the parameter. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(ServiceQuery),
     responses((status = 200, description = "A page of services, most relevant first", body = Page<Service>))
 )]
@@ -457,7 +457,7 @@ pub async fn list_services(
 
 #[utoipa::path(
     get, path = "/api/v1/services/{id}", tag = "services", operation_id = "get_service",
-    summary = "Get a service", description = "Any service, active or not. Roles: coordinator, social_worker, school.",
+    summary = "Get a service", description = "Any service, active or not. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Service id")),
     responses(
         (status = 200, description = "The service", body = Service, headers(("ETag" = String, description = "Version, for If-Match"))),

@@ -108,7 +108,7 @@ fn snake_case_code(s: &str) -> Result<(), validator::ValidationError> {
 #[utoipa::path(
     get, path = "/api/v1/themes", tag = "themes", operation_id = "list_themes",
     summary = "List themes",
-    description = "Themes sorted by code, retired ones included unless `active` says otherwise. Roles: coordinator, social_worker, school.",
+    description = "Themes sorted by code, retired ones included unless `active` says otherwise. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(ThemeQuery),
     responses((status = 200, description = "A page of themes", body = Page<Theme>))
 )]
@@ -136,7 +136,7 @@ pub async fn list_themes(
 
 #[utoipa::path(
     get, path = "/api/v1/themes/{code}", tag = "themes", operation_id = "get_theme",
-    summary = "Get a theme", description = "Roles: coordinator, social_worker, school.",
+    summary = "Get a theme", description = "Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("code" = String, Path, description = "Theme code")),
     responses(
         (status = 200, description = "The theme", body = Theme, headers(("ETag" = String, description = "Version, for If-Match"))),

@@ -143,7 +143,7 @@ audiences, partner kinds, school levels, checklist answers, webhook event types 
 from the same types as the rest of this document (each is named after its schema, in snake_case); the themes \
 come from the database, retired ones with `active: false`. Codes never change; labels may be improved. \
 The answer holds both languages, so it does not depend on `Accept-Language`. \
-Roles: coordinator, social_worker, school.",
+Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])),
     responses((status = 200, description = "The code lists", body = Vocabularies))
 )]

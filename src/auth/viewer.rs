@@ -175,6 +175,18 @@ impl Viewer {
         }
     }
 
+    /// Refuses (403 by role) a partner account before any lookup of what belongs to schools
+    /// (cases, assignments, the programme's figures): it reaches only the referrals sent to it.
+    pub fn reaches_school_objects(&self) -> crate::error::ApiResult<()> {
+        match &self.reach {
+            Reach::Partner { .. } => Err(crate::error::ApiError::Forbidden(crate::msg!(
+                RoleForbidden,
+                role = self.user.role
+            ))),
+            Reach::Coordinator | Reach::SocialWorker { .. } | Reach::School { .. } => Ok(()),
+        }
+    }
+
     /// A partner account's own organisation.
     pub fn own_partner(&self) -> Option<&str> {
         match &self.reach {

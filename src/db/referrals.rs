@@ -319,26 +319,19 @@ pub fn family_contacts(
     conn: &mut DbConn,
     case_ids: &[String],
 ) -> QueryResult<HashMap<String, FamilyContactRow>> {
-    let rows: Vec<(
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-        Option<bool>,
-    )> = cases::table
+    let rows: Vec<(String, FamilyContactRow)> = cases::table
         .filter(cases::id.eq_any(case_ids))
         .select((
             cases::id,
-            cases::family_name,
-            cases::family_phone,
-            cases::family_language,
-            cases::interpreter_needed,
+            (
+                cases::family_name,
+                cases::family_phone,
+                cases::family_language,
+                cases::interpreter_needed,
+            ),
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(i, n, p, l, x)| (i, (n, p, l, x)))
-        .collect())
+    Ok(rows.into_iter().collect())
 }
 
 /// (case, partner) pairs among `case_ids` with a live `refer_to_partner` consent at `at`.

@@ -123,6 +123,10 @@ impl Gen {
             .s(event_type)
             .s(&payload.to_string())
             .ts(at)
+            // Events about a referral are its partner's too.
+            .os(payload["partner_id"]
+                .as_str()
+                .filter(|_| event_type.starts_with("referral.")))
             .end();
     }
 }

@@ -213,6 +213,8 @@ pub fn generate(
             .ots(None)
             .ots(None)
             .os(None)
+            // no partner (the demo has no partner accounts)
+            .os(None)
             .end();
         g.users.push(id);
         g.users.len() - 1

@@ -124,6 +124,8 @@ pub(super) fn consent(
         .s(&g.users[worker].clone())
         .ts(at)
         .ts(withdrawn.unwrap_or(at))
+        // the contact data stays with the case team
+        .b(false)
         .end();
     g.audit(
         at,
@@ -253,6 +255,7 @@ pub(super) fn referral(g: &mut Gen, r: Ref<'_>) -> NaiveDateTime {
         .s(&worker_id)
         .ts(r.created)
         .null()
+        .b(false)
         .end();
     g.audit(
         r.created,
@@ -291,6 +294,8 @@ pub(super) fn referral(g: &mut Gen, r: Ref<'_>) -> NaiveDateTime {
             .s(&worker_id)
             .ts(*at)
             .os(comment.as_deref())
+            // The demo's workers record the partner's answers after a phone call.
+            .b(!matches!(*to, "sent" | "cancelled"))
             .end();
         g.event(
             *at,

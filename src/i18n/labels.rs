@@ -618,6 +618,21 @@ pub const VOCABULARIES: &[(&str, Label, &[Label])] = &[
                 "Referral cancelled",
             ),
             (
+                "referral.consent_withdrawn",
+                "Toestemming voor een doorverwijzing ingetrokken",
+                "Consent for a referral withdrawn",
+            ),
+            (
+                "referral.message",
+                "Bericht bij een doorverwijzing",
+                "Message on a referral",
+            ),
+            (
+                "referral.follow_up_changed",
+                "Opvolgdatum van een doorverwijzing verplaatst",
+                "Referral follow-up day moved",
+            ),
+            (
                 "audit.checkpoint",
                 "Controlepunt van het auditspoor",
                 "Audit trail checkpoint",

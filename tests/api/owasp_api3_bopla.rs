@@ -2,7 +2,7 @@
 //! that carries an unknown or server-owned property is refused whole with 422 naming it, never
 //! applied in part; a property outside what the role may change is refused and stays as it was;
 //! and no answer carries a property the role may not see (password hashes, webhook secrets,
-//! the family's data for the coordinator and the school).
+//! the family's data for the coordinator, the school and a partner).
 
 use std::collections::BTreeSet;
 
@@ -311,12 +311,32 @@ fn api3_no_answer_carries_what_the_role_may_not_see() {
             }
         })
         .collect();
+    // The referral is sent, so the account of its partner reads it (with the package its
+    // consent allows: not the family's contact data).
+    let res = w.post(
+        &w.worker_a,
+        &format!("/api/v1/referrals/{}/send", o.referral),
+        json!({}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let partner = w.app.partner_user(&f.partner);
+    let res = w.app.get(
+        &format!("/api/v1/referrals/{}", o.referral),
+        Some(&partner.token),
+    );
+    assert_eq!(
+        res.status,
+        200,
+        "control: the partner reads it: {}",
+        res.text()
+    );
     let mut failures = Vec::new();
     let mut read = 0;
     for (role, who) in [
         ("coordinator", &w.coord),
         ("social_worker", &w.worker_a),
         ("school", &w.user_a),
+        ("partner", &partner),
     ] {
         for path in &gets {
             let res = w.app.get(path, Some(&who.token));
@@ -356,7 +376,9 @@ fn api3_no_answer_carries_what_the_role_may_not_see() {
                     "history",
                     "feedback_consent_id",
                 ] {
-                    if keys.contains(k) {
+                    // A partner's referral has its own history: steps, and comments of the
+                    // partner's own steps only.
+                    if keys.contains(k) && !(role == "partner" && k == "history") {
                         failures.push(format!("{role} GET {path} carries `{k}`"));
                     }
                 }

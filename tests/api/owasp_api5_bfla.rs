@@ -23,14 +23,14 @@ fn roles_of(description: &str) -> Option<Vec<&'static str>> {
     }
     let text = plain.as_str();
     if text.contains("anyone") {
-        return Some(vec!["coordinator", "social_worker", "school"]);
+        return Some(vec!["coordinator", "social_worker", "school", "partner"]);
     }
-    // "social_worker" contains no other role's name, "school" must be a word of its own.
+    // "social_worker" contains no other role's name, "school" and "partner" must be words of their own.
     let words: Vec<&str> = text
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .collect();
     Some(
-        ["coordinator", "social_worker", "school"]
+        ["coordinator", "social_worker", "school", "partner"]
             .into_iter()
             .filter(|r| words.contains(r))
             .collect(),
@@ -42,10 +42,13 @@ fn api5_every_role_not_named_for_an_operation_gets_403() {
     let f = fixture();
     let w = &f.w;
     let o = Objects::new(&f);
-    let callers: [(&str, &TestUser); 3] = [
+    // The partner account is of the organisation A's referral goes to.
+    let partner = w.app.partner_user(&f.partner);
+    let callers: [(&str, &TestUser); 4] = [
         ("coordinator", &w.coord),
         ("social_worker", &w.worker_a),
         ("school", &w.user_a),
+        ("partner", &partner),
     ];
     let doc = serde_json::to_value(kinderen_eerst::openapi::document()).unwrap();
     let mut failures = Vec::new();
@@ -123,6 +126,10 @@ fn api5_the_role_parser_reads_the_documented_forms() {
         roles_of("Roles: social_worker (assigned to the case's school)."),
         Some(vec!["social_worker"])
     );
-    assert_eq!(roles_of("Roles: anyone.").map(|r| r.len()), Some(3));
+    assert_eq!(roles_of("Roles: anyone.").map(|r| r.len()), Some(4));
+    assert_eq!(
+        roles_of("Roles: social_worker, partner (its organisation's referrals)."),
+        Some(vec!["social_worker", "partner"])
+    );
     assert_eq!(roles_of("no roles here"), None);
 }

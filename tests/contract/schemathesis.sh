@@ -42,7 +42,7 @@ PY
 
 cd "$work" # Schemathesis keeps its cache in the working directory
 failed=()
-for role in school social_worker coordinator; do
+for role in school partner social_worker coordinator; do
   token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokens"][sys.argv[2]])' "$KE_SEED" "$role")"
   echo "== schemathesis as $role"
   started=$(date +%s)

@@ -5,7 +5,7 @@ token per role and the ids it made (read by schemathesis.sh and the client flows
 
 Standard library only. Makes: a school, a social worker and a school account for it (SPOC
 assignment), a submitted checklist, a second one triaged into a case with a consent and a sent
-referral, and a school request.
+referral, a school request, and a partner account of the referral's partner organisation.
 """
 
 import datetime
@@ -20,6 +20,7 @@ COORDINATOR = "coordinator@kinderen-eerst.local"
 # coordinator's one-time password, third: the owner's own.
 WORKER = ("wendy.contract@ocmw.example", "Eenmalig-Wachtwoord-Wendy-4821", "Wendy-Kiest-Haar-Eigen-Zin-77")
 SCHOOL = ("zorg.contract@luchtballon.example", "Eenmalig-Wachtwoord-School-9314", "De-Luchtballon-Zorgt-Voor-Iedereen-5")
+PARTNER = ("onthaal.contract@partner.example", "Eenmalig-Wachtwoord-Partner-6620", "Het-Onthaal-Antwoordt-Zelf-Op-Tijd-8")
 COORDINATOR_OWN = "Programma-Eigen-Wachtwoord-Contract-31"
 
 
@@ -153,20 +154,43 @@ def main():
     referral = wrk.call("POST", f"/api/v1/cases/{case['id']}/referrals", {"service_id": service["id"]})
     wrk.call("POST", f"/api/v1/referrals/{referral['id']}/send", {"comment": "Aangekondigd."})
 
+    # The referral's partner organisation answers it through its own account.
+    partner_user = coord.call(
+        "POST",
+        "/api/v1/users",
+        {
+            "email": PARTNER[0],
+            "display_name": "Onthaal partner",
+            "role": "partner",
+            "partner_id": service["partner"]["id"],
+            "password": PARTNER[1],
+        },
+    )
+    prt = Api(base)
+    partner_token = prt.first_login(*PARTNER)
+    prt.call("GET", "/api/v1/partner/inbox")
+
     json.dump(
         {
             "base_url": base,
-            "tokens": {"coordinator": coordinator_token, "social_worker": worker_token, "school": school_token},
+            "tokens": {
+                "coordinator": coordinator_token,
+                "social_worker": worker_token,
+                "school": school_token,
+                "partner": partner_token,
+            },
             "accounts": {
                 "coordinator": {"email": COORDINATOR, "password": COORDINATOR_OWN},
                 "social_worker": {"email": WORKER[0], "password": WORKER[2]},
                 "school": {"email": SCHOOL[0], "password": SCHOOL[2]},
+                "partner": {"email": PARTNER[0], "password": PARTNER[2]},
             },
             "ids": {
                 "network": network["id"],
                 "school": school["id"],
                 "worker": worker["id"],
                 "school_user": school_user["id"],
+                "partner_user": partner_user["id"],
                 "assignment": assignment["id"],
                 "checklist_version": version["id"],
                 "submission": waiting["id"],

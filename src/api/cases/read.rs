@@ -71,9 +71,7 @@ pub async fn list_cases(
     query: ApiQuery<CaseQuery>,
 ) -> ApiResult<web::Json<CasePage>> {
     // Partners reach no case, only the referrals sent to them.
-    if user.sees() == Sees::Partner {
-        crate::auth::policy::require(&user, crate::auth::policy::Action::ReadAllCaseMetadata)?;
-    }
+    user.reaches_school_objects()?;
     let q = query.0;
     let limit = common::limit(q.limit);
     let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
@@ -156,6 +154,7 @@ pub async fn get_case(
     user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    user.reaches_school_objects()?;
     let id = id.to_string();
     let (v, tag) = state
         .db

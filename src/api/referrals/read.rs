@@ -159,6 +159,7 @@ pub async fn list_case_referrals(
     user: Viewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<CaseReferrals>> {
+    user.reaches_school_objects()?;
     let case_id = id.to_string();
     let v = state
         .db

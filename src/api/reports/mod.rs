@@ -17,7 +17,6 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::api::csv_out::CsvDialect;
-use crate::api::extract::ApiQuery;
 use crate::api::stats::groups::{self, Figures, GroupBy, Split};
 use crate::api::stats::referrals::{ReferralCounts, referral_counts};
 use crate::api::stats::{
@@ -785,9 +784,10 @@ pub async fn get_yearly_report(
     state: web::Data<AppState>,
     user: Viewer,
     req: HttpRequest,
-    query: ApiQuery<YearlyQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.0;
+    // The role first: a partner is refused whatever it asks (the query is read after).
+    user.reaches_school_objects()?;
+    let q: YearlyQuery = crate::api::extract::parse_query(req.query_string())?;
     let year = q.year;
     let stats_query = StatsQuery {
         from: NaiveDate::from_ymd_opt(year, 1, 1),

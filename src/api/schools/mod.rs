@@ -321,7 +321,7 @@ pub struct SchoolQuery {
 
 #[utoipa::path(
     get, path = "/api/v1/schools", tag = "schools", operation_id = "list_schools",
-    summary = "List schools", description = "Schools sorted by name. Roles: coordinator, social_worker, school.",
+    summary = "List schools", description = "Schools sorted by name. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(SchoolQuery),
     responses((status = 200, description = "A page of schools", body = Page<School>))
 )]
@@ -354,7 +354,7 @@ pub async fn list_schools(
 
 #[utoipa::path(
     get, path = "/api/v1/schools/{id}", tag = "schools", operation_id = "get_school",
-    summary = "Get a school", description = "Roles: coordinator, social_worker, school.",
+    summary = "Get a school", description = "Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "School id")),
     responses(
         (status = 200, description = "The school", body = School, headers(("ETag" = String, description = "Version, for If-Match"))),
