@@ -255,17 +255,21 @@ pub fn history(conn: &mut DbConn, referral_id: &str) -> QueryResult<Vec<(Transit
         .load(conn)
 }
 
-/// The status history with each actor's name and role, oldest first (the partner's view tells
-/// its own steps from the case team's).
-pub fn history_with_roles(
+/// The status history with each actor's name and whether the actor is a partner account,
+/// oldest first (the partner's view tells its own steps from the case team's).
+pub fn history_with_sides(
     conn: &mut DbConn,
     referral_id: &str,
-) -> QueryResult<Vec<(TransitionRow, String, crate::domain::Role)>> {
+) -> QueryResult<Vec<(TransitionRow, String, bool)>> {
     referral_transitions::table
         .inner_join(users::table.on(users::id.eq(referral_transitions::actor_id)))
         .filter(referral_transitions::referral_id.eq(referral_id))
         .order((referral_transitions::at, referral_transitions::id))
-        .select((TransitionRow::as_select(), users::display_name, users::role))
+        .select((
+            TransitionRow::as_select(),
+            users::display_name,
+            users::partner_id.is_not_null(),
+        ))
         .load(conn)
 }
 

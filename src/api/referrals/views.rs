@@ -200,7 +200,7 @@ pub struct ReferringWorker {
 /// (`share_contact_with_partner`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FamilyContact {
+pub struct PartnerFamilyContact {
     pub name: Option<String>,
     pub phone: Option<String>,
     /// The family's language, for the first call.
@@ -219,7 +219,7 @@ pub struct ReferralPackage {
     pub follow_up_on: Option<NaiveDate>,
     pub referring_worker: ReferringWorker,
     /// Null unless the consent shares the family's contact data with the partner.
-    pub family_contact: Option<FamilyContact>,
+    pub family_contact: Option<PartnerFamilyContact>,
 }
 
 /// A referral as its partner organisation sees it: the reference, its state and the partner's
@@ -515,7 +515,7 @@ pub(crate) fn partner_views(
                     family_contact: consent
                         .filter(|share| *share)
                         .and_then(|_| families.get(&row.case_id))
-                        .map(|f| FamilyContact {
+                        .map(|f| PartnerFamilyContact {
                             name: f.0.clone(),
                             phone: f.1.clone(),
                             language: f.2.clone(),
@@ -560,17 +560,16 @@ pub(crate) fn partner_detail(
     let referral = partner_views(conn, vec![r])?
         .pop()
         .ok_or(ApiError::NotFound)?;
-    let history = repo::history_with_roles(conn, &id)?
+    let history = repo::history_with_sides(conn, &id)?
         .into_iter()
         .filter(|(t, _, _)| {
             t.from_status.is_some_and(|f| f != ReferralStatus::Draft)
                 || t.to_status == ReferralStatus::Sent
         })
-        .map(|(t, name, role)| {
+        .map(|(t, name, by_partner_account)| {
             // The system's hold on a withdrawn consent says why to the partner too.
             let withdrawn = t.comment.as_deref() == Some(consent_withdrawn_reason());
-            let partner_side =
-                role == crate::domain::Role::Partner || t.on_behalf_of_partner || withdrawn;
+            let partner_side = by_partner_account || t.on_behalf_of_partner || withdrawn;
             PartnerTransition {
                 from_status: t.from_status,
                 to_status: t.to_status,
