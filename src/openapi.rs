@@ -63,10 +63,12 @@ never on text. Codes in JSON (statuses, themes, kinds) never change with the lan
         (name = "allocation", description = "Proposals to share the social workers' office-hour slots over the schools, by SES figures, pupils, help requests and wishes"),
         (name = "meetings", description = "Network meetings: invitees and attendance, an anonymised agenda, minutes and action points"),
         (name = "activities", description = "Trainings, school activities, coaching and publicity, for the programme's report and statistics"),
+        (name = "fhir", description = "FHIR R4 for partner systems: referrals as Tasks (the SDOH Clinical Care guide's referral pattern) and their ServiceRequests, in application/fhir+json; errors are OperationOutcome"),
     ),
     components(schemas(
         Problem,
         FieldError,
+        crate::api::fhir::resources::OperationOutcome,
         crate::api::stats::groups::CaseGroup,
         crate::api::stats::groups::ChecklistGroup,
         crate::api::stats::groups::PresenceGroup
@@ -220,6 +222,22 @@ fn problem_response(description: &str, example: &ApiError) -> Response {
         .build()
 }
 
+/// The same error as a FHIR endpoint answers it: an `OperationOutcome` in application/fhir+json.
+fn fhir_response(description: &str, example: &ApiError) -> Response {
+    ResponseBuilder::new()
+        .description(format!("{description} (an OperationOutcome)"))
+        .content(
+            "application/fhir+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("OperationOutcome")))
+                .example(Some(i18n::speaking_sync(Lang::En, || {
+                    serde_json::to_value(crate::api::fhir::outcome(example)).unwrap_or_default()
+                })))
+                .build(),
+        )
+        .build()
+}
+
 fn add_ref(op: &mut Operation, status: &str, name: &str) {
     op.responses
         .responses
@@ -307,8 +325,22 @@ fn add_shared_errors(doc: &mut OpenApiDoc) {
             name.to_string(),
             RefOr::T(problem_response(description, &example)),
         );
+        components.responses.insert(
+            format!("Fhir{name}"),
+            RefOr::T(fhir_response(description, &example)),
+        );
     }
     for (path, item) in doc.paths.paths.iter_mut() {
+        // FHIR endpoints answer errors as OperationOutcome: their own components.
+        let fhir = path.starts_with("/fhir/");
+        let add_ref = |op: &mut Operation, status: &str, name: &str| {
+            let name = if fhir {
+                format!("Fhir{name}")
+            } else {
+                name.to_string()
+            };
+            add_ref(op, status, &name)
+        };
         if let Some(op) = item.post.as_mut().filter(|op| op.security.is_some()) {
             add_idempotency_key(op);
         }
@@ -480,4 +512,26 @@ shared_response!(
     InvalidState,
     PreconditionFailed,
     TooManyRequests
+);
+
+/// The same for the FHIR endpoints: `(status = 404, response = crate::openapi::FhirNotFound)`
+/// refers to `#/components/responses/FhirNotFound`, an OperationOutcome.
+macro_rules! fhir_shared_response {
+    ($($name:ident = $shared:literal),*) => {$(
+        pub struct $name;
+        impl<'s> utoipa::ToResponse<'s> for $name {
+            fn response() -> (&'s str, RefOr<Response>) {
+                let (_, description, example) = shared_responses()
+                    .into_iter()
+                    .find(|(n, _, _)| *n == $shared)
+                    .expect("every marker has a shared response");
+                (stringify!($name), RefOr::T(fhir_response(description, &example)))
+            }
+        }
+    )*};
+}
+fhir_shared_response!(
+    FhirNotFound = "NotFound",
+    FhirInvalidState = "InvalidState",
+    FhirPreconditionFailed = "PreconditionFailed"
 );

@@ -234,10 +234,11 @@ async fn fallback(req: HttpRequest, known: web::Data<KnownRoutes>) -> HttpRespon
 
 /// Turns any error response that is not problem+json yet (actix's own rejections) into one.
 fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+    // A problem, or an OperationOutcome of the FHIR endpoints, is already the answer.
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes())
+            || v.as_bytes().starts_with(b"application/fhir+json")
+    });
     if is_problem {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
@@ -250,7 +251,11 @@ fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
         s if s < 500 => ApiError::BadRequest(crate::msg!(HttpError, reason = reason)),
         _ => ApiError::Internal(format!("unhandled {status} response")),
     };
-    let mut new = err.error_response();
+    let mut new = if res.request().path().starts_with("/fhir/") {
+        crate::api::fhir::FhirError(err).error_response()
+    } else {
+        err.error_response()
+    };
     *new.status_mut() = status;
     let (req, _) = res.into_parts();
     Ok(ErrorHandlerResponse::Response(

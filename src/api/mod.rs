@@ -17,6 +17,7 @@ pub mod csv_in;
 pub mod csv_out;
 pub mod events;
 pub mod extract;
+pub mod fhir;
 pub mod health;
 pub mod hsds;
 pub mod idempotency;
@@ -219,4 +220,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(activities::update_activity)
         .service(activities::delete_activity)
         .service(activities::get_activity_stats);
+    // FHIR R4 for partner systems.
+    cfg.service(fhir::list_fhir_tasks)
+        .service(fhir::get_fhir_task)
+        .service(fhir::update_fhir_task)
+        .service(fhir::get_fhir_service_request);
 }

@@ -90,8 +90,14 @@ pub struct ReferralFilter {
     pub school_id: Option<String>,
     /// Only overdue referrals, as of this day.
     pub overdue_on: Option<NaiveDate>,
-    /// Only referrals that were sent (the school's view).
+    /// Only referrals that were sent (the school's view, FHIR Tasks).
     pub sent_only: bool,
+    /// Only referrals in one of these states (FHIR's `status` search, a list).
+    pub status_in: Option<Vec<String>>,
+    /// Only referrals changed at or after this instant (FHIR's `_lastUpdated=ge`).
+    pub updated_from: Option<NaiveDateTime>,
+    /// Only referrals changed before this instant (FHIR's `_lastUpdated=lt`).
+    pub updated_before: Option<NaiveDateTime>,
 }
 
 /// Referrals joined to their case, school, service and partner, selected as `ReferralListRow`:
@@ -158,6 +164,15 @@ pub fn list(
     }
     if f.sent_only {
         q = q.filter(referrals::sent_at.is_not_null());
+    }
+    if let Some(list) = f.status_in {
+        q = q.filter(referrals::status.eq_any(list));
+    }
+    if let Some(at) = f.updated_from {
+        q = q.filter(referrals::updated_at.ge(at));
+    }
+    if let Some(at) = f.updated_before {
+        q = q.filter(referrals::updated_at.lt(at));
     }
     if let Some(today) = f.overdue_on {
         let open: Vec<&str> = ReferralStatus::OPEN_AT_PARTNER
@@ -431,4 +446,46 @@ pub fn sent_for_stats(
         }
     }
     Ok((rows, reached))
+}
+
+/// The why of each referral's current state: the comment of its latest transition into it, and
+/// whether that step was the partner's (taken by a partner account or recorded on its behalf).
+pub fn current_reasons(
+    conn: &mut DbConn,
+    rows: &[(String, ReferralStatus)],
+) -> QueryResult<HashMap<String, (String, bool)>> {
+    let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+    let transitions: Vec<(
+        String,
+        ReferralStatus,
+        Option<String>,
+        crate::domain::Role,
+        bool,
+    )> = referral_transitions::table
+        .inner_join(users::table.on(users::id.eq(referral_transitions::actor_id)))
+        .filter(referral_transitions::referral_id.eq_any(ids))
+        .order((
+            referral_transitions::at.asc(),
+            referral_transitions::id.asc(),
+        ))
+        .select((
+            referral_transitions::referral_id,
+            referral_transitions::to_status,
+            referral_transitions::comment,
+            users::role,
+            referral_transitions::on_behalf_of_partner,
+        ))
+        .load(conn)?;
+    let now: HashMap<&str, ReferralStatus> = rows.iter().map(|(id, s)| (id.as_str(), *s)).collect();
+    let mut out = HashMap::new();
+    for (id, to, comment, role, on_behalf) in transitions {
+        if now.get(id.as_str()) == Some(&to) {
+            let partner_side = on_behalf || role == crate::domain::Role::Partner;
+            match comment {
+                Some(c) => out.insert(id, (c, partner_side)),
+                None => out.remove(&id),
+            };
+        }
+    }
+    Ok(out)
 }

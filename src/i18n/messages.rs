@@ -497,6 +497,47 @@ catalogue! {
         en: "is not a known field; none are expected here",
     },
     DuplicateField = "duplicate_field" { nl: "komt twee keer voor", en: "appears twice" },
+    // ---- FHIR (/fhir/r4): search parameters and Task updates ------------------------------
+    FhirSearchParamUnknown = "fhir.search_param_unknown" {
+        nl: "is geen zoekparameter van deze resource; toegelaten: {allowed}",
+        en: "is not a search parameter of this resource; allowed: {allowed}",
+    },
+    FhirDateInvalid = "fhir.date_invalid" {
+        nl: "verwacht een prefix ge, gt, le of lt en een datum (JJJJ-MM-DD) of tijdstip met tijdzone",
+        en: "expects a prefix ge, gt, le or lt and a date (YYYY-MM-DD) or a date-time with a zone",
+    },
+    FhirOwnerInvalid = "fhir.owner_invalid" {
+        nl: "verwacht Organization/<id> van een partnerorganisatie",
+        en: "expects Organization/<id> of a partner organisation",
+    },
+    FhirTaskStatusUnknown = "fhir.task_status_unknown" {
+        nl: "onbekende FHIR Task-status `{value}`; toegelaten: {allowed}",
+        en: "unknown FHIR Task status `{value}`; allowed: {allowed}",
+    },
+    FhirTaskStatusNotSettable = "fhir.task_status_not_settable" {
+        nl: "een doorverwijzing kan niet naar `{status}` gaan; ze staat nu op `{current}`",
+        en: "a referral cannot move to `{status}`; it is `{current}` now",
+    },
+    FhirPatchOperationUnsupported = "fhir.patch_operation_unsupported" {
+        nl: "niet-ondersteunde bewerking `{op}`; toegelaten: replace, add, test",
+        en: "unsupported operation `{op}`; allowed: replace, add, test",
+    },
+    FhirPatchPathUnsupported = "fhir.patch_path_unsupported" {
+        nl: "dit pad kan niet gewijzigd worden; toegelaten: /status, /statusReason, /output, /output/-",
+        en: "this path cannot be changed; allowed: /status, /statusReason, /output, /output/-",
+    },
+    FhirPatchStatusRequired = "fhir.patch_status_required" {
+        nl: "een wijziging van een Task zet /status",
+        en: "a change of a Task sets /status",
+    },
+    FhirPatchValueInvalid = "fhir.patch_value_invalid" {
+        nl: "ongeldige waarde; verwacht: {expected}",
+        en: "invalid value; expected {expected}",
+    },
+    FhirPatchTestFailed = "fhir.patch_test_failed" {
+        nl: "de test faalt: de Task heeft hier een andere waarde",
+        en: "the test fails: the Task holds another value here",
+    },
     UnknownValue = "unknown_value" {
         nl: "onbekende waarde `{value}`; toegelaten: {allowed}",
         en: "unknown value `{value}`; allowed: {allowed}",

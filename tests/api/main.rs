@@ -18,6 +18,7 @@ mod copy;
 mod errors;
 mod events;
 mod faults;
+mod fhir;
 mod hardening;
 mod hardening_control_chars;
 mod hardening_net;

@@ -27,7 +27,9 @@ enum Kind {
 /// Id-taking routes of presence, consults, meetings, activities and calendar feeds: they came
 /// after this walk was written and are not in it yet; their own authorization matrices
 /// (tests/api/presence.rs, consults.rs, meetings.rs, agenda.rs) probe them with school B and
-/// worker B (agenda items also with a worker of another network).
+/// worker B (agenda items also with a worker of another network). The FHIR routes answer
+/// OperationOutcome, not problem+json: tests/api/fhir.rs probes them with worker B, another
+/// organisation's partner account, school accounts and the coordinator.
 pub fn walked_elsewhere(path: &str) -> bool {
     [
         "/api/v1/activities/",
@@ -37,6 +39,7 @@ pub fn walked_elsewhere(path: &str) -> bool {
         "/api/v1/office-hours/",
         "/api/v1/closed-periods/",
         "/api/v1/calendar/",
+        "/fhir/r4/",
     ]
     .iter()
     .any(|p| path.starts_with(p))

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The contract checks in one go, for CI: lint the document, render the docs page offline, walk
-# the main flow with a generated Python and a generated TypeScript client, and run Schemathesis
-# with each role's token — all against one server started from an already built binary (nothing
-# is built here) on a fresh SQLite file, seeded through the API.
+# the main flow with a generated Python and a generated TypeScript client, check every FHIR
+# answer with an R4 model library (fhir.sh), and run Schemathesis with each role's token — all
+# against one server started from an already built binary (nothing is built here) on a fresh
+# SQLite file, seeded through the API.
 #
 #   KE_BIN=target/debug/kinderen-eerst bash tests/contract/run.sh
 #
@@ -44,6 +45,8 @@ step "lint openapi/openapi.json (Spectral)" 180 bash "$here/lint.sh"
 step "docs page offline (headless Chromium)" 300 bash "$here/docs.sh"
 step "Python client flow (openapi-python-client)" 180 bash "$root/tests/clients/python/run.sh"
 step "TypeScript client flow (@hey-api/openapi-ts)" 180 bash "$root/tests/clients/typescript/run.sh"
+# Before Schemathesis: it moves the seeded referral through its lifecycle.
+step "FHIR answers valid R4 (fhir.resources)" 120 bash "$here/fhir.sh"
 step "Schemathesis, every operation as each role" 780 bash "$here/schemathesis.sh"
 
 echo

@@ -11,11 +11,11 @@ npm_tools() {
   fi
 }
 
-# A Python venv with Schemathesis (pinned in requirements.txt).
+# A Python venv with Schemathesis and the FHIR models (pinned in requirements.txt).
 python_tools() {
   local venv="$contract_dir/.venv"
   if [ ! -x "$venv/bin/st" ] || [ "$contract_dir/requirements.txt" -nt "$venv/.installed" ]; then
-    echo "installing Schemathesis into $venv"
+    echo "installing Schemathesis and fhir.resources into $venv"
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$contract_dir/requirements.txt"
     touch "$venv/.installed"

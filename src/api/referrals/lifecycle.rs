@@ -89,7 +89,7 @@ pub struct CompleteReferral {
 
 /// Everything any action may carry, gathered from its body.
 #[derive(Default)]
-pub(super) struct Step {
+pub(crate) struct Step {
     comment: Option<String>,
     reason: Option<String>,
     outcome: Option<String>,
@@ -477,7 +477,7 @@ pub fn consent_withdrawn(
 }
 
 /// A referral action with its body, whatever its kind.
-pub(super) fn act<B: Into<Step>>(
+pub(crate) fn act<B: Into<Step>>(
     conn: &mut DbConn,
     user: &Viewer,
     id: &str,

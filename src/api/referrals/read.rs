@@ -82,7 +82,7 @@ pub async fn list_referrals(
         service_id: q.service.map(|s| s.to_string()),
         school_id: q.school.map(|s| s.to_string()),
         overdue_on: q.overdue.filter(|o| *o).map(|_| day),
-        sent_only: false,
+        ..ReferralFilter::default()
     };
     let scope = user.case_scope();
     let sees = user.sees();
