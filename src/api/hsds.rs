@@ -772,7 +772,7 @@ fn matches(words: &[String], texts: &[&str]) -> bool {
     description = "All services (active and inactive, see `status`) in HSDS 3.0's `Page` envelope, sorted by name: one-to-one fields, \
 only `id`, `name`, `status` and `last_modified` with `minimal=true`, fully nested with `full=true`. \
 HSDS's query parameters narrow the list (`search`, `taxonomy_term_id`, `taxonomy_id`, `organization_id`, `modified_after`); \
-pages are numbered (`page`, `per_page`) as HSDS's API does. Roles: every signed-in role that reads the social map.",
+pages are numbered (`page`, `per_page`) as HSDS's API does. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(HsdsServiceQuery),
     responses(
         (status = 200, description = "A page of HSDS services", body = HsdsPage<HsdsService>)
@@ -812,7 +812,7 @@ pub async fn list_hsds_services(
     summary = "A service, fully nested, as Open Referral HSDS 3.0",
     description = "The service with its organization (and its location), contacts (with phones), themes as attributes of the `kinderen-eerst-themes` taxonomy \
 (term `name` English, `description` Dutch), networks as service areas and its organization's address as its service_at_location. \
-Roles: every signed-in role that reads the social map.",
+Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Service id")),
     responses(
         (status = 200, description = "The HSDS service", body = HsdsService),
@@ -849,7 +849,7 @@ fn organization_services(views: Vec<ServiceView>, full_service: bool) -> Vec<Hsd
     summary = "Partner organisations, as Open Referral HSDS 3.0",
     description = "All partners in HSDS 3.0's `Page` envelope, sorted by name: one-to-one fields, only `id`, `name` and `description` with `minimal=true`, \
 fully nested with `full=true` (with the services' one-to-one fields) or `full_service=true` (with the services fully nested). \
-Roles: every signed-in role that reads the social map.",
+Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(HsdsOrganizationQuery),
     responses(
         (status = 200, description = "A page of HSDS organizations", body = HsdsPage<HsdsOrganization>)
@@ -912,7 +912,7 @@ pub async fn list_hsds_organizations(
     get, path = "/api/v1/hsds/organizations/{id}", tag = "hsds", operation_id = "get_hsds_organization",
     summary = "A partner organisation as a nested HSDS 3.0 organization",
     description = "The organization with its phone, location (address), kind (as an attribute of the `kinderen-eerst-partner-kinds` taxonomy) \
-and its services (one-to-one fields, or fully nested with `full_service=true`). Roles: every signed-in role that reads the social map.",
+and its services (one-to-one fields, or fully nested with `full_service=true`). Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Partner id"), HsdsOrganizationOneQuery),
     responses(
         (status = 200, description = "The HSDS organization", body = HsdsOrganization),
@@ -952,7 +952,7 @@ pub async fn get_hsds_organization(
     get, path = "/api/v1/hsds/taxonomies", tag = "hsds", operation_id = "list_hsds_taxonomies",
     summary = "Our taxonomies, as Open Referral HSDS 3.0",
     description = "Two taxonomies: `kinderen-eerst-themes` (the themes services are tagged with) and `kinderen-eerst-partner-kinds`. \
-Roles: every signed-in role that reads the social map.",
+Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(HsdsTaxonomyQuery),
     responses(
         (status = 200, description = "A page of HSDS taxonomies", body = HsdsPage<HsdsTaxonomy>)
@@ -983,7 +983,7 @@ pub async fn list_hsds_taxonomies(
 #[utoipa::path(
     get, path = "/api/v1/hsds/taxonomies/{id}", tag = "hsds", operation_id = "get_hsds_taxonomy",
     summary = "A taxonomy, as Open Referral HSDS 3.0",
-    description = "Roles: every signed-in role that reads the social map.",
+    description = "Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Taxonomy id")),
     responses(
         (status = 200, description = "The HSDS taxonomy", body = HsdsTaxonomy),
@@ -1018,7 +1018,7 @@ fn all_themes(conn: &mut DbConn) -> ApiResult<Vec<ThemeRow>> {
     get, path = "/api/v1/hsds/taxonomy_terms", tag = "hsds", operation_id = "list_hsds_taxonomy_terms",
     summary = "Taxonomy terms (the themes and partner kinds), as Open Referral HSDS 3.0",
     description = "The themes (sorted by code, retired ones too) as terms of `kinderen-eerst-themes`, then the partner kinds as terms of \
-`kinderen-eerst-partner-kinds`; `name` is English, `description` Dutch. All terms are top-level. Roles: every signed-in role that reads the social map.",
+`kinderen-eerst-partner-kinds`; `name` is English, `description` Dutch. All terms are top-level. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(HsdsTaxonomyTermQuery),
     responses(
         (status = 200, description = "A page of HSDS taxonomy terms", body = HsdsPage<HsdsTaxonomyTerm>)
@@ -1055,7 +1055,7 @@ pub async fn list_hsds_taxonomy_terms(
 #[utoipa::path(
     get, path = "/api/v1/hsds/taxonomy_terms/{id}", tag = "hsds", operation_id = "get_hsds_taxonomy_term",
     summary = "A taxonomy term (a theme or partner kind), as Open Referral HSDS 3.0",
-    description = "Roles: every signed-in role that reads the social map.",
+    description = "Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Taxonomy term id")),
     responses(
         (status = 200, description = "The HSDS taxonomy term", body = HsdsTaxonomyTerm),
@@ -1090,7 +1090,7 @@ fn service_at_location_of(v: ServiceView, detail: Detail) -> Option<HsdsServiceA
     summary = "Services at their locations, as Open Referral HSDS 3.0",
     description = "Services have no places of their own: a service is given at its organization's address, so there is one service_at_location \
 per service whose organization has a complete address (street, postal code, city), with that address as its location. Sorted by service name; \
-the same filters as `/hsds/services`, and `postcode`. Roles: every signed-in role that reads the social map.",
+the same filters as `/hsds/services`, and `postcode`. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(HsdsServiceAtLocationQuery),
     responses(
         (status = 200, description = "A page of HSDS service_at_locations", body = HsdsPage<HsdsServiceAtLocation>)
@@ -1138,7 +1138,7 @@ pub async fn list_hsds_service_at_locations(
     get, path = "/api/v1/hsds/service_at_locations/{id}", tag = "hsds", operation_id = "get_hsds_service_at_location",
     summary = "A service at its location, as Open Referral HSDS 3.0",
     description = "The service_at_location with its location (the organization's address) and the service fully nested. \
-Roles: every signed-in role that reads the social map.",
+Roles: coordinator, social_worker, school.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Service_at_location id")),
     responses(
         (status = 200, description = "The HSDS service_at_location", body = HsdsServiceAtLocation),
