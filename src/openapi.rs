@@ -53,7 +53,7 @@ never on text. Codes in JSON (statuses, themes, kinds) never change with the lan
         (name = "themes", description = "Themes: the problem themes services and cases are tagged with (taal, armoede, ...)"),
         (name = "partners", description = "Partner organisations of the social map (OCMW, CAW, Kind & Gezin, CLB, ...)"),
         (name = "services", description = "Partner services and the social-map query: who helps with this theme in this network"),
-        (name = "hsds", description = "A read-only Open Referral HSDS 3.0 view of the social map (organizations, services)"),
+        (name = "hsds", description = "A read-only Open Referral HSDS 3.0 view of the social map (organizations, services, taxonomies, service_at_locations)"),
         (name = "checklists", description = "Signal checklists for child poverty: versioned templates, schools' submissions for a pupil, and their triage by social workers"),
         (name = "referrals", description = "Referrals of a case to a partner service, followed until the partner answers and finishes (the closed loop); states map onto FHIR Task"),
         (name = "events", description = "The stream of case and referral status changes for city systems, without personal data"),

@@ -130,6 +130,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(hsds::get_hsds_service)
         .service(hsds::list_hsds_organizations)
         .service(hsds::get_hsds_organization)
+        .service(hsds::list_hsds_taxonomies)
+        .service(hsds::get_hsds_taxonomy)
+        .service(hsds::list_hsds_taxonomy_terms)
+        .service(hsds::get_hsds_taxonomy_term)
+        .service(hsds::list_hsds_service_at_locations)
+        .service(hsds::get_hsds_service_at_location)
         .service(assignments::delete_assignment);
     // Signal checklists. Fixed paths (`current`, `counts`) before the `{id}` they would match.
     cfg.service(checklist_templates::list_checklist_templates)

@@ -169,6 +169,19 @@ impl Objects {
     pub fn new(f: &crate::referrals::Fixture) -> Objects {
         let w = &f.w;
         let case = f.case_id.clone();
+        // The partner gets an address, so its services have an HSDS service_at_location.
+        let located = w.app.request(
+            "PATCH",
+            &format!("/api/v1/partners/{}", f.partner),
+            Some(&w.coord.token),
+            Some((
+                "application/json",
+                br#"{"address": {"street": "Kerkstraat 1", "postal_code": "2000", "city": "Antwerpen"}}"#
+                    .to_vec(),
+            )),
+            &[],
+        );
+        assert_eq!(located.status, 200, "{}", located.text());
         let consent = f.consent("refer_to_partner", Some(&f.partner));
         let need = w.post(
             &w.worker_a,
@@ -306,6 +319,7 @@ impl Objects {
 
     /// The path with A's ids filled in (`real`), or ids that exist nowhere.
     pub fn path(&self, template_path: &str, real: bool) -> String {
+        use kinderen_eerst::api::hsds::derived_id;
         let pick = |id: &str| -> String {
             if real {
                 id.to_string()
@@ -349,6 +363,16 @@ impl Objects {
             pick(&self.service)
         } else if p.starts_with("/api/v1/networks/") {
             pick(&self.network)
+        } else if p.starts_with("/api/v1/hsds/taxonomies/") {
+            pick(&derived_id(&["taxonomy", "kinderen-eerst-themes"]))
+        } else if p.starts_with("/api/v1/hsds/taxonomy_terms/") {
+            pick(&derived_id(&[
+                "taxonomy_term",
+                "kinderen-eerst-themes",
+                "school_costs",
+            ]))
+        } else if p.starts_with("/api/v1/hsds/service_at_locations/") {
+            pick(&derived_id(&["service_at_location", &self.service]))
         } else {
             panic!("no id for {p}")
         };

@@ -46,7 +46,9 @@ fn issue_type(e: &ApiError) -> &'static str {
             current_state: Some(_),
             ..
         } => "business-rule",
-        ApiError::Conflict { .. } | ApiError::PreconditionFailed => "conflict",
+        ApiError::Conflict { .. } | ApiError::Clash { .. } | ApiError::PreconditionFailed => {
+            "conflict"
+        }
         ApiError::PreconditionRequired => "required",
         ApiError::PayloadTooLarge { .. } => "too-costly",
         ApiError::RequestTimeout { .. } => "timeout",
