@@ -59,7 +59,7 @@ pub struct PlanReason {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanPerson {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -87,7 +87,7 @@ pub struct PlanLine {
 /// A worker's week in the plan.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanWorkerLoad {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
     pub capacity_hours: Option<i32>,
@@ -112,7 +112,7 @@ pub struct Plan {
 /// A plan in a list.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PlanSummary {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub status: PlanStatus,
     pub period: Period,

@@ -1016,7 +1016,7 @@ fn all_themes(conn: &mut DbConn) -> ApiResult<Vec<ThemeRow>> {
 
 #[utoipa::path(
     get, path = "/api/v1/hsds/taxonomy_terms", tag = "hsds", operation_id = "list_hsds_taxonomy_terms",
-    summary = "Taxonomy terms (the themes and partner kinds), as Open Referral HSDS 3.0",
+    summary = "Taxonomy terms (themes, partner kinds), as HSDS 3.0",
     description = "The themes (sorted by code, retired ones too) as terms of `kinderen-eerst-themes`, then the partner kinds as terms of \
 `kinderen-eerst-partner-kinds`; `name` is English, `description` Dutch. All terms are top-level. Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(HsdsTaxonomyTermQuery),
@@ -1054,7 +1054,7 @@ pub async fn list_hsds_taxonomy_terms(
 
 #[utoipa::path(
     get, path = "/api/v1/hsds/taxonomy_terms/{id}", tag = "hsds", operation_id = "get_hsds_taxonomy_term",
-    summary = "A taxonomy term (a theme or partner kind), as Open Referral HSDS 3.0",
+    summary = "A taxonomy term (theme or partner kind), as HSDS 3.0",
     description = "Roles: coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Taxonomy term id")),
     responses(

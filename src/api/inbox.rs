@@ -70,7 +70,7 @@ code_enum! {
 /// A school as an inbox item names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboxSchool {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub name: String,
 }
@@ -78,7 +78,7 @@ pub struct InboxSchool {
 /// A social worker as an inbox item names them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboxWorker {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: String,
     pub display_name: String,
 }
@@ -86,7 +86,7 @@ pub struct InboxWorker {
 /// A network as an inbox item names it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InboxNetwork {
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: Option<String>,
     pub name: String,
 }
@@ -104,7 +104,7 @@ pub struct InboxItem {
     /// Where to read or handle it (a path of this API).
     pub link: String,
     /// The id of the object `link` names, when it names one.
-    #[schema(format = Uuid)]
+    #[schema(read_only, format = Uuid)]
     pub id: Option<String>,
     /// A case's reference (`KE-2026-00042`).
     pub reference: Option<String>,

@@ -253,7 +253,7 @@ pub async fn get_user(
 
 #[utoipa::path(
     patch, path = "/api/v1/users/{id}", tag = "users", operation_id = "update_user",
-    summary = "Rename, deactivate or reactivate an account, or set a worker's capacity", description = "Deactivation takes effect at once, also for tokens already issued; reactivation does not revive them. Deactivating a social worker ends their assignments (from today; each records `assignment.changed`): they are no school's SPOC and hold no planned sessions any more. `weekly_capacity_hours` is for social workers only (422 otherwise). A coordinator cannot deactivate their own account. Audited (`update`, `deactivate`, `reactivate` on the user). Roles: coordinator.",
+    summary = "Change an account (name, active, capacity)", description = "Deactivation takes effect at once, also for tokens already issued; reactivation does not revive them. Deactivating a social worker ends their assignments (from today; each records `assignment.changed`): they are no school's SPOC and hold no planned sessions any more. `weekly_capacity_hours` is for social workers only (422 otherwise). A coordinator cannot deactivate their own account. Audited (`update`, `deactivate`, `reactivate` on the user). Roles: coordinator.",
     security(("bearer" = [])), request_body = UserPatch,
     params(("id" = Uuid, Path, description = "User id"), ("If-Match" = Option<String>, Header, description = "The ETag you read; 412 when stale")),
     responses(
