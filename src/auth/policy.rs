@@ -42,6 +42,9 @@ pub enum Action {
     WorkCases,
     ReadSchoolCaseView,
     ReadStatistics,
+    /// referral figures (`/stats/referrals`): the roles with statistics, and a partner for the
+    /// referrals sent to its own organisation
+    ReadReferralStatistics,
     ReadAuditLog,
     /// referrals of every case as metadata (no message, no partner answer), and their statistics
     ReadReferralMetadata,
@@ -101,6 +104,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | ReassignCase
                 | ChangeLeadWorker
                 | ReadStatistics
+                | ReadReferralStatistics
                 | ReadAuditLog
                 | ReadReferralMetadata
                 | ReadEvents
@@ -133,6 +137,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | AnswerReferrals
                 | ChangeLeadWorker
                 | ReadStatistics
+                | ReadReferralStatistics
                 | ReadOfficeHours
                 | RecordOfficeHourExceptions
                 | LogOfficeHours
@@ -159,6 +164,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | SubmitChecklist
                 | ReadSchoolCaseView
                 | ReadStatistics
+                | ReadReferralStatistics
                 | ReadOfficeHours
                 | UseCalendarFeed
                 | RequestConsult
@@ -176,6 +182,7 @@ pub fn allows(role: Role, action: Action) -> bool {
                 | EditOwnPartnerContact
                 | ReadOwnProfile
                 | AnswerReferrals
+                | ReadReferralStatistics
                 | ReadEvents
                 | ManageWebhooks
         ),

@@ -415,6 +415,9 @@ pub fn sent_for_stats(
     if let Some(ids) = &scope.school_ids {
         q = q.filter(cases::school_id.eq_any(ids.clone()));
     }
+    if let Some(p) = &scope.partner_ids {
+        q = q.filter(referrals::partner_id.eq_any(p.clone()));
+    }
     if let Some(n) = &scope.network_id {
         q = q.filter(
             cases::school_id.eq_any(

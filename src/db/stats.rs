@@ -21,6 +21,9 @@ pub struct StatScope {
     pub own_signals: bool,
     /// Only cases with this theme (a group of `group_by=theme`).
     pub theme: Option<String>,
+    /// Only referrals to these partner organisations (a partner account's own and those below
+    /// it); `None`: any.
+    pub partner_ids: Option<Vec<String>>,
 }
 
 /// Applies the scope to a boxed query: `$school` and `$at` are the columns holding the school

@@ -627,6 +627,10 @@ catalogue! {
         en: "the range may span at most {max} days",
     },
     EndAfterStart = "end_after_start" { nl: "moet na start_time liggen", en: "must be after start_time" },
+    NotForPartners = "not_for_partners" {
+        nl: "is niet beschikbaar voor een partneraccount",
+        en: "is not available to a partner account",
+    },
     NotAReference = "not_a_reference" {
         nl: "moet een dossierreferentie zijn, zoals KE-2026-00042",
         en: "must be a case reference such as KE-2026-00042",

@@ -378,7 +378,8 @@ fn a_partner_reads_only_referrals_sent_to_its_organisation_never_drafts_or_anoth
         "/api/v1/checklist-submissions".to_string(),
         "/api/v1/audit-events".to_string(),
         "/api/v1/stats/cases".to_string(),
-        "/api/v1/stats/referrals".to_string(),
+        "/api/v1/stats/checklists".to_string(),
+        "/api/v1/reports/yearly?year=2026".to_string(),
     ] {
         let res = l.get(&partner, &path);
         assert!(
@@ -388,6 +389,48 @@ fn a_partner_reads_only_referrals_sent_to_its_organisation_never_drafts_or_anoth
             res.text()
         );
     }
+}
+
+#[test]
+fn a_partner_counts_the_referrals_sent_to_its_own_organisation_from_any_school() {
+    let l = setup();
+    l.consent(&l.partner, false);
+    l.consent(&l.other_partner, false);
+    l.sent(&l.service);
+    l.sent(&l.service);
+    l.sent(&l.other_service);
+    let partner = l.w.app.partner_user(&l.partner);
+    let res = l.get(&partner, "/api/v1/stats/referrals?suppress_below=1");
+    assert_eq!(res.status, 200, "{}", res.text());
+    let v = res.json();
+    let partners = v["partners"].as_array().unwrap();
+    assert_eq!(partners.len(), 1, "{v}");
+    assert_eq!(partners[0]["partner"]["id"], l.partner.as_str());
+    // Two referrals: at least the configured threshold hides or shows them the same way for
+    // every scope; the other organisation's never shows.
+    assert!(!v.to_string().contains(&l.other_partner), "{v}");
+    // As CSV too.
+    let csv = l.w.app.request(
+        "GET",
+        "/api/v1/stats/referrals",
+        Some(&partner.token),
+        None,
+        &[("accept", "text/csv")],
+    );
+    assert_eq!(csv.status, 200);
+    // Narrowing by school or network would tell where a family lives: 422.
+    for q in [
+        format!("school={}", l.w.school_a),
+        format!("network={}", uuid::Uuid::new_v4()),
+    ] {
+        let p = l
+            .get(&partner, &format!("/api/v1/stats/referrals?{q}"))
+            .problem(422);
+        assert_eq!(p["errors"][0]["code"], "not_for_partners", "{q}");
+    }
+    // The coordinator still counts both organisations.
+    let all = l.get(&l.w.coord, "/api/v1/stats/referrals").json();
+    assert_eq!(all["partners"].as_array().unwrap().len(), 2, "{all}");
 }
 
 #[test]

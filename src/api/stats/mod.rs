@@ -296,7 +296,6 @@ fn resolve(
     q: &StatsQuery,
     default_threshold: i64,
 ) -> ApiResult<(StatScope, StatsScopeInfo)> {
-    require(user, Action::ReadStatistics)?;
     if let (Some(f), Some(t)) = (q.from, q.to)
         && f > t
     {
@@ -305,7 +304,23 @@ fn resolve(
             crate::msg!(NotBefore, other = "from"),
         ));
     }
-    let school_ids = user.schools_narrowed(q.school.map(SchoolId::from));
+    // A partner's figures are about the referrals sent to its organisations, from any school;
+    // which school or network they came from is not the partner's to narrow by.
+    let partner_ids = user.partner_reach().map(<[String]>::to_vec);
+    if partner_ids.is_some() {
+        for (field, asked) in [
+            ("school", q.school.is_some()),
+            ("network", q.network.is_some()),
+        ] {
+            if asked {
+                return Err(ApiError::field(field, Code::NotForPartners));
+            }
+        }
+    }
+    let school_ids = match &partner_ids {
+        Some(_) => None,
+        None => user.schools_narrowed(q.school.map(SchoolId::from)),
+    };
     let threshold = user.suppress_below(q.suppress_below, default_threshold);
     // A school's figures hold cases it may not read (office hours, parent, worker): their
     // periods keep to the calendar-year grid. A worker's hold only cases of their schools, which
@@ -333,6 +348,7 @@ fn resolve(
             before: period_to.and_then(|d| d.succ_opt()).and_then(midnight),
             own_signals,
             theme: None,
+            partner_ids,
         },
         StatsScopeInfo {
             from: q.from,
@@ -843,7 +859,23 @@ where
     T: Send + Sync + 'static,
     F: FnOnce(&mut DbConn, &StatScope, StatsScopeInfo) -> ApiResult<T> + Send + 'static,
 {
-    require(&user, Action::ReadStatistics)?;
+    figures_for(Action::ReadStatistics, state, endpoint, user, q, f).await
+}
+
+/// `figures` for a statistic readable under `action` (the referral figures: partners too).
+pub(crate) async fn figures_for<T, F>(
+    action: Action,
+    state: &AppState,
+    endpoint: &str,
+    user: Viewer,
+    q: StatsQuery,
+    f: F,
+) -> ApiResult<(Arc<T>, Duration)>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce(&mut DbConn, &StatScope, StatsScopeInfo) -> ApiResult<T> + Send + 'static,
+{
+    require(&user, action)?;
     let key = figures_key(endpoint, &user, &q);
     let threshold = state.settings.stats_suppress_below;
     let db = state.db.clone();

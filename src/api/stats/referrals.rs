@@ -143,10 +143,11 @@ pub(crate) fn referral_counts<'a>(
     description = "For every partner organisation and each of its services: referrals sent in the period, \
 how many were accepted, declined, completed and failed, how many were sent on a consent override, and the \
 median days from sending to the partner's answer and to completion. `from`/`to` are days of sending. Scoped \
-and suppressed like the case figures (a school its own school, a worker their schools, the coordinator all; \
-counts under `suppress_below` withheld). With `Accept: text/csv` the same figures come as CSV rows \
+and suppressed like the case figures (a school its own school, a worker their schools, the coordinator all, a \
+partner the referrals sent to its own organisation and those below it, from any school — `school` and `network` \
+are 422 for a partner; counts under `suppress_below` withheld). With `Accept: text/csv` the same figures come as CSV rows \
 `partner,service,figure,value,suppressed` (the partner's own total has an empty service). Roles: \
-coordinator, social_worker, school.",
+coordinator, social_worker, school, partner.",
     security(("bearer" = [])), params(StatsQuery),
     responses(
         (status = 200, description = "The statistics", body = ReferralStats, headers(("Age" = u32, description = "Seconds since these figures were computed: the same question from the same scope is answered from them for `STATS_CACHE_SECONDS`")), content(
@@ -170,10 +171,17 @@ pub async fn get_referral_stats(
             crate::i18n::Code::ReferralsNotGrouped,
         ));
     }
-    let (figures, age) = super::figures(&state, "referrals", user, query.0, |conn, scope, info| {
-        let (rows, reached) = repo::sent_for_stats(conn, scope)?;
-        Ok((info, rows, reached))
-    })
+    let (figures, age) = super::figures_for(
+        crate::auth::policy::Action::ReadReferralStatistics,
+        &state,
+        "referrals",
+        user,
+        query.0,
+        |conn, scope, info| {
+            let (rows, reached) = repo::sent_for_stats(conn, scope)?;
+            Ok((info, rows, reached))
+        },
+    )
     .await?;
     let (info, rows, reached) = &*figures;
     let info = info.clone();
