@@ -92,6 +92,26 @@ fn referral_id(raw: &str) -> ApiResult<String> {
         .map_err(|_| ApiError::NotFound)
 }
 
+/// The referral `id` in the caller's reach, read as the data its Task and ServiceRequest are
+/// mapped from; the read is audited.
+async fn read_one(state: &AppState, user: Viewer, id: String) -> ApiResult<TaskData> {
+    state
+        .db
+        .read_audited(move |conn| {
+            let r = task_in_reach(conn, &user, &id)?;
+            record(
+                conn,
+                &user,
+                AuditAction::Read,
+                "referral",
+                Some(&id),
+                Some(&r.referral.case_id),
+            )?;
+            load_one(conn, &user, r)
+        })
+        .await
+}
+
 fn fhir_ok<T: serde::Serialize>(body: &T, etag: Option<String>) -> HttpResponse {
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_TYPE, FHIR_JSON));
@@ -245,21 +265,7 @@ pub async fn get_fhir_task(
     let user = user?;
     require_fhir(&user)?;
     let id = referral_id(&id)?;
-    let task = state
-        .db
-        .read_audited(move |conn| {
-            let r = task_in_reach(conn, &user, &id)?;
-            record(
-                conn,
-                &user,
-                AuditAction::Read,
-                "referral",
-                Some(&id),
-                Some(&r.referral.case_id),
-            )?;
-            Ok(map::task(&load_one(conn, &user, r)?))
-        })
-        .await?;
+    let task = map::task(&read_one(&state, user, id).await?);
     let tag = format!("W/\"{}\"", task.meta.version_id);
     Ok(fhir_ok(&task, Some(tag)))
 }
@@ -287,21 +293,7 @@ pub async fn get_fhir_service_request(
     let user = user?;
     require_fhir(&user)?;
     let id = referral_id(&id)?;
-    let sr = state
-        .db
-        .read_audited(move |conn| {
-            let r = task_in_reach(conn, &user, &id)?;
-            record(
-                conn,
-                &user,
-                AuditAction::Read,
-                "referral",
-                Some(&id),
-                Some(&r.referral.case_id),
-            )?;
-            Ok(map::service_request(&load_one(conn, &user, r)?))
-        })
-        .await?;
+    let sr = map::service_request(&read_one(&state, user, id).await?);
     let tag = format!("W/\"{}\"", sr.meta.version_id);
     Ok(fhir_ok(&sr, Some(tag)))
 }
