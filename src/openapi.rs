@@ -22,7 +22,7 @@ use crate::i18n::{self, Code, Lang};
 poverty through schools: the social map of partner services, signal checklists, cases, referrals, presence at \
 schools, network meetings, statistics and the audit trail.\n\n\
 Authenticate with `POST /api/v1/auth/login` and send the token as `Authorization: Bearer <token>`. \
-Roles: `coordinator`, `social_worker`, `school`; each operation's description says which may call it. \
+Roles: `coordinator`, `social_worker`, `school`, `partner`; each operation's description says which may call it, and its `x-roles` lists them. \
 Errors are RFC 9457 `application/problem+json`. An object that exists but is not yours to see answers 404, \
 like one that does not exist.\n\n\
 **Languages.** Problem titles, details and field messages are in Dutch by default and in English on request: \
@@ -69,6 +69,10 @@ never on text. Codes in JSON (statuses, themes, kinds) never change with the lan
         Problem,
         FieldError,
         crate::api::fhir::resources::OperationOutcome,
+        crate::api::fhir::search::OwnerReference,
+        crate::api::fhir::search::TaskStatusList,
+        crate::api::fhir::search::LastUpdated,
+        crate::usecases::search::CaseReferenceText,
         crate::api::stats::groups::CaseGroup,
         crate::api::stats::groups::ChecklistGroup,
         crate::api::stats::groups::PresenceGroup
@@ -261,7 +265,8 @@ fn add_idempotency_key(op: &mut Operation) {
             utoipa::openapi::ObjectBuilder::new()
                 .schema_type(utoipa::openapi::schema::Type::String)
                 .min_length(Some(1))
-                .max_length(Some(255)),
+                .max_length(Some(crate::api::idempotency::KEY_MAX_LEN))
+                .pattern(Some(crate::api::idempotency::KEY_PATTERN)),
         ))
         .build();
     op.parameters
@@ -285,8 +290,7 @@ fn add_accept_language(doc: &mut OpenApiDoc) {
         .example(Some(serde_json::json!("nl-BE, en;q=0.5")))
         .schema(Some(
             utoipa::openapi::ObjectBuilder::new()
-                .schema_type(utoipa::openapi::schema::Type::String)
-                .max_length(Some(256)),
+                .schema_type(utoipa::openapi::schema::Type::String),
         ))
         .build();
     let components = doc.components.get_or_insert_with(Default::default);
@@ -388,7 +392,313 @@ pub fn document() -> OpenApiDoc {
     page_items_by_ref(&mut doc);
     collections_any_of(&mut doc);
     drop_unused_responses(&mut doc);
+    add_roles(&mut doc);
+    optional_bodies(&mut doc);
+    add_links(&mut doc);
+    plain_text(&mut doc);
     doc
+}
+
+/// Every free-text string (a string with no format, enum or pattern of its own) in the schemas,
+/// the bodies and the query and path parameters gets `PLAIN_TEXT_PATTERN`: the service refuses
+/// control characters in all text it takes (headers are HTTP's business).
+fn plain_text(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::path::ParameterIn;
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(plain_text_in);
+    }
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations_mut(item) {
+            for param in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(param) = param {
+                    if !matches!(param.parameter_in, ParameterIn::Header) {
+                        param.schema.iter_mut().for_each(plain_text_in);
+                    }
+                }
+            }
+            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content {
+                        content.schema.iter_mut().for_each(plain_text_in);
+                    }
+                }
+            }
+            for response in op.responses.responses.values_mut() {
+                if let RefOr::T(response) = response {
+                    for content in response.content.values_mut() {
+                        if let RefOr::T(content) = content {
+                            content.schema.iter_mut().for_each(plain_text_in);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn plain_text_in(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
+    use utoipa::openapi::schema::{
+        AdditionalProperties, ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type,
+    };
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            let string = match &object.schema_type {
+                SchemaType::Type(Type::String) => true,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                _ => false,
+            };
+            if string
+                && matches!(
+                    &object.format,
+                    None | Some(SchemaFormat::KnownFormat(KnownFormat::Password))
+                )
+                && object.enum_values.is_none()
+                && object.pattern.is_none()
+                && object.content_encoding.is_empty()
+            {
+                object.pattern = Some(crate::domain::text::PLAIN_TEXT_PATTERN.to_string());
+            }
+            object.properties.values_mut().for_each(plain_text_in);
+            if let Some(additional) = object.additional_properties.as_deref_mut() {
+                if let AdditionalProperties::RefOr(value) = additional {
+                    plain_text_in(value);
+                }
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                plain_text_in(items);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(plain_text_in),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(plain_text_in),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(plain_text_in),
+        _ => {}
+    }
+}
+
+/// An optional body is declared `Option<T>`, which utoipa writes as "`T` or `null`" and not
+/// required. The document says it as OpenAPI means it: the body is `T`, and it may be left out
+/// (the server takes `null` like no body, too). A body whose schema requires a property (the
+/// `reason` of a decline) is required.
+fn optional_bodies(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    let components = serde_json::to_value(&doc.components).unwrap_or_default();
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations_mut(item) {
+            let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            let mut requires = false;
+            for content in body.content.values_mut() {
+                let RefOr::T(content) = content else { continue };
+                let Some(RefOr::T(Schema::OneOf(one_of))) = content.schema.as_ref() else {
+                    continue;
+                };
+                let is_null = |s: &RefOr<Schema>| matches!(s, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null));
+                let others: Vec<&RefOr<Schema>> =
+                    one_of.items.iter().filter(|s| !is_null(s)).collect();
+                if others.len() + 1 != one_of.items.len() || others.len() != 1 {
+                    continue;
+                }
+                let schema = others[0].clone();
+                if let RefOr::Ref(r) = &schema {
+                    let name = r.ref_location.trim_start_matches("#/components/schemas/");
+                    requires |= components["schemas"][name]["required"]
+                        .as_array()
+                        .is_some_and(|r| !r.is_empty());
+                }
+                content.schema = Some(schema);
+            }
+            if requires {
+                body.required = Some(utoipa::openapi::Required::True);
+            }
+        }
+    }
+}
+
+/// Every role a token can carry.
+pub const ROLES: [&str; 4] = ["coordinator", "social_worker", "school", "partner"];
+
+/// The roles an operation's description names in its "Roles: …" sentence (qualifications in
+/// brackets are read past; "anyone" is every role). `None` when the description names none.
+/// The authorization matrix (OWASP API5) tests exactly these against the running server.
+pub fn roles_of(description: &str) -> Option<Vec<&'static str>> {
+    let text = description.split("Roles:").nth(1)?;
+    let text = text.split(". ").next().unwrap_or(text);
+    let mut plain = String::new();
+    let mut depth = 0;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    if plain.contains("anyone") {
+        return Some(ROLES.to_vec());
+    }
+    // "social_worker" contains no other role's name; "school" and "partner" are words of their own.
+    let words: Vec<&str> = plain
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    Some(ROLES.into_iter().filter(|r| words.contains(r)).collect())
+}
+
+fn operations_mut(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.map(|op| (method, op)))
+}
+
+/// `x-roles`: the roles of the description's "Roles: …" sentence as a list, for tools (and the
+/// contract run, which leaves an operation out for a role it does not name).
+fn add_roles(doc: &mut OpenApiDoc) {
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations_mut(item) {
+            let Some(roles) = op.description.as_deref().and_then(roles_of) else {
+                continue;
+            };
+            op.extensions
+                .get_or_insert_with(Default::default)
+                .insert("x-roles".to_string(), serde_json::json!(roles));
+        }
+    }
+}
+
+/// OpenAPI links from each create (a 201 whose body has an `id`) to the operations that take
+/// that id: the read that answers the same schema, and every operation on the read's path and
+/// below it. A linked operation that needs `If-Match` gets the create's `ETag`.
+fn add_links(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::link::LinkBuilder;
+    let body_schema = |op: &Operation, status: &str| -> Option<serde_json::Value> {
+        let RefOr::T(response) = op.responses.responses.get(status)? else {
+            return None;
+        };
+        let RefOr::T(content) = response.content.get("application/json")? else {
+            return None;
+        };
+        serde_json::to_value(content.schema.as_ref()?).ok()
+    };
+    // The branches of a schema that is (or names) a choice of views.
+    let components = serde_json::to_value(&doc.components).unwrap_or_default();
+    let views = |schema: &serde_json::Value| -> Vec<String> {
+        let resolved = schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(|name| &components["schemas"][name])
+            .unwrap_or(schema);
+        ["oneOf", "anyOf"]
+            .iter()
+            .filter_map(|key| resolved[key].as_array())
+            .flatten()
+            .filter_map(|branch| branch["$ref"].as_str().map(str::to_string))
+            .collect()
+    };
+    // (read path, its one path parameter, the schema it answers)
+    let mut reads = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let Some(get) = item.get.as_ref() else {
+            continue;
+        };
+        let params: Vec<&str> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+            .collect();
+        if let ([param], Some(schema)) = (params.as_slice(), body_schema(get, "200")) {
+            if path.ends_with(&format!("{{{param}}}")) {
+                reads.push((path.clone(), param.to_string(), schema));
+            }
+        }
+    }
+    // A read by `id` comes before one by another key (`/cases/by-reference/{reference}`).
+    reads.sort_by_key(|(_, param, _)| *param != "id");
+    // (create path, method) -> links
+    let mut planned: Vec<(String, Vec<(String, utoipa::openapi::link::Link)>)> = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let Some(create) = item.post.as_ref() else {
+            continue;
+        };
+        let Some(created) = body_schema(create, "201") else {
+            continue;
+        };
+        // The read answers the created schema, or a choice of role views that includes it.
+        let Some((read, param)) = reads
+            .iter()
+            .find(|(read, param, _)| *read == format!("{path}/{{{param}}}"))
+            .or_else(|| reads.iter().find(|(_, _, schema)| *schema == created))
+            .or_else(|| {
+                reads.iter().find(|(_, _, schema)| {
+                    created["$ref"]
+                        .as_str()
+                        .is_some_and(|r| views(schema).iter().any(|v| v == r))
+                })
+            })
+            .map(|(read, param, _)| (read.clone(), param.clone()))
+            // No read: the operations on the create's own path and the id (`DELETE /absences/{id}`).
+            .or_else(|| {
+                let own = format!("{path}/{{id}}");
+                doc.paths
+                    .paths
+                    .contains_key(&own)
+                    .then(|| (own, "id".to_string()))
+            })
+        else {
+            continue;
+        };
+        let (read, param) = (&read, &param);
+        let mut links = Vec::new();
+        for (target_path, target) in &doc.paths.paths {
+            if !(target_path == read || target_path.starts_with(&format!("{read}/"))) {
+                continue;
+            }
+            let mut target = target.clone();
+            for (method, op) in operations_mut(&mut target) {
+                let Some(operation_id) = op.operation_id.clone() else {
+                    continue;
+                };
+                // Only operations whose sole path parameter is the created id.
+                if target_path.matches('{').count() != 1 {
+                    continue;
+                }
+                let mut link = LinkBuilder::new()
+                    .operation_id(operation_id.clone())
+                    .parameter(param.clone(), format!("$response.body#/{param}"))
+                    .description(format!("{} the created object", method.to_uppercase()));
+                let if_match = op.parameters.iter().flatten().any(|p| {
+                    matches!(p, RefOr::T(p) if p.name == "If-Match"
+                        && matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Header))
+                });
+                if if_match {
+                    link = link.parameter("header.If-Match", "$response.header.ETag");
+                }
+                links.push((operation_id, link.build()));
+            }
+        }
+        if !links.is_empty() {
+            planned.push((path.clone(), links));
+        }
+    }
+    for (path, links) in planned {
+        let Some(create) = doc.paths.paths.get_mut(&path).and_then(|i| i.post.as_mut()) else {
+            continue;
+        };
+        if let Some(RefOr::T(response)) = create.responses.responses.get_mut("201") {
+            for (name, link) in links {
+                response.links.insert(name, RefOr::T(link));
+            }
+        }
+    }
 }
 
 /// utoipa inlines a generic's argument, so `Page<CaseSummary>` carries its own copy of

@@ -2,6 +2,7 @@
 //! publicity, with their audiences, participants and themes; and their statistics. They count
 //! people, never name them.
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -112,6 +113,7 @@ fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(Activity, St
 // ---------------------------------------------------------------------------------------------
 // Write
 
+#[document_limits]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "training", "title": "Vorming kansarmoede voor leerkrachten", "date": "2026-11-18", "school_id": "0193a1b2-0000-7000-8000-0000000000c1", "audiences": ["teachers", "pupil_counsellors"], "participants": 24, "themes": ["poverty", "school_costs"], "description": "Kostenbewust lesgeven, signalen herkennen."}))]
@@ -146,6 +148,7 @@ pub struct NewActivity {
 }
 
 /// Changes; only the fields sent change.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"participants": 26}))]
@@ -399,6 +402,7 @@ pub async fn delete_activity(
 // ---------------------------------------------------------------------------------------------
 // Read
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -541,6 +545,7 @@ pub struct ActivityStats {
     pub by_audience: Vec<AudienceCount>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

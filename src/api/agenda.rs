@@ -5,6 +5,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -219,6 +220,7 @@ fn not_moderator() -> ApiError {
 // ---------------------------------------------------------------------------------------------
 // Create, read, edit
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"title": "Schoolkosten bij uitstappen", "theme": "school_costs", "description": "Meerdere gezinnen kunnen de bosklassen niet betalen. Welke partners kunnen helpen?"}))]
@@ -383,6 +385,7 @@ pub async fn get_agenda_item(
 }
 
 /// Changes to an agenda item; only the fields sent change.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Meerdere gezinnen kunnen de bosklassen niet betalen."}))]
@@ -525,6 +528,7 @@ apply release
 }
 
 /// Why the item goes back to its author.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Graag zonder de klas en de nationaliteit: dan is het gezin herkenbaar."}))]

@@ -11,6 +11,7 @@
 //! Every other school first gets the minimum; the rest is shared by largest remainder
 //! (Hamilton), ties going to the higher weight, then to the school name, then its id.
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::HashMap;
 
 use actix_web::{post, web};
@@ -33,6 +34,7 @@ use crate::i18n::Code;
 use crate::state::AppState;
 
 /// One social worker's weekly capacity.
+#[document_limits]
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WorkerCapacity {
@@ -43,6 +45,7 @@ pub struct WorkerCapacity {
     pub slots: u32,
 }
 
+#[document_limits]
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Period {
@@ -51,6 +54,7 @@ pub struct Period {
     pub to: NaiveDate,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"workers": [{"worker_id": "0193a1b2-0000-7000-8000-0000000000b1", "slots": 4}, {"worker_id": "0193a1b2-0000-7000-8000-0000000000b2", "slots": 3}], "period": {"from": "2026-09-01", "to": "2027-06-30"}, "minimum_per_school": 0, "network_id": null}))]

@@ -5,6 +5,7 @@
 //! (`/diff`) and applied in one transaction (`/apply`): assignments the plan does not keep are
 //! ended, the missing ones created. Applying a plan again changes nothing.
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -32,6 +33,7 @@ use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 
 /// What to plan: a period, and optionally which workers and schools.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"period": {"from": "2027-09-01", "to": "2028-06-30"}}))]
@@ -76,8 +78,10 @@ pub struct PlanLine {
     #[schema(minimum = 1, maximum = 7)]
     pub weekday: Option<i32>,
     #[schema(example = "08:30")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     #[schema(example = "10:30")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     /// Hours a week the line takes of the worker's capacity.
     pub hours: f64,
@@ -139,7 +143,9 @@ pub struct DiffItem {
     pub school_id: String,
     pub mode: PresenceMode,
     pub weekday: Option<i32>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
 }
 
@@ -694,6 +700,7 @@ pub async fn apply_allocation_plan(
 }
 
 /// A line added by hand.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"worker_id": "0193a1b2-0000-7000-8000-0000000000b1", "school_id": "0193a1b2-0000-7000-8000-0000000000c1", "mode": "office_hours", "weekday": 4, "start_time": "13:30", "end_time": "15:30"}))]
@@ -705,17 +712,18 @@ pub struct NewPlanLine {
     pub mode: PresenceMode,
     /// ISO weekday; office hours only.
     #[validate(range(min = 1, max = 7))]
-    #[schema(minimum = 1, maximum = 7)]
     pub weekday: Option<i32>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     /// Hours a week; default the slot's length for office hours, `ALLOCATION_CONTACT_HOURS` else.
     #[validate(range(min = 0.0, max = 60.0))]
-    #[schema(minimum = 0, maximum = 60)]
     pub hours: Option<f64>,
 }
 
 /// Changes to one line; only the fields sent change.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"weekday": 4, "start_time": "13:30", "end_time": "15:30"}))]
@@ -724,12 +732,12 @@ pub struct PlanLinePatch {
     pub worker_id: Option<Uuid>,
     pub mode: Option<PresenceMode>,
     #[validate(range(min = 1, max = 7))]
-    #[schema(minimum = 1, maximum = 7)]
     pub weekday: Option<i32>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     #[validate(range(min = 0.0, max = 60.0))]
-    #[schema(minimum = 0, maximum = 60)]
     pub hours: Option<f64>,
 }
 
@@ -790,7 +798,8 @@ fn check_line(conn: &mut DbConn, row: &LineRow, gap: i64) -> ApiResult<()> {
 
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
-        NaiveTime::parse_from_str(s, "%H:%M")
+        crate::domain::time_of_day::parse(s)
+            .ok_or(())
             .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{NaiveDate, NaiveTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -53,8 +54,10 @@ pub struct Assignment {
     pub weekday: Option<i32>,
     /// Local time (HH:MM), for `office_hours`.
     #[schema(example = "08:30")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     #[schema(example = "10:00")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     pub valid_from: NaiveDate,
     /// Last day; null for open-ended.
@@ -93,6 +96,7 @@ impl From<AssignmentView> for Assignment {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"worker_id": "0193a1b2-0000-7000-8000-0000000000b1", "school_id": "0193a1b2-0000-7000-8000-0000000000c1", "mode": "office_hours", "weekday": 2, "start_time": "08:30", "end_time": "10:00", "valid_from": "2026-09-01", "valid_to": "2027-06-30"}))]
@@ -106,20 +110,25 @@ pub struct NewAssignment {
     pub weekday: Option<i32>,
     /// HH:MM; required for `office_hours` only.
     #[schema(example = "08:30")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     #[schema(example = "10:00")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     pub valid_from: NaiveDate,
     pub valid_to: Option<NaiveDate>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"valid_to": "2027-01-31"}))]
 pub struct AssignmentPatch {
     pub mode: Option<PresenceMode>,
     pub weekday: Option<i32>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     pub valid_from: Option<NaiveDate>,
     pub valid_to: Option<NaiveDate>,
@@ -127,7 +136,8 @@ pub struct AssignmentPatch {
 
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
-        NaiveTime::parse_from_str(s, "%H:%M")
+        crate::domain::time_of_day::parse(s)
+            .ok_or(())
             .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
@@ -265,6 +275,7 @@ pub(crate) fn changed_event(conn: &mut DbConn, row: &AssignmentRow) -> ApiResult
     Ok(())
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,7 @@
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -88,6 +89,7 @@ impl From<AuditRow> for AuditEvent {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -223,6 +225,7 @@ pub struct AccessLogEntry {
     pub object_id: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

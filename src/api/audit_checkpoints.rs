@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -65,13 +66,13 @@ pub struct CheckpointPage {
     pub next_cursor: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CheckpointQuery {
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]
-    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -142,33 +143,31 @@ pub async fn create_audit_checkpoint(
 }
 
 /// A checkpoint as an auditor kept it (as listed, or from an `audit.checkpoint` event).
+#[document_limits]
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeptCheckpoint {
     #[validate(range(min = 0))]
-    #[schema(minimum = 0)]
     pub seq: i64,
     #[validate(length(equal = 64))]
-    #[schema(min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$")]
+    #[schema(pattern = "^[0-9a-f]{64}$")]
     pub hash: String,
     pub at: DateTime<Utc>,
     /// Ignored (the service checks against its own key).
     #[validate(length(max = 64))]
-    #[schema(max_length = 64)]
     pub key_id: Option<String>,
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
     pub signature: String,
 }
 
 /// Checkpoints kept earlier, to check the chain against.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"checkpoints": [{"seq": 1042, "hash": "404bfb1a5413cf56d97361f417a3fa6066c2a2277b7af2dc464062a526595222", "at": "2026-12-05T09:00:00.123456Z", "signature": "q83v…=="}]}))]
 pub struct VerifyRequest {
     /// At most 2,000.
     #[validate(length(max = 2000), nested)]
-    #[schema(max_items = 2000)]
     pub checkpoints: Vec<KeptCheckpoint>,
 }
 

@@ -1,6 +1,7 @@
 //! Logging in, and the caller's own account.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -19,6 +20,7 @@ use crate::state::AppState;
 use crate::usecases::attempts::Attempt;
 use crate::usecases::audit::{AuditAction, record};
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "coordinator@kinderen-eerst.local", "password": "correct horse battery staple"}))]
@@ -186,6 +188,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> ApiResult<web::Js
     }))
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"current_password": "the one from the log", "new_password": "a long new passphrase"}))]
@@ -196,7 +199,7 @@ pub struct ChangePasswordRequest {
     /// At least 12 characters, not containing the e-mail address, and not guessable (zxcvbn
     /// score 3 or more).
     #[schema(format = Password)]
-    #[validate(length(min = 1, max = 256))]
+    #[validate(length(min = 12, max = 256))]
     pub new_password: String,
 }
 

@@ -1,6 +1,7 @@
 //! Signal checklist templates and their versions: the coordinator drafts and publishes, every
 //! role reads what is published. A published version never changes.
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::{HashMap, HashSet};
 
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
@@ -159,6 +160,7 @@ impl From<VersionContent> for ChecklistVersion {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Signaallijst kleuters", "description": "Voor het kleuteronderwijs"}))]
@@ -171,12 +173,12 @@ pub struct NewChecklistTemplate {
 }
 
 // Serialize: validator's length rule on a list records the list in its error.
+#[document_limits]
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistItemInput {
     /// Stable within the version: letters, digits, `_`, `-`, `.`; answers name it.
-    #[validate(length(min = 1, max = 20))]
-    #[schema(example = "A1")]
+    #[schema(example = "A1", value_type = ChecklistCode)]
     pub code: String,
     #[validate(length(min = 1, max = 1000))]
     pub text: String,
@@ -188,11 +190,11 @@ pub struct ChecklistItemInput {
     pub help_text: String,
 }
 
+#[document_limits]
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChecklistSectionInput {
-    #[validate(length(min = 1, max = 20))]
-    #[schema(example = "A")]
+    #[schema(example = "A", value_type = ChecklistCode)]
     pub code: String,
     #[validate(length(min = 1, max = 200))]
     pub title: String,
@@ -201,6 +203,7 @@ pub struct ChecklistSectionInput {
 }
 
 /// The content of a draft version: the intro and the sections with their items, in order.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"intro": "Een signaal is een waarneming, geen label.", "sections": [{"code": "A", "title": "Basisbehoeften", "items": [{"code": "A1", "text": "Komt zonder ontbijt naar school.", "theme": "poverty"}, {"code": "A2", "text": "Heeft vaak geen schoolmateriaal.", "theme": "school_costs", "help_text": "Ook turngerief en zwemgeld."}]}]}))]
@@ -212,11 +215,31 @@ pub struct ChecklistVersionInput {
     pub sections: Vec<ChecklistSectionInput>,
 }
 
+/// A section's or item's code: 1 to 20 letters, digits, `_`, `-`, `.` (what `is_code` accepts).
+pub const CODE_PATTERN: &str = "^[A-Za-z0-9_.-]{1,20}$";
+
 fn is_code(s: &str) -> bool {
-    !s.is_empty()
+    (1..=20).contains(&s.len())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
+
+/// The schema of a code (`CODE_PATTERN`).
+pub struct ChecklistCode;
+
+impl utoipa::PartialSchema for ChecklistCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(CODE_PATTERN))
+            .description(Some(
+                "Letters, digits, `_`, `-`, `.`; stable within the version",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ChecklistCode {}
 
 /// Checks what validator cannot see (code format, unique codes, known and active themes) and
 /// turns the input into content.
@@ -232,7 +255,7 @@ fn check_content(
     let mut section_codes = HashSet::new();
     let mut item_codes = HashSet::new();
     for (i, s) in input.sections.iter().enumerate() {
-        let code = s.code.trim();
+        let code = s.code.as_str();
         if !is_code(code) {
             checks.add(&format!("sections[{i}].code"), Code::CodeCharacters);
         } else if !section_codes.insert(code.to_string()) {
@@ -248,7 +271,7 @@ fn check_content(
         );
         for (j, item) in s.items.iter().enumerate() {
             let at = format!("sections[{i}].items[{j}]");
-            let code = item.code.trim();
+            let code = item.code.as_str();
             if !is_code(code) {
                 checks.add(&format!("{at}.code"), Code::CodeCharacters);
             } else if !item_codes.insert(code.to_string()) {
@@ -382,6 +405,7 @@ fn find_visible_version(conn: &mut DbConn, user: &AuthUser, id: &str) -> ApiResu
     Ok(repo::load_content(conn, v)?)
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -393,6 +417,7 @@ pub struct TemplateQuery {
     pub cursor: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

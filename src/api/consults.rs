@@ -6,6 +6,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -49,7 +50,9 @@ pub struct ConsultWorker {
 pub struct ConsultVisit {
     pub date: NaiveDate,
     /// Local time, HH:MM.
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     pub worker: ConsultWorker,
 }
@@ -230,6 +233,7 @@ fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(ConsultView,
 // ---------------------------------------------------------------------------------------------
 // Create, list, read
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Enkele ouders vragen hulp bij de schoolrekening; graag een gesprek met de zorgcoördinator.", "themes": ["school_costs"], "preferred_dates": ["2026-12-01", "2026-12-03"], "urgency": "normal"}))]
@@ -339,6 +343,7 @@ pub async fn create_consult_request(
     Ok(common::created(&c, location, &tag))
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -488,13 +493,16 @@ fn store(
     answer(conn, user, &row.id)
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"date": "2026-12-03", "start_time": "09:00", "end_time": "10:00", "worker_id": "0193a1b2-0000-7000-8000-0000000000b1"}))]
 pub struct ScheduleConsult {
     pub date: NaiveDate,
     /// HH:MM.
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     /// An active social worker assigned to the school; defaults to the caller (a worker).
     #[schema(format = Uuid)]
@@ -503,7 +511,8 @@ pub struct ScheduleConsult {
 
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
-        NaiveTime::parse_from_str(s, "%H:%M")
+        crate::domain::time_of_day::parse(s)
+            .ok_or(())
             .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
@@ -576,6 +585,7 @@ social worker assigned to the school (422 naming `worker_id` otherwise). Resched
 apply schedule
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Gesprek met zorgcoördinator; twee gezinnen doorverwezen naar de zitdag."}))]
@@ -619,6 +629,7 @@ social_worker (assigned to the school).",
 apply complete
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "De vraag is intussen opgelost."}))]
@@ -662,6 +673,7 @@ apply cancel
 }
 
 /// What the worker knows when opening a case from a consult.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pupil": {"pseudonym": "4B-07", "birth_year": 2016, "class": "4B"}, "themes": ["school_costs"], "question": "Moeder vraagt hulp bij de schoolrekening.", "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56"}}))]

@@ -4,6 +4,7 @@
 
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -57,6 +58,7 @@ pub struct EventBatch {
     pub last_position: i64,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -122,23 +122,58 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
     control_characters(body)?;
     let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let message = strip_position(&inner.to_string());
-                ApiError::Validation(vec![FieldError::new(
-                    field_path(&path, &message),
-                    serde_message(&message),
-                )])
-            }
-            _ => ApiError::BadRequest(crate::msg!(JsonMalformed, reason = inner)),
-        }
-    })?;
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        // JSON has one number type: `2010.0` is the integer 2010 to JSON Schema, and so to us.
+        Err(e) => match integral_floats(body) {
+            Some(value) => return Ok(value),
+            None => return Err(parse_error(e)),
+        },
+    };
     de.end()
         .map_err(|e| ApiError::BadRequest(crate::msg!(JsonMalformed, reason = e)))?;
     Ok(value)
+}
+
+fn parse_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        serde_json::error::Category::Data => {
+            let message = strip_position(&inner.to_string());
+            ApiError::Validation(vec![FieldError::new(
+                field_path(&path, &message),
+                serde_message(&message),
+            )])
+        }
+        _ => ApiError::BadRequest(crate::msg!(JsonMalformed, reason = inner)),
+    }
+}
+
+/// The body read again with every float that is a whole number (`3.0`, `1e3`) taken as that
+/// integer; `None` when there is none or it still does not fit `T`.
+fn integral_floats<T: DeserializeOwned>(body: &[u8]) -> Option<T> {
+    fn whole(value: &mut serde_json::Value) -> bool {
+        use serde_json::Value;
+        match value {
+            Value::Number(n) if n.is_f64() => {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *value = Value::from(f as i64);
+                    return true;
+                }
+                false
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |any, v| whole(v) | any),
+            Value::Object(map) => map.values_mut().fold(false, |any, v| whole(v) | any),
+            _ => false,
+        }
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    if !whole(&mut value) {
+        return None;
+    }
+    serde_json::from_value(value).ok()
 }
 
 /// Refuses control characters in any string or object key of a JSON body (see
@@ -400,6 +435,17 @@ pub fn path_error_handler(err: actix_web::error::PathError, req: &HttpRequest) -
     ApiError::Validation(errors).into()
 }
 
+/// An optional body as sent: `null` or the object.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+struct OrNull<T>(Option<T>);
+
+impl<T: Validate> Validate for OrNull<T> {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        self.0.as_ref().map_or(Ok(()), Validate::validate)
+    }
+}
+
 /// Like `ApiJson`, for actions whose body is optional: an empty body without a Content-Type
 /// gets `T::default()`; a body that is sent is checked like `ApiJson`.
 #[derive(Debug)]
@@ -417,8 +463,11 @@ impl<T: DeserializeOwned + Validate + Default + 'static> FromRequest for Optiona
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         if req.headers().contains_key(header::CONTENT_TYPE) {
-            let body = read_json::<T>(req, payload);
-            return Box::pin(async move { Ok(OptionalJson(body.await)) });
+            // `null` is the document's other choice for an optional body: the same as none.
+            let body = read_json::<OrNull<T>>(req, payload);
+            return Box::pin(async move {
+                Ok(OptionalJson(body.await.map(|b| b.0.unwrap_or_default())))
+            });
         }
         let mut payload = payload.take();
         Box::pin(async move {

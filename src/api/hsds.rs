@@ -2,6 +2,7 @@
 //! can read it: partners are HSDS organizations, services are services, themes are taxonomy
 //! terms (attributes), networks are service areas, a partner's address is a location.
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::HashMap;
 
 use actix_web::{get, web};
@@ -553,6 +554,7 @@ fn service(v: ServiceView, detail: Detail) -> HsdsService {
 const MAX_PER_PAGE: i64 = 1000;
 const DEFAULT_PER_PAGE: i64 = 50;
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -560,7 +562,6 @@ pub struct HsdsServiceQuery {
     /// Full text search: every word in the name, the organization's name or the description
     /// (case and accents ignored).
     #[validate(length(max = 100))]
-    #[param(max_length = 100)]
     pub search: Option<String>,
     /// Only services with this taxonomy term (a theme's term id, see `/hsds/taxonomy_terms`).
     #[param(format = Uuid)]
@@ -582,21 +583,19 @@ pub struct HsdsServiceQuery {
     pub full_service: Option<bool>,
     /// 1-based page number (default 1).
     #[validate(range(min = 1, max = 100000))]
-    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
     /// Items per page (default 50, or 1000 with `minimal=true`).
     #[validate(range(min = 1, max = 1000))]
-    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HsdsOrganizationQuery {
     /// Full text search: every word in the name or description (case and accents ignored).
     #[validate(length(max = 100))]
-    #[param(max_length = 100)]
     pub search: Option<String>,
     /// Only organizations modified on or after this time (RFC 3339).
     pub modified_after: Option<DateTime<Utc>>,
@@ -608,14 +607,13 @@ pub struct HsdsOrganizationQuery {
     pub full_service: Option<bool>,
     /// 1-based page number (default 1).
     #[validate(range(min = 1, max = 100000))]
-    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
     /// Items per page (default 50, or 1000 with `minimal=true`).
     #[validate(range(min = 1, max = 1000))]
-    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -624,31 +622,29 @@ pub struct HsdsOrganizationOneQuery {
     pub full_service: Option<bool>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HsdsTaxonomyQuery {
     /// Every word in the name or description (case and accents ignored).
     #[validate(length(max = 100))]
-    #[param(max_length = 100)]
     pub search: Option<String>,
     /// 1-based page number (default 1).
     #[validate(range(min = 1, max = 100000))]
-    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
     /// Items per page (default 50).
     #[validate(range(min = 1, max = 1000))]
-    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HsdsTaxonomyTermQuery {
     /// Every word in the code, name or description (case and accents ignored).
     #[validate(length(max = 100))]
-    #[param(max_length = 100)]
     pub search: Option<String>,
     /// Only terms of this taxonomy.
     #[param(format = Uuid)]
@@ -660,21 +656,19 @@ pub struct HsdsTaxonomyTermQuery {
     pub parent_id: Option<Uuid>,
     /// 1-based page number (default 1).
     #[validate(range(min = 1, max = 100000))]
-    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
     /// Items per page (default 50).
     #[validate(range(min = 1, max = 1000))]
-    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HsdsServiceAtLocationQuery {
     /// Full text search over the services, as on `/hsds/services`.
     #[validate(length(max = 100))]
-    #[param(max_length = 100)]
     pub search: Option<String>,
     /// Only services with this taxonomy term.
     #[param(format = Uuid)]
@@ -689,17 +683,14 @@ pub struct HsdsServiceAtLocationQuery {
     pub modified_after: Option<DateTime<Utc>>,
     /// Only locations with this postal code.
     #[validate(length(max = 10))]
-    #[param(max_length = 10)]
     pub postcode: Option<String>,
     /// true: the service fully nested (otherwise its one-to-one fields).
     pub full: Option<bool>,
     /// 1-based page number (default 1).
     #[validate(range(min = 1, max = 100000))]
-    #[param(minimum = 1, maximum = 100000)]
     pub page: Option<i64>,
     /// Items per page (default 50).
     #[validate(range(min = 1, max = 1000))]
-    #[param(minimum = 1, maximum = 1000)]
     pub per_page: Option<i64>,
 }
 

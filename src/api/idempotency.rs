@@ -25,6 +25,16 @@ use crate::state::AppState;
 
 pub const HEADER: &str = "idempotency-key";
 
+/// The longest key the service keeps (the document's `maxLength`).
+pub const KEY_MAX_LEN: usize = 255;
+/// A key is 1 to `KEY_MAX_LEN` visible ASCII characters, no spaces (the document's `pattern`).
+pub const KEY_PATTERN: &str = "^[!-~]+$";
+
+/// Whether `key` is a key the service accepts; `KEY_PATTERN` and `KEY_MAX_LEN` say the same.
+pub fn key_is_valid(key: &str) -> bool {
+    !key.is_empty() && key.len() <= KEY_MAX_LEN && key.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// How long a retry waits for a concurrent first request with the same key to finish.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(15);
 /// Releasing a key after a failure is best effort: while the database is down it must not hold
@@ -100,7 +110,7 @@ pub async fn idempotency(
         return next.call(req).await.map(|r| r.map_into_boxed_body());
     };
     let key = match key {
-        Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => k,
+        Ok(k) if key_is_valid(&k) => k,
         _ => {
             return Ok(problem(
                 req,
@@ -240,4 +250,20 @@ pub async fn idempotency(
         }
     }
     Ok(ServiceResponse::new(http_req, rebuilt.body(bytes)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_pattern_accepts_exactly_the_keys_the_service_accepts() {
+        let pattern = regex::Regex::new(KEY_PATTERN).unwrap();
+        for byte in 0u8..=255 {
+            let key = (byte as char).to_string();
+            assert_eq!(pattern.is_match(&key), key_is_valid(&key), "{byte:#04x}");
+        }
+        assert!(key_is_valid(&"k".repeat(KEY_MAX_LEN)));
+        assert!(!key_is_valid(&"k".repeat(KEY_MAX_LEN + 1)));
+    }
 }

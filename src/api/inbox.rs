@@ -6,6 +6,7 @@
 //! pseudonym, a family's name or a text — so the inbox itself needs no audit event: opening an
 //! item does.
 
+use kinderen_eerst_macros::document_limits;
 use std::cmp::Reverse;
 
 use actix_web::{get, post, web};
@@ -120,7 +121,9 @@ pub struct InboxItem {
     /// The day of a session or visit, or a case's follow-up day.
     pub date: Option<NaiveDate>,
     /// HH:MM, local time.
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     /// For the coordinator's counts (for `worker_over_capacity`: the hours a week assigned,
     /// rounded up).
@@ -587,6 +590,7 @@ pub async fn get_inbox(state: web::Data<AppState>, user: Viewer) -> ApiResult<we
 }
 
 /// Up to when the inbox was read.
+#[document_limits]
 #[derive(Debug, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"seen_at": "2026-12-04T08:30:00Z"}))]
@@ -616,7 +620,9 @@ pub async fn mark_inbox_seen(
     let b: InboxSeen = if body.iter().all(u8::is_ascii_whitespace) {
         InboxSeen::default()
     } else {
-        let b: InboxSeen = crate::api::extract::parse_json(&body)?;
+        // `null` is the same as no body.
+        let b: Option<InboxSeen> = crate::api::extract::parse_json(&body)?;
+        let b = b.unwrap_or_default();
         b.validate()?;
         b
     };

@@ -5,6 +5,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -78,6 +79,7 @@ pub struct Meeting {
     pub title: String,
     pub date: NaiveDate,
     /// Local time, HH:MM.
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     pub place: String,
     pub invitees: Invitees,
@@ -99,6 +101,7 @@ pub struct MeetingSummary {
     pub network: MeetingNetwork,
     pub title: String,
     pub date: NaiveDate,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     pub place: String,
 }
@@ -187,6 +190,7 @@ fn answer(conn: &mut DbConn, user: &Viewer, id: &str) -> ApiResult<(Meeting, Str
 // ---------------------------------------------------------------------------------------------
 // Meetings
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -286,6 +290,7 @@ pub async fn get_meeting(
     Ok(ok_with_etag(&m, &tag))
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"network_id": "0193a1b2-0000-7000-8000-000000000001", "title": "Netwerkmoment Luchtbal", "date": "2026-12-08", "start_time": "13:30", "place": "Buurthuis Luchtbal", "invited_schools": ["0193a1b2-0000-7000-8000-0000000000c1"], "invited_partners": ["0193a1b2-0000-7000-8000-0000000000a3"]}))]
@@ -297,6 +302,7 @@ pub struct NewMeeting {
     pub date: NaiveDate,
     /// HH:MM.
     #[schema(example = "13:30")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     #[serde(default)]
     #[validate(length(max = 200))]
@@ -350,7 +356,8 @@ fn check_invitees(
 
 fn parse_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<NaiveTime> {
     v.as_deref().and_then(|s| {
-        NaiveTime::parse_from_str(s, "%H:%M")
+        crate::domain::time_of_day::parse(s)
+            .ok_or(())
             .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
@@ -419,6 +426,7 @@ pub async fn create_meeting(
 
 /// Changes to a meeting; only the fields sent change. Sending an invitee list replaces it
 /// (attendance of those still invited is kept).
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"minutes": "Drie scholen brachten vragen over schoolkosten; CAW licht zijn aanbod toe."}))]
@@ -426,6 +434,7 @@ pub struct MeetingPatch {
     #[validate(length(min = 1, max = 200))]
     pub title: Option<String>,
     pub date: Option<NaiveDate>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
     #[validate(length(max = 200))]
     pub place: Option<String>,
@@ -525,6 +534,7 @@ pub async fn update_meeting(
 }
 
 /// Who came: the invitees listed attended, the other invitees did not.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"schools": ["0193a1b2-0000-7000-8000-0000000000c1"], "partners": []}))]
@@ -601,6 +611,7 @@ pub async fn set_meeting_attendance(
 // ---------------------------------------------------------------------------------------------
 // Agenda items and action points
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Lijst van tweedehandsuniformen delen met alle scholen", "owner": "Buurtregie Luchtbal", "due_date": "2027-01-15"}))]
@@ -663,6 +674,7 @@ pub async fn add_action_point(
     Ok(HttpResponse::Created().json(point))
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"done": true}))]

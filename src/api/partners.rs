@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -23,7 +24,7 @@ use crate::domain::utc;
 use crate::error::ApiResult;
 use crate::i18n::Code;
 use crate::state::AppState;
-use crate::usecases::contact::{check_address, check_email, check_web_url};
+use crate::usecases::contact::{check_email, check_web_url};
 
 pub use crate::domain::social_map::PartnerKind;
 
@@ -82,6 +83,7 @@ impl From<PartnerRow> for Partner {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -101,6 +103,7 @@ pub struct PartnerQuery {
 }
 
 /// A new partner organisation.
+#[document_limits]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -132,10 +135,12 @@ pub struct NewPartner {
     #[validate(length(max = 254))]
     pub email: String,
     #[serde(default)]
+    #[validate(nested)]
     pub address: Address,
 }
 
 /// Changes to a partner; only the fields sent change.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"phone": "03 111 11 11", "active": false}))]
@@ -157,6 +162,7 @@ pub struct PartnerPatch {
     #[schema(schema_with = crate::api::common::email_or_empty_patch)]
     #[validate(length(max = 254))]
     pub email: Option<String>,
+    #[validate(nested)]
     pub address: Option<Address>,
     /// `false` deactivates the partner: its services leave the social map.
     pub active: Option<bool>,
@@ -176,7 +182,6 @@ pub(crate) fn check_partner(
     );
     check_email(checks, "email", &p.email);
     check_web_url(checks, "website", &p.website);
-    check_address(checks, &p.address);
     if let Some(parent) = &p.parent_id {
         if Uuid::parse_str(parent).is_err() {
             checks.add("parent_id", Code::InvalidUuid);

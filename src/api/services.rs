@@ -1,6 +1,7 @@
 //! Services of partner organisations, and the social-map query over them: which active service
 //! helps with this theme in this neighbourhood.
 
+use kinderen_eerst_macros::document_limits;
 use std::cmp::{Ordering, Reverse};
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
@@ -58,6 +59,7 @@ pub struct ServiceNetwork {
 }
 
 /// A contact person of a service; the list keeps the order it was written in.
+#[document_limits]
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactPerson {
@@ -165,6 +167,7 @@ impl From<ServiceView> for Service {
 }
 
 /// A new service. `themes`, `networks` and `contacts` are stored as sent.
+#[document_limits]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -210,6 +213,7 @@ pub struct NewService {
 }
 
 /// Changes to a service; only the fields sent change, and a list sent replaces the whole list.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"themes": ["parenting"], "active": false}))]
@@ -328,6 +332,7 @@ pub(crate) fn store(
 
 // ---- the social-map query ----
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -2,6 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -51,6 +52,7 @@ impl From<ThemeRow> for Theme {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -64,6 +66,7 @@ pub struct ThemeQuery {
     pub cursor: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "digital_inclusion", "label_nl": "Digitale inclusie", "label_en": "Digital inclusion"}))]
@@ -78,6 +81,7 @@ pub struct NewTheme {
     pub label_en: String,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]

@@ -1,6 +1,7 @@
 //! Users as the API shows them, and their administration by the coordinator.
 
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -74,6 +75,7 @@ use crate::state::AppState;
 use crate::usecases::audit::{AuditAction, record};
 use crate::usecases::users::{CreateUser, create};
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -92,12 +94,15 @@ pub struct UserQuery {
     pub cursor: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"email": "wendy@ocmw.example", "display_name": "Wendy Willems", "role": "social_worker", "password": "a long first password"}))]
 pub struct NewUser {
     #[schema(format = Email)]
+    #[validate(length(max = 254))]
     pub email: String,
+    #[validate(length(min = 1, max = 200))]
     pub display_name: String,
     pub role: Role,
     /// Required for `school` accounts, absent otherwise.
@@ -110,9 +115,11 @@ pub struct NewUser {
     /// A one-time password: at least 12 characters, not containing the e-mail address, not
     /// guessable (zxcvbn score 3 or more). The owner must change it at first login.
     #[schema(format = Password, write_only)]
+    #[validate(length(min = 12, max = 256))]
     pub password: String,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
@@ -125,15 +132,16 @@ pub struct UserPatch {
     pub active: Option<bool>,
     /// A social worker's capacity, hours a week (0–60).
     #[validate(range(min = 0, max = 60))]
-    #[schema(minimum = 0, maximum = 60)]
     pub weekly_capacity_hours: Option<i32>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"new_password": "a long temporary password"}))]
 pub struct PasswordReset {
     #[schema(format = Password, write_only)]
+    #[validate(length(min = 12, max = 256))]
     pub new_password: String,
 }
 
@@ -336,9 +344,10 @@ fn end_assignments(conn: &mut crate::db::DbConn, by: &AuthUser, worker_id: &str)
 
 #[utoipa::path(
     post, path = "/api/v1/users/{id}/password", tag = "users", operation_id = "reset_user_password",
-    summary = "Set a new password for an account", description = "For a user who lost theirs. The password is one-time: every session of the account ends, and until its owner changes it, the account reaches only `GET /me` and `POST /me/password`, so nobody can use it to act as the owner unnoticed. The owner's `GET /me` shows when and by whom it was reset; the audit trail has a `password_reset` event naming both. Roles: coordinator.",
+    summary = "Set a new password for an account", description = "For a user who lost theirs. The password is one-time: every session of the account ends, and until its owner changes it, the account reaches only `GET /me` and `POST /me/password`, so nobody can use it to act as the owner unnoticed. The owner's `GET /me` shows when and by whom it was reset; the audit trail has a `password_reset` event naming both. Not for one's own account (409 `cannot_reset_own_password`): that is `POST /me/password`, which asks for the current password, so a stolen token cannot take the account over. Roles: coordinator.",
     security(("bearer" = [])), request_body = PasswordReset, params(("id" = Uuid, Path, description = "User id")),
     responses((status = 204, description = "Set"), (status = 403, response = crate::openapi::Forbidden), (status = 404, response = crate::openapi::NotFound),
+        (status = 409, description = "The caller's own account: use `POST /me/password`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The password is too short, contains the e-mail address or is too easy to guess (the reason is in `errors`)", body = crate::error::Problem, content_type = "application/problem+json"))
 )]
 #[post("/api/v1/users/{id}/password")]
@@ -349,6 +358,9 @@ pub async fn reset_user_password(
     body: ApiJson<PasswordReset>,
 ) -> ApiResult<HttpResponse> {
     let (id, b) = (id.to_string(), body.into_inner()?);
+    if id == user.id {
+        return Err(ApiError::conflict(Code::CannotResetOwnPassword));
+    }
     let target = {
         let id = id.clone();
         state

@@ -5,6 +5,7 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -82,6 +83,7 @@ fn webhook_of(r: SubscriptionRow) -> Webhook {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"url": "https://stad.example/hooks/kinderen-eerst", "event_types": ["referral.sent", "referral.accepted", "referral.completed"], "description": "Dossiersysteem van de stad"}))]
@@ -92,6 +94,8 @@ pub struct NewWebhook {
     #[validate(url, length(max = 2000))]
     pub url: String,
     /// At least one event type (see `GET /api/v1/events`), or `*`.
+    #[validate(length(min = 1))]
+    #[schema(schema_with = crate::domain::event_types_schema)]
     pub event_types: Vec<String>,
     /// At least 16 characters; generated when absent. Returned once, in the 201.
     #[validate(length(min = 16, max = 200))]
@@ -107,12 +111,15 @@ fn yes() -> bool {
     true
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
 pub struct WebhookPatch {
     #[validate(url, length(max = 2000))]
     pub url: Option<String>,
+    #[validate(length(min = 1))]
+    #[schema(schema_with = crate::domain::event_types_patch_schema)]
     pub event_types: Option<Vec<String>>,
     /// A new secret (write-only; never returned).
     #[validate(length(min = 16, max = 200))]
@@ -145,9 +152,6 @@ async fn check_public(state: &AppState, url: &str) -> ApiResult<()> {
 }
 
 fn check_types(checks: &mut Checks, types: &[String]) {
-    if types.is_empty() {
-        checks.add("event_types", Code::EventTypesEmpty);
-    }
     for (i, t) in types.iter().enumerate() {
         if !EVENT_TYPES.contains(&t.as_str()) {
             checks.add(
@@ -437,6 +441,7 @@ fn delivery_of((d, e): (DeliveryRow, EventRow)) -> Delivery {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

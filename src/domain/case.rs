@@ -1,5 +1,6 @@
 //! The closed vocabularies of cases (DOMAIN.md's lifecycles), each stored as its snake_case code.
 
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -263,6 +264,7 @@ impl Lifecycle for CaseTransition {
 }
 
 /// The pupil as the school knows them: a pseudonym, never a full name.
+#[document_limits]
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pupil {
@@ -280,6 +282,7 @@ pub struct Pupil {
 }
 
 /// How to reach the family. Kept only on the case, seen only by its social workers.
+#[document_limits]
 #[derive(Debug, Clone, Default, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FamilyContact {

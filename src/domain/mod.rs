@@ -11,6 +11,7 @@ pub mod referral;
 pub mod screening;
 pub mod social_map;
 pub mod text;
+pub mod time_of_day;
 
 use std::fmt;
 use std::str::FromStr;
@@ -214,3 +215,27 @@ pub const EVENT_TYPES: &[&str] = &[
     "assignment.changed",
     "*",
 ];
+
+/// The schema of a subscription's `event_types`: one or more of `EVENT_TYPES`.
+pub fn event_types_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(EVENT_TYPES.iter().copied())),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "Event types (see `GET /api/v1/events`), or `*` for all",
+        ))
+        .build()
+}
+
+/// The same in a change, where `null` (or leaving it out) keeps the subscription's types.
+pub fn event_types_patch_schema() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    let mut schema = event_types_schema();
+    schema.schema_type = SchemaType::from_iter([Type::Array, Type::Null]);
+    schema
+}

@@ -70,13 +70,17 @@ code_enum! {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[kinderen_eerst_macros::document_limits]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, validator::Validate)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     #[serde(default)]
+    #[validate(length(max = 200))]
     pub street: String,
     #[serde(default)]
+    #[validate(length(max = 10))]
     pub postal_code: String,
     #[serde(default)]
+    #[validate(length(max = 100))]
     pub city: String,
 }

@@ -2,6 +2,11 @@
 //! and carriage return. PostgreSQL cannot store NUL at all, and the others belong in nothing a
 //! person types; refusing them at the edge keeps both backends (and `db copy`) alike.
 
+/// The same rule as a JSON Schema `pattern` (ECMA 262), stated on every free-text string of the
+/// OpenAPI document: no C0 control but tab (U+0009), newline (U+000A) and carriage return
+/// (U+000D), no DEL, no C1 control. A unit test holds it to `forbidden_control`.
+pub const PLAIN_TEXT_PATTERN: &str = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$";
+
 /// The first control character in `s` that is not allowed, if any.
 pub fn forbidden_control(s: &str) -> Option<char> {
     s.chars()
@@ -20,6 +25,20 @@ pub fn control_message_in(c: char, code: crate::i18n::Code) -> crate::i18n::Msg 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_documented_pattern_refuses_exactly_the_forbidden_controls() {
+        let pattern = regex::Regex::new(super::PLAIN_TEXT_PATTERN).unwrap();
+        for c in (0u32..0x3000).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(
+                pattern.is_match(&text),
+                super::forbidden_control(&text).is_none(),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
     use super::forbidden_control;
 
     #[test]

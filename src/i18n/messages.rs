@@ -315,6 +315,10 @@ catalogue! {
         nl: "je kan je eigen account niet deactiveren",
         en: "you cannot deactivate your own account",
     },
+    CannotResetOwnPassword = "cannot_reset_own_password" {
+        nl: "je eigen wachtwoord wijzig je met POST /api/v1/me/password, met je huidige wachtwoord",
+        en: "change your own password with POST /api/v1/me/password, giving your current one",
+    },
     CaseClosedNoReferrals = "case_closed_no_referrals" {
         nl: "een afgesloten dossier krijgt geen nieuwe doorverwijzingen; heropen het eerst",
         en: "a closed case takes no new referrals; reopen it first",
@@ -592,6 +596,10 @@ catalogue! {
     LengthMin = "length_min" { nl: "de lengte moet minstens {min} zijn", en: "length must be at least {min}" },
     LengthMax = "length_max" { nl: "de lengte mag hoogstens {max} zijn", en: "length must be at most {max}" },
     RangeBetween = "range_between" { nl: "moet tussen {min} en {max} liggen", en: "must be between {min} and {max}" },
+    BirthYearSchoolAge = "birth_year_school_age" {
+        nl: "moet tussen {min} en {max} liggen: 2 tot 21 jaar voor dit jaar",
+        en: "must be between {min} and {max}: 2 to 21 years before this year",
+    },
     RangeMin = "range_min" { nl: "moet minstens {min} zijn", en: "must be at least {min}" },
     RangeMax = "range_max" { nl: "mag hoogstens {max} zijn", en: "must be at most {max}" },
     InvalidEmail = "invalid_email" { nl: "moet een geldig e-mailadres zijn", en: "must be a valid e-mail address" },

@@ -1,7 +1,6 @@
 //! Checks of contact data that partners, services and schools share.
 
 use crate::domain::Email;
-use crate::domain::social_map::Address;
 use crate::error::Checks;
 use crate::i18n::Code;
 
@@ -22,19 +21,5 @@ pub fn check_web_url(checks: &mut Checks, field: &str, v: &str) {
     let http = lower.starts_with("http://") || lower.starts_with("https://");
     if !http || !validator::ValidateUrl::validate_url(&v) || v.contains(char::is_whitespace) {
         checks.add(field, Code::WebUrl);
-    }
-}
-
-pub fn check_address(checks: &mut Checks, a: &Address) {
-    for (field, v, max) in [
-        ("address.street", &a.street, 200),
-        ("address.postal_code", &a.postal_code, 10),
-        ("address.city", &a.city, 100),
-    ] {
-        checks.check(
-            v.chars().count() <= max,
-            field,
-            crate::msg!(CharsMax, max = max),
-        );
     }
 }

@@ -42,6 +42,45 @@ pub fn prefix_match(words: &[String], fields: &[Option<&str>]) -> bool {
             .all(|p| field_words.iter().any(|f| f.starts_with(p)))
 }
 
+/// The shape of a case reference where one is asked for (`?reference=`, `/cases/by-reference/…`),
+/// as the document states it: `KE` (optional), the year, the number, with spaces or hyphens
+/// between; case ignored. `reference` reads exactly these (a unit test holds them together).
+pub const CASE_REFERENCE_PATTERN: &str = "^ *(?:[Kk][Ee][- ]*)?[0-9]{4}[- ]*[0-9]{1,6} *$";
+/// The longest reference text read.
+pub const CASE_REFERENCE_MAX_LEN: usize = 40;
+
+/// A reference asked for by `CASE_REFERENCE_PATTERN`, as stored (`KE-2026-00042`); `None` when
+/// `s` does not have that shape. (A number no case has, `KE-2026-00000` too, then finds nothing.)
+pub fn reference(s: &str) -> Option<String> {
+    static SHAPE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(CASE_REFERENCE_PATTERN).expect("a regex"));
+    if s.len() > CASE_REFERENCE_MAX_LEN || !SHAPE.is_match(s) {
+        return None;
+    }
+    let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+    let (year, n) = digits.split_at(4);
+    Some(format!("KE-{year}-{:05}", n.parse::<u32>().ok()?))
+}
+
+/// The schema of a reference asked for (`CASE_REFERENCE_PATTERN`).
+pub struct CaseReferenceText;
+
+impl utoipa::PartialSchema for CaseReferenceText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(CASE_REFERENCE_PATTERN))
+            .max_length(Some(CASE_REFERENCE_MAX_LEN))
+            .description(Some(
+                "A case reference in any spacing or case: `KE-2026-00042`, `ke 2026 42`, `KE202600042`",
+            ))
+            .examples([serde_json::json!("KE-2026-00042")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CaseReferenceText {}
+
 /// A case reference as written on a letter or said on the phone, in any spacing or case
 /// (`ke 2026 42`, `KE-2026-00042`, `2026/42`), as stored: `KE-2026-00042`. `None` when it is
 /// not a reference.
@@ -89,6 +128,36 @@ pub fn words(q: Option<&str>) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_reference_asked_for_has_exactly_the_documented_shape() {
+        let shape = regex::Regex::new(super::CASE_REFERENCE_PATTERN).unwrap();
+        for s in [
+            "KE-2026-00042",
+            "ke 2026 42",
+            "KE202600042",
+            "2026-42",
+            " KE - 2026 - 1 ",
+            "KE-2026-000000",
+            "KE-2026-0000000",
+            "K-2026-42",
+            "KE-26-42",
+            "KE 2026 4 2",
+            "",
+            "KE-2026-",
+            "2026/42",
+        ] {
+            assert_eq!(shape.is_match(s), super::reference(s).is_some(), "{s:?}");
+        }
+        assert_eq!(
+            super::reference("ke 2026 42").as_deref(),
+            Some("KE-2026-00042")
+        );
+        assert_eq!(
+            super::reference("KE-2026-00000").as_deref(),
+            Some("KE-2026-00000")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -7,35 +7,7 @@ use crate::helpers::TestUser;
 use crate::owasp_api1_bola::{Objects, body_for};
 use crate::referrals::fixture;
 
-fn roles_of(description: &str) -> Option<Vec<&'static str>> {
-    let text = description.split("Roles:").nth(1)?;
-    let text = text.split(". ").next().unwrap_or(text);
-    // Drop qualifications in brackets ("(assigned to the case's school)").
-    let mut plain = String::new();
-    let mut depth = 0;
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            _ if depth == 0 => plain.push(c),
-            _ => {}
-        }
-    }
-    let text = plain.as_str();
-    if text.contains("anyone") {
-        return Some(vec!["coordinator", "social_worker", "school", "partner"]);
-    }
-    // "social_worker" contains no other role's name, "school" and "partner" must be words of their own.
-    let words: Vec<&str> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .collect();
-    Some(
-        ["coordinator", "social_worker", "school", "partner"]
-            .into_iter()
-            .filter(|r| words.contains(r))
-            .collect(),
-    )
-}
+use kinderen_eerst::openapi::roles_of;
 
 #[test]
 fn api5_every_role_not_named_for_an_operation_gets_403() {

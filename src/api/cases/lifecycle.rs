@@ -2,6 +2,7 @@
 
 use actix_web::post;
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -24,6 +25,7 @@ use super::views::*;
 use crate::usecases::cases::{trimmed, worked_case};
 
 /// Closing needs an outcome.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "resolved", "note": "Studietoelage aangevraagd, schoolrekening afbetaald."}))]

@@ -1,5 +1,6 @@
 //! Finding cases: the list in the caller's view, and one case.
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::HashSet;
 
 use actix_web::{HttpResponse, get, web};
@@ -24,6 +25,7 @@ use super::views::*;
 // ---------------------------------------------------------------------------------------------
 // List and read
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -52,11 +54,9 @@ pub struct CaseQuery {
     /// pseudonym or family name; a school by reference or pseudonym; the coordinator by
     /// reference only. Each word must start a word of the name (accents and case ignored).
     #[validate(length(min = 1, max = 100))]
-    #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// Only the case with this reference, in any spacing or case (`KE-2026-00042`, `ke 2026 42`).
-    #[validate(length(min = 1, max = 40))]
-    #[param(min_length = 1, max_length = 40)]
+    #[param(value_type = Option<crate::usecases::search::CaseReferenceText>)]
     pub reference: Option<String>,
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]
@@ -97,7 +97,7 @@ pub async fn list_cases(
     }
     let reference = match q.reference.as_deref() {
         Some(r) => Some(
-            crate::usecases::search::case_reference(r)
+            crate::usecases::search::reference(r)
                 .ok_or_else(|| ApiError::field("reference", Code::NotAReference))?,
         ),
         None => None,
@@ -238,7 +238,7 @@ pub async fn get_case(
 `Content-Location` naming that address; a case outside the caller's scope answers 404, like an unknown \
 reference. Audited as a read. Roles: coordinator, social_worker, school.",
     security(("bearer" = [])),
-    params(("reference" = String, Path, description = "The case's reference", min_length = 1, max_length = 40, example = "KE-2026-00042")),
+    params(("reference" = crate::usecases::search::CaseReferenceText, Path, description = "The case's reference", example = "KE-2026-00042")),
     responses(
         (status = 200, description = "The case in the caller's view", body = CaseView, headers(("ETag" = String, description = "Version, for If-Match"), ("Content-Location" = String, description = "The case's own address"))),
         (status = 404, response = crate::openapi::NotFound)
@@ -251,14 +251,7 @@ pub async fn get_case_by_reference(
     reference: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     user.reaches_school_objects()?;
-    let reference = reference.into_inner();
-    if reference.chars().count() > 40 {
-        return Err(ApiError::field(
-            "reference",
-            crate::msg!(CharsMax, max = 40),
-        ));
-    }
-    let reference = crate::usecases::search::case_reference(&reference)
+    let reference = crate::usecases::search::reference(&reference.into_inner())
         .ok_or_else(|| ApiError::field("reference", Code::NotAReference))?;
     let (v, tag, id) = state
         .db

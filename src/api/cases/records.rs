@@ -5,6 +5,7 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -94,6 +95,7 @@ where
 // ---------------------------------------------------------------------------------------------
 // Needs
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "Moeder wil de schoolrekening in schijven betalen.", "theme": "school_costs", "raised_by": "parent"}))]
@@ -206,6 +208,7 @@ pub async fn add_case_need(
 // ---------------------------------------------------------------------------------------------
 // Contact moments
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"occurred_at": "2026-11-24T08:45:00Z", "kind": "office_hours", "summary": "Moeder kwam naar de zitdag; samen de studietoelage aangevraagd."}))]
@@ -355,17 +358,16 @@ fn trimmed_text(checks: &mut Checks, field: &str, v: Option<String>) -> Option<S
     t
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "Moeder wil de schoolrekening in drie schijven betalen.", "reason": "Verkeerd genoteerd: drie schijven, niet twee."}))]
 pub struct NeedPatch {
     /// The corrected text.
     #[validate(length(min = 1, max = 2000))]
-    #[schema(min_length = 1, max_length = 2000)]
     pub text: Option<String>,
     /// The corrected theme code.
     #[validate(length(min = 1, max = 50))]
-    #[schema(min_length = 1, max_length = 50)]
     pub theme: Option<String>,
     /// Who really raised it.
     pub raised_by: Option<NeedRaisedBy>,
@@ -375,10 +377,10 @@ pub struct NeedPatch {
     pub state: Option<NeedState>,
     /// Why: kept in the need's history with the earlier version.
     #[validate(length(min = 1, max = 500))]
-    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"summary": "Moeder kwam naar de zitdag met haar zus; samen de studietoelage aangevraagd.", "reason": "Aangevuld: de tante was er ook bij."}))]
@@ -388,11 +390,9 @@ pub struct ContactMomentPatch {
     pub kind: Option<ContactKind>,
     /// The corrected summary.
     #[validate(length(min = 1, max = 8000))]
-    #[schema(min_length = 1, max_length = 8000)]
     pub summary: Option<String>,
     /// Why: kept in the contact moment's history with the earlier version.
     #[validate(length(min = 1, max = 500))]
-    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 
@@ -723,6 +723,7 @@ fn first_contact_again(conn: &mut DbConn, case_id: &str) -> ApiResult<()> {
 // ---------------------------------------------------------------------------------------------
 // Consents
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"kind": "refer_to_partner", "partner_id": "0193a1b2-0000-7000-8000-0000000000e1", "given_by": "parent", "method": "verbal", "given_at": "2026-11-24T09:00:00Z"}))]
@@ -743,6 +744,7 @@ pub struct NewConsent {
     pub note: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"withdrawn_at": "2026-11-25T10:00:00Z"}))]
@@ -951,6 +953,7 @@ pub async fn withdraw_case_consent(
 // ---------------------------------------------------------------------------------------------
 // Feedback for the school
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"text": "Het gezin krijgt hulp bij de schoolkosten; de school hoeft niets te doen."}))]

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, patch, post, put, web};
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -56,6 +57,7 @@ pub(super) fn check_lead_worker(
 // Create
 
 /// A case a social worker opens (not from a checklist: triage opens those).
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"school_id": "0193a1b2-0000-7000-8000-0000000000c1", "origin": "office_hours", "themes": ["school_costs", "finances_debt"], "priority": "normal", "known_to_ocmw": false, "pupil": {"pseudonym": "4B-07", "birth_year": 2016, "class": "4B"}, "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56", "language": "Frans", "interpreter_needed": true}, "question": "Moeder vraagt hulp bij de schoolrekening."}))]
@@ -82,7 +84,6 @@ pub struct NewCase {
     /// For a submission not yet triaged: the triage note for workers (the school never sees
     /// it). Ignored when the submission was triaged before.
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000)]
     pub triage_note: Option<String>,
 }
 
@@ -91,6 +92,7 @@ pub(super) fn normal() -> CasePriority {
 }
 
 /// A case as a school raises it directly: the pupil's label, the themes and the question.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pupil": {"pseudonym": "4B-07", "birth_year": 2016, "class": "4B"}, "themes": ["school_costs"], "question": "De schoolrekeningen van dit gezin blijven al maanden open. Kan iemand contact opnemen?"}))]
@@ -234,6 +236,7 @@ pub async fn raise_case_request(
 // Change
 
 /// Changes to a case's data; only the fields sent change. Status has its own actions.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"themes": ["school_costs", "housing"], "priority": "high", "known_to_ocmw": true, "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56", "language": "Frans", "interpreter_needed": false}}))]
@@ -361,6 +364,7 @@ pub async fn update_case(
     Ok(common::ok_with_etag(&v, &tag))
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"worker_id": "0193a1b2-0000-7000-8000-0000000000b2"}))]
@@ -432,6 +436,7 @@ pub async fn set_case_lead_worker(
 }
 
 /// How the worker opens a case from a triaged checklist submission; everything is optional.
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"priority": "high", "known_to_ocmw": false, "family": {"name": "Mevrouw Diallo", "phone": "0470 12 34 56", "language": "Frans", "interpreter_needed": true}}))]
@@ -450,7 +455,6 @@ pub struct CaseFromSubmission {
     /// For a submission not yet triaged: the triage note for workers (the school never sees
     /// it). Ignored when the submission was triaged before.
     #[validate(length(max = 4000))]
-    #[schema(max_length = 4000)]
     pub triage_note: Option<String>,
 }
 

@@ -49,7 +49,7 @@ pub(super) fn check_submission(
     checks.check(
         (year - 21..=year - 2).contains(&b.birth_year),
         "birth_year",
-        crate::msg!(RangeBetween, min = year - 21, max = year - 2),
+        crate::msg!(BirthYearSchoolAge, min = year - 21, max = year - 2),
     );
     checks.check(!b.class_name.trim().is_empty(), "class_name", Code::Blank);
 

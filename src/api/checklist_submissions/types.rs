@@ -1,6 +1,7 @@
 //! What submissions look like on the wire: requests, the school's and the worker's views, counts.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -103,6 +104,7 @@ impl SubmissionStatus {
 // ---------------------------------------------------------------------------------------------
 
 // Serialize: validator's length rule on a list records the list in its error.
+#[document_limits]
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSubmissionAnswer {
@@ -116,6 +118,7 @@ pub struct NewSubmissionAnswer {
 }
 
 /// A filled-in checklist for one pupil. The school is the caller's own; it is never sent.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"pupil_pseudonym": "L5B-03", "birth_year": 2016, "class_name": "5B", "concern": "medium", "context": "Sinds de herfstvakantie vaak moe en zonder lunch.", "parents_informed": false, "answers": [{"code": "A1", "answer": "yes", "remark": "3 keer deze week"}, {"code": "A2", "answer": "no"}, {"code": "A3", "answer": "unknown"}]}))]
@@ -145,6 +148,7 @@ pub struct NewSubmission {
     pub answers: Vec<NewSubmissionAnswer>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"note": "Gezin al bekend bij wijkwerk; contact opnemen met moeder."}))]
@@ -154,6 +158,7 @@ pub struct SubmissionTriage {
     pub note: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Na overleg met de zorgcoördinator: tijdelijke situatie, al opgevolgd door het CLB."}))]
@@ -167,6 +172,7 @@ pub struct SubmissionNoAction {
     pub advice_for_school: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -186,7 +192,6 @@ pub struct SubmissionQuery {
     /// Search by the pupil's pseudonym: each word must start a word of it (accents and case
     /// ignored).
     #[validate(length(min = 1, max = 100))]
-    #[param(min_length = 1, max_length = 100)]
     pub q: Option<String>,
     /// Page size (1–200, default 50).
     #[validate(range(min = 1, max = 200))]
@@ -195,6 +200,7 @@ pub struct SubmissionQuery {
     pub cursor: Option<String>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -6,7 +6,7 @@
 mod map;
 mod outcome;
 pub mod resources;
-mod search;
+pub(crate) mod search;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, patch, web};
@@ -138,9 +138,9 @@ ignored. Errors are `OperationOutcome`. Roles: social_worker (the referrals of t
 referrals sent to its organisation and those below it).",
     security(("bearer" = [])),
     params(
-        ("owner" = Option<String>, Query, description = "`Organization/<id>` (or the bare id) of a partner organisation"),
-        ("status" = Option<String>, Query, description = "FHIR Task status codes, comma separated", example = "requested,in-progress"),
-        ("_lastUpdated" = Option<String>, Query, description = "A prefix (`ge`, `gt`, `le`, `lt`) and a date or date-time; may be repeated", example = "ge2026-12-01"),
+        ("owner" = Option<crate::api::fhir::search::OwnerReference>, Query, description = "`Organization/<id>` (or the bare id) of a partner organisation"),
+        ("status" = Option<crate::api::fhir::search::TaskStatusList>, Query, description = "FHIR Task status codes, comma separated", example = "requested,in-progress"),
+        ("_lastUpdated" = Option<crate::api::fhir::search::LastUpdated>, Query, description = "A prefix (`ge`, `gt`, `le`, `lt`) and a date or date-time; may be repeated", example = "ge2026-12-01"),
         ("_count" = Option<i64>, Query, description = "Page size (1–200, default 50)", minimum = 1, maximum = 200),
         ("_cursor" = Option<String>, Query, description = "From the `next` link of the previous page")
     ),
@@ -298,24 +298,54 @@ pub async fn get_fhir_service_request(
     Ok(fhir_ok(&sr, Some(tag)))
 }
 
-/// A JSON Patch (RFC 6902) of a Task: sets `/status`, with `/statusReason` and `/output`.
-#[derive(Debug, Deserialize, ToSchema)]
+/// A JSON Patch (RFC 6902) of a Task: sets `/status`, with `/statusReason` and `/output`. One to
+/// `TaskPatch::MAX_OPERATIONS` operations (the validation and the document's `maxItems` alike).
+#[derive(Debug, Deserialize)]
 #[serde(transparent)]
-#[schema(example = json!([
-    {"op": "replace", "path": "/status", "value": "completed"},
-    {"op": "add", "path": "/output", "value": [{"type": {"coding": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "resulting-activity"}]},
-        "valueCodeableConcept": {"text": "Afbetalingsplan met de school afgesproken."}}]}
-]))]
-/// One to ten operations.
 pub struct TaskPatch(pub Vec<TaskPatchOperation>);
+
+impl TaskPatch {
+    pub const MAX_OPERATIONS: usize = 10;
+}
+
+impl utoipa::PartialSchema for TaskPatch {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ArrayBuilder::new()
+            .items(utoipa::openapi::Ref::from_schema_name(TaskPatchOperation::name()))
+            .min_items(Some(1))
+            .max_items(Some(Self::MAX_OPERATIONS))
+            .description(Some("A JSON Patch (RFC 6902) of a Task: one to ten operations"))
+            .examples([serde_json::json!([
+                {"op": "replace", "path": "/status", "value": "completed"},
+                {"op": "add", "path": "/output", "value": [{"type": {"coding": [{"system": "http://hl7.org/fhir/us/sdoh-clinicalcare/CodeSystem/SDOHCC-CodeSystemTemporaryCodes", "code": "resulting-activity"}]},
+                    "valueCodeableConcept": {"text": "Afbetalingsplan met de school afgesproken."}}]}
+            ])])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TaskPatch {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            TaskPatchOperation::name().into(),
+            <TaskPatchOperation as utoipa::PartialSchema>::schema(),
+        ));
+        <TaskPatchOperation as utoipa::ToSchema>::schemas(schemas);
+    }
+}
 
 impl Validate for TaskPatch {
     fn validate(&self) -> Result<(), ValidationErrors> {
         let mut errors = ValidationErrors::new();
-        if self.0.is_empty() || self.0.len() > 10 {
+        if self.0.is_empty() || self.0.len() > Self::MAX_OPERATIONS {
             let mut e = validator::ValidationError::new("length");
             e.add_param("min".into(), &1);
-            e.add_param("max".into(), &10);
+            e.add_param("max".into(), &Self::MAX_OPERATIONS);
             errors.add("operations", e);
         }
         if errors.is_empty() {

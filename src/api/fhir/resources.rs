@@ -358,6 +358,16 @@ pub struct OperationOutcome {
     pub issue: Vec<OperationOutcomeIssue>,
 }
 
+/// The operations a Task patch takes (`op`), as the document states them.
+pub const PATCH_OPS: [&str; 3] = ["replace", "add", "test"];
+
+fn patch_op_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(PATCH_OPS))
+        .build()
+}
+
 /// One JSON Patch operation (RFC 6902) on a Task. Paths taken: `/status` (required),
 /// `/statusReason` (a CodeableConcept; its `text` is the reason), `/output` (a list) or
 /// `/output/-` (one output; the outcome is its `valueCodeableConcept.text` or `valueString`).
@@ -367,7 +377,7 @@ pub struct OperationOutcome {
 #[schema(example = json!({"op": "replace", "path": "/status", "value": "accepted"}))]
 pub struct TaskPatchOperation {
     /// `replace`, `add` or `test`.
-    #[schema(example = "replace")]
+    #[schema(example = "replace", schema_with = patch_op_schema)]
     pub op: String,
     #[schema(example = "/status")]
     pub path: String,

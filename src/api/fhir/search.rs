@@ -14,6 +14,86 @@ pub const DEFAULT_COUNT: i64 = 50;
 pub const MAX_COUNT: i64 = 200;
 const PARAMS: &str = "owner, status, _lastUpdated, _count, _cursor";
 
+/// The `owner` a search takes: `Organization/<id>` or the bare id (a UUID in its hyphenated form).
+pub const OWNER_PATTERN: &str =
+    "^(Organization/)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// The partner organisation an `owner` names (`OWNER_PATTERN`), or `None`.
+pub fn owner_id(value: &str) -> Option<String> {
+    static SHAPE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(OWNER_PATTERN).expect("a regex"));
+    if !SHAPE.is_match(value) {
+        return None;
+    }
+    let id = value.strip_prefix("Organization/").unwrap_or(value);
+    Uuid::parse_str(id).ok().map(|u| u.to_string())
+}
+
+/// The schema of `owner` (`OWNER_PATTERN`).
+pub struct OwnerReference;
+
+impl utoipa::PartialSchema for OwnerReference {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(OWNER_PATTERN))
+            .examples([serde_json::json!(
+                "Organization/0193a1b2-0000-7000-8000-0000000000a1"
+            )])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for OwnerReference {}
+
+/// `status`: FHIR Task codes, comma separated, no spaces.
+pub fn status_pattern() -> String {
+    let codes = ReferralStatus::ALL
+        .iter()
+        .filter(|s| **s != ReferralStatus::Draft)
+        .map(|s| s.fhir())
+        .collect::<Vec<_>>()
+        .join("|");
+    format!("^({codes})(,({codes}))*$")
+}
+
+/// `_lastUpdated`: a prefix and a date (`YYYY-MM-DD`) or an RFC 3339 time with its zone.
+pub const LAST_UPDATED_PATTERN: &str = "^(ge|gt|le|lt)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$";
+
+fn matches(pattern: &str, value: &str) -> bool {
+    regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value))
+}
+
+/// The schema of `status` (`status_pattern`).
+pub struct TaskStatusList;
+
+impl utoipa::PartialSchema for TaskStatusList {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(status_pattern()))
+            .examples([serde_json::json!("requested,in-progress")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TaskStatusList {}
+
+/// The schema of `_lastUpdated` (`LAST_UPDATED_PATTERN`).
+pub struct LastUpdated;
+
+impl utoipa::PartialSchema for LastUpdated {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some(LAST_UPDATED_PATTERN))
+            .examples([serde_json::json!("ge2026-12-01")])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for LastUpdated {}
+
 #[derive(Debug, Default)]
 pub struct TaskSearch {
     /// A partner organisation's id.
@@ -67,16 +147,20 @@ pub fn parse(query: &str) -> ApiResult<TaskSearch> {
         }
         let value = value.into_owned();
         match name.as_ref() {
-            "owner" => {
-                let id = value.strip_prefix("Organization/").unwrap_or(&value);
-                match Uuid::parse_str(id) {
-                    Ok(u) => s.owner = Some(u.to_string()),
-                    Err(_) => errors.push(FieldError::new("owner", Code::FhirOwnerInvalid)),
-                }
+            "owner" => match owner_id(&value) {
+                Some(id) => s.owner = Some(id),
+                None => errors.push(FieldError::new("owner", Code::FhirOwnerInvalid)),
+            },
+            "status" if !matches(&status_pattern(), &value) => errors.push(FieldError::new(
+                "status",
+                crate::msg!(FhirTaskStatusUnknown, value = value, allowed = task_codes()),
+            )),
+            "_lastUpdated" if !matches(LAST_UPDATED_PATTERN, &value) => {
+                errors.push(FieldError::new("_lastUpdated", Code::FhirDateInvalid))
             }
             "status" => {
                 let mut list = s.statuses.take().unwrap_or_default();
-                for code in value.split(',').map(str::trim) {
+                for code in value.split(',') {
                     match status_of_code(code) {
                         Some(st) => list.push(st),
                         None => errors.push(FieldError::new(

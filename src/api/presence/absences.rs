@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -56,6 +57,7 @@ impl From<AbsenceRow> for Absence {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"worker_id": "0193a1b2-0000-7000-8000-0000000000b1", "kind": "leave", "first_day": "2027-02-15", "last_day": "2027-02-19", "substitute_id": "0193a1b2-0000-7000-8000-0000000000b2"}))]
@@ -71,6 +73,7 @@ pub struct NewAbsence {
     pub substitute_id: Option<Uuid>,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

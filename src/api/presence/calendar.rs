@@ -3,17 +3,15 @@
 //! feed token in the query string: random, stored only as its SHA-256, rotated (and the old one
 //! revoked) on request. The access log never shows query strings, so the token stays out of it.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
 use super::{Expanded, ExpandedVisit, expand, visits};
-use crate::api::extract::ApiQuery;
 use crate::auth::Viewer;
 use crate::auth::policy::{Action, allows, require};
 use crate::auth::viewer::Managed;
@@ -88,11 +86,13 @@ pub async fn rotate_calendar_token(
     }))
 }
 
-/// The query string of a feed: only the token matters; calendar clients may add others.
-#[derive(Debug, Deserialize, Validate)]
-pub struct FeedQuery {
-    /// The feed token (documented as the `calendar_token` security scheme).
-    pub token: Option<String>,
+/// The feed token from the query string (documented as the `calendar_token` security scheme).
+/// Only the token matters, and calendar clients may add other parameters; a token that cannot be
+/// one of ours (any text, control characters included) is simply not a valid token: 401.
+fn feed_token(req: &HttpRequest) -> Option<String> {
+    form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value.into_owned())
 }
 
 /// The active user a feed token belongs to, with what they reach; 401 otherwise.
@@ -121,8 +121,8 @@ fn events(sessions: &[Expanded]) -> Vec<Event> {
             let (date, start, end) = match (&s.moved_to, s.status) {
                 (Some(m), _) => (
                     m.date,
-                    chrono::NaiveTime::parse_from_str(&m.start_time, "%H:%M").unwrap_or(e.start),
-                    chrono::NaiveTime::parse_from_str(&m.end_time, "%H:%M").unwrap_or(e.end),
+                    crate::domain::time_of_day::parse(&m.start_time).unwrap_or(e.start),
+                    crate::domain::time_of_day::parse(&m.end_time).unwrap_or(e.end),
                 ),
                 _ => (s.date, e.start, e.end),
             };
@@ -173,7 +173,7 @@ fn visit_events(list: &[ExpandedVisit]) -> Vec<Event> {
             let v = &e.visit;
             let parse = |t: &Option<String>| {
                 t.as_deref()
-                    .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok())
+                    .and_then(|t| crate::domain::time_of_day::parse(t))
             };
             let start = parse(&v.start_time);
             let end = parse(&v.end_time);
@@ -257,9 +257,9 @@ else is 404. Roles: coordinator, social_worker, school.",
 pub async fn get_school_calendar(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: ApiQuery<FeedQuery>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (id, token, w) = (id.to_string(), query.0.token, window(&state));
+    let (id, token, w) = (id.to_string(), feed_token(&req), window(&state));
     let body = state
         .db
         .run(move |conn| {
@@ -297,9 +297,9 @@ social_worker.",
 pub async fn get_worker_calendar(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    query: ApiQuery<FeedQuery>,
+    req: HttpRequest,
 ) -> ApiResult<HttpResponse> {
-    let (id, token, w) = (id.to_string(), query.0.token, window(&state));
+    let (id, token, w) = (id.to_string(), feed_token(&req), window(&state));
     let body = state
         .db
         .run(move |conn| {

@@ -8,6 +8,7 @@
 pub mod absences;
 pub mod calendar;
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, delete, get, post, web};
@@ -52,8 +53,10 @@ pub struct MovedTo {
     pub date: NaiveDate,
     /// Local time, HH:MM.
     #[schema(example = "13:00")]
+    #[schema(value_type = crate::domain::time_of_day::TimeOfDay)]
     pub start_time: String,
     #[schema(example = "14:30")]
+    #[schema(value_type = crate::domain::time_of_day::TimeOfDay)]
     pub end_time: String,
 }
 
@@ -66,7 +69,9 @@ pub struct Session {
     /// The session's regular date (a moved session keeps it; see `moved_to`).
     pub date: NaiveDate,
     /// Local time (Europe/Brussels), HH:MM.
+    #[schema(value_type = crate::domain::time_of_day::TimeOfDay)]
     pub start_time: String,
+    #[schema(value_type = crate::domain::time_of_day::TimeOfDay)]
     pub end_time: String,
     pub school: SessionSchool,
     pub worker: SessionWorker,
@@ -256,6 +261,7 @@ fn today() -> NaiveDate {
 // ---------------------------------------------------------------------------------------------
 // Sessions
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -280,7 +286,9 @@ pub struct Visit {
     pub consult_request_id: String,
     pub date: NaiveDate,
     /// Local time, HH:MM; null when not agreed yet.
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub start_time: Option<String>,
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub end_time: Option<String>,
     pub school: SessionSchool,
     pub worker: SessionWorker,
@@ -466,12 +474,14 @@ fn check_session_day(checks: &mut Checks, a: &assignments::AssignmentRow, day: N
 }
 
 fn parse_time(checks: &mut Checks, field: &str, v: &str) -> Option<NaiveTime> {
-    NaiveTime::parse_from_str(v, "%H:%M")
+    crate::domain::time_of_day::parse(v)
+        .ok_or(())
         .map_err(|_| checks.add(field, Code::TimeHhMm))
         .ok()
 }
 
 /// Cancels or moves one session.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"assignment_id": "0193a1b2-0000-7000-8000-0000000000a1", "date": "2026-11-03", "kind": "moved", "moved_to": {"date": "2026-11-05", "start_time": "13:00", "end_time": "14:30"}, "reason": "Pedagogische studiedag"}))]
@@ -606,6 +616,7 @@ pub async fn delete_office_hours_exception(
 }
 
 /// A session that took place.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"assignment_id": "0193a1b2-0000-7000-8000-0000000000a1", "date": "2026-11-03", "contacts": 4, "note": "Vooral vragen over de schooltoeslag."}))]
@@ -726,6 +737,7 @@ impl From<ClosedPeriodRow> for ClosedPeriod {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Kerstvakantie", "first_day": "2026-12-21", "last_day": "2027-01-03"}))]
@@ -740,6 +752,7 @@ pub struct NewClosedPeriod {
     pub last_day: NaiveDate,
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -5,6 +5,7 @@
 
 use actix_web::post;
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -33,6 +34,7 @@ use super::views::*;
 
 /// `send`: optional body. Without a live `refer_to_partner` consent for the service's partner,
 /// name another lawful basis in `consent_override`.
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"comment": "Telefonisch aangekondigd bij het onthaal."}))]
@@ -44,6 +46,7 @@ pub struct SendReferral {
 }
 
 /// `accept`: optional body, with the partner's contact person.
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"partner_contact_name": "Sarah (onthaal CAW)", "comment": "Eerste afspraak op 3 december."}))]
@@ -55,6 +58,7 @@ pub struct AcceptReferral {
 }
 
 /// `start`, `resume`: an optional comment.
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"comment": "Begeleiding gestart."}))]
@@ -64,17 +68,19 @@ pub struct TransitionNote {
 }
 
 /// `decline`, `hold`, `fail`, `cancel`: the reason is required.
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "Het gezin woont buiten het werkgebied van deze dienst."}))]
 pub struct TransitionReason {
     /// Required.
-    #[validate(length(max = 2000))]
+    #[validate(length(min = 1, max = 2000))]
     #[schema(required = true)]
     pub reason: Option<String>,
 }
 
 /// `complete`: the outcome is required.
+#[document_limits]
 #[derive(Debug, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"outcome": "Afbetalingsplan met de school afgesproken; budgetbegeleiding loopt.", "comment": "Afgesloten door de partner."}))]

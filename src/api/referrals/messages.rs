@@ -4,6 +4,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -60,6 +61,7 @@ pub struct ReferralMessage {
 }
 
 /// A new message in a referral's thread.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "Eerste gesprek gepland op dinsdag; we bellen de moeder na 15 uur."}))]
@@ -67,7 +69,6 @@ pub struct NewReferralMessage {
     /// 1 to 4000 characters; it must not identify the family (no case reference, pupil
     /// pseudonym, family name, phone number, e-mail address or birth date).
     #[validate(length(min = 1, max = 4000))]
-    #[schema(min_length = 1, max_length = 4000)]
     pub body: String,
 }
 

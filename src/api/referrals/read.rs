@@ -1,6 +1,7 @@
 //! Finding referrals: the list in the caller's view, a case's referrals, one referral.
 
 use actix_web::{HttpResponse, get, web};
+use kinderen_eerst_macros::document_limits;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -24,6 +25,7 @@ use super::views::*;
 // ---------------------------------------------------------------------------------------------
 // Read
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -2,6 +2,7 @@
 //! with its history, the coordinator's metadata, the school's status-only view, the partner's
 //! package (what the family's consent passes on).
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -47,6 +48,7 @@ pub struct ReferralPartner {
 
 /// Sending without the family's consent, on another lawful basis: a child in danger
 /// (`vital_interest`) or a duty laid down by law (`legal_obligation`), with the reason.
+#[document_limits]
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"legal_basis": "vital_interest", "reason": "Acuut gevaar: het kind slaapt sinds een week op straat."}))]

@@ -3,6 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, patch, post, web};
 use chrono::NaiveDate;
 use diesel::prelude::*;
+use kinderen_eerst_macros::document_limits;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -29,6 +30,7 @@ use super::views::*;
 // Create and change a draft
 
 /// A new referral, created as a `draft`; `send` hands it to the partner.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"service_id": "0193a1b2-0000-7000-8000-0000000000e2", "themes": ["finances_debt"], "message_for_partner": "Moeder (Franstalig) zoekt hulp bij een afbetalingsplan voor de schoolrekening. Bereikbaar na 15 uur.", "urgency": "normal", "follow_up_on": "2026-12-15"}))]
@@ -144,6 +146,7 @@ pub async fn create_referral(
 }
 
 /// Changes to a draft; only the fields sent change.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"urgency": "high", "follow_up_on": "2026-12-10"}))]
@@ -242,6 +245,7 @@ pub async fn update_referral(
 }
 
 /// A new follow-up day.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"follow_up_on": "2026-12-20"}))]

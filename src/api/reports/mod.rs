@@ -6,6 +6,7 @@
 mod labels;
 mod write;
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::BTreeMap;
 
 use actix_web::http::header;
@@ -50,6 +51,7 @@ pub struct Workbook(#[allow(dead_code)] Vec<u8>);
 
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -58,7 +60,6 @@ pub struct YearlyQuery {
     /// submission date of checklists, sending date of referrals, date of sessions and
     /// activities).
     #[validate(range(min = 2000, max = 2100))]
-    #[param(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// Only schools (and activities) of this network.
     #[param(format = Uuid)]
@@ -67,7 +68,6 @@ pub struct YearlyQuery {
     /// coordinator the configured minimum (`STATS_SUPPRESS_BELOW`) applies even when a lower
     /// value is asked.
     #[validate(range(min = 0, max = 1000))]
-    #[param(minimum = 0, maximum = 1000)]
     pub suppress_below: Option<i64>,
     /// `json`, `csv` or `xlsx`; wins over `Accept` (`application/json`, `text/csv`,
     /// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`). JSON when neither

@@ -2,6 +2,7 @@
 //! run reports what would change and writes nothing.
 
 use actix_web::{HttpRequest, post, web};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -23,6 +24,7 @@ use super::{
     check_school, to_row,
 };
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

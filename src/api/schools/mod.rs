@@ -6,6 +6,7 @@ pub use import::*;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
+use kinderen_eerst_macros::document_limits;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -36,23 +37,30 @@ pub enum SchoolLevel {
 pub use crate::domain::social_map::{Address, PresenceMode};
 
 /// Share of pupils (0–100) with the Flemish pupil indicators.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[document_limits]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SesFigures {
     /// Pupils with at least one indicator.
+    #[validate(range(min = 0.0, max = 100.0))]
     pub any: Option<f64>,
     /// Home language is not Dutch.
+    #[validate(range(min = 0.0, max = 100.0))]
     pub home_language: Option<f64>,
     /// Mother without a secondary-school diploma.
+    #[validate(range(min = 0.0, max = 100.0))]
     pub maternal_education: Option<f64>,
     /// Receiving a school allowance (schooltoeslag).
+    #[validate(range(min = 0.0, max = 100.0))]
     pub school_allowance: Option<f64>,
     /// Living in a neighbourhood with high school delay.
+    #[validate(range(min = 0.0, max = 100.0))]
     pub neighbourhood: Option<f64>,
 }
 
 /// What the school wishes of the programme.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[document_limits]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolWishes {
     pub preferred_presence: Option<PresenceMode>,
@@ -62,26 +70,32 @@ pub struct SchoolWishes {
     /// no preference. An allocation plan tries these first and says in its reasons whether it
     /// could.
     #[serde(default)]
-    #[schema(max_items = 7)]
+    #[validate(length(max = 7))]
+    #[schema(value_type = Vec<crate::domain::presence::IsoWeekday>)]
     pub weekdays: Vec<u8>,
     /// Earliest start the school wishes (HH:MM).
     #[schema(example = "08:30")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub earliest: Option<String>,
     /// Latest end the school wishes (HH:MM).
     #[schema(example = "12:00")]
+    #[schema(value_type = Option<crate::domain::time_of_day::TimeOfDay>)]
     pub latest: Option<String>,
 }
 
 /// The school's contact person for the programme.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[document_limits]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct SchoolContact {
     #[serde(default)]
+    #[validate(length(max = 200))]
     pub name: String,
     #[serde(default)]
     #[schema(schema_with = crate::api::common::email_or_empty)]
     pub email: String,
     #[serde(default)]
+    #[validate(length(max = 50))]
     pub phone: String,
 }
 
@@ -157,6 +171,7 @@ impl From<SchoolRow> for School {
 }
 
 /// A school as created or imported.
+#[document_limits]
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -176,20 +191,25 @@ pub struct NewSchool {
     pub institution_number: String,
     pub level: SchoolLevel,
     #[serde(default)]
+    #[validate(nested)]
     pub address: Address,
     #[serde(default)]
     #[validate(range(min = 0, max = 100000))]
     pub pupil_count: i32,
     #[serde(default)]
+    #[validate(nested)]
     pub ses: SesFigures,
     #[serde(default)]
+    #[validate(nested)]
     pub wishes: SchoolWishes,
     #[serde(default)]
+    #[validate(nested)]
     pub contact: SchoolContact,
 }
 
 /// Changes to a school. A `school` account may send only `contact` and `wishes`, for its own
 /// school.
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"contact": {"name": "Sara Janssens", "email": "zorg@luchtballon.example", "phone": "03 123 45 67"}}))]
@@ -198,13 +218,18 @@ pub struct SchoolPatch {
     pub network_id: Option<String>,
     #[validate(length(min = 1, max = 200))]
     pub name: Option<String>,
+    #[schema(pattern = "^[0-9]{6}$")]
     pub institution_number: Option<String>,
     pub level: Option<SchoolLevel>,
+    #[validate(nested)]
     pub address: Option<Address>,
     #[validate(range(min = 0, max = 100000))]
     pub pupil_count: Option<i32>,
+    #[validate(nested)]
     pub ses: Option<SesFigures>,
+    #[validate(nested)]
     pub wishes: Option<SchoolWishes>,
+    #[validate(nested)]
     pub contact: Option<SchoolContact>,
     pub active: Option<bool>,
 }
@@ -216,50 +241,21 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
         "institution_number",
         Code::InstitutionNumberDigits,
     );
-    checks.check(
-        !s.name.trim().is_empty() && s.name.len() <= 200,
-        "name",
-        crate::msg!(CharsBetween, min = 1, max = 200),
-    );
-    checks.check(
-        (0..=100_000).contains(&s.pupil_count),
-        "pupil_count",
-        crate::msg!(RangeBetween, min = 0, max = 100000),
-    );
-    for (field, v) in [
-        ("ses.any", s.ses.any),
-        ("ses.home_language", s.ses.home_language),
-        ("ses.maternal_education", s.ses.maternal_education),
-        ("ses.school_allowance", s.ses.school_allowance),
-        ("ses.neighbourhood", s.ses.neighbourhood),
-    ] {
-        if let Some(v) = v {
-            checks.check(
-                v.is_finite() && (0.0..=100.0).contains(&v),
-                field,
-                Code::Percentage,
-            );
-        }
+    // The limits the document states (the same #[validate] declarations), also for the CSV import.
+    if let Err(errors) = s.validate() {
+        checks
+            .0
+            .extend(crate::error::flatten_validation_errors(&errors));
     }
+    checks.check(!s.name.trim().is_empty(), "name", Code::Blank);
     if !s.contact.email.is_empty() && Email::parse(&s.contact.email).is_err() {
         checks.add("contact.email", Code::InvalidEmail);
     }
-    for (field, v, max) in [
-        ("address.street", &s.address.street, 200),
-        ("address.postal_code", &s.address.postal_code, 10),
-        ("address.city", &s.address.city, 100),
-        ("wishes.note", &s.wishes.note, 2000),
-        ("contact.name", &s.contact.name, 200),
-        ("contact.phone", &s.contact.phone, 50),
-    ] {
-        checks.check(
-            v.chars().count() <= max,
-            field,
-            crate::msg!(CharsMax, max = max),
-        );
-    }
     checks.check(
-        s.wishes.weekdays.iter().all(|d| (1..=7).contains(d)) && s.wishes.weekdays.len() <= 7,
+        s.wishes
+            .weekdays
+            .iter()
+            .all(crate::domain::presence::is_iso_weekday),
         "wishes.weekdays",
         Code::OfficeHoursWeekday,
     );
@@ -278,7 +274,8 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
 
 fn wish_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<chrono::NaiveTime> {
     v.as_deref().and_then(|t| {
-        chrono::NaiveTime::parse_from_str(t, "%H:%M")
+        crate::domain::time_of_day::parse(t)
+            .ok_or(())
             .map_err(|_| checks.add(field, Code::TimeHhMm))
             .ok()
     })
@@ -286,7 +283,7 @@ fn wish_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<chr
 
 fn parse_hhmm(v: &Option<String>) -> Option<chrono::NaiveTime> {
     v.as_deref()
-        .and_then(|t| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok())
+        .and_then(|t| crate::domain::time_of_day::parse(t))
 }
 
 pub(super) fn to_row(
@@ -347,6 +344,7 @@ pub(super) fn from_row(r: &SchoolRow) -> NewSchool {
     }
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]

@@ -8,6 +8,7 @@
 pub mod groups;
 pub mod referrals;
 
+use kinderen_eerst_macros::document_limits;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -202,6 +203,7 @@ fn codes<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<String> {
     all.iter().map(|v| f(*v).to_string()).collect()
 }
 
+#[document_limits]
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
