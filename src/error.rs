@@ -381,6 +381,15 @@ impl Checks {
             self.add(field, message);
         }
     }
+    /// The `#[validate]` limits of a part of the request (`address`), named under `prefix`,
+    /// collected with the other checks so one answer names every bad field.
+    pub fn part(&mut self, prefix: &str, part: &impl validator::Validate) {
+        if let Err(errors) = part.validate() {
+            let mut found = Vec::new();
+            flatten_into(&errors, prefix, &mut found);
+            self.0.extend(found);
+        }
+    }
     pub fn finish(self) -> ApiResult<()> {
         if self.0.is_empty() {
             Ok(())

@@ -436,6 +436,47 @@ fn plain_text(doc: &mut OpenApiDoc) {
     }
 }
 
+/// Any JSON value whose strings and keys, at every depth, match `PLAIN_TEXT_PATTERN` (a JSON
+/// Schema keyword constrains only the type it is about, so `pattern` leaves numbers alone); the
+/// schema refers to itself for the values inside arrays and objects.
+pub struct PlainJson;
+
+impl utoipa::PartialSchema for PlainJson {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type,
+        };
+        let pattern = crate::domain::text::PLAIN_TEXT_PATTERN;
+        let itself = || Ref::from_schema_name("PlainJson");
+        let mut schema = ObjectBuilder::new()
+            .schema_type(SchemaType::AnyValue)
+            .pattern(Some(pattern))
+            .description(Some(
+                "Any JSON value; its texts and keys hold no control characters (but tab, newline \
+                 and carriage return)",
+            ))
+            .build();
+        schema.property_names = Some(Box::new(Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern))
+                .build(),
+        )));
+        schema.additional_properties =
+            Some(Box::new(AdditionalProperties::RefOr(RefOr::Ref(itself()))));
+        // `Object` has no `items`: the one extension key (so the output keeps its order).
+        let mut extensions = utoipa::openapi::extensions::Extensions::default();
+        extensions.insert(
+            "items".to_string(),
+            serde_json::to_value(itself()).unwrap_or_default(),
+        );
+        schema.extensions = Some(extensions);
+        RefOr::T(Schema::Object(schema))
+    }
+}
+
+impl utoipa::ToSchema for PlainJson {}
+
 fn plain_text_in(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
     use utoipa::openapi::schema::{
         AdditionalProperties, ArrayItems, KnownFormat, Schema, SchemaFormat, SchemaType, Type,

@@ -135,7 +135,6 @@ pub struct NewPartner {
     #[validate(length(max = 254))]
     pub email: String,
     #[serde(default)]
-    #[validate(nested)]
     pub address: Address,
 }
 
@@ -162,7 +161,6 @@ pub struct PartnerPatch {
     #[schema(schema_with = crate::api::common::email_or_empty_patch)]
     #[validate(length(max = 254))]
     pub email: Option<String>,
-    #[validate(nested)]
     pub address: Option<Address>,
     /// `false` deactivates the partner: its services leave the social map.
     pub active: Option<bool>,
@@ -182,6 +180,7 @@ pub(crate) fn check_partner(
     );
     check_email(checks, "email", &p.email);
     check_web_url(checks, "website", &p.website);
+    checks.part("address", &p.address);
     if let Some(parent) = &p.parent_id {
         if Uuid::parse_str(parent).is_err() {
             checks.add("parent_id", Code::InvalidUuid);

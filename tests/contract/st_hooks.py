@@ -68,6 +68,7 @@ STATE_RULES = {
     "no_such_active_worker",
     "item_not_answered",
     "version_needs_item",
+    "version_has_no_item",
     # who asks: a partner's statistics are its own organisation's, whatever the filter
     "not_for_partners",
     # the clock: a day that has passed by now, a time still to come, a school age this year
@@ -109,6 +110,7 @@ CROSS_FIELD_RULES = {
     "school_or_network_required",
     "partner_required_for_referral",
     "moved_needs_new_time",
+    "partner_only_for_referral",
     # the same code or id twice in one list (for lists of objects no keyword can say it)
     "listed_twice",
     "code_listed_twice",
@@ -123,6 +125,12 @@ CONTENT_RULES = {
     "csv_column_missing",
     "csv_partner_column_missing",
     "csv_column_not_expected",
+    "csv_column_unknown",
+    "csv_column_twice",
+    "csv_line_malformed",
+    "csv_malformed",
+    "csv_not_csv",
+    "csv_number_twice",
     # free text is screened for a family's data it must not carry (e-mail, IBAN, national number)
     "screened_text",
     # a text of spaces only says nothing (required texts are trimmed)

@@ -381,6 +381,9 @@ pub struct TaskPatchOperation {
     pub op: String,
     #[schema(example = "/status")]
     pub path: String,
+    /// Any JSON value; its texts and keys hold no control characters (but tab, newline and
+    /// carriage return), like every text the service takes.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::PlainJson)]
     pub value: Option<serde_json::Value>,
 }

@@ -191,19 +191,15 @@ pub struct NewSchool {
     pub institution_number: String,
     pub level: SchoolLevel,
     #[serde(default)]
-    #[validate(nested)]
     pub address: Address,
     #[serde(default)]
     #[validate(range(min = 0, max = 100000))]
     pub pupil_count: i32,
     #[serde(default)]
-    #[validate(nested)]
     pub ses: SesFigures,
     #[serde(default)]
-    #[validate(nested)]
     pub wishes: SchoolWishes,
     #[serde(default)]
-    #[validate(nested)]
     pub contact: SchoolContact,
 }
 
@@ -221,15 +217,11 @@ pub struct SchoolPatch {
     #[schema(pattern = "^[0-9]{6}$")]
     pub institution_number: Option<String>,
     pub level: Option<SchoolLevel>,
-    #[validate(nested)]
     pub address: Option<Address>,
     #[validate(range(min = 0, max = 100000))]
     pub pupil_count: Option<i32>,
-    #[validate(nested)]
     pub ses: Option<SesFigures>,
-    #[validate(nested)]
     pub wishes: Option<SchoolWishes>,
-    #[validate(nested)]
     pub contact: Option<SchoolContact>,
     pub active: Option<bool>,
 }
@@ -241,12 +233,17 @@ pub(super) fn check_school(conn: &mut DbConn, s: &NewSchool, checks: &mut Checks
         "institution_number",
         Code::InstitutionNumberDigits,
     );
-    // The limits the document states (the same #[validate] declarations), also for the CSV import.
+    // The limits the document states (the same #[validate] declarations), also for the CSV
+    // import, named together with every other bad field.
     if let Err(errors) = s.validate() {
         checks
             .0
             .extend(crate::error::flatten_validation_errors(&errors));
     }
+    checks.part("address", &s.address);
+    checks.part("ses", &s.ses);
+    checks.part("wishes", &s.wishes);
+    checks.part("contact", &s.contact);
     checks.check(!s.name.trim().is_empty(), "name", Code::Blank);
     if !s.contact.email.is_empty() && Email::parse(&s.contact.email).is_err() {
         checks.add("contact.email", Code::InvalidEmail);
