@@ -393,6 +393,7 @@ pub fn document() -> OpenApiDoc {
     collections_any_of(&mut doc);
     drop_unused_responses(&mut doc);
     add_roles(&mut doc);
+    public_operations(&mut doc);
     optional_bodies(&mut doc);
     add_links(&mut doc);
     plain_text(&mut doc);
@@ -516,6 +517,19 @@ fn plain_text_in(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
         Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(plain_text_in),
         Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(plain_text_in),
         _ => {}
+    }
+}
+
+/// An operation without a security requirement says so (`security: [{}]`, "no credentials"),
+/// rather than leaving it to the reader (Redocly's `security-defined`).
+fn public_operations(doc: &mut OpenApiDoc) {
+    use utoipa::openapi::security::SecurityRequirement;
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations_mut(item) {
+            if op.security.is_none() {
+                op.security = Some(vec![SecurityRequirement::default()]);
+            }
+        }
     }
 }
 

@@ -47,7 +47,7 @@ step "Python client flow (openapi-python-client)" 180 bash "$root/tests/clients/
 step "TypeScript client flow (@hey-api/openapi-ts)" 180 bash "$root/tests/clients/typescript/run.sh"
 # Before Schemathesis: it moves the seeded referral through its lifecycle.
 step "FHIR answers valid R4 (fhir.resources)" 120 bash "$here/fhir.sh"
-step "Schemathesis, every operation as each role" 780 bash "$here/schemathesis.sh"
+step "Schemathesis, every operation as each role" 1500 bash "$here/schemathesis.sh"
 
 echo
 echo "== contract summary"
