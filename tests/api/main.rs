@@ -14,6 +14,7 @@ mod cases;
 mod checklists;
 mod cli;
 mod consults;
+mod contract_rules;
 mod copy;
 mod errors;
 mod events;
