@@ -166,7 +166,37 @@ fn ensure_first_coordinator(conn: &mut db::DbConn, email: &str) -> anyhow::Resul
 /// Paths and methods of the documented API, to answer 405 (with `Allow`) rather than 404 when a
 /// known path is called with the wrong method.
 #[derive(Clone)]
-struct KnownRoutes(std::sync::Arc<Vec<(ResourceDef, Vec<String>)>>);
+struct KnownRoutes(std::sync::Arc<Vec<KnownRoute>>);
+
+/// One documented path: its pattern, the methods it declares, and what every instance of it
+/// has in common (the literal text before its first parameter, its number of segments), checked
+/// before the pattern: asked on every request, most paths are ruled out without a regex.
+struct KnownRoute {
+    def: ResourceDef,
+    methods: Vec<String>,
+    prefix: String,
+    slashes: usize,
+}
+
+impl KnownRoute {
+    fn new(path: &str, methods: Vec<String>) -> Self {
+        // A parameter (`{id}`) matches within one segment, so an instance has as many `/` as
+        // the pattern and starts with the pattern's text before its first `{`.
+        let prefix = path.split('{').next().unwrap_or_default().to_string();
+        KnownRoute {
+            def: ResourceDef::new(path),
+            methods,
+            prefix,
+            slashes: path.matches('/').count(),
+        }
+    }
+
+    fn is_match(&self, path: &str) -> bool {
+        path.starts_with(&self.prefix)
+            && path.matches('/').count() == self.slashes
+            && self.def.is_match(path)
+    }
+}
 
 impl KnownRoutes {
     fn from_doc(doc: &utoipa::openapi::OpenApi) -> Self {
@@ -186,7 +216,7 @@ impl KnownRoutes {
                 .filter(|(_, present)| *present)
                 .map(|(m, _)| m.to_string())
                 .collect();
-                (ResourceDef::new(path.as_str()), methods)
+                KnownRoute::new(path, methods)
             })
             .collect();
         KnownRoutes(std::sync::Arc::new(routes))
@@ -198,9 +228,9 @@ impl KnownRoutes {
     fn methods_for(&self, path: &str) -> Vec<String> {
         self.0
             .iter()
-            .filter(|(def, _)| def.is_match(path))
-            .min_by_key(|(def, _)| def.pattern().map_or(0, |p| p.matches('{').count()))
-            .map(|(_, m)| m.clone())
+            .filter(|r| r.is_match(path))
+            .min_by_key(|r| r.def.pattern().map_or(0, |p| p.matches('{').count()))
+            .map(|r| r.methods.clone())
             .unwrap_or_default()
     }
 }
@@ -537,6 +567,13 @@ pub fn build_server(
 ) -> std::io::Result<Server> {
     let doc = crate::openapi::document();
     let known = web::Data::new(KnownRoutes::from_doc(&doc));
+    // The document is served as it was rendered once, shared by the workers (as the Swagger UI
+    // would serve it: compact JSON), instead of each worker keeping a copy of the document's
+    // structure: that is most of what the service holds when idle.
+    let doc_json = web::Bytes::from(
+        serde_json::to_vec(&doc).map_err(|e| std::io::Error::other(e.to_string()))?,
+    );
+    drop(doc);
     // Webhook deliveries and the audit sealer run beside the server, on its runtime, and stop
     // with it.
     crate::webhooks::spawn(state.clone());
@@ -564,7 +601,21 @@ pub fn build_server(
             .into_utoipa_app()
             .configure(api::configure)
             .into_app()
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
+            .route("/api-docs/openapi.json", {
+                let doc_json = doc_json.clone();
+                web::get().to(move || {
+                    let body = doc_json.clone();
+                    async move {
+                        HttpResponse::Ok()
+                            .insert_header(header::ContentType::json())
+                            .body(body)
+                    }
+                })
+            })
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .config(utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"])),
+            )
             .route(
                 "/docs",
                 web::get().to(|| async {

@@ -11,6 +11,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::auth::jwt::{TokenError, TokenSubject};
 use crate::auth::viewer::{Reach, Viewer};
+use crate::db::DbConn;
 use crate::db::users::{self, UserRow};
 use crate::domain::Role;
 use crate::error::ApiError;
@@ -70,12 +71,21 @@ impl AuthUser {
     }
 }
 
-/// Authenticates a request: the token, then the account as the database has it now; with
-/// `with_reach`, also what the caller reaches (in the same database round trip).
-fn authenticate(
+/// A caller whose token is verified, with their account still to be checked against the
+/// database: what `authenticate` reads on a connection of its own, or a handler on the
+/// connection of its read (`Db::read_audited_as`), so the request takes one connection, not two.
+pub struct Claim {
+    subject: TokenSubject,
+    request_id: String,
+    client_addr: String,
+    /// Until a one-time password is changed, only these routes answer.
+    password_route: bool,
+}
+
+/// Verifies the bearer token of a request (no database).
+fn verify(
     req: &HttpRequest,
-    with_reach: bool,
-) -> LocalBoxFuture<'static, Result<(AuthUser, Option<Reach>), ApiError>> {
+) -> LocalBoxFuture<'static, Result<(web::Data<AppState>, Claim), ApiError>> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let token = bearer_token(req);
     let request_id = req
@@ -105,67 +115,124 @@ fn authenticate(
             log::debug!("token refused: {why}");
             unauthorized(Code::TokenInvalid)
         })?;
+        let claim = Claim {
+            subject,
+            request_id,
+            client_addr,
+            password_route,
+        };
+        Ok((state, claim))
+    })
+}
+
+impl Claim {
+    /// The account as the database has it now; with `with_reach`, also what the caller
+    /// reaches (in the same round trip for a worker).
+    pub fn check(
+        self,
+        conn: &mut DbConn,
+        with_reach: bool,
+    ) -> Result<(AuthUser, Option<Reach>), ApiError> {
+        let Claim {
+            subject,
+            request_id,
+            client_addr,
+            password_route,
+        } = self;
+        // A worker's own token names the role: the account and its schools come in one
+        // statement.
+        let mut schools = None;
+        let row = match &subject {
+            TokenSubject::Local { user_id, role, .. }
+                if with_reach && *role == Role::SocialWorker.as_str() =>
+            {
+                let today = chrono::Utc::now().date_naive();
+                crate::db::optional(crate::db::assignments::user_with_schools(
+                    conn, user_id, today,
+                ))?
+                .map(|(row, ids)| {
+                    schools = Some(ids);
+                    row
+                })
+            }
+            TokenSubject::Local { user_id, .. } => crate::db::optional(users::find(conn, user_id))?,
+            TokenSubject::Idp { email } => {
+                users::find_by_email(conn, &email.trim().to_lowercase())?
+            }
+        };
+        let row = row.ok_or_else(|| unauthorized(Code::AccountMissing))?;
+        if !row.active {
+            return Err(unauthorized(Code::AccountDeactivated));
+        }
+        if let TokenSubject::Local {
+            role,
+            school,
+            partner,
+            credentials_version,
+            ..
+        } = &subject
+            && (*role != row.role.as_str()
+                || *school != row.school_id
+                || *partner != row.partner_id
+                || *credentials_version != row.credentials_version)
+        {
+            return Err(unauthorized(Code::SessionEnded));
+        }
+        // An identity provider's token proves who the caller is without our password, so a
+        // one-time password blocks only our own tokens.
+        let own_token = matches!(subject, TokenSubject::Local { .. });
+        if own_token && row.must_change_password && !password_route {
+            return Err(ApiError::PasswordChangeRequired);
+        }
+        let user = AuthUser::from_row(row, request_id, client_addr);
+        let reach = match (with_reach, schools) {
+            (false, _) => None,
+            // The row's role is the token's (checked above).
+            (true, Some(schools)) => Some(Reach::SocialWorker { schools }),
+            (true, None) => Some(Reach::load(conn, &user)?),
+        };
+        Ok((user, reach))
+    }
+
+    /// The caller as a `Viewer`, checked on `conn` (see `check`).
+    pub fn viewer(self, conn: &mut DbConn) -> Result<Viewer, ApiError> {
+        match self.check(conn, true)? {
+            (user, Some(reach)) => Ok(Viewer { user, reach }),
+            (_, None) => Err(ApiError::internal("the viewer's reach was not loaded")),
+        }
+    }
+}
+
+/// Authenticates a request: the token, then the account as the database has it now; with
+/// `with_reach`, also what the caller reaches (in the same database round trip).
+fn authenticate(
+    req: &HttpRequest,
+    with_reach: bool,
+) -> LocalBoxFuture<'static, Result<(AuthUser, Option<Reach>), ApiError>> {
+    let verified = verify(req);
+    Box::pin(async move {
+        let (state, claim) = verified.await?;
         state
             .db
-            .run(move |conn| {
-                // A worker's own token names the role: the account and its schools come in
-                // one statement.
-                let mut schools = None;
-                let row = match &subject {
-                    TokenSubject::Local { user_id, role, .. }
-                        if with_reach && *role == Role::SocialWorker.as_str() =>
-                    {
-                        let today = chrono::Utc::now().date_naive();
-                        crate::db::optional(crate::db::assignments::user_with_schools(
-                            conn, user_id, today,
-                        ))?
-                        .map(|(row, ids)| {
-                            schools = Some(ids);
-                            row
-                        })
-                    }
-                    TokenSubject::Local { user_id, .. } => {
-                        crate::db::optional(users::find(conn, user_id))?
-                    }
-                    TokenSubject::Idp { email } => {
-                        users::find_by_email(conn, &email.trim().to_lowercase())?
-                    }
-                };
-                let row = row.ok_or_else(|| unauthorized(Code::AccountMissing))?;
-                if !row.active {
-                    return Err(unauthorized(Code::AccountDeactivated));
-                }
-                if let TokenSubject::Local {
-                    role,
-                    school,
-                    partner,
-                    credentials_version,
-                    ..
-                } = &subject
-                    && (*role != row.role.as_str()
-                        || *school != row.school_id
-                        || *partner != row.partner_id
-                        || *credentials_version != row.credentials_version)
-                {
-                    return Err(unauthorized(Code::SessionEnded));
-                }
-                // An identity provider's token proves who the caller is without our password,
-                // so a one-time password blocks only our own tokens.
-                let own_token = matches!(subject, TokenSubject::Local { .. });
-                if own_token && row.must_change_password && !password_route {
-                    return Err(ApiError::PasswordChangeRequired);
-                }
-                let user = AuthUser::from_row(row, request_id, client_addr);
-                let reach = match (with_reach, schools) {
-                    (false, _) => None,
-                    // The row's role is the token's (checked above).
-                    (true, Some(schools)) => Some(Reach::SocialWorker { schools }),
-                    (true, None) => Some(Reach::load(conn, &user)?),
-                };
-                Ok((user, reach))
-            })
+            .run(move |conn| claim.check(conn, with_reach))
             .await
     })
+}
+
+/// A `Viewer` whose token is verified (401 at once when it is not) and whose account is checked
+/// by the handler, on the connection of its own database work: for the hot audited reads,
+/// which so take one connection per request instead of one for the caller and one for the read.
+/// The checks are `Viewer`'s, on the same statement.
+pub struct DeferredViewer(pub Claim);
+
+impl FromRequest for DeferredViewer {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let verified = verify(req);
+        Box::pin(async move { Ok(DeferredViewer(verified.await?.1)) })
+    }
 }
 
 /// The client's address as the request middleware resolved it (behind trusted proxies, the

@@ -9,5 +9,5 @@ pub mod password;
 pub mod policy;
 pub mod viewer;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, DeferredViewer};
 pub use viewer::{Sees, Viewer};

@@ -362,8 +362,12 @@ mod arrays {
     }
 }
 
-/// Events sealed per transaction.
-const SEAL_BATCH: i64 = 5_000;
+/// Events sealed per transaction. A list read's event names every object of its page (a few
+/// kilobytes), and a batch is held several times over while it is read, hashed and bound, on
+/// whichever blocking thread runs the sealer (each keeps its own allocator arena): 250 keeps
+/// that to a megabyte or two however far the sealer fell behind (5,000 cost the service tens of
+/// megabytes under list traffic), for a few more, still batched, transactions.
+const SEAL_BATCH: i64 = 250;
 
 /// Links every waiting event into the chain, in the order they were inserted. One sealer at a
 /// time (the head's row lock, or SQLite's write lock); returns how many it sealed.

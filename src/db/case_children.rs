@@ -36,7 +36,19 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
         backend: conn.backend(),
         case_id: case_id.to_string(),
     };
-    let (needs, contacts, consents, need_history, contact_history): Lists = q.get_result(conn)?;
+    decode(case_id, q.get_result(conn)?)
+}
+
+/// The five lists as `of_case`'s statement returns them, for a statement that reads the case
+/// itself too (see `cases::find_scoped_with_children`): each a correlated sub-select on
+/// `"cases"."id"`, in `Lists` order.
+pub fn columns_on_case(backend: Backend) -> [String; 5] {
+    lists_sql(backend).map(|(head, from)| format!("({head}{from}\"cases\".\"id\")"))
+}
+
+/// The children of one case from the five aggregated lists.
+pub fn decode(case_id: &str, lists: Lists) -> QueryResult<Children> {
+    let (needs, contacts, consents, need_history, contact_history) = lists;
     let id = || case_id.to_string();
     Ok(Children {
         needs: rows::<NeedJson>(needs)?
@@ -136,7 +148,8 @@ pub fn of_case(conn: &mut DbConn, case_id: &str) -> QueryResult<Children> {
     })
 }
 
-type Lists = (
+/// The five aggregated lists (JSON text), in the order of `Children`'s fields but consents third.
+pub type Lists = (
     Option<String>,
     Option<String>,
     Option<String>,
@@ -218,55 +231,64 @@ where
     String: ToSql<Text, DB>,
 {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
-        let (agg, array, cast) = match self.backend {
-            Backend::Postgres => ("json_agg", "json_build_array", "::text"),
-            Backend::Sqlite => ("json_group_array", "json_array", ""),
-        };
-        let lists = [
-            (
-                "n.id, n.text, n.theme_code, n.raised_by, n.author_id, n.created_at, n.state, \
-                 n.updated_at",
-                "n.created_at, n.id",
-                "case_needs n WHERE n.case_id = ",
-            ),
-            (
-                "c.id, c.occurred_at, c.kind, c.summary, c.author_id, c.created_at, u.display_name, \
-                 c.updated_at",
-                "c.occurred_at, c.id",
-                "case_contacts c INNER JOIN users u ON u.id = c.author_id WHERE c.case_id = ",
-            ),
-            (
-                "k.id, k.kind, k.partner_id, k.given_by, k.method, k.given_at, k.withdrawn_at, \
-                 k.note, k.recorded_by, k.created_at, k.updated_at, k.share_contact_with_partner",
-                "k.given_at, k.id",
-                "case_consents k WHERE k.case_id = ",
-            ),
-            (
-                "h.id, h.need_id, h.text, h.theme_code, h.raised_by, h.state, h.reason, \
-                 h.corrected_by, h.corrected_at, u.display_name",
-                "h.corrected_at, h.id",
-                "case_need_history h INNER JOIN users u ON u.id = h.corrected_by \
-                 WHERE h.case_id = ",
-            ),
-            (
-                "h.id, h.contact_id, h.occurred_at, h.kind, h.summary, h.reason, h.corrected_by, \
-                 h.corrected_at, u.display_name",
-                "h.corrected_at, h.id",
-                "case_contact_history h INNER JOIN users u ON u.id = h.corrected_by \
-                 WHERE h.case_id = ",
-            ),
-        ];
         out.push_sql("SELECT ");
-        for (i, (columns, order, from)) in lists.iter().enumerate() {
+        for (i, (head, from)) in lists_sql(self.backend).iter().enumerate() {
             if i > 0 {
                 out.push_sql(", ");
             }
-            out.push_sql(&format!(
-                "(SELECT {agg}({array}({columns}) ORDER BY {order}){cast} FROM {from}"
-            ));
+            out.push_sql(&format!("({head}{from}"));
             out.push_bind_param::<Text, String>(&self.case_id)?;
             out.push_sql(")");
         }
         Ok(())
     }
+}
+
+/// Each list's sub-select up to the case id it is for: `SELECT <aggregate> FROM … WHERE
+/// <owner> = ` (the id follows: a bound value, or the outer statement's case column).
+fn lists_sql(backend: Backend) -> [(String, &'static str); 5] {
+    let (agg, array, cast) = match backend {
+        Backend::Postgres => ("json_agg", "json_build_array", "::text"),
+        Backend::Sqlite => ("json_group_array", "json_array", ""),
+    };
+    let lists = [
+        (
+            "n.id, n.text, n.theme_code, n.raised_by, n.author_id, n.created_at, n.state, \
+             n.updated_at",
+            "n.created_at, n.id",
+            "case_needs n WHERE n.case_id = ",
+        ),
+        (
+            "c.id, c.occurred_at, c.kind, c.summary, c.author_id, c.created_at, u.display_name, \
+             c.updated_at",
+            "c.occurred_at, c.id",
+            "case_contacts c INNER JOIN users u ON u.id = c.author_id WHERE c.case_id = ",
+        ),
+        (
+            "k.id, k.kind, k.partner_id, k.given_by, k.method, k.given_at, k.withdrawn_at, \
+             k.note, k.recorded_by, k.created_at, k.updated_at, k.share_contact_with_partner",
+            "k.given_at, k.id",
+            "case_consents k WHERE k.case_id = ",
+        ),
+        (
+            "h.id, h.need_id, h.text, h.theme_code, h.raised_by, h.state, h.reason, \
+             h.corrected_by, h.corrected_at, u.display_name",
+            "h.corrected_at, h.id",
+            "case_need_history h INNER JOIN users u ON u.id = h.corrected_by \
+             WHERE h.case_id = ",
+        ),
+        (
+            "h.id, h.contact_id, h.occurred_at, h.kind, h.summary, h.reason, h.corrected_by, \
+             h.corrected_at, u.display_name",
+            "h.corrected_at, h.id",
+            "case_contact_history h INNER JOIN users u ON u.id = h.corrected_by \
+             WHERE h.case_id = ",
+        ),
+    ];
+    lists.map(|(columns, order, from)| {
+        (
+            format!("SELECT {agg}({array}({columns}) ORDER BY {order}){cast} FROM "),
+            from,
+        )
+    })
 }

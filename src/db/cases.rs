@@ -177,6 +177,89 @@ pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResul
     scoped!(q, scope).first(conn)
 }
 
+/// The case with this id, if the scope reaches it, with everything that hangs on it (see
+/// `case_children`): one statement, the worker's view of a case being the most frequent audited
+/// read.
+pub fn find_scoped_with_children(
+    conn: &mut DbConn,
+    id: &str,
+    scope: &CaseScope,
+) -> QueryResult<(CaseListRow, super::case_children::Children)> {
+    let [a, b, c, d, e] = super::case_children::columns_on_case(conn.backend());
+    let list = ChildList;
+    let q = cases::table
+        .inner_join(schools::table)
+        .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
+        .filter(cases::id.eq(id.to_string()))
+        .select((
+            CaseRow::as_select(),
+            schools::name,
+            schools::network_id,
+            users::display_name.nullable(),
+            themes_column(),
+            list(a),
+            list(b),
+            list(c),
+            list(d),
+            list(e),
+        ))
+        .into_boxed();
+    type Found = (
+        CaseRow,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let (case, school_name, network_id, lead_worker_name, themes, a, b, c, d, e): Found =
+        scoped!(q, scope).first(conn)?;
+    let row = CaseListRow {
+        case,
+        school_name,
+        network_id,
+        lead_worker_name,
+        themes,
+    };
+    Ok((row, super::case_children::decode(id, (a, b, c, d, e))?))
+}
+
+/// One aggregated list of a case's children as a column of a statement on `cases` (see
+/// `case_children::columns_on_case`). Unlike `dsl::sql`, its text may be kept as a prepared
+/// statement: it is fixed per backend and binds nothing.
+#[derive(Debug, Clone)]
+struct ChildList(String);
+
+impl Expression for ChildList {
+    type SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for ChildList {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
+    ) -> QueryResult<()> {
+        out.push_sql(&self.0);
+        Ok(())
+    }
+}
+
+impl diesel::query_builder::QueryId for ChildList {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<GB> diesel::expression::ValidGrouping<GB> for ChildList {
+    type IsAggregate = diesel::expression::is_aggregate::Never;
+}
+
+impl<QS> diesel::AppearsOnTable<QS> for ChildList {}
+impl<QS> diesel::SelectableExpression<QS> for ChildList {}
+
 /// What a search of cases compares, for the cases in `scope` whose personal data is kept.
 #[derive(Debug, Queryable)]
 pub struct SearchRow {

@@ -12,7 +12,7 @@ use validator::Validate;
 
 use crate::api::common::{self, decode_cursor, etag};
 use crate::api::extract::ApiQuery;
-use crate::auth::{Sees, Viewer};
+use crate::auth::{DeferredViewer, Sees, Viewer};
 use crate::db::cases::{self as repo, CaseFilter, CaseListRow};
 use crate::domain::case::{CaseOrigin, CaseStatus};
 use crate::error::{ApiError, ApiResult};
@@ -79,50 +79,25 @@ returns is named in the audit trail. A **partner** account reaches no case (403)
 #[get("/api/v1/cases")]
 pub async fn list_cases(
     state: web::Data<AppState>,
-    user: Viewer,
+    caller: DeferredViewer,
     query: ApiQuery<CaseQuery>,
 ) -> ApiResult<web::Json<CasePage>> {
-    // Partners reach no case, only the referrals sent to them.
-    user.reaches_school_objects()?;
     let q = query.0;
     let limit = common::limit(q.limit);
-    let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
-    if let (Some(from), Some(to)) = (q.opened_from, q.opened_to)
-        && from > to
-    {
-        return Err(ApiError::field(
-            "opened_to",
-            crate::msg!(NotBefore, other = "opened_from"),
-        ));
-    }
-    let reference = match q.reference.as_deref() {
-        Some(r) => Some(
-            crate::usecases::search::reference(r)
-                .ok_or_else(|| ApiError::field("reference", Code::NotAReference))?,
-        ),
-        None => None,
-    };
+    // Checked here, refused only after the caller is (the order of the answers stays: 401,
+    // 403, then 422).
+    let asked = case_filter(&q);
     let search = q.q.clone();
-    let mut filter = CaseFilter {
-        school_id: q.school.map(|s| s.to_string()),
-        network_id: q.network.map(|n| n.to_string()),
-        status: q.status.map(|s| s.as_str().to_string()),
-        theme: q.theme,
-        origin: q.origin.map(|o| o.as_str().to_string()),
-        lead_worker_id: q.worker.map(|w| w.to_string()),
-        opened_from: q.opened_from.and_then(|d| d.and_hms_opt(0, 0, 0)),
-        opened_before: q
-            .opened_to
-            .and_then(|d| d.succ_opt())
-            .and_then(|d| d.and_hms_opt(0, 0, 0)),
-        reference,
-        ids: None,
-    };
-    let scope = user.case_scope();
-    let sees = user.sees();
     let page = state
         .db
         .read_audited(move |conn| {
+            // The caller's account is checked on this connection: one per request.
+            let user = caller.0.viewer(conn)?;
+            // Partners reach no case, only the referrals sent to them.
+            user.reaches_school_objects()?;
+            let (mut filter, after) = asked?;
+            let scope = user.case_scope();
+            let sees = user.sees();
             if let Some(q) = &search {
                 filter.ids = Some(search_ids(conn, &scope, sees, q)?);
             }
@@ -152,13 +127,51 @@ pub async fn list_cases(
                 Sees::Metadata => {
                     CasePage::Coordinator(common::page(rows, limit, key, |r| metadata(&r)))
                 }
-                Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, |r| summary(&r))),
+                Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, summary)),
                 // Refused before the query; a partner's scope holds no case anyway.
                 Sees::Partner => return Err(ApiError::NotFound),
             })
         })
         .await?;
     Ok(web::Json(page))
+}
+
+/// The filter and the cursor a list query asks for, or why they are refused.
+type AskedCases = ApiResult<(CaseFilter, Option<(chrono::NaiveDateTime, String)>)>;
+
+fn case_filter(q: &CaseQuery) -> AskedCases {
+    let after = decode_cursor::<(chrono::NaiveDateTime, String)>(q.cursor.as_deref())?;
+    if let (Some(from), Some(to)) = (q.opened_from, q.opened_to)
+        && from > to
+    {
+        return Err(ApiError::field(
+            "opened_to",
+            crate::msg!(NotBefore, other = "opened_from"),
+        ));
+    }
+    let reference = match q.reference.as_deref() {
+        Some(r) => Some(
+            crate::usecases::search::reference(r)
+                .ok_or_else(|| ApiError::field("reference", Code::NotAReference))?,
+        ),
+        None => None,
+    };
+    let filter = CaseFilter {
+        school_id: q.school.map(|s| s.to_string()),
+        network_id: q.network.map(|n| n.to_string()),
+        status: q.status.map(|s| s.as_str().to_string()),
+        theme: q.theme.clone(),
+        origin: q.origin.map(|o| o.as_str().to_string()),
+        lead_worker_id: q.worker.map(|w| w.to_string()),
+        opened_from: q.opened_from.and_then(|d| d.and_hms_opt(0, 0, 0)),
+        opened_before: q
+            .opened_to
+            .and_then(|d| d.succ_opt())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+        reference,
+        ids: None,
+    };
+    Ok((filter, after))
 }
 
 /// The cases of `scope` that `q` finds for a caller with this view: by reference for every
@@ -213,15 +226,26 @@ school raised. Any other case answers 404. Roles: coordinator, social_worker, sc
 #[get("/api/v1/cases/{id}")]
 pub async fn get_case(
     state: web::Data<AppState>,
-    user: Viewer,
+    caller: DeferredViewer,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    user.reaches_school_objects()?;
     let id = id.to_string();
     let (v, tag) = state
         .db
         .read_audited(move |conn| {
-            let r = repo::find_scoped(conn, &id, &user.case_scope())?;
+            // The caller's account is checked on this connection: one per request.
+            let user = caller.0.viewer(conn)?;
+            user.reaches_school_objects()?;
+            let scope = user.case_scope();
+            if user.sees() == Sees::CaseTeam {
+                // The case and everything on it in one statement.
+                let (r, children) = repo::find_scoped_with_children(conn, &id, &scope)?;
+                record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
+                let tag = etag(r.case.updated_at);
+                let v = CaseView::Worker(Box::new(detail_with(r, children)));
+                return Ok((v, tag));
+            }
+            let r = repo::find_scoped(conn, &id, &scope)?;
             record(conn, &user, AuditAction::Read, "case", Some(&id), Some(&id))?;
             let tag = etag(r.case.updated_at);
             Ok((view(conn, &user, r)?, tag))
