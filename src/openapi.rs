@@ -411,10 +411,10 @@ fn plain_text(doc: &mut OpenApiDoc) {
     for item in doc.paths.paths.values_mut() {
         for (_, op) in operations_mut(item) {
             for param in op.parameters.iter_mut().flatten() {
-                if let RefOr::T(param) = param {
-                    if !matches!(param.parameter_in, ParameterIn::Header) {
-                        param.schema.iter_mut().for_each(plain_text_in);
-                    }
+                if let RefOr::T(param) = param
+                    && !matches!(param.parameter_in, ParameterIn::Header)
+                {
+                    param.schema.iter_mut().for_each(plain_text_in);
                 }
             }
             if let Some(RefOr::T(body)) = op.request_body.as_mut() {
@@ -502,10 +502,10 @@ fn plain_text_in(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
                 object.pattern = Some(crate::domain::text::PLAIN_TEXT_PATTERN.to_string());
             }
             object.properties.values_mut().for_each(plain_text_in);
-            if let Some(additional) = object.additional_properties.as_deref_mut() {
-                if let AdditionalProperties::RefOr(value) = additional {
-                    plain_text_in(value);
-                }
+            if let Some(AdditionalProperties::RefOr(value)) =
+                object.additional_properties.as_deref_mut()
+            {
+                plain_text_in(value);
             }
         }
         Schema::Array(array) => {
@@ -670,10 +670,10 @@ fn add_links(doc: &mut OpenApiDoc) {
             .split('/')
             .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
             .collect();
-        if let ([param], Some(schema)) = (params.as_slice(), body_schema(get, "200")) {
-            if path.ends_with(&format!("{{{param}}}")) {
-                reads.push((path.clone(), param.to_string(), schema));
-            }
+        if let ([param], Some(schema)) = (params.as_slice(), body_schema(get, "200"))
+            && path.ends_with(&format!("{{{param}}}"))
+        {
+            reads.push((path.clone(), param.to_string(), schema));
         }
     }
     // A read by `id` comes before one by another key (`/cases/by-reference/{reference}`).

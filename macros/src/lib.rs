@@ -114,10 +114,10 @@ fn is_list(ty: &Type) -> bool {
     };
     let name = last.ident.to_string();
     if name == "Option" {
-        if let PathArguments::AngleBracketed(args) = &last.arguments {
-            if let Some(GenericArgument::Type(inner)) = args.args.first() {
-                return is_list(inner);
-            }
+        if let PathArguments::AngleBracketed(args) = &last.arguments
+            && let Some(GenericArgument::Type(inner)) = args.args.first()
+        {
+            return is_list(inner);
         }
         return false;
     }
@@ -224,10 +224,10 @@ fn hand_written(
             continue;
         };
         for token in list.tokens.clone() {
-            if let proc_macro2::TokenTree::Ident(ident) = token {
-                if let Some((name, _)) = features.iter().find(|(name, _)| ident == name) {
-                    return Some((name, ident.span()));
-                }
+            if let proc_macro2::TokenTree::Ident(ident) = token
+                && let Some((name, _)) = features.iter().find(|(name, _)| ident == name)
+            {
+                return Some((name, ident.span()));
             }
         }
     }

@@ -209,6 +209,28 @@ pub fn largest_remainder(capacity: u32, minimum: u32, claims: &[Claim]) -> Optio
     )
 }
 
+/// An ISO weekday number, 1 = Monday … 7 = Sunday, where a list of them is taken.
+pub fn is_iso_weekday(day: &u8) -> bool {
+    (1..=7).contains(day)
+}
+
+/// The schema of an ISO weekday in a list (`#[schema(value_type = Vec<IsoWeekday>)]`); the same
+/// bounds as `is_iso_weekday`.
+pub struct IsoWeekday;
+
+impl utoipa::PartialSchema for IsoWeekday {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Integer)
+            .minimum(Some(1))
+            .maximum(Some(7))
+            .description(Some("ISO weekday: 1 = Monday … 7 = Sunday"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for IsoWeekday {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,25 +339,3 @@ mod tests {
         }
     }
 }
-
-/// An ISO weekday number, 1 = Monday … 7 = Sunday, where a list of them is taken.
-pub fn is_iso_weekday(day: &u8) -> bool {
-    (1..=7).contains(day)
-}
-
-/// The schema of an ISO weekday in a list (`#[schema(value_type = Vec<IsoWeekday>)]`); the same
-/// bounds as `is_iso_weekday`.
-pub struct IsoWeekday;
-
-impl utoipa::PartialSchema for IsoWeekday {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::Integer)
-            .minimum(Some(1))
-            .maximum(Some(7))
-            .description(Some("ISO weekday: 1 = Monday … 7 = Sunday"))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for IsoWeekday {}

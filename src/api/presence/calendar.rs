@@ -171,10 +171,8 @@ fn visit_events(list: &[ExpandedVisit]) -> Vec<Event> {
     list.iter()
         .map(|e| {
             let v = &e.visit;
-            let parse = |t: &Option<String>| {
-                t.as_deref()
-                    .and_then(|t| crate::domain::time_of_day::parse(t))
-            };
+            let parse =
+                |t: &Option<String>| t.as_deref().and_then(crate::domain::time_of_day::parse);
             let start = parse(&v.start_time);
             let end = parse(&v.end_time);
             let (s, t) = match (start, end) {

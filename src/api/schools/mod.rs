@@ -279,8 +279,7 @@ fn wish_time(checks: &mut Checks, field: &str, v: &Option<String>) -> Option<chr
 }
 
 fn parse_hhmm(v: &Option<String>) -> Option<chrono::NaiveTime> {
-    v.as_deref()
-        .and_then(|t| crate::domain::time_of_day::parse(t))
+    v.as_deref().and_then(crate::domain::time_of_day::parse)
 }
 
 pub(super) fn to_row(
