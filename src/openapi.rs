@@ -573,6 +573,33 @@ fn optional_bodies(doc: &mut OpenApiDoc) {
     }
 }
 
+/// A string type for `#[schema(value_type = …)]` and `params(...)` whose schema states the
+/// pattern the server reads it with (and its description, example, longest length):
+/// `text_pattern!(pub TimeOfDay, PATTERN, "A time of day", example = "08:30")`.
+#[macro_export]
+macro_rules! text_pattern {
+    ($(#[$meta:meta])* $vis:vis $name:ident, $pattern:expr, $description:expr
+     $(, example = $example:expr)? $(, max_length = $max:expr)?) => {
+        $(#[$meta])*
+        $vis struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                #[allow(unused_mut)]
+                let mut schema = utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .pattern(Some($pattern))
+                    .description(Some($description));
+                $(schema = schema.examples([serde_json::json!($example)]);)?
+                $(schema = schema.max_length(Some($max));)?
+                schema.into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
+    };
+}
+
 /// Every role a token can carry.
 pub const ROLES: [&str; 4] = ["coordinator", "social_worker", "school", "partner"];
 

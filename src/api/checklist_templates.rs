@@ -224,22 +224,12 @@ fn is_code(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// The schema of a code (`CODE_PATTERN`).
-pub struct ChecklistCode;
-
-impl utoipa::PartialSchema for ChecklistCode {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(CODE_PATTERN))
-            .description(Some(
-                "Letters, digits, `_`, `-`, `.`; stable within the version",
-            ))
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for ChecklistCode {}
+crate::text_pattern!(
+    /// The schema of a code (`CODE_PATTERN`).
+    pub ChecklistCode,
+    CODE_PATTERN,
+    "Letters, digits, `_`, `-`, `.`; stable within the version"
+);
 
 /// Checks what validator cannot see (code format, unique codes, known and active themes) and
 /// turns the input into content.

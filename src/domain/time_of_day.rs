@@ -2,8 +2,6 @@
 //! used by the server to read a time and stated by the document (the `TimeOfDay` schema).
 
 use chrono::NaiveTime;
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 /// The document's `pattern` for every time of day.
 pub const PATTERN: &str = "^([01][0-9]|2[0-3]):[0-5][0-9]$";
@@ -18,21 +16,13 @@ pub fn parse(s: &str) -> Option<NaiveTime> {
     NaiveTime::parse_from_str(s, "%H:%M").ok()
 }
 
-/// The schema of a time of day (`#[schema(value_type = TimeOfDay)]` on a `String` field).
-pub struct TimeOfDay;
-
-impl utoipa::PartialSchema for TimeOfDay {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some(PATTERN))
-            .description(Some("A time of day, 24-hour `HH:MM` (Belgian local time)"))
-            .examples([serde_json::json!("08:30")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for TimeOfDay {}
+crate::text_pattern!(
+    /// The schema of a time of day (`#[schema(value_type = TimeOfDay)]` on a `String` field).
+    pub TimeOfDay,
+    PATTERN,
+    "A time of day, 24-hour `HH:MM` (Belgian local time)",
+    example = "08:30"
+);
 
 #[cfg(test)]
 mod tests {

@@ -62,24 +62,14 @@ pub fn reference(s: &str) -> Option<String> {
     Some(format!("KE-{year}-{:05}", n.parse::<u32>().ok()?))
 }
 
-/// The schema of a reference asked for (`CASE_REFERENCE_PATTERN`).
-pub struct CaseReferenceText;
-
-impl utoipa::PartialSchema for CaseReferenceText {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(CASE_REFERENCE_PATTERN))
-            .max_length(Some(CASE_REFERENCE_MAX_LEN))
-            .description(Some(
-                "A case reference in any spacing or case: `KE-2026-00042`, `ke 2026 42`, `KE202600042`",
-            ))
-            .examples([serde_json::json!("KE-2026-00042")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for CaseReferenceText {}
+crate::text_pattern!(
+    /// The schema of a reference asked for (`CASE_REFERENCE_PATTERN`).
+    pub CaseReferenceText,
+    CASE_REFERENCE_PATTERN,
+    "A case reference in any spacing or case: `KE-2026-00042`, `ke 2026 42`, `KE202600042`",
+    example = "KE-2026-00042",
+    max_length = CASE_REFERENCE_MAX_LEN
+);
 
 /// A case reference as written on a letter or said on the phone, in any spacing or case
 /// (`ke 2026 42`, `KE-2026-00042`, `2026/42`), as stored: `KE-2026-00042`. `None` when it is

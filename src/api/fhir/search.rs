@@ -29,22 +29,13 @@ pub fn owner_id(value: &str) -> Option<String> {
     Uuid::parse_str(id).ok().map(|u| u.to_string())
 }
 
-/// The schema of `owner` (`OWNER_PATTERN`).
-pub struct OwnerReference;
-
-impl utoipa::PartialSchema for OwnerReference {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(OWNER_PATTERN))
-            .examples([serde_json::json!(
-                "Organization/0193a1b2-0000-7000-8000-0000000000a1"
-            )])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for OwnerReference {}
+crate::text_pattern!(
+    /// The schema of `owner` (`OWNER_PATTERN`).
+    pub OwnerReference,
+    OWNER_PATTERN,
+    "`Organization/<id>` or the bare id of a partner organisation",
+    example = "Organization/0193a1b2-0000-7000-8000-0000000000a1"
+);
 
 /// `status`: FHIR Task codes, comma separated, no spaces.
 pub fn status_pattern() -> String {
@@ -64,35 +55,21 @@ fn matches(pattern: &str, value: &str) -> bool {
     regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value))
 }
 
-/// The schema of `status` (`status_pattern`).
-pub struct TaskStatusList;
+crate::text_pattern!(
+    /// The schema of `status` (`status_pattern`).
+    pub TaskStatusList,
+    status_pattern(),
+    "FHIR Task status codes, comma separated",
+    example = "requested,in-progress"
+);
 
-impl utoipa::PartialSchema for TaskStatusList {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(status_pattern()))
-            .examples([serde_json::json!("requested,in-progress")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for TaskStatusList {}
-
-/// The schema of `_lastUpdated` (`LAST_UPDATED_PATTERN`).
-pub struct LastUpdated;
-
-impl utoipa::PartialSchema for LastUpdated {
-    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        utoipa::openapi::schema::ObjectBuilder::new()
-            .schema_type(utoipa::openapi::schema::Type::String)
-            .pattern(Some(LAST_UPDATED_PATTERN))
-            .examples([serde_json::json!("ge2026-12-01")])
-            .into()
-    }
-}
-
-impl utoipa::ToSchema for LastUpdated {}
+crate::text_pattern!(
+    /// The schema of `_lastUpdated` (`LAST_UPDATED_PATTERN`).
+    pub LastUpdated,
+    LAST_UPDATED_PATTERN,
+    "A prefix (`ge`, `gt`, `le`, `lt`) and a date or an RFC 3339 time with its zone",
+    example = "ge2026-12-01"
+);
 
 #[derive(Debug, Default)]
 pub struct TaskSearch {
