@@ -51,9 +51,11 @@ pub fn status_pattern() -> String {
 /// `_lastUpdated`: a prefix and a date (`YYYY-MM-DD`) or an RFC 3339 time with its zone.
 pub const LAST_UPDATED_PATTERN: &str = "^(ge|gt|le|lt)[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$";
 
-fn matches(pattern: &str, value: &str) -> bool {
-    regex::Regex::new(pattern).is_ok_and(|r| r.is_match(value))
-}
+/// `status_pattern` and `LAST_UPDATED_PATTERN`, compiled once.
+static STATUS: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(&status_pattern()).expect("a regex"));
+static LAST_UPDATED: std::sync::LazyLock<regex::Regex> =
+    std::sync::LazyLock::new(|| regex::Regex::new(LAST_UPDATED_PATTERN).expect("a regex"));
 
 crate::text_pattern!(
     /// The schema of `status` (`status_pattern`).
@@ -128,11 +130,11 @@ pub fn parse(query: &str) -> ApiResult<TaskSearch> {
                 Some(id) => s.owner = Some(id),
                 None => errors.push(FieldError::new("owner", Code::FhirOwnerInvalid)),
             },
-            "status" if !matches(&status_pattern(), &value) => errors.push(FieldError::new(
+            "status" if !STATUS.is_match(&value) => errors.push(FieldError::new(
                 "status",
                 crate::msg!(FhirTaskStatusUnknown, value = value, allowed = task_codes()),
             )),
-            "_lastUpdated" if !matches(LAST_UPDATED_PATTERN, &value) => {
+            "_lastUpdated" if !LAST_UPDATED.is_match(&value) => {
                 errors.push(FieldError::new("_lastUpdated", Code::FhirDateInvalid))
             }
             "status" => {
