@@ -65,18 +65,103 @@ pub struct CaseListRow {
     pub school_name: String,
     pub network_id: String,
     pub lead_worker_name: Option<String>,
-    /// The case's theme codes separated by spaces, in no order (`None`: no theme).
+    /// The case's theme codes separated by spaces (`None`: no theme).
     pub themes: Option<String>,
 }
 
 impl CaseListRow {
     /// The case's theme codes, sorted.
     pub fn theme_codes(&self) -> Vec<String> {
-        let codes = self.themes.as_deref().unwrap_or("").split_whitespace();
-        let mut codes: Vec<String> = codes.map(String::from).collect();
-        codes.sort_unstable();
-        codes
+        sorted_codes(self.themes.as_deref())
     }
+}
+
+/// The columns of a case that its list views show (the worker's, the school's and the
+/// coordinator's): a page of cases reads no question, family contact, outcome note or erasure
+/// data, which only the worker's view of one case shows.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = cases)]
+pub struct CaseItem {
+    pub id: CaseId,
+    pub reference: String,
+    pub school_id: SchoolId,
+    pub origin: CaseOrigin,
+    pub priority: CasePriority,
+    pub known_to_ocmw: Option<bool>,
+    pub status: CaseStatus,
+    pub outcome: Option<CaseOutcome>,
+    pub lead_worker_id: Option<UserId>,
+    pub opened_at: NaiveDateTime,
+    pub first_contact_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub pupil_pseudonym: Option<String>,
+    pub pupil_birth_year: Option<i32>,
+    pub pupil_class: Option<String>,
+    pub feedback_for_school: Option<String>,
+    pub submission_id: Option<SubmissionId>,
+    pub updated_at: NaiveDateTime,
+    pub feedback_consent_id: Option<String>,
+}
+
+/// A case as its lists show it, with the names beside it (as `CaseListRow`).
+#[derive(Debug, Clone, Queryable)]
+pub struct CaseListItem {
+    pub case: CaseItem,
+    pub school_name: String,
+    pub network_id: String,
+    pub lead_worker_name: Option<String>,
+    /// The case's theme codes separated by spaces (`None`: no theme).
+    pub themes: Option<String>,
+}
+
+impl CaseListItem {
+    /// The case's theme codes, sorted.
+    pub fn theme_codes(&self) -> Vec<String> {
+        sorted_codes(self.themes.as_deref())
+    }
+}
+
+impl From<&CaseListRow> for CaseListItem {
+    fn from(r: &CaseListRow) -> Self {
+        let c = &r.case;
+        CaseListItem {
+            case: CaseItem {
+                id: c.id.clone(),
+                reference: c.reference.clone(),
+                school_id: c.school_id.clone(),
+                origin: c.origin,
+                priority: c.priority,
+                known_to_ocmw: c.known_to_ocmw,
+                status: c.status,
+                outcome: c.outcome,
+                lead_worker_id: c.lead_worker_id.clone(),
+                opened_at: c.opened_at,
+                first_contact_at: c.first_contact_at,
+                closed_at: c.closed_at,
+                pupil_pseudonym: c.pupil_pseudonym.clone(),
+                pupil_birth_year: c.pupil_birth_year,
+                pupil_class: c.pupil_class.clone(),
+                feedback_for_school: c.feedback_for_school.clone(),
+                submission_id: c.submission_id.clone(),
+                updated_at: c.updated_at,
+                feedback_consent_id: c.feedback_consent_id.clone(),
+            },
+            school_name: r.school_name.clone(),
+            network_id: r.network_id.clone(),
+            lead_worker_name: r.lead_worker_name.clone(),
+            themes: r.themes.clone(),
+        }
+    }
+}
+
+fn sorted_codes(themes: Option<&str>) -> Vec<String> {
+    let mut codes: Vec<String> = themes
+        .unwrap_or("")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    codes.sort_unstable();
+    codes
 }
 
 /// Whose cases a caller may see.
@@ -139,30 +224,22 @@ extern "SQL" {
     ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
 }
 
-/// A case's theme codes, in the same statement as the case: one index lookup per case, no
-/// second round trip. (Built from the query DSL, not from SQL text, so the statement stays a
-/// cached prepared statement.)
-#[diesel::dsl::auto_type]
-fn themes_column() -> _ {
-    case_themes::table
-        .filter(case_themes::case_id.eq(cases::id))
-        .select(string_agg(case_themes::theme_code, " "))
-        .single_value()
-}
-
+/// What a case's views show beside it, in the statement of the case: the school's name and
+/// network, the lead worker's name and the case's themes (a copy on the case row, kept by
+/// triggers: migration 000230).
 fn list_select() -> (
     diesel::dsl::AsSelect<CaseRow, super::MultiBackend>,
     schools::name,
     schools::network_id,
     LeadWorker,
-    themes_column,
+    cases::themes,
 ) {
     (
         CaseRow::as_select(),
         schools::name,
         schools::network_id,
         users::display_name.nullable(),
-        themes_column(),
+        cases::themes,
     )
 }
 
@@ -196,7 +273,7 @@ pub fn find_scoped_with_children(
             schools::name,
             schools::network_id,
             users::display_name.nullable(),
-            themes_column(),
+            cases::themes,
             list(a),
             list(b),
             list(c),
@@ -299,12 +376,18 @@ pub fn list(
     f: CaseFilter,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
-) -> QueryResult<Vec<CaseListRow>> {
+) -> QueryResult<Vec<CaseListItem>> {
     let backend = conn.backend();
     let mut q = cases::table
         .inner_join(schools::table)
         .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
-        .select(list_select())
+        .select((
+            CaseItem::as_select(),
+            schools::name,
+            schools::network_id,
+            users::display_name.nullable(),
+            cases::themes,
+        ))
         .order((cases::opened_at.desc(), cases::id.desc()))
         .into_boxed();
     q = scoped!(q, scope);

@@ -221,6 +221,9 @@ diesel::table! {
         feedback_consent_id -> Nullable<Text>,
         /// When the worker means to look again (a waiting case past it is in the inbox).
         follow_up_on -> Nullable<Date>,
+        /// The case's theme codes in order, separated by a space (NULL: none); a copy of its
+        /// `case_themes` rows kept by triggers, so a page of cases reads no theme row.
+        themes -> Nullable<Text>,
     }
 }
 

@@ -579,6 +579,11 @@ pub fn generate(
         let first_contact_days = first_contact.map(|fc| (fc - opened).num_days());
         // The row is written below, once `updated` is known; hanging rows first go to the
         // buffers, but a batch always writes cases before their children (table order).
+        let case_themes = {
+            let mut codes = themes.clone();
+            codes.sort_unstable();
+            codes.join(" ")
+        };
         for t in &themes {
             g.rows
                 .row(T::CaseThemes)
@@ -825,6 +830,9 @@ pub fn generate(
             .os(feedback_consent.as_deref())
             // follow_up_on: none in the demo.
             .os(None)
+            // themes: the copy of the theme rows (the triggers of migration 000230 write the
+            // same).
+            .os(Some(case_themes.as_str()).filter(|t| !t.is_empty()))
             .end();
 
         if g.rows.total >= o.batch_rows {
@@ -903,7 +911,7 @@ mod tests {
         let (name, cols) = table_columns(T::Cases);
         assert_eq!(name, "cases");
         assert_eq!(cols.first().map(String::as_str), Some("id"));
-        assert_eq!(cols.len(), 32);
+        assert_eq!(cols.len(), 33);
         let (name, cols) = table_columns(T::Audit);
         assert_eq!(name, "audit_events");
         assert_eq!(cols.last().map(String::as_str), Some("case_ids"));

@@ -982,3 +982,95 @@ fn a_checklist_becomes_a_case_and_every_role_sees_only_its_part() {
     w.app.get(&sub_path, Some(&w.user_b.token)).problem(404);
     w.app.get(&sub_path, Some(&w.worker_b.token)).problem(404);
 }
+
+/// A case's themes are kept on its row (migration 000230) for its views and lists; triggers keep
+/// that copy equal to the theme rows, whatever writes them: the API, or SQL on the rows.
+#[test]
+fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    let w = world();
+    let c = w.case_by_worker("parent");
+    let id = c["id"].as_str().unwrap().to_string();
+    let shown = |user: &TestUser| -> (Value, Value) {
+        let one = w.app.get(&format!("/api/v1/cases/{id}"), Some(&user.token));
+        let list = w.app.get("/api/v1/cases", Some(&user.token)).json();
+        let item = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == json!(id))
+            .cloned()
+            .expect("the case is listed");
+        (one.json()["themes"].clone(), item["themes"].clone())
+    };
+    let both = |v: Value| (v.clone(), v);
+    assert_eq!(shown(&w.worker_a), both(json!(["school_costs"])));
+
+    // Through the API: sorted, on the worker's and the coordinator's views alike.
+    let etag = w
+        .app
+        .get(&format!("/api/v1/cases/{id}"), Some(&w.worker_a.token))
+        .header("etag")
+        .unwrap()
+        .to_string();
+    let res = w.app.request(
+        "PATCH",
+        &format!("/api/v1/cases/{id}"),
+        Some(&w.worker_a.token),
+        Some((
+            "application/json",
+            json!({"themes": ["poverty", "housing"]})
+                .to_string()
+                .into_bytes(),
+        )),
+        &[("If-Match", &etag)],
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["themes"], json!(["housing", "poverty"]));
+    assert_eq!(shown(&w.worker_a), both(json!(["housing", "poverty"])));
+    assert_eq!(shown(&w.coord), both(json!(["housing", "poverty"])));
+
+    // Through SQL on the theme rows: an update, a delete, an insert.
+    let mut conn = w.app.conn();
+    let run = |conn: &mut kinderen_eerst::db::DbConn, sql: String| {
+        conn.batch_execute(&sql).expect("the statement runs")
+    };
+    run(
+        &mut conn,
+        format!(
+            "UPDATE case_themes SET theme_code = 'finances_debt' WHERE case_id = '{id}' AND theme_code = 'housing'"
+        ),
+    );
+    assert_eq!(
+        shown(&w.worker_a),
+        both(json!(["finances_debt", "poverty"]))
+    );
+    run(
+        &mut conn,
+        format!("DELETE FROM case_themes WHERE case_id = '{id}'"),
+    );
+    assert_eq!(shown(&w.worker_a), both(json!([])));
+    run(
+        &mut conn,
+        format!(
+            "INSERT INTO case_themes (case_id, theme_code, opened_at, school_id, status) SELECT id, 'poverty', opened_at, school_id, status FROM cases WHERE id = '{id}'"
+        ),
+    );
+    assert_eq!(shown(&w.worker_a), both(json!(["poverty"])));
+
+    // And every case of the database agrees with its rows.
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let differing: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM cases c WHERE coalesce(c.themes, '') <> coalesce((SELECT \
+         string_agg(t.theme_code, ' ' ORDER BY t.theme_code) FROM case_themes t WHERE \
+         t.case_id = c.id), '')",
+    )
+    .get_result(&mut conn)
+    .expect("the count runs");
+    assert_eq!(differing.n, 0);
+}

@@ -13,7 +13,7 @@ use validator::Validate;
 use crate::api::common::{self, decode_cursor, etag};
 use crate::api::extract::ApiQuery;
 use crate::auth::{DeferredViewer, Sees, Viewer};
-use crate::db::cases::{self as repo, CaseFilter, CaseListRow};
+use crate::db::cases::{self as repo, CaseFilter, CaseListItem};
 use crate::domain::case::{CaseOrigin, CaseStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Code;
@@ -115,7 +115,7 @@ pub async fn list_cases(
                 )?,
                 Sees::Metadata | Sees::Partner => {}
             }
-            let key = |r: &CaseListRow| (r.case.opened_at, r.case.id.clone());
+            let key = |r: &CaseListItem| (r.case.opened_at, r.case.id.clone());
             Ok(match sees {
                 Sees::School => {
                     let shared: HashSet<String> = feedback_shown(conn, &rows)?;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::api::common::Page;
 use crate::auth::{Sees, Viewer};
-use crate::db::cases::{self as repo, CaseListRow, CaseRow};
+use crate::db::cases::{self as repo, CaseListItem, CaseListRow, CaseRow};
 use crate::db::{DbConn, now};
 use crate::domain::case::{
     CaseOrigin, CaseOutcome, CasePriority, CaseStatus, ConsentKind, ContactKind, NeedRaisedBy,
@@ -291,7 +291,7 @@ pub struct Consent {
     pub note: Option<String>,
 }
 
-pub(super) fn school_of(r: &CaseListRow) -> CaseSchool {
+pub(super) fn school_of(r: &CaseListItem) -> CaseSchool {
     CaseSchool {
         id: r.case.school_id.to_string(),
         name: r.school_name.clone(),
@@ -299,7 +299,7 @@ pub(super) fn school_of(r: &CaseListRow) -> CaseSchool {
     }
 }
 
-pub(super) fn lead_of(r: &CaseListRow) -> Option<LeadWorker> {
+pub(super) fn lead_of(r: &CaseListItem) -> Option<LeadWorker> {
     match (&r.case.lead_worker_id, &r.lead_worker_name) {
         (Some(id), Some(name)) => Some(LeadWorker {
             id: id.to_string(),
@@ -321,7 +321,7 @@ pub(super) fn status_of(c: &CaseRow) -> CaseStatus {
     c.status
 }
 
-pub(super) fn metadata(r: &CaseListRow) -> CaseMetadata {
+pub(super) fn metadata(r: &CaseListItem) -> CaseMetadata {
     let c = &r.case;
     CaseMetadata {
         id: c.id.to_string(),
@@ -342,7 +342,7 @@ pub(super) fn metadata(r: &CaseListRow) -> CaseMetadata {
 }
 
 /// A worker's list item, built from the row it consumes (no copies: a page is 50 of them).
-pub(super) fn summary(r: CaseListRow) -> CaseSummary {
+pub(super) fn summary(r: CaseListItem) -> CaseSummary {
     let themes = r.theme_codes();
     let c = r.case;
     let lead_worker = match (c.lead_worker_id, r.lead_worker_name) {
@@ -382,7 +382,7 @@ pub(super) fn summary(r: CaseListRow) -> CaseSummary {
 /// under is still live. A later consent does not show feedback written under an earlier one.
 pub(super) fn feedback_shown(
     conn: &mut DbConn,
-    rows: &[CaseListRow],
+    rows: &[CaseListItem],
 ) -> ApiResult<std::collections::HashSet<String>> {
     let consents: Vec<String> = rows
         .iter()
@@ -402,7 +402,7 @@ pub(super) fn feedback_shown(
         .collect())
 }
 
-pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase {
+pub(super) fn school_view(r: &CaseListItem, feedback_shared: bool) -> SchoolCase {
     let c = &r.case;
     SchoolCase {
         id: c.id.to_string(),
@@ -410,7 +410,7 @@ pub(super) fn school_view(r: &CaseListRow, feedback_shared: bool) -> SchoolCase 
         pupil_pseudonym: c.pupil_pseudonym.clone(),
         pupil_class: c.pupil_class.clone(),
         submission_id: c.submission_id.as_ref().map(|s| s.to_string()),
-        status: status_of(c),
+        status: c.status,
         opened_at: utc(c.opened_at),
         closed_at: c.closed_at.map(utc),
         worker_name: r.lead_worker_name.clone(),
@@ -542,7 +542,7 @@ pub fn detail_with(r: CaseListRow, children: crate::db::case_children::Children)
         .into_iter()
         .map(|c| consent_of(c, at))
         .collect();
-    let m = metadata(&r);
+    let m = metadata(&CaseListItem::from(&r));
     let c = r.case;
     CaseDetail {
         pupil: pupil_of(&c),
@@ -590,8 +590,9 @@ pub(super) fn today() -> NaiveDate {
 pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResult<CaseView> {
     Ok(match user.sees() {
         Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
-        Sees::Metadata => CaseView::Coordinator(metadata(&r)),
+        Sees::Metadata => CaseView::Coordinator(metadata(&CaseListItem::from(&r))),
         Sees::School => {
+            let r = CaseListItem::from(&r);
             let shared = !feedback_shown(conn, std::slice::from_ref(&r))?.is_empty();
             CaseView::School(school_view(&r, shared))
         }
