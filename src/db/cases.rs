@@ -226,16 +226,19 @@ extern "SQL" {
 
 /// What a case's views show beside it, in the statement of the case: the school's name and
 /// network, the lead worker's name and the case's themes (a copy on the case row, kept by
-/// triggers: migration 000230).
-fn list_select() -> (
-    diesel::dsl::AsSelect<CaseRow, super::MultiBackend>,
+/// triggers: migration 000230). `case` is the case's columns: all of them (`CaseRow`) or a
+/// list's (`CaseItem`).
+fn with_names<S>(
+    case: S,
+) -> (
+    S,
     schools::name,
     schools::network_id,
     LeadWorker,
     cases::themes,
 ) {
     (
-        CaseRow::as_select(),
+        case,
         schools::name,
         schools::network_id,
         users::display_name.nullable(),
@@ -249,7 +252,7 @@ pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResul
         .inner_join(schools::table)
         .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
         .filter(cases::id.eq(id.to_string()))
-        .select(list_select())
+        .select(with_names(CaseRow::as_select()))
         .into_boxed();
     scoped!(q, scope).first(conn)
 }
@@ -381,13 +384,7 @@ pub fn list(
     let mut q = cases::table
         .inner_join(schools::table)
         .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
-        .select((
-            CaseItem::as_select(),
-            schools::name,
-            schools::network_id,
-            users::display_name.nullable(),
-            cases::themes,
-        ))
+        .select(with_names(CaseItem::as_select()))
         .order((cases::opened_at.desc(), cases::id.desc()))
         .into_boxed();
     q = scoped!(q, scope);

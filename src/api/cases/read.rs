@@ -124,9 +124,7 @@ pub async fn list_cases(
                         school_view(&r, s)
                     }))
                 }
-                Sees::Metadata => {
-                    CasePage::Coordinator(common::page(rows, limit, key, |r| metadata(&r)))
-                }
+                Sees::Metadata => CasePage::Coordinator(common::page(rows, limit, key, metadata)),
                 Sees::CaseTeam => CasePage::Worker(common::page(rows, limit, key, summary)),
                 // Refused before the query; a partner's scope holds no case anyway.
                 Sees::Partner => return Err(ApiError::NotFound),

@@ -291,22 +291,23 @@ pub struct Consent {
     pub note: Option<String>,
 }
 
-pub(super) fn school_of(r: &CaseListItem) -> CaseSchool {
-    CaseSchool {
+/// What every list view of a case names beside it, taken from the item: its school, its lead
+/// worker and its themes; the rest of the case is returned for the view to consume.
+fn names_of(r: CaseListItem) -> (repo::CaseItem, CaseSchool, Option<LeadWorker>, Vec<String>) {
+    let themes = r.theme_codes();
+    let school = CaseSchool {
         id: r.case.school_id.to_string(),
-        name: r.school_name.clone(),
-        network_id: r.network_id.clone(),
-    }
-}
-
-pub(super) fn lead_of(r: &CaseListItem) -> Option<LeadWorker> {
-    match (&r.case.lead_worker_id, &r.lead_worker_name) {
-        (Some(id), Some(name)) => Some(LeadWorker {
+        name: r.school_name,
+        network_id: r.network_id,
+    };
+    let lead_worker = match (&r.case.lead_worker_id, r.lead_worker_name) {
+        (Some(id), Some(display_name)) => Some(LeadWorker {
             id: id.to_string(),
-            display_name: name.clone(),
+            display_name,
         }),
         _ => None,
-    }
+    };
+    (r.case, school, lead_worker, themes)
 }
 
 pub(super) fn pupil_of(c: &CaseRow) -> Option<Pupil> {
@@ -321,19 +322,21 @@ pub(super) fn status_of(c: &CaseRow) -> CaseStatus {
     c.status
 }
 
-pub(super) fn metadata(r: &CaseListItem) -> CaseMetadata {
-    let c = &r.case;
+/// The coordinator's view of a case, built from the item it consumes (a page is 50 of them;
+/// the case view converts its row once).
+pub(super) fn metadata(r: CaseListItem) -> CaseMetadata {
+    let (c, school, lead_worker, themes) = names_of(r);
     CaseMetadata {
-        id: c.id.to_string(),
-        reference: c.reference.clone(),
-        school: school_of(r),
+        school,
+        id: c.id.into(),
+        reference: c.reference,
         origin: c.origin,
-        themes: r.theme_codes(),
+        themes,
         priority: c.priority,
         known_to_ocmw: c.known_to_ocmw,
         status: c.status,
         outcome: c.outcome,
-        lead_worker: lead_of(r),
+        lead_worker,
         opened_at: utc(c.opened_at),
         first_contact_at: c.first_contact_at.map(utc),
         closed_at: c.closed_at.map(utc),
@@ -341,23 +344,11 @@ pub(super) fn metadata(r: &CaseListItem) -> CaseMetadata {
     }
 }
 
-/// A worker's list item, built from the row it consumes (no copies: a page is 50 of them).
+/// A worker's list item, built from the row it consumes (a page is 50 of them).
 pub(super) fn summary(r: CaseListItem) -> CaseSummary {
-    let themes = r.theme_codes();
-    let c = r.case;
-    let lead_worker = match (c.lead_worker_id, r.lead_worker_name) {
-        (Some(id), Some(display_name)) => Some(LeadWorker {
-            id: id.into(),
-            display_name,
-        }),
-        _ => None,
-    };
+    let (c, school, lead_worker, themes) = names_of(r);
     CaseSummary {
-        school: CaseSchool {
-            id: c.school_id.into(),
-            name: r.school_name,
-            network_id: r.network_id,
-        },
+        school,
         id: c.id.into(),
         reference: c.reference,
         origin: c.origin,
@@ -542,7 +533,7 @@ pub fn detail_with(r: CaseListRow, children: crate::db::case_children::Children)
         .into_iter()
         .map(|c| consent_of(c, at))
         .collect();
-    let m = metadata(&CaseListItem::from(&r));
+    let m = metadata(CaseListItem::from(&r));
     let c = r.case;
     CaseDetail {
         pupil: pupil_of(&c),
@@ -590,7 +581,7 @@ pub(super) fn today() -> NaiveDate {
 pub(super) fn view(conn: &mut DbConn, user: &Viewer, r: CaseListRow) -> ApiResult<CaseView> {
     Ok(match user.sees() {
         Sees::CaseTeam => CaseView::Worker(Box::new(detail(conn, r)?)),
-        Sees::Metadata => CaseView::Coordinator(metadata(&CaseListItem::from(&r))),
+        Sees::Metadata => CaseView::Coordinator(metadata(CaseListItem::from(&r))),
         Sees::School => {
             let r = CaseListItem::from(&r);
             let shared = !feedback_shown(conn, std::slice::from_ref(&r))?.is_empty();
