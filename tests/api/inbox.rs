@@ -70,10 +70,13 @@ fn of_kind<'a>(v: &'a Value, kind: &str) -> Vec<&'a Value> {
         .collect()
 }
 
-/// No personal data of the fixtures anywhere in an answer.
+/// No personal data of the fixtures anywhere in an answer. Ids, alone or in
+/// a path, are left out of the search: a random UUID may hold `0470`.
 #[track_caller]
 fn no_personal_data(v: &Value) {
-    let text = v.to_string();
+    let uuid =
+        regex::Regex::new("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    let text = uuid.replace_all(&v.to_string(), "<id>").into_owned();
     for word in [
         "L5B-03",
         "4B-07",
