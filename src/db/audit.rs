@@ -444,13 +444,14 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
         prev = row.hash.clone();
         rows.push(row);
     }
-    let by_case = cases_of(&rows);
     match c {
         DbConn::Postgres(pg) => {
             arrays::insert_events(pg, &rows)?;
-            arrays::insert_event_cases(pg, &by_case)?;
+            // The cases of list reads are found by `audit_events_listed` (migration 000240).
+            arrays::insert_event_cases(pg, &cases_of(&rows, false))?;
         }
         DbConn::Sqlite(lite) => {
+            let by_case = cases_of(&rows, true);
             // 15 values per row; SQLite binds at most 32,766 per statement.
             for chunk in rows.chunks(2_000) {
                 diesel::insert_into(audit_events::table)
@@ -481,11 +482,16 @@ struct EventCase<'a> {
     seq: i64,
 }
 
-/// Every case each event names: its `case_id`, and for a list read each of its `case_ids`.
-fn cases_of(rows: &[AuditRow]) -> Vec<EventCase<'_>> {
+/// The cases each event names: its `case_id`, and with `listed` each case of a list read
+/// (PostgreSQL finds those through an index on the event itself).
+fn cases_of(rows: &[AuditRow], listed: bool) -> Vec<EventCase<'_>> {
     let mut out = Vec::new();
     for r in rows {
-        let listed = r.listed_cases().unwrap_or("").split_whitespace();
+        let listed = r
+            .listed_cases()
+            .filter(|_| listed)
+            .unwrap_or("")
+            .split_whitespace();
         let mut named: Vec<&str> = r.case_id.as_deref().into_iter().chain(listed).collect();
         named.sort_unstable();
         named.dedup();
@@ -528,14 +534,34 @@ pub fn list(
         q = q.filter(audit_events::object_id.eq(o));
     }
     if let Some(c) = f.case_id {
-        // By the index of cases to events, which also names the cases of list reads.
-        q = q.filter(
-            audit_events::seq.eq_any(
-                audit_event_cases::table
-                    .filter(audit_event_cases::case_id.eq(c))
-                    .select(audit_event_cases::seq),
+        q = match conn {
+            // By the index of cases to events, which also names the cases of list reads.
+            DbConn::Sqlite(_) => q.filter(
+                audit_events::seq.eq_any(
+                    audit_event_cases::table
+                        .filter(audit_event_cases::case_id.eq(c))
+                        .select(audit_event_cases::seq),
+                ),
             ),
-        );
+            // The same index for events of one case; the list reads by `audit_events_listed`
+            // (its expression, word for word, so the planner uses it).
+            DbConn::Postgres(_) => {
+                use diesel::sql_types::{Bool, Text};
+                q.filter(
+                    diesel::dsl::sql::<Bool>(
+                        "\"audit_events\".\"seq\" IN (SELECT seq FROM audit_event_cases WHERE case_id = ",
+                    )
+                    .bind::<Text, _>(c.clone())
+                    .sql(
+                        " UNION ALL SELECT l.seq FROM audit_events l WHERE l.object_ids IS NOT NULL \
+                         AND string_to_array(COALESCE(l.case_ids, CASE WHEN l.object_type = 'case' \
+                         THEN l.object_ids END), ' ') @> ARRAY[",
+                    )
+                    .bind::<Text, _>(c)
+                    .sql("]::text[])"),
+                )
+            }
+        };
     }
     if let Some(from) = f.from {
         q = q.filter(audit_events::at.ge(from));
