@@ -282,6 +282,48 @@ fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list()
 }
 
 #[test]
+fn a_list_of_referrals_shows_in_the_access_log_of_each_case_it_named_and_of_no_other() {
+    // A list of other objects names their cases in `case_ids` (on PostgreSQL found by the index
+    // on the event, on SQLite by the rows of `audit_event_cases`).
+    let f = crate::referrals::fixture();
+    let w = &f.w;
+    let referral = crate::referrals::id_of(&f.draft());
+    let other = w.case_by_school();
+    let other = crate::referrals::id_of(&other);
+    let listed = f.get(&w.worker_a, "/api/v1/referrals?limit=200");
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    let ids: Vec<String> = listed.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(crate::referrals::id_of)
+        .collect();
+    assert_eq!(ids, [referral]);
+    let lists_in_log = |case: &str| -> usize {
+        let log = f.get(&w.worker_a, &format!("/api/v1/cases/{case}/access-log"));
+        assert_eq!(log.status, 200, "{}", log.text());
+        log.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "list" && e["object_type"] == "referral")
+            .count()
+    };
+    assert_eq!(lists_in_log(&f.case_id), 1);
+    assert_eq!(lists_in_log(&other), 0);
+    let evs = events(
+        w,
+        &format!("case={}&object_type=referral&limit=200", f.case_id),
+    );
+    assert_eq!(
+        evs.iter().filter(|e| e["action"] == "list").count(),
+        1,
+        "{evs:?}"
+    );
+    assert_eq!(verify(w)["intact"], true);
+}
+
+#[test]
 fn a_list_events_objects_are_part_of_its_hash() {
     let w = world();
     busy_case(&w);
