@@ -211,6 +211,11 @@ pub struct Settings {
     /// (anything that reads the trail links them first anyway).
     #[arg(long, env = "AUDIT_SEAL_INTERVAL_MS", default_value_t = 250)]
     pub audit_seal_interval_ms: u64,
+    /// After how many events it sealed each instance's sealer vacuums the queue of waiting
+    /// events (`audit_pending`, PostgreSQL), whose rows it deletes as it links them (0: never;
+    /// then autovacuum must keep that table small).
+    #[arg(long, env = "AUDIT_PENDING_VACUUM_EVENTS", default_value_t = 10_000)]
+    pub audit_pending_vacuum_events: u64,
     /// Longest date range `GET /api/v1/office-hours` expands, in days (422 above).
     #[arg(long, env = "OFFICE_HOURS_MAX_RANGE_DAYS", default_value_t = 366)]
     pub office_hours_max_range_days: i64,
@@ -354,6 +359,7 @@ impl Default for Settings {
             audit_signing_key_file: None,
             audit_checkpoint_seconds: 3600,
             audit_seal_interval_ms: 250,
+            audit_pending_vacuum_events: 10_000,
             office_hours_max_range_days: 366,
             inbox_recent_days: 14,
             inbox_submission_wait_days: 5,

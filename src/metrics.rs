@@ -43,6 +43,7 @@ pub struct Metrics {
     pub audit_group_commit_events: IntCounter,
     pub audit_group_commit_seconds: Histogram,
     pub audit_sealed_events: IntCounter,
+    pub audit_pending_vacuums: IntCounter,
     pub audit_chain_events: IntGauge,
     pub audit_pending_events: IntGauge,
     pub audit_pending_oldest_age: IntGauge,
@@ -165,6 +166,10 @@ impl Metrics {
             audit_sealed_events: reg!(IntCounter::new(
                 "audit_sealed_events_total",
                 "Audit events this instance's sealer linked into the hash chain"
+            )),
+            audit_pending_vacuums: reg!(IntCounter::new(
+                "audit_pending_vacuums_total",
+                "Vacuums of the queue of waiting audit events by this instance's sealer (PostgreSQL)"
             )),
             audit_chain_events: reg_db!(IntGauge::new(
                 "audit_chain_events",

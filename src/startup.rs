@@ -508,12 +508,36 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 /// pool; instances on one database take turns (see `db::audit`).
 fn spawn_audit_sealer(state: web::Data<AppState>) {
     let every = std::time::Duration::from_millis(state.settings.audit_seal_interval_ms.max(10));
+    let vacuum_after = state.settings.audit_pending_vacuum_events;
     actix_web::rt::spawn(async move {
+        // Events this sealer linked since it last vacuumed the queue (see `vacuum_pending`).
+        let mut since_vacuum = 0u64;
         loop {
             actix_web::rt::time::sleep(every).await;
-            let sealed = state.db.run(|conn| Ok(crate::db::audit::seal(conn)?)).await;
+            let vacuum = vacuum_after > 0 && since_vacuum >= vacuum_after;
+            let sealed = state
+                .db
+                .run(move |conn| {
+                    // A failed vacuum (a role that may not) does not keep events from the chain;
+                    // it is tried again after as many events.
+                    let vacuumed = vacuum
+                        && crate::db::audit::vacuum_pending(conn)
+                            .inspect_err(|e| log::warn!("audit sealer: vacuum: {e}"))
+                            .unwrap_or(false);
+                    Ok((vacuumed, crate::db::audit::seal(conn)?))
+                })
+                .await;
+            if vacuum {
+                since_vacuum = 0;
+            }
             match sealed {
-                Ok(n) => state.db.metrics.audit_sealed_events.inc_by(n as u64),
+                Ok((vacuumed, n)) => {
+                    if vacuumed {
+                        state.db.metrics.audit_pending_vacuums.inc();
+                    }
+                    since_vacuum += n as u64;
+                    state.db.metrics.audit_sealed_events.inc_by(n as u64)
+                }
                 Err(e) => log::warn!("audit sealer: {e}"),
             }
         }

@@ -535,3 +535,67 @@ fn a_checkpoint_is_signed_with_the_published_key_and_a_forged_one_is_not_believe
         .get("/api/v1/audit-events/checkpoints", Some(&w.worker_a.token))
         .problem(403);
 }
+
+/// The sealer deletes each waiting event as it links it; on PostgreSQL it also vacuums the
+/// queue every `AUDIT_PENDING_VACUUM_EVENTS`, so the table does not keep every event ever read
+/// as a dead row (this machine's PostgreSQL runs without autovacuum, as some do).
+#[test]
+fn the_sealer_vacuums_the_queue_of_waiting_events_on_postgresql() {
+    let w = crate::cases::world_with(kinderen_eerst::config::Settings {
+        audit_seal_interval_ms: 20,
+        audit_pending_vacuum_events: 10,
+        ..crate::helpers::test_settings()
+    });
+    let id = busy_case(&w);
+    let path = format!("/api/v1/cases/{id}");
+    let vacuums = || {
+        let text = w.app.get("/metrics", None).text();
+        text.lines()
+            .find_map(|l| l.strip_prefix("kinderen_eerst_audit_pending_vacuums_total "))
+            .map(|v| v.trim().parse::<f64>().unwrap())
+            .expect("the vacuum counter is exported")
+    };
+    let postgres = matches!(w.app.conn(), DbConn::Postgres(_));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    // Reads until the sealer has vacuumed twice (PostgreSQL), or as many reads (SQLite).
+    let mut reads = 0;
+    while (postgres && vacuums() < 2.0) || (!postgres && reads < 40) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no vacuum after {reads} reads"
+        );
+        for _ in 0..10 {
+            let res = w.app.get(&path, Some(&w.worker_a.token));
+            assert_eq!(res.status, 200, "{}", res.text());
+            reads += 1;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    if postgres {
+        // PostgreSQL counts the vacuums of the table itself too.
+        let mut conn = w.app.conn();
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        use diesel::RunQueryDsl;
+        let counted: Count = diesel::sql_query(
+            "SELECT vacuum_count AS n FROM pg_stat_user_tables WHERE relname = 'audit_pending'",
+        )
+        .get_result(&mut conn)
+        .unwrap();
+        assert!(counted.n >= 1, "audit_pending was never vacuumed");
+    } else {
+        // SQLite reuses the pages the deleted rows leave: nothing to vacuum.
+        assert_eq!(vacuums(), 0.0);
+    }
+    // Every read is still in the chain, which verifies.
+    let logged = events(&w, &format!("case={id}&limit=200"))
+        .into_iter()
+        .filter(|e| e["action"] == "read")
+        .count();
+    assert_eq!(logged, 2 + reads);
+    let report = verify(&w);
+    assert_eq!(report["intact"], true, "{report}");
+}
