@@ -22,8 +22,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's options, read before `main`; `MALLOC_CONF` in the environment is applied after
 /// them. One arena, not four per core: the server's peak RSS under the benchmark's audited reads
-/// was 66–69 MiB with one, 83–85 MiB with two and 99–106 MiB with jemalloc's default eight on
-/// two cores (glibc's malloc: 84–97), at the same requests per second.
+/// was 66–71 MiB with one, 83–85 MiB with two and 99–106 MiB with jemalloc's default eight on
+/// two cores (glibc's malloc: 84–99), at the same requests per second.
 #[cfg(all(target_os = "linux", not(target_env = "musl")))]
 #[unsafe(export_name = "malloc_conf")]
 static MALLOC_CONF: &u8 = &b"narenas:1\0"[0];
