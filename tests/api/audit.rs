@@ -549,11 +549,9 @@ fn the_sealer_vacuums_the_queue_of_waiting_events_on_postgresql() {
     let id = busy_case(&w);
     let path = format!("/api/v1/cases/{id}");
     let vacuums = || {
-        let text = w.app.get("/metrics", None).text();
-        text.lines()
-            .find_map(|l| l.strip_prefix("kinderen_eerst_audit_pending_vacuums_total "))
-            .map(|v| v.trim().parse::<f64>().unwrap())
-            .expect("the vacuum counter is exported")
+        use crate::metrics::{P, must, parse};
+        let scrape = parse(&w.app.get("/metrics", None).text());
+        must(&scrape, &format!("{P}audit_pending_vacuums_total"), &[])
     };
     let postgres = matches!(w.app.conn(), DbConn::Postgres(_));
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);

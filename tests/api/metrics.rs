@@ -13,14 +13,14 @@ use crate::webhooks::Receiver;
 
 /// One sample: name and labels.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Series {
+pub(crate) struct Series {
     name: String,
     labels: BTreeMap<String, String>,
 }
 
 /// Reads the text format as Prometheus does, failing on what it would refuse: a sample
 /// whose family has no `# TYPE`, a malformed label set, a value that is not a number.
-fn parse(text: &str) -> BTreeMap<Series, f64> {
+pub(crate) fn parse(text: &str) -> BTreeMap<Series, f64> {
     let mut typed = Vec::new();
     let mut samples = BTreeMap::new();
     for line in text.lines().filter(|l| !l.is_empty()) {
@@ -83,14 +83,14 @@ fn value(m: &BTreeMap<Series, f64>, name: &str, labels: &[(&str, &str)]) -> Opti
 }
 
 #[track_caller]
-fn must(m: &BTreeMap<Series, f64>, name: &str, labels: &[(&str, &str)]) -> f64 {
+pub(crate) fn must(m: &BTreeMap<Series, f64>, name: &str, labels: &[(&str, &str)]) -> f64 {
     value(m, name, labels).unwrap_or_else(|| {
         let same: Vec<_> = m.keys().filter(|s| s.name == name).collect();
         panic!("no {name} {labels:?}; have {same:?}")
     })
 }
 
-const P: &str = "kinderen_eerst_";
+pub(crate) const P: &str = "kinderen_eerst_";
 
 #[test]
 fn a_scrape_of_a_loaded_instance_shows_every_figure_without_ids() {
