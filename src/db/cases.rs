@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use super::schema::{
     case_consents, case_contact_history, case_contacts, case_counters, case_need_history,
-    case_needs, case_themes, cases, schools, users,
+    case_needs, case_themes, cases, users,
 };
 use super::{Backend, DbConn};
 use crate::domain::case::{
@@ -212,8 +212,6 @@ pub struct CaseFilter {
     pub reference: Option<String>,
 }
 
-type LeadWorker = diesel::dsl::Nullable<users::display_name>;
-
 #[diesel::declare_sql_function]
 extern "SQL" {
     /// The values joined with `delimiter`, in no particular order (PostgreSQL; SQLite 3.44+).
@@ -225,23 +223,23 @@ extern "SQL" {
 }
 
 /// What a case's views show beside it, in the statement of the case: the school's name and
-/// network, the lead worker's name and the case's themes (a copy on the case row, kept by
-/// triggers: migration 000230). `case` is the case's columns: all of them (`CaseRow`) or a
-/// list's (`CaseItem`).
+/// network, the lead worker's name and the case's themes, all copies on the case row kept by
+/// triggers (migrations 000230 and 000250), so no school, user or theme row is read. `case` is
+/// the case's columns: all of them (`CaseRow`) or a list's (`CaseItem`).
 fn with_names<S>(
     case: S,
 ) -> (
     S,
-    schools::name,
-    schools::network_id,
-    LeadWorker,
+    cases::school_name,
+    cases::school_network_id,
+    cases::lead_worker_name,
     cases::themes,
 ) {
     (
         case,
-        schools::name,
-        schools::network_id,
-        users::display_name.nullable(),
+        cases::school_name,
+        cases::school_network_id,
+        cases::lead_worker_name,
         cases::themes,
     )
 }
@@ -249,8 +247,6 @@ fn with_names<S>(
 /// The case with this id, if the scope reaches it.
 pub fn find_scoped(conn: &mut DbConn, id: &str, scope: &CaseScope) -> QueryResult<CaseListRow> {
     let q = cases::table
-        .inner_join(schools::table)
-        .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
         .filter(cases::id.eq(id.to_string()))
         .select(with_names(CaseRow::as_select()))
         .into_boxed();
@@ -268,14 +264,12 @@ pub fn find_scoped_with_children(
     let [a, b, c, d, e] = super::case_children::columns_on_case(conn.backend());
     let list = ChildList;
     let q = cases::table
-        .inner_join(schools::table)
-        .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
         .filter(cases::id.eq(id.to_string()))
         .select((
             CaseRow::as_select(),
-            schools::name,
-            schools::network_id,
-            users::display_name.nullable(),
+            cases::school_name,
+            cases::school_network_id,
+            cases::lead_worker_name,
             cases::themes,
             list(a),
             list(b),
@@ -382,8 +376,6 @@ pub fn list(
 ) -> QueryResult<Vec<CaseListItem>> {
     let backend = conn.backend();
     let mut q = cases::table
-        .inner_join(schools::table)
-        .left_join(users::table.on(users::id.nullable().eq(cases::lead_worker_id)))
         .select(with_names(CaseItem::as_select()))
         .order((cases::opened_at.desc(), cases::id.desc()))
         .into_boxed();
@@ -392,7 +384,7 @@ pub fn list(
         q = q.filter(cases::school_id.eq(s));
     }
     if let Some(n) = f.network_id.clone() {
-        q = q.filter(schools::network_id.eq(n));
+        q = q.filter(cases::school_network_id.eq(n));
     }
     // With a theme, a status and a known set of schools (a worker's, or one asked for), the
     // cases come from the theme rows, which carry the case's school, status and opening time

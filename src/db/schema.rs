@@ -224,6 +224,11 @@ diesel::table! {
         /// The case's theme codes in order, separated by a space (NULL: none); a copy of its
         /// `case_themes` rows kept by triggers, so a page of cases reads no theme row.
         themes -> Nullable<Text>,
+        /// Its school's name and network, and its lead worker's name: copies kept by triggers
+        /// (migration 000250), so a page of cases reads no school or user row.
+        school_name -> Text,
+        school_network_id -> Text,
+        lead_worker_name -> Nullable<Text>,
     }
 }
 

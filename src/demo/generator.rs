@@ -12,6 +12,8 @@ use crate::db::audit::{AuditRow, hash_of};
 
 pub(super) struct School {
     pub(super) id: String,
+    pub(super) name: String,
+    pub(super) network: String,
     pub(super) worker: usize,
     pub(super) account: usize,
 }
@@ -25,6 +27,8 @@ pub(super) struct Gen {
     pub(super) rng: StdRng,
     pub(super) rows: Rows,
     pub(super) users: Vec<String>,
+    /// Each user's display name, by the index in `users`.
+    pub(super) user_names: Vec<String>,
     pub(super) audit_seq: i64,
     pub(super) audit_hash: String,
     pub(super) outbox: i64,

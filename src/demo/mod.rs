@@ -148,6 +148,7 @@ pub fn generate(
         users: Vec::new(),
         audit_seq,
         audit_hash,
+        user_names: Vec::new(),
         outbox: outbox.unwrap_or(0),
         until: NaiveDateTime::default(),
     };
@@ -219,6 +220,7 @@ pub fn generate(
             .oi((role == "social_worker").then_some(32))
             .end();
         g.users.push(id);
+        g.user_names.push(name);
         g.users.len() - 1
     };
     let coordinator_email = format!("coordinator@{EMAIL_DOMAIN}");
@@ -361,6 +363,8 @@ pub fn generate(
         weights.push(pupils as f64 * ses / 100.0);
         schools_v.push(School {
             id,
+            name,
+            network,
             worker,
             account,
         });
@@ -833,6 +837,11 @@ pub fn generate(
             // themes: the copy of the theme rows (the triggers of migration 000230 write the
             // same).
             .os(Some(case_themes.as_str()).filter(|t| !t.is_empty()))
+            // school_name, school_network_id, lead_worker_name: the copies of the school's and
+            // the worker's rows (the triggers of migration 000250 write the same).
+            .s(&schools_v[si].name)
+            .s(&schools_v[si].network)
+            .s(&g.user_names[worker].clone())
             .end();
 
         if g.rows.total >= o.batch_rows {

@@ -4,6 +4,7 @@ pub mod agenda;
 pub mod case;
 pub mod ical;
 pub mod ids;
+pub mod json_time;
 pub mod lifecycle;
 pub mod planning;
 pub mod presence;

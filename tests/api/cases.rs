@@ -1074,3 +1074,185 @@ fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
     .expect("the count runs");
     assert_eq!(differing.n, 0);
 }
+
+/// A case's school name and network and its lead worker's name are kept on its row (migration
+/// 000250) for its views and lists; triggers keep those copies equal to the school and user
+/// rows, whatever writes them: the API, or SQL on the rows.
+#[test]
+fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    let w = world();
+    let c = w.case_by_worker("parent");
+    let id = c["id"].as_str().unwrap().to_string();
+    // (school name, network, lead worker id, lead worker name) in the case's view and in the
+    // list, as `user` sees them.
+    let shown = |user: &TestUser| -> Vec<Value> {
+        let one = w
+            .app
+            .get(&format!("/api/v1/cases/{id}"), Some(&user.token))
+            .json();
+        let list = w.app.get("/api/v1/cases", Some(&user.token)).json();
+        let item = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == json!(id))
+            .cloned()
+            .expect("the case is listed");
+        let names = |v: &Value| {
+            json!([
+                v["school"]["name"],
+                v["school"]["network_id"],
+                v["lead_worker"]["id"],
+                v["lead_worker"]["display_name"]
+            ])
+        };
+        vec![names(&one), names(&item)]
+    };
+    let both = |v: Value| vec![v.clone(), v];
+    let network = c["school"]["network_id"].clone();
+    let worker_name = c["lead_worker"]["display_name"].clone();
+    assert_eq!(c["lead_worker"]["id"], json!(w.worker_a.id));
+    assert_eq!(
+        shown(&w.worker_a),
+        both(json!([
+            "School 100001",
+            network,
+            w.worker_a.id,
+            worker_name
+        ]))
+    );
+
+    // Through the API: the school renamed and moved to another network, the lead worker
+    // renamed, then another lead worker.
+    let other = w.post(
+        &w.coord,
+        "/api/v1/networks",
+        json!({"name": "Netwerk Noord", "city": "Antwerpen"}),
+    );
+    assert_eq!(other.status, 201, "{}", other.text());
+    let other = other.json()["id"].clone();
+    let patch = |path: String, body: Value| {
+        let res = w.app.request(
+            "PATCH",
+            &path,
+            Some(&w.coord.token),
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        );
+        assert_eq!(res.status, 200, "{}", res.text());
+    };
+    patch(
+        format!("/api/v1/schools/{}", w.school_a),
+        json!({"name": "Basisschool De Linde", "network_id": other}),
+    );
+    patch(
+        format!("/api/v1/users/{}", w.worker_a.id),
+        json!({"display_name": "Wendy Willems"}),
+    );
+    let expected = json!([
+        "Basisschool De Linde",
+        other,
+        w.worker_a.id,
+        "Wendy Willems"
+    ]);
+    assert_eq!(shown(&w.worker_a), both(expected.clone()));
+    assert_eq!(shown(&w.coord), both(expected));
+    let colleague = w.app.user(Role::SocialWorker, None);
+    let res = w.post(
+        &w.coord,
+        "/api/v1/assignments",
+        json!({"worker_id": colleague.id, "school_id": w.school_a, "mode": "consult", "valid_from": "2020-01-01"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    let res = w.put(
+        &w.coord,
+        &format!("/api/v1/cases/{id}/lead-worker"),
+        json!({"worker_id": colleague.id}),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    let colleague_name = res.json()["lead_worker"]["display_name"].clone();
+    assert_ne!(colleague_name, json!("Wendy Willems"));
+    assert_eq!(
+        shown(&w.worker_a),
+        both(json!([
+            "Basisschool De Linde",
+            other,
+            colleague.id,
+            colleague_name
+        ]))
+    );
+
+    // Through SQL on the rows: the school, the user, the case's own school and lead worker.
+    let mut conn = w.app.conn();
+    let run = |conn: &mut kinderen_eerst::db::DbConn, sql: String| {
+        conn.batch_execute(&sql).expect("the statement runs")
+    };
+    run(
+        &mut conn,
+        format!(
+            "UPDATE schools SET name = 'Sint-Jozef', network_id = '{network}' WHERE id = '{}'",
+            w.school_a,
+            network = network.as_str().unwrap()
+        ),
+    );
+    run(
+        &mut conn,
+        format!(
+            "UPDATE users SET display_name = 'Nora Peeters' WHERE id = '{}'",
+            colleague.id
+        ),
+    );
+    assert_eq!(
+        shown(&w.worker_a),
+        both(json!(["Sint-Jozef", network, colleague.id, "Nora Peeters"]))
+    );
+    run(
+        &mut conn,
+        format!(
+            "UPDATE cases SET lead_worker_id = '{}', school_id = '{}' WHERE id = '{id}'",
+            w.worker_b.id, w.school_b
+        ),
+    );
+    let one = w
+        .app
+        .get(&format!("/api/v1/cases/{id}"), Some(&w.worker_b.token))
+        .json();
+    assert_eq!(one["school"]["name"], json!("School 100002"));
+    assert_eq!(one["lead_worker"]["id"], json!(w.worker_b.id));
+    let name_b = w
+        .app
+        .get(
+            &format!("/api/v1/users/{}", w.worker_b.id),
+            Some(&w.coord.token),
+        )
+        .json()["display_name"]
+        .clone();
+    assert!(name_b.is_string());
+    assert_eq!(one["lead_worker"]["display_name"], name_b);
+    run(
+        &mut conn,
+        format!("UPDATE cases SET lead_worker_id = NULL WHERE id = '{id}'"),
+    );
+    let one = w
+        .app
+        .get(&format!("/api/v1/cases/{id}"), Some(&w.worker_b.token))
+        .json();
+    assert_eq!(one["lead_worker"], Value::Null);
+
+    // And every case of the database agrees with its school and lead worker.
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let differing: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM cases c JOIN schools s ON s.id = c.school_id LEFT JOIN users u \
+         ON u.id = c.lead_worker_id WHERE c.school_name <> s.name OR c.school_network_id <> \
+         s.network_id OR coalesce(c.lead_worker_name, '-') <> coalesce(u.display_name, '-')",
+    )
+    .get_result(&mut conn)
+    .expect("the count runs");
+    assert_eq!(differing.n, 0);
+}

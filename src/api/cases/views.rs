@@ -112,10 +112,14 @@ pub struct CaseSummary {
     pub status: CaseStatus,
     pub outcome: Option<CaseOutcome>,
     pub lead_worker: Option<LeadWorker>,
+    #[serde(serialize_with = "crate::domain::json_time::utc")]
     pub opened_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::json_time::utc_opt")]
     pub first_contact_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::domain::json_time::utc_opt")]
     pub closed_at: Option<DateTime<Utc>>,
     pub pupil: Option<Pupil>,
+    #[serde(serialize_with = "crate::domain::json_time::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -137,9 +141,13 @@ pub struct CaseMetadata {
     pub status: CaseStatus,
     pub outcome: Option<CaseOutcome>,
     pub lead_worker: Option<LeadWorker>,
+    #[serde(serialize_with = "crate::domain::json_time::utc")]
     pub opened_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::json_time::utc_opt")]
     pub first_contact_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::domain::json_time::utc_opt")]
     pub closed_at: Option<DateTime<Utc>>,
+    #[serde(serialize_with = "crate::domain::json_time::utc")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -163,7 +171,9 @@ pub struct SchoolCase {
     #[schema(format = Uuid)]
     pub submission_id: Option<String>,
     pub status: CaseStatus,
+    #[serde(serialize_with = "crate::domain::json_time::utc")]
     pub opened_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::domain::json_time::utc_opt")]
     pub closed_at: Option<DateTime<Utc>>,
     /// The lead social worker's name; null until a worker takes the case.
     pub worker_name: Option<String>,
