@@ -920,7 +920,8 @@ mod tests {
         let (name, cols) = table_columns(T::Cases);
         assert_eq!(name, "cases");
         assert_eq!(cols.first().map(String::as_str), Some("id"));
-        assert_eq!(cols.len(), 33);
+        assert_eq!(cols.len(), 36);
+        assert_eq!(cols.last().map(String::as_str), Some("lead_worker_name"));
         let (name, cols) = table_columns(T::Audit);
         assert_eq!(name, "audit_events");
         assert_eq!(cols.last().map(String::as_str), Some("case_ids"));

@@ -91,6 +91,23 @@ impl World {
         res.json()
     }
 
+    /// The case `id` as `user` reads it, and its item in `user`'s list of cases.
+    pub fn case_and_listed(&self, id: &str, user: &TestUser) -> (Value, Value) {
+        let one = self
+            .app
+            .get(&format!("/api/v1/cases/{id}"), Some(&user.token))
+            .json();
+        let list = self.app.get("/api/v1/cases", Some(&user.token)).json();
+        let item = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == json!(id))
+            .cloned()
+            .expect("the case is listed");
+        (one, item)
+    }
+
     pub fn post(&self, user: &TestUser, path: &str, body: Value) -> Resp {
         self.app.post(path, Some(&user.token), &body)
     }
@@ -993,16 +1010,8 @@ fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
     let c = w.case_by_worker("parent");
     let id = c["id"].as_str().unwrap().to_string();
     let shown = |user: &TestUser| -> (Value, Value) {
-        let one = w.app.get(&format!("/api/v1/cases/{id}"), Some(&user.token));
-        let list = w.app.get("/api/v1/cases", Some(&user.token)).json();
-        let item = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["id"] == json!(id))
-            .cloned()
-            .expect("the case is listed");
-        (one.json()["themes"].clone(), item["themes"].clone())
+        let (one, item) = w.case_and_listed(&id, user);
+        (one["themes"].clone(), item["themes"].clone())
     };
     let both = |v: Value| (v.clone(), v);
     assert_eq!(shown(&w.worker_a), both(json!(["school_costs"])));
@@ -1088,18 +1097,7 @@ fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
     // (school name, network, lead worker id, lead worker name) in the case's view and in the
     // list, as `user` sees them.
     let shown = |user: &TestUser| -> Vec<Value> {
-        let one = w
-            .app
-            .get(&format!("/api/v1/cases/{id}"), Some(&user.token))
-            .json();
-        let list = w.app.get("/api/v1/cases", Some(&user.token)).json();
-        let item = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["id"] == json!(id))
-            .cloned()
-            .expect("the case is listed");
+        let (one, item) = w.case_and_listed(&id, user);
         let names = |v: &Value| {
             json!([
                 v["school"]["name"],
