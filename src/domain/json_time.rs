@@ -121,23 +121,28 @@ mod tests {
             }
         }
         assert_eq!(checked, 80);
-        // Outside what the buffer writes: chrono's own, the same text.
-        let far = Utc.from_utc_datetime(
-            &NaiveDate::from_ymd_opt(12345, 1, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .expect("valid"),
-        );
-        assert_eq!(
-            serde_json::to_string(&Ours {
-                at: far,
-                maybe: None
-            })
-            .expect("serialises"),
-            serde_json::to_string(&Chronos {
-                at: far,
-                maybe: None
-            })
-            .expect("serialises")
-        );
+        // Outside what the buffer writes, a year past 9999 and a leap second: chrono's own,
+        // the same text.
+        for (y, nanos) in [(12345, 0), (2016, 1_500_000_000)] {
+            let at = Utc.from_utc_datetime(
+                &NaiveDate::from_ymd_opt(y, 12, 31)
+                    .and_then(|d| d.and_hms_nano_opt(23, 59, 59, nanos))
+                    .expect("valid"),
+            );
+            let mut buf = [0u8; 32];
+            assert_eq!(write(&at, &mut buf), None, "{at:?} falls back");
+            assert_eq!(
+                serde_json::to_string(&Ours {
+                    at,
+                    maybe: Some(at)
+                })
+                .expect("serialises"),
+                serde_json::to_string(&Chronos {
+                    at,
+                    maybe: Some(at)
+                })
+                .expect("serialises")
+            );
+        }
     }
 }

@@ -1004,8 +1004,6 @@ fn a_checklist_becomes_a_case_and_every_role_sees_only_its_part() {
 /// that copy equal to the theme rows, whatever writes them: the API, or SQL on the rows.
 #[test]
 fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
-    use diesel::connection::SimpleConnection;
-    use diesel::prelude::*;
     let w = world();
     let c = w.case_by_worker("parent");
     let id = c["id"].as_str().unwrap().to_string();
@@ -1042,10 +1040,7 @@ fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
 
     // Through SQL on the theme rows: an update, a delete, an insert.
     let mut conn = w.app.conn();
-    let run = |conn: &mut kinderen_eerst::db::DbConn, sql: String| {
-        conn.batch_execute(&sql).expect("the statement runs")
-    };
-    run(
+    run_sql(
         &mut conn,
         format!(
             "UPDATE case_themes SET theme_code = 'finances_debt' WHERE case_id = '{id}' AND theme_code = 'housing'"
@@ -1055,12 +1050,12 @@ fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
         shown(&w.worker_a),
         both(json!(["finances_debt", "poverty"]))
     );
-    run(
+    run_sql(
         &mut conn,
         format!("DELETE FROM case_themes WHERE case_id = '{id}'"),
     );
     assert_eq!(shown(&w.worker_a), both(json!([])));
-    run(
+    run_sql(
         &mut conn,
         format!(
             "INSERT INTO case_themes (case_id, theme_code, opened_at, school_id, status) SELECT id, 'poverty', opened_at, school_id, status FROM cases WHERE id = '{id}'"
@@ -1069,19 +1064,15 @@ fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
     assert_eq!(shown(&w.worker_a), both(json!(["poverty"])));
 
     // And every case of the database agrees with its rows.
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let differing: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM cases c WHERE coalesce(c.themes, '') <> coalesce((SELECT \
-         string_agg(t.theme_code, ' ' ORDER BY t.theme_code) FROM case_themes t WHERE \
-         t.case_id = c.id), '')",
-    )
-    .get_result(&mut conn)
-    .expect("the count runs");
-    assert_eq!(differing.n, 0);
+    assert_eq!(
+        count_of(
+            &mut conn,
+            "SELECT count(*) AS n FROM cases c WHERE coalesce(c.themes, '') <> coalesce((SELECT \
+             string_agg(t.theme_code, ' ' ORDER BY t.theme_code) FROM case_themes t WHERE \
+             t.case_id = c.id), '')",
+        ),
+        0
+    );
 }
 
 /// A case's school name and network and its lead worker's name are kept on its row (migration
@@ -1089,8 +1080,6 @@ fn a_cases_themes_on_its_row_follow_every_change_to_its_theme_rows() {
 /// rows, whatever writes them: the API, or SQL on the rows.
 #[test]
 fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
-    use diesel::connection::SimpleConnection;
-    use diesel::prelude::*;
     let w = world();
     let c = w.case_by_worker("parent");
     let id = c["id"].as_str().unwrap().to_string();
@@ -1184,10 +1173,7 @@ fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
 
     // Through SQL on the rows: the school, the user, the case's own school and lead worker.
     let mut conn = w.app.conn();
-    let run = |conn: &mut kinderen_eerst::db::DbConn, sql: String| {
-        conn.batch_execute(&sql).expect("the statement runs")
-    };
-    run(
+    run_sql(
         &mut conn,
         format!(
             "UPDATE schools SET name = 'Sint-Jozef', network_id = '{network}' WHERE id = '{}'",
@@ -1195,7 +1181,7 @@ fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
             network = network.as_str().unwrap()
         ),
     );
-    run(
+    run_sql(
         &mut conn,
         format!(
             "UPDATE users SET display_name = 'Nora Peeters' WHERE id = '{}'",
@@ -1206,7 +1192,7 @@ fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
         shown(&w.worker_a),
         both(json!(["Sint-Jozef", network, colleague.id, "Nora Peeters"]))
     );
-    run(
+    run_sql(
         &mut conn,
         format!(
             "UPDATE cases SET lead_worker_id = '{}', school_id = '{}' WHERE id = '{id}'",
@@ -1229,7 +1215,7 @@ fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
         .clone();
     assert!(name_b.is_string());
     assert_eq!(one["lead_worker"]["display_name"], name_b);
-    run(
+    run_sql(
         &mut conn,
         format!("UPDATE cases SET lead_worker_id = NULL WHERE id = '{id}'"),
     );
@@ -1240,17 +1226,33 @@ fn a_cases_names_on_its_row_follow_its_school_and_its_lead_worker() {
     assert_eq!(one["lead_worker"], Value::Null);
 
     // And every case of the database agrees with its school and lead worker.
+    assert_eq!(
+        count_of(
+            &mut conn,
+            "SELECT count(*) AS n FROM cases c JOIN schools s ON s.id = c.school_id LEFT JOIN users u \
+             ON u.id = c.lead_worker_id WHERE c.school_name <> s.name OR c.school_network_id <> \
+             s.network_id OR coalesce(c.lead_worker_name, '-') <> coalesce(u.display_name, '-')",
+        ),
+        0
+    );
+}
+
+/// Runs `sql` (statements separated by `;`) on `conn`.
+fn run_sql(conn: &mut kinderen_eerst::db::DbConn, sql: String) {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute(&sql).expect("the statement runs")
+}
+
+/// The number `sql` counts (a query of one row with a `BIGINT` column `n`).
+fn count_of(conn: &mut kinderen_eerst::db::DbConn, sql: &str) -> i64 {
+    use diesel::prelude::*;
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
-    let differing: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM cases c JOIN schools s ON s.id = c.school_id LEFT JOIN users u \
-         ON u.id = c.lead_worker_id WHERE c.school_name <> s.name OR c.school_network_id <> \
-         s.network_id OR coalesce(c.lead_worker_name, '-') <> coalesce(u.display_name, '-')",
-    )
-    .get_result(&mut conn)
-    .expect("the count runs");
-    assert_eq!(differing.n, 0);
+    let c: Count = diesel::sql_query(sql)
+        .get_result(conn)
+        .expect("the count runs");
+    c.n
 }
