@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Unit tests of the benchmark's arithmetic (no server, no database): the shares against the
+reference, their median over rounds, and the targets read on them. `python3 benches/test_bench.py`."""
+
+import unittest
+
+import bench
+
+
+def row(scenario, rnd, rps, p99_ms, c=32, errors=0):
+    return dict(scenario=scenario, round=rnd, concurrency=c, rps=rps, p99_us=p99_ms * 1000, errors=errors,
+                rss_peak_kib=50 * 1024, backend="postgres", cases=100000, p50_us=1000)
+
+
+class AgainstReference(unittest.TestCase):
+    def rows(self):
+        # Round 2 is a slow spell on both sides of each share.
+        return [
+            row("school_detail", 1, 4000, 20), row("case_detail", 1, 2100, 30), row("worker_list", 1, 1500, 60),
+            row("school_detail", 2, 2000, 40), row("case_detail", 2, 900, 90), row("worker_list", 2, 640, 120),
+            row("school_detail", 3, 4200, 20), row("case_detail", 3, 2200, 36), row("worker_list", 3, 1400, 50),
+        ]
+
+    def test_each_share_is_read_in_its_own_round(self):
+        shares = bench.against_reference(self.rows())
+        got = {(s["scenario"], s["round"]): round(s["share"], 4) for s in shares}
+        self.assertEqual(got[("case_detail", 2)], 0.45)
+        self.assertEqual(got[("worker_list", 1)], 0.375)
+        self.assertEqual(len(shares), 6, "the reference is not read against itself")
+
+    def test_median_lowest_highest(self):
+        summary = {m["scenario"]: m for m in bench.reference_summary(bench.against_reference(self.rows()))}
+        w = summary["worker_list"]
+        self.assertEqual(w["rounds"], 3)
+        self.assertAlmostEqual(w["share_median"], 1400 / 4200)
+        self.assertAlmostEqual(w["share_min"], 0.32)
+        self.assertAlmostEqual(w["share_max"], 0.375)
+        self.assertAlmostEqual(summary["case_detail"]["p99_ratio_median"], 1.8)
+        self.assertAlmostEqual(summary["case_detail"]["p99_ratio_max"], 2.25)
+
+    def test_targets_read_the_median_and_count_the_rounds(self):
+        rows = self.rows()
+        shares = bench.against_reference(rows)
+        res = dict(rows=rows, backend="postgres", reference_shares=shares,
+                   reference_summary=bench.reference_summary(shares))
+        t = {text.split(" ")[0] + (" p99" if "p99" in text else ""): (ok, val) for text, ok, val in bench.targets(res)}
+        self.assertEqual(t["case_detail"], (True, "52.4 %; held in 2 of 3"))
+        self.assertEqual(t["case_detail p99"], (True, "1.80 x; held in 2 of 3"))
+        self.assertEqual(t["worker_list"], (False, "33.3 %; held in 1 of 3"))
+
+    def test_sqlite_states_the_shares_without_judging_them(self):
+        rows = [dict(r, backend="sqlite") for r in self.rows()]
+        shares = bench.against_reference(rows)
+        res = dict(rows=rows, backend="sqlite", reference_shares=shares,
+                   reference_summary=bench.reference_summary(shares))
+        self.assertEqual([text for text, _, _ in bench.targets(res)], ["zero errors in every scenario"])
+
+    def test_without_the_reference_nothing_is_compared(self):
+        rows = [r for r in self.rows() if r["scenario"] != "school_detail"]
+        self.assertEqual(bench.against_reference(rows), [])
+
+    def test_median_of_an_even_count(self):
+        self.assertEqual(bench.median([4, 1, 3, 2]), 2.5)
+        self.assertEqual(bench.median([0.3]), 0.3)
+
+
+if __name__ == "__main__":
+    unittest.main()
