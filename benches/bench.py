@@ -371,7 +371,10 @@ def run_wrk(ctx, server: Server, prep: Prepared, token: str, conns: int, seconds
         "wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s", "--timeout", "10s",
         "-s", str(HERE / "wrk" / prep.script), server.base,
     ]
+    pg = ctx.backend == "postgres"
+    before = (cpu_seconds([server.proc.pid]), cpu_seconds(postgres_pids()) if pg else 0.0, children_cpu())
     r = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    after = (cpu_seconds([server.proc.pid]), cpu_seconds(postgres_pids()) if pg else 0.0, children_cpu())
     m = re.search(r"^BENCH_JSON (.*)$", r.stdout, re.M)
     if r.returncode != 0 or not m:
         fail(f"wrk failed ({r.returncode}): {r.stdout[-1500:]} {r.stderr[-1500:]}")
@@ -383,6 +386,10 @@ def run_wrk(ctx, server: Server, prep: Prepared, token: str, conns: int, seconds
         # the next run reads the states they leave (a referral listed mid-transition would 409).
         time.sleep(min(10.0, 0.5 + 3 * res["p99_us"] / 1e6))
     res["rps"] = res["requests"] / (res["duration_us"] / 1e6)
+    # CPU per answered request, over the run: the server, PostgreSQL (every `postgres` process
+    # on this machine) and wrk itself; what the machine's two cores were spent on.
+    per = lambda i: (after[i] - before[i]) * 1e6 / res["requests"] if res["requests"] else None
+    res["cpu_us_server"], res["cpu_us_postgres"], res["cpu_us_wrk"] = per(0), (per(1) if pg else None), per(2)
     res["errors"] = res["non2xx"] + res["connect"] + res["read"] + res["write"] + res["timeout"]
     if res["requests"] == 0:
         # wrk counts a timeout only when it fires within the run: a run where no answer came
@@ -393,9 +400,43 @@ def run_wrk(ctx, server: Server, prep: Prepared, token: str, conns: int, seconds
     return res
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids) -> float:
+    """User and system CPU of these processes so far (a process gone meanwhile counts 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / TICK
+
+
+def postgres_pids() -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
+def children_cpu() -> float:
+    import resource
+    u = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return u.ru_utime + u.ru_stime
+
+
 def run_scenarios(ctx, backend: str, url: str, cases: int, scenarios, concurrency, seconds, tag="main") -> list:
     rows = []
     ctx.cache = {}
+    ctx.backend = backend
     tokens = tokens_for(ctx, url, cases)
     for name in scenarios:
         server = Server(ctx, url, f"{backend}-{tag}-{name}")
@@ -584,14 +625,17 @@ def run_floors(ctx, url: str, db: str, rows: list, conns: int, seconds: int) -> 
 def table(rows: list) -> str:
     rounds = max((r.get("round", 1) for r in rows), default=1) > 1
     out = [
-        ("| round " if rounds else "") + "| scenario | backend | cases | concurrency | requests/s | p50 ms | p99 ms | errors | server peak RSS MiB |",
-        ("|---:" if rounds else "") + "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ("| round " if rounds else "") + "| scenario | backend | cases | concurrency | requests/s | p50 ms | p99 ms | errors | server peak RSS MiB "
+        "| CPU µs/request: server, PostgreSQL, wrk |",
+        ("|---:" if rounds else "") + "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    us = lambda v: "—" if v is None else f"{v:,.0f}"
     for r in rows:
         out.append(
             (f"| {r.get('round', 1)} " if rounds else "")
             + f"| {r['scenario']} | {r['backend']} | {r['cases']} | {r['concurrency']} | {r['rps']:.1f} | "
-            f"{r['p50_us'] / 1000:.2f} | {r['p99_us'] / 1000:.2f} | {r['errors']} | {r['rss_peak_kib'] / 1024:.1f} |"
+            f"{r['p50_us'] / 1000:.2f} | {r['p99_us'] / 1000:.2f} | {r['errors']} | {r['rss_peak_kib'] / 1024:.1f} | "
+            f"{us(r.get('cpu_us_server'))}, {us(r.get('cpu_us_postgres'))}, {us(r.get('cpu_us_wrk'))} |"
         )
     return "\n".join(out)
 

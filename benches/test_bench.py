@@ -59,6 +59,16 @@ class AgainstReference(unittest.TestCase):
         rows = [r for r in self.rows() if r["scenario"] != "school_detail"]
         self.assertEqual(bench.against_reference(rows), [])
 
+    def test_the_table_shows_each_rounds_cpu_per_request(self):
+        rows = [dict(row("school_detail", 1, 4000, 20), cpu_us_server=310.4, cpu_us_postgres=221.0, cpu_us_wrk=24.2),
+                dict(row("school_detail", 2, 4000, 20), backend="sqlite", cpu_us_server=1250.0, cpu_us_postgres=None, cpu_us_wrk=20.0)]
+        lines = bench.table(rows).splitlines()
+        self.assertTrue(lines[0].startswith("| round | scenario"))
+        self.assertTrue(lines[2].startswith("| 1 | school_detail | postgres"))
+        self.assertTrue(lines[2].endswith("| 310, 221, 24 |"), lines[2])
+        self.assertTrue(lines[3].endswith("| 1,250, —, 20 |"), lines[3])
+        self.assertEqual(len({line.count("|") for line in lines}), 1, "every line has as many cells")
+
     def test_median_of_an_even_count(self):
         self.assertEqual(bench.median([4, 1, 3, 2]), 2.5)
         self.assertEqual(bench.median([0.3]), 0.3)
