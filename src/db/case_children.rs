@@ -250,7 +250,10 @@ where
 /// parentheses. PostgreSQL collects each list with `ARRAY(SELECT … ORDER BY …)`, not `json_agg`:
 /// no aggregate to set up for each of the five lists on every execution (the case view's
 /// statement replays 15 % faster; an empty list is `[]`, not `NULL`). SQLite aggregates with
-/// `json_group_array`.
+/// `json_group_array`. An author's name is a sub-select by the user's key, not a join: joined,
+/// PostgreSQL hashed the whole `users` table for a case's few contact moments (a sequential
+/// scan of every account on every case view, growing with the city's accounts). The keys are
+/// foreign keys that never dangle, so each sub-select finds its row, as the join did.
 fn lists_sql(backend: Backend) -> [(String, String); 5] {
     let lists = [
         (
@@ -260,10 +263,10 @@ fn lists_sql(backend: Backend) -> [(String, String); 5] {
             "case_needs n WHERE n.case_id = ",
         ),
         (
-            "c.id, c.occurred_at, c.kind, c.summary, c.author_id, c.created_at, u.display_name, \
-             c.updated_at",
+            "c.id, c.occurred_at, c.kind, c.summary, c.author_id, c.created_at, \
+             (SELECT u.display_name FROM users u WHERE u.id = c.author_id), c.updated_at",
             "c.occurred_at, c.id",
-            "case_contacts c INNER JOIN users u ON u.id = c.author_id WHERE c.case_id = ",
+            "case_contacts c WHERE c.case_id = ",
         ),
         (
             "k.id, k.kind, k.partner_id, k.given_by, k.method, k.given_at, k.withdrawn_at, \
@@ -273,17 +276,16 @@ fn lists_sql(backend: Backend) -> [(String, String); 5] {
         ),
         (
             "h.id, h.need_id, h.text, h.theme_code, h.raised_by, h.state, h.reason, \
-             h.corrected_by, h.corrected_at, u.display_name",
+             h.corrected_by, h.corrected_at, \
+             (SELECT u.display_name FROM users u WHERE u.id = h.corrected_by)",
             "h.corrected_at, h.id",
-            "case_need_history h INNER JOIN users u ON u.id = h.corrected_by \
-             WHERE h.case_id = ",
+            "case_need_history h WHERE h.case_id = ",
         ),
         (
             "h.id, h.contact_id, h.occurred_at, h.kind, h.summary, h.reason, h.corrected_by, \
-             h.corrected_at, u.display_name",
+             h.corrected_at, (SELECT u.display_name FROM users u WHERE u.id = h.corrected_by)",
             "h.corrected_at, h.id",
-            "case_contact_history h INNER JOIN users u ON u.id = h.corrected_by \
-             WHERE h.case_id = ",
+            "case_contact_history h WHERE h.case_id = ",
         ),
     ];
     lists.map(|(columns, order, from)| match backend {
