@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -428,7 +429,6 @@ def postgres_pids() -> list[int]:
 
 
 def children_cpu() -> float:
-    import resource
     u = resource.getrusage(resource.RUSAGE_CHILDREN)
     return u.ru_utime + u.ru_stime
 
