@@ -663,12 +663,22 @@ def against_reference(rows: list) -> list[dict]:
         base = ref.get((r.get("round", 1), r["concurrency"]))
         if r["scenario"] == REFERENCE or not base or not base["rps"] or not base["p99_us"]:
             continue
+        mine, theirs = cpu_total(r), cpu_total(base)
         out.append(dict(
             scenario=r["scenario"], round=r.get("round", 1), concurrency=r["concurrency"],
             share=r["rps"] / base["rps"], p99_ratio=r["p99_us"] / base["p99_us"],
+            cpu_ratio=mine / theirs if mine and theirs else None,
             rps=r["rps"], p99_us=r["p99_us"], ref_rps=base["rps"], ref_p99_us=base["p99_us"],
         ))
     return out
+
+
+def cpu_total(r: dict) -> float | None:
+    """The CPU a request took on the whole machine (server, PostgreSQL, wrk), when measured."""
+    parts = [r.get("cpu_us_server"), r.get("cpu_us_postgres"), r.get("cpu_us_wrk")]
+    if parts[0] is None or parts[2] is None:
+        return None
+    return sum(x or 0 for x in parts)
 
 
 def reference_summary(shares: list[dict]) -> list[dict]:
@@ -683,6 +693,7 @@ def reference_summary(shares: list[dict]) -> list[dict]:
             share_min=min(s["share"] for s in mine), share_max=max(s["share"] for s in mine),
             p99_ratio_median=median([s["p99_ratio"] for s in mine]),
             p99_ratio_max=max(s["p99_ratio"] for s in mine),
+            cpu_ratio_median=median(cpu) if (cpu := [s["cpu_ratio"] for s in mine if s.get("cpu_ratio")]) else None,
         ))
     return out
 
@@ -761,11 +772,15 @@ def render(res: dict) -> str:
             "Each scenario's requests/s as a share of the reference's, and its p99 as a multiple of the "
             "reference's, measured in the same round at the same concurrency"
             + (f"; {rounds} rounds, each running every scenario in turn, so a slow spell of the machine "
-               "touches both sides of a share, and the median is what the targets read." if rounds > 1 else "."),
+               "touches both sides of a share, and the median is what the targets read." if rounds > 1 else ".")
+            + " The last column is the CPU a request took on the whole machine (server, PostgreSQL, wrk) as a "
+            "multiple of the reference's: the machine's speed cancels out of it, so it moves less than the shares "
+            "from one run to the next (with every core busy, a share is about its inverse).",
             "",
             "| scenario | concurrency | " + " | ".join(f"round {i}" for i in range(1, rounds + 1))
-            + (" | median | lowest | highest | p99 × reference (median, highest) |" if rounds > 1 else " | p99 × reference |"),
-            "|---|---:|" + "---:|" * rounds + ("---:|---:|---:|---:|" if rounds > 1 else "---:|"),
+            + (" | median | lowest | highest | p99 × reference (median, highest) |" if rounds > 1 else " | p99 × reference |")
+            + " CPU × reference" + (" (median)" if rounds > 1 else "") + " |",
+            "|---|---:|" + "---:|" * rounds + ("---:|---:|---:|---:|" if rounds > 1 else "---:|") + "---:|",
         ]
         for m in res["reference_summary"]:
             mine = sorted(
@@ -778,7 +793,7 @@ def render(res: dict) -> str:
                 f" | {m['share_median'] * 100:.1f} % | {m['share_min'] * 100:.1f} % | {m['share_max'] * 100:.1f} % | "
                 f"{m['p99_ratio_median']:.2f}, {m['p99_ratio_max']:.2f} |"
                 if rounds > 1 else f" | {m['p99_ratio_median']:.2f} |"
-            )
+            ) + (f" {m['cpu_ratio_median']:.2f} |" if m.get("cpu_ratio_median") else " — |")
             lines.append(f"| {m['scenario']} | {m['concurrency']} | " + " | ".join(cells) + tail)
     if res.get("floors"):
         lines += [

@@ -55,6 +55,23 @@ class AgainstReference(unittest.TestCase):
                    reference_summary=bench.reference_summary(shares))
         self.assertEqual([text for text, _, _ in bench.targets(res)], ["zero errors in every scenario"])
 
+    def test_cpu_per_request_against_the_reference(self):
+        rows = self.rows()
+        cpu = {("school_detail", 1): (300, 200, 25), ("case_detail", 1): (500, 600, 30),
+               ("school_detail", 2): (600, 400, 50), ("case_detail", 2): (1000, 1300, 60)}
+        for r in rows:
+            s, p, w = cpu.get((r["scenario"], r["round"]), (None, None, None))
+            r.update(cpu_us_server=s, cpu_us_postgres=p, cpu_us_wrk=w)
+        shares = {(s["scenario"], s["round"]): s for s in bench.against_reference(rows)}
+        self.assertAlmostEqual(shares[("case_detail", 1)]["cpu_ratio"], 1130 / 525)
+        self.assertAlmostEqual(shares[("case_detail", 2)]["cpu_ratio"], 2360 / 1050)
+        self.assertIsNone(shares[("case_detail", 3)]["cpu_ratio"], "not measured: no ratio")
+        summary = {m["scenario"]: m for m in bench.reference_summary(list(shares.values()))}
+        self.assertAlmostEqual(summary["case_detail"]["cpu_ratio_median"], (1130 / 525 + 2360 / 1050) / 2)
+        self.assertIsNone(summary["worker_list"]["cpu_ratio_median"])
+        # SQLite: no PostgreSQL column, the server and wrk still count.
+        self.assertEqual(bench.cpu_total(dict(cpu_us_server=1000.0, cpu_us_postgres=None, cpu_us_wrk=20.0)), 1020.0)
+
     def test_without_the_reference_nothing_is_compared(self):
         rows = [r for r in self.rows() if r["scenario"] != "school_detail"]
         self.assertEqual(bench.against_reference(rows), [])
