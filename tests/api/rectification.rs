@@ -169,6 +169,22 @@ fn issue17_needs_and_contacts_are_corrected_needs_have_a_state_the_export_is_com
         "Gebeld met de grootmoeder"
     );
 
+    // The case view names who wrote a contact moment and who corrected each record, from their
+    // accounts (one statement reads the case with its records and these names).
+    let view = w.app.get(&base, Some(&w.worker_a.token)).json();
+    let (n, c) = (&view["needs"][0], &view["contact_moments"][0]);
+    let worker = "Test social_worker";
+    assert_eq!(
+        n["history"][0]["changed_by"]["display_name"], worker,
+        "{view}"
+    );
+    assert_eq!(c["author"]["display_name"], worker, "{view}");
+    assert_eq!(
+        c["history"][0]["changed_by"]["display_name"], worker,
+        "{view}"
+    );
+    assert_eq!(c["history"][0]["changed_by"]["id"], w.worker_a.id.as_str());
+
     // The export holds the school's answers and remarks and the histories.
     let export = w
         .app
