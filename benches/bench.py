@@ -681,12 +681,18 @@ def cpu_total(r: dict) -> float | None:
     return sum(x or 0 for x in parts)
 
 
+def shares_of(shares: list[dict], scenario: str, concurrency: int) -> list[dict]:
+    """The rounds' shares of one scenario at one concurrency, in round order."""
+    mine = [s for s in shares if s["scenario"] == scenario and s["concurrency"] == concurrency]
+    return sorted(mine, key=lambda s: s["round"])
+
+
 def reference_summary(shares: list[dict]) -> list[dict]:
     """Per scenario and concurrency: the shares of every round, their median, lowest and highest."""
     keys = sorted({(s["scenario"], s["concurrency"]) for s in shares})
     out = []
     for name, c in keys:
-        mine = [s for s in shares if s["scenario"] == name and s["concurrency"] == c]
+        mine = shares_of(shares, name, c)
         out.append(dict(
             scenario=name, concurrency=c, rounds=len(mine),
             share_median=median([s["share"] for s in mine]),
@@ -719,7 +725,7 @@ def targets(res: dict) -> list[tuple[str, bool | None, str]]:
             t.append((f"yearly stats over {r['cases']} cases p99 <= 300 ms (c{r['concurrency']})", ok, ms(r["p99_us"]) if r["requests"] else "no answer in the run"))
         for m in res.get("reference_summary", []):
             n, k = m["rounds"], m["scenario"]
-            mine = [s for s in res["reference_shares"] if s["scenario"] == k and s["concurrency"] == m["concurrency"]]
+            mine = shares_of(res["reference_shares"], k, m["concurrency"])
             if k in SHARE_TARGETS:
                 want = SHARE_TARGETS[k]
                 held = sum(s["share"] >= want for s in mine)
@@ -783,11 +789,7 @@ def render(res: dict) -> str:
             "|---|---:|" + "---:|" * rounds + ("---:|---:|---:|---:|" if rounds > 1 else "---:|") + "---:|",
         ]
         for m in res["reference_summary"]:
-            mine = sorted(
-                (s for s in res["reference_shares"] if s["scenario"] == m["scenario"] and s["concurrency"] == m["concurrency"]),
-                key=lambda s: s["round"],
-            )
-            by_round = {s["round"]: s for s in mine}
+            by_round = {s["round"]: s for s in shares_of(res["reference_shares"], m["scenario"], m["concurrency"])}
             cells = [f"{by_round[i]['share'] * 100:.1f} %" if i in by_round else "—" for i in range(1, rounds + 1)]
             tail = (
                 f" | {m['share_median'] * 100:.1f} % | {m['share_min'] * 100:.1f} % | {m['share_max'] * 100:.1f} % | "
