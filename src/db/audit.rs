@@ -469,12 +469,16 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
     }
     match c {
         DbConn::Postgres(pg) => {
+            // A page read for the first time is named case by case, on its first read (its
+            // representative); every read of a page is found from there by the page's index
+            // (`audit_events_listed_page`, migration 000260). Asked before this batch is in.
+            let mut new = new_pages(pg, &rows)?;
             arrays::insert_events(pg, &rows)?;
-            // The cases of list reads are found by `audit_events_listed` (migration 000240).
-            arrays::insert_event_cases(pg, &cases_of(&rows, false))?;
+            let by_case = cases_of(&rows, |r| r.listed_cases().is_some_and(|p| new.remove(p)));
+            arrays::insert_event_cases(pg, &by_case)?;
         }
         DbConn::Sqlite(lite) => {
-            let by_case = cases_of(&rows, true);
+            let by_case = cases_of(&rows, |_| true);
             // 15 values per row; SQLite binds at most 32,766 per statement.
             for chunk in rows.chunks(2_000) {
                 diesel::insert_into(audit_events::table)
@@ -505,14 +509,14 @@ struct EventCase<'a> {
     seq: i64,
 }
 
-/// The cases each event names: its `case_id`, and with `listed` each case of a list read
-/// (PostgreSQL finds those through an index on the event itself).
-fn cases_of(rows: &[AuditRow], listed: bool) -> Vec<EventCase<'_>> {
+/// The cases each event names: its `case_id`, and each case of a list read for which `listed`
+/// holds (on PostgreSQL only the first read of a page; see `new_pages`).
+fn cases_of(rows: &[AuditRow], mut listed: impl FnMut(&AuditRow) -> bool) -> Vec<EventCase<'_>> {
     let mut out = Vec::new();
     for r in rows {
         let listed = r
             .listed_cases()
-            .filter(|_| listed)
+            .filter(|_| listed(r))
             .unwrap_or("")
             .split_whitespace();
         let mut named: Vec<&str> = r.case_id.as_deref().into_iter().chain(listed).collect();
@@ -524,6 +528,58 @@ fn cases_of(rows: &[AuditRow], listed: bool) -> Vec<EventCase<'_>> {
         }));
     }
     out
+}
+
+/// The cases a list read names, as SQL over an `audit_events` row aliased `e`: the expression
+/// `AuditRow::listed_cases` computes, and the one migration 000260 indexes (its md5), word for
+/// word so the planner uses the index.
+macro_rules! listed_sql {
+    ($e:literal) => {
+        concat!(
+            "COALESCE(",
+            $e,
+            ".case_ids, CASE WHEN ",
+            $e,
+            ".object_type = 'case' THEN ",
+            $e,
+            ".object_ids END)"
+        )
+    };
+}
+
+/// The pages of list reads among `rows` that no event sealed before names case by case yet
+/// (PostgreSQL): a page's first read becomes its representative. An earlier read of the page
+/// counts when it has its rows in `audit_event_cases` (the first case of the page is enough to
+/// look up), so a read sealed without them (by an instance from before migration 000260) does not
+/// keep a page from getting its representative.
+fn new_pages(
+    pg: &mut diesel::pg::PgConnection,
+    rows: &[AuditRow],
+) -> QueryResult<std::collections::HashSet<String>> {
+    use diesel::sql_types::{Array, Text};
+    #[derive(QueryableByName)]
+    struct Page {
+        #[diesel(sql_type = Text)]
+        page: String,
+    }
+    let mut pages: Vec<&str> = rows.iter().filter_map(AuditRow::listed_cases).collect();
+    if pages.is_empty() {
+        return Ok(Default::default());
+    }
+    pages.sort_unstable();
+    pages.dedup();
+    diesel::sql_query(concat!(
+        "SELECT p.page FROM unnest($1::text[]) AS p(page) WHERE NOT EXISTS (",
+        "SELECT 1 FROM audit_events e JOIN audit_event_cases x ON x.seq = e.seq ",
+        "AND x.case_id = split_part(p.page, ' ', 1) WHERE e.object_ids IS NOT NULL AND md5(",
+        listed_sql!("e"),
+        ") = md5(p.page) AND ",
+        listed_sql!("e"),
+        " = p.page)"
+    ))
+    .bind::<Array<Text>, _>(pages)
+    .load::<Page>(pg)
+    .map(|found| found.into_iter().map(|p| p.page).collect())
 }
 
 #[derive(Debug, Default)]
@@ -566,8 +622,11 @@ pub fn list(
                         .select(audit_event_cases::seq),
                 ),
             ),
-            // The same index for events of one case; the list reads by `audit_events_listed`
-            // (its expression, word for word, so the planner uses it).
+            // The same index for events of one case and the first read of each page; every
+            // read of those pages by the page's index (`audit_events_listed_page`). The case's
+            // events, then their pages, are gathered first (`ARRAY(…)`, once each), so each
+            // index is searched for them whatever the statistics say. The md5 only finds
+            // candidates: `strpos` checks that the page names the case.
             DbConn::Postgres(_) => {
                 use diesel::sql_types::{Bool, Text};
                 q.filter(
@@ -575,13 +634,18 @@ pub fn list(
                         "\"audit_events\".\"seq\" IN (SELECT seq FROM audit_event_cases WHERE case_id = ",
                     )
                     .bind::<Text, _>(c.clone())
-                    .sql(
-                        " UNION ALL SELECT l.seq FROM audit_events l WHERE l.object_ids IS NOT NULL \
-                         AND string_to_array(COALESCE(l.case_ids, CASE WHEN l.object_type = 'case' \
-                         THEN l.object_ids END), ' ') @> ARRAY[",
-                    )
+                    .sql(concat!(
+                        " UNION ALL SELECT l.seq FROM audit_events l WHERE l.object_ids IS NOT NULL AND md5(",
+                        listed_sql!("l"),
+                        ") = ANY(ARRAY(SELECT md5(",
+                        listed_sql!("r"),
+                        ") FROM audit_events r WHERE r.seq = \
+                         ANY(ARRAY(SELECT seq FROM audit_event_cases WHERE case_id = ",
+                    ))
+                    .bind::<Text, _>(c.clone())
+                    .sql(concat!(")))) AND strpos(", listed_sql!("l"), ", "))
                     .bind::<Text, _>(c)
-                    .sql("]::text[])"),
+                    .sql(") > 0)"),
                 )
             }
         };

@@ -281,6 +281,52 @@ fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list()
     assert_eq!(verify(&w)["intact"], true);
 }
 
+/// On PostgreSQL a page's first read names its cases one by one and every later read of the same
+/// page is found from it (migration 000260); on SQLite each read names its cases. Either way a
+/// case's access log shows every read of every page that returned it, sealed together or apart,
+/// and no read of a page that did not.
+#[test]
+fn every_read_of_a_page_shows_in_the_access_log_of_each_case_on_it_and_of_no_other() {
+    let w = world();
+    let id = busy_case(&w);
+    let newest = w.case_by_school();
+    let newest = newest["id"].as_str().unwrap().to_string();
+    let list = |path: &str| {
+        let res = w.app.get(path, Some(&w.worker_a.token));
+        assert_eq!(res.status, 200, "{}", res.text());
+        res.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let lists_in_log = |case: &str| {
+        let log = w.app.get(
+            &format!("/api/v1/cases/{case}/access-log?limit=200"),
+            Some(&w.worker_a.token),
+        );
+        assert_eq!(log.status, 200, "{}", log.text());
+        let items = log.json()["items"].as_array().unwrap().clone();
+        items.iter().filter(|e| e["action"] == "list").count()
+    };
+    // Three reads of the whole page, one after the other (sealed in one batch or a few), then
+    // the access log (which seals what waits), then two more reads of the same page.
+    for _ in 0..3 {
+        let page = list("/api/v1/cases?limit=200");
+        assert!(page.contains(&id) && page.contains(&newest), "{page:?}");
+    }
+    assert_eq!(lists_in_log(&id), 3);
+    for _ in 0..2 {
+        list("/api/v1/cases?limit=200");
+    }
+    // A page of one case: the newest, not `id`.
+    assert_eq!(list("/api/v1/cases?limit=1"), vec![newest.clone()]);
+    assert_eq!(lists_in_log(&id), 5);
+    assert_eq!(lists_in_log(&newest), 6);
+    assert_eq!(verify(&w)["intact"], true);
+}
+
 #[test]
 fn a_list_of_referrals_shows_in_the_access_log_of_each_case_it_named_and_of_no_other() {
     // A list of other objects names their cases in `case_ids` (on PostgreSQL found by the index
