@@ -329,8 +329,8 @@ fn every_read_of_a_page_shows_in_the_access_log_of_each_case_on_it_and_of_no_oth
 
 #[test]
 fn a_list_of_referrals_shows_in_the_access_log_of_each_case_it_named_and_of_no_other() {
-    // A list of other objects names their cases in `case_ids` (on PostgreSQL found by the index
-    // on the event, on SQLite by the rows of `audit_event_cases`).
+    // A list of other objects names their cases in `case_ids` (on PostgreSQL found from the first
+    // read of the page, on SQLite by the rows of `audit_event_cases` of every read).
     let f = crate::referrals::fixture();
     let w = &f.w;
     let referral = crate::referrals::id_of(&f.draft());

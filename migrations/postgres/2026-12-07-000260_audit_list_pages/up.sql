@@ -1,14 +1,14 @@
 -- A list read's cases are found by its page, not by a GIN entry per case. A worker opens the same
 -- list many times a day and gets the same page back: the GIN index (migration 000240) took the
--- page's 50 cases as 50 entries for every one of those reads, which cost the sealer about 60 µs of
--- PostgreSQL's time per list read (measured with `pg_stat_statements`: 90 µs per event inserted
--- with the index, 26 µs without it) and 2.8 kB more WAL.
+-- page's 50 cases as 50 entries for every one of those reads (measured with `pg_stat_statements`:
+-- 90 µs of PostgreSQL's time and 5.5 kB of WAL per list event inserted with it, 26 µs and 2.8 kB
+-- with the table's other indexes alone).
 --
 -- Now the first read of a page (the page's *representative*) gets one `audit_event_cases` row per
 -- case, as every event did before 000240; every read of that page is found from the
 -- representative through a B-tree index on the md5 of the page (`audit_events_listed_page`): one
 -- small index entry per list read. The expression is `AuditRow::listed_cases`; the access log
--- (`db::audit::list`) and the sealer (`db::audit::arrays::known_pages`) use it word for word, so
+-- (`db::audit::list`) and the sealer (`db::audit::new_pages`) use it word for word, so
 -- the planner uses the index. The md5 only finds candidates: the access log also checks that the
 -- page names the case, so no collision can put a read in another case's log.
 CREATE INDEX audit_events_listed_page ON audit_events
