@@ -240,12 +240,7 @@ fn a_list_names_every_case_it_returned_and_the_cases_access_log_shows_the_list()
         .app
         .get("/api/v1/cases?limit=200", Some(&w.worker_a.token));
     assert_eq!(listed.status, 200, "{}", listed.text());
-    let returned: Vec<String> = listed.json()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap().to_string())
-        .collect();
+    let returned = crate::helpers::item_ids(&listed.json());
     assert!(returned.contains(&id) && returned.contains(&other));
     // One `list` event naming every case on the page, in order, and the cases (each once).
     let evs = events(
@@ -294,12 +289,7 @@ fn every_read_of_a_page_shows_in_the_access_log_of_each_case_on_it_and_of_no_oth
     let list = |path: &str| {
         let res = w.app.get(path, Some(&w.worker_a.token));
         assert_eq!(res.status, 200, "{}", res.text());
-        res.json()["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
+        crate::helpers::item_ids(&res.json())
     };
     let lists_in_log = |case: &str| {
         let log = w.app.get(

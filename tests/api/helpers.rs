@@ -440,3 +440,13 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// The `id` of every item on a page (`{"items": [{"id": …}, …]}`), in order.
+pub fn item_ids(page: &serde_json::Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect()
+}

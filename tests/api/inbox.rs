@@ -444,12 +444,7 @@ fn a_worker_finds_a_case_by_what_is_written_on_a_letter() {
     let ids = |user: &TestUser, q: &str| -> Vec<String> {
         let res = w.app.get(&format!("/api/v1/cases?{q}"), Some(&user.token));
         assert_eq!(res.status, 200, "{q}: {}", res.text());
-        res.json()["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect()
+        crate::helpers::item_ids(&res.json())
     };
     let one = vec![case["id"].as_str().unwrap().to_string()];
     // By family name: a prefix, accents and case ignored.
