@@ -406,9 +406,13 @@ pub fn list(
     if let (true, Some(theme), Some(status), Some(schools)) =
         (by_theme_rows, &f.theme, &f.status, schools)
     {
+        // Cut to the page only when no condition left for the case rows can drop a row of it
+        // (a search's ids and a reference are such conditions too).
         let cut_to_page = f.network_id.is_none()
             && f.origin.is_none()
             && f.lead_worker_id.is_none()
+            && f.ids.is_none()
+            && f.reference.is_none()
             && !matches!(scope, CaseScope::SchoolRaised { .. });
         // Conditions not asked for hold for every row: the statement keeps one shape.
         // (Years 1 and 9999: SQLite compares timestamps as text, which a sign would upset.)

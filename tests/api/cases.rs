@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use kinderen_eerst::domain::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{Resp, TestApp, TestUser};
+use crate::helpers::{Resp, TestApp, TestUser, item_ids};
 
 /// Two schools in one network, each with its own worker (SPOC) and school account, and a
 /// coordinator. School A's worker is `worker_a`; `worker_b` works only at school B.
@@ -721,6 +721,103 @@ fn case_lists_filter_and_page_without_gaps() {
     w.app
         .get("/api/v1/cases?cursor=garbage", Some(&w.worker_a.token))
         .problem(422);
+}
+
+/// A list by theme and status is cut to the page on the theme rows (on PostgreSQL, one range per
+/// school, merged): across two schools it pages in the same order as the unfiltered list, and a
+/// search or a reference asked with it still finds a case beyond the first page.
+#[test]
+fn a_list_by_theme_and_status_pages_across_schools_and_searches_beyond_its_first_page() {
+    let w = world();
+    // Worker A works at school B too.
+    let res = w.app.post(
+        "/api/v1/assignments",
+        Some(&w.coord.token),
+        &json!({"worker_id": w.worker_a.id, "school_id": w.school_b, "mode": "consult", "valid_from": "2020-01-01"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    let mut made = Vec::new();
+    for i in 0..7 {
+        let school = if i % 3 == 0 { &w.school_b } else { &w.school_a };
+        let res = w.post(
+            &w.worker_a,
+            "/api/v1/cases",
+            json!({"school_id": school, "origin": "office_hours", "themes": ["school_costs"],
+                   "pupil": {"pseudonym": format!("ZOEK-{i}"), "birth_year": 2016}}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+        made.push(res.json());
+    }
+    // One case of another theme, which no page below may show.
+    let other = w.post(
+        &w.worker_a,
+        "/api/v1/cases",
+        json!({"school_id": w.school_b, "origin": "office_hours", "themes": ["housing"],
+               "pupil": {"pseudonym": "ANDER", "birth_year": 2016}}),
+    );
+    assert_eq!(other.status, 201, "{}", other.text());
+    let status = made[0]["status"].as_str().unwrap().to_string();
+    assert!(made.iter().all(|c| c["status"] == status.as_str()));
+    let walk = |query: &str| {
+        let (mut ids, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/cases?{query}&cursor={c}"),
+                None => format!("/api/v1/cases?{query}"),
+            };
+            let page = w.app.get(&path, Some(&w.worker_a.token)).json();
+            ids.extend(item_ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(c) => cursor = Some(c.to_string()),
+                None => return ids,
+            }
+        }
+    };
+    let all = walk("limit=200");
+    let expected: Vec<String> = all
+        .iter()
+        .filter(|id| made.iter().any(|c| c["id"] == id.as_str()))
+        .cloned()
+        .collect();
+    assert_eq!(expected.len(), 7);
+    let by_theme = walk(&format!("status={status}&theme=school_costs&limit=2"));
+    assert_eq!(by_theme, expected, "pages of two, newest first, no gap");
+    assert_eq!(
+        walk(&format!(
+            "status={status}&theme=school_costs&school={}&limit=2",
+            w.school_b
+        )),
+        expected
+            .iter()
+            .filter(|id| made
+                .iter()
+                .any(|c| c["id"] == id.as_str() && c["school"]["id"] == w.school_b.as_str()))
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+    // The oldest case is beyond the first page of two: a search and a reference still find it.
+    let oldest = &made[0];
+    let found = |query: String| {
+        let page = w
+            .app
+            .get(&format!("/api/v1/cases?{query}"), Some(&w.worker_a.token))
+            .json();
+        item_ids(&page)
+    };
+    let id = oldest["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        found(format!(
+            "status={status}&theme=school_costs&limit=2&q=ZOEK-0"
+        )),
+        vec![id.clone()]
+    );
+    let reference = oldest["reference"].as_str().unwrap();
+    assert_eq!(
+        found(format!(
+            "status={status}&theme=school_costs&limit=2&reference={reference}"
+        )),
+        vec![id]
+    );
 }
 
 /// Each role × each case endpoint × own/other school (assigned/unassigned worker).
