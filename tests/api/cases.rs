@@ -758,20 +758,12 @@ fn a_list_by_theme_and_status_pages_across_schools_and_searches_beyond_its_first
     assert_eq!(other.status, 201, "{}", other.text());
     let status = made[0]["status"].as_str().unwrap().to_string();
     assert!(made.iter().all(|c| c["status"] == status.as_str()));
-    let walk = |query: &str| {
-        let (mut ids, mut cursor) = (Vec::new(), None::<String>);
-        loop {
-            let path = match &cursor {
-                Some(c) => format!("/api/v1/cases?{query}&cursor={c}"),
-                None => format!("/api/v1/cases?{query}"),
-            };
-            let page = w.app.get(&path, Some(&w.worker_a.token)).json();
-            ids.extend(item_ids(&page));
-            match page["next_cursor"].as_str() {
-                Some(c) => cursor = Some(c.to_string()),
-                None => return ids,
-            }
-        }
+    let walk = |query: &str| -> Vec<String> {
+        let path = format!("/api/v1/cases?{query}");
+        crate::partners::walk(&w.app, &w.worker_a, &path)
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
     };
     let all = walk("limit=200");
     let expected: Vec<String> = all
