@@ -113,6 +113,25 @@ class Pg:
         )
 
 
+def host() -> str:
+    """The machine, for reading a results file later: the shares against the reference differ by
+    processor (the same build's list was 33–36 % of the reference on one 2-core machine, 26 % on
+    another), so a results file names it."""
+    model, cache = "", ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                if k.strip() == "model name" and not model:
+                    model = v.strip()
+                if k.strip() == "cache size" and not cache:
+                    cache = v.strip()
+    except OSError:
+        pass
+    cpu = ", ".join(x for x in (model, f"cache {cache}" if cache else "") if x)
+    return f"{os.cpu_count()} CPUs" + (f" ({cpu})" if cpu else "") + f", {os.uname().nodename}"
+
+
 def marker(cases: int, schools: int) -> str:
     return f"kinderen-eerst bench: cases={cases} schools={schools} seed={SEED} complete"
 
@@ -885,7 +904,7 @@ def run_backend(ctx, backend: str) -> dict:
     notes = {r["scenario"]: r["note"] for r in rows}
     res = dict(
         backend=backend, cases=cases, rows=rows, notes=notes, size_note=size_note, warmup=ctx.warmup,
-        binary=ctx.binary, host=f"{os.cpu_count()} CPUs, {os.uname().nodename}",
+        binary=ctx.binary, host=host(),
     )
     res["reference_shares"] = against_reference(rows)
     res["reference_summary"] = reference_summary(res["reference_shares"])

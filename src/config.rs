@@ -23,6 +23,11 @@ pub struct DatabaseArgs {
     /// How long an SQLite writer waits for the write lock, in milliseconds.
     #[arg(long, env = "SQLITE_BUSY_TIMEOUT_MS", default_value_t = 30_000)]
     pub sqlite_busy_timeout_ms: u64,
+    /// How long the group commit of audit events waits, at most, for the events of reads still
+    /// running before it writes a batch, in microseconds. It waits only while other audited reads
+    /// are running, so a lone read never waits (0: never).
+    #[arg(long, env = "AUDIT_GROUP_COMMIT_DELAY_US", default_value_t = 1_000)]
+    pub audit_group_commit_delay_us: u64,
 }
 
 impl DatabaseArgs {
@@ -33,6 +38,7 @@ impl DatabaseArgs {
             connect_timeout: Duration::from_secs(self.db_connect_timeout_seconds.max(1)),
             statement_timeout_ms: self.db_statement_timeout_ms,
             sqlite_busy_timeout_ms: self.sqlite_busy_timeout_ms,
+            audit_group_commit_delay: Duration::from_micros(self.audit_group_commit_delay_us),
         }
     }
 }

@@ -4,8 +4,14 @@
 //! response carrying personal data leaves only after that, so its event is durable; yet
 //! concurrent reads share one commit instead of queueing for the write lock one by one (SQLite)
 //! or paying one commit each (PostgreSQL).
+//!
+//! Like PostgreSQL's `commit_delay` with `commit_siblings`, the writer waits a moment
+//! (`AUDIT_GROUP_COMMIT_DELAY_US`) before it writes a batch, but only while other audited reads are
+//! still running: their events join the same commit. Under load that makes fewer, larger commits
+//! (a commit costs about as much for one event as for twenty); a lone read never waits.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -27,6 +33,17 @@ struct Job {
 pub struct AuditWriter {
     jobs: mpsc::Sender<Job>,
     metrics: Arc<Metrics>,
+    /// Audited reads running now, whose events are still to come.
+    reading: Arc<AtomicUsize>,
+}
+
+/// An audited read in progress (see `AuditWriter::reading`); it ends when dropped.
+pub struct Reading(Arc<AtomicUsize>);
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// How one group commit went, for the tests and the log.
@@ -39,14 +56,36 @@ pub enum CommitError {
 }
 
 impl AuditWriter {
-    pub fn start(pool: Pool, connect_timeout: Duration, metrics: Arc<Metrics>) -> AuditWriter {
+    /// `delay`: how long a batch waits, at most, for the events of reads still running.
+    pub fn start(
+        pool: Pool,
+        connect_timeout: Duration,
+        delay: Duration,
+        metrics: Arc<Metrics>,
+    ) -> AuditWriter {
         let (jobs, rx) = mpsc::channel::<Job>();
         let m = metrics.clone();
+        let reading = Arc::new(AtomicUsize::new(0));
+        let others = Gather {
+            reading: reading.clone(),
+            delay,
+        };
         std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(pool, connect_timeout, rx, &m))
+            .spawn(move || run(pool, connect_timeout, rx, others, &m))
             .expect("the audit writer thread starts");
-        AuditWriter { jobs, metrics }
+        AuditWriter {
+            jobs,
+            metrics,
+            reading,
+        }
+    }
+
+    /// Marks an audited read as running until the value is dropped: drop it before `commit`.
+    /// While any read runs, a batch waits up to the delay for its events.
+    pub fn reading(&self) -> Reading {
+        self.reading.fetch_add(1, Ordering::AcqRel);
+        Reading(self.reading.clone())
     }
 
     /// Commits `events` together with whatever other requests submit meanwhile; returns once
@@ -70,7 +109,53 @@ impl AuditWriter {
     }
 }
 
-fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>, metrics: &Metrics) {
+/// Which events a batch waits for: those of the reads running, for at most `delay`.
+struct Gather {
+    reading: Arc<AtomicUsize>,
+    delay: Duration,
+}
+
+impl Gather {
+    /// Takes every job waiting after `first`, then, while reads are running and the delay lasts,
+    /// the jobs they submit. Returns the jobs and their number of events.
+    fn batch(&self, first: Job, rx: &mpsc::Receiver<Job>) -> (Vec<Job>, usize) {
+        let deadline = Instant::now() + self.delay;
+        let mut size = first.events.len();
+        let mut batch = vec![first];
+        while size < MAX_BATCH_EVENTS {
+            let job = match rx.try_recv() {
+                Ok(job) => Some(job),
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let now = Instant::now();
+                    if now >= deadline || self.reading.load(Ordering::Acquire) == 0 {
+                        break;
+                    }
+                    // Woken by the next job, not by polling: a read that ends without events
+                    // (it failed) leaves the batch waiting until the deadline at most.
+                    match rx.recv_timeout(deadline - now) {
+                        Ok(job) => Some(job),
+                        Err(mpsc::RecvTimeoutError::Timeout) => break,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    }
+                }
+            };
+            if let Some(job) = job {
+                size += job.events.len();
+                batch.push(job);
+            }
+        }
+        (batch, size)
+    }
+}
+
+fn run(
+    pool: Pool,
+    connect_timeout: Duration,
+    rx: mpsc::Receiver<Job>,
+    gather: Gather,
+    metrics: &Metrics,
+) {
     // While requests keep coming, the writer keeps its connection (no checkout, no ping per
     // batch); it gives it back to the pool as soon as nothing waits.
     let mut held: Option<r2d2::PooledConnection<super::DbManager>> = None;
@@ -86,17 +171,7 @@ fn run(pool: Pool, connect_timeout: Duration, rx: mpsc::Receiver<Job>, metrics: 
             }
             Err(mpsc::TryRecvError::Disconnected) => return,
         };
-        let mut size = first.events.len();
-        let mut batch = vec![first];
-        while size < MAX_BATCH_EVENTS {
-            match rx.try_recv() {
-                Ok(job) => {
-                    size += job.events.len();
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
+        let (mut batch, size) = gather.batch(first, &rx);
         let events: Vec<NewEvent> = batch
             .iter_mut()
             .flat_map(|j| std::mem::take(&mut j.events))
@@ -145,5 +220,95 @@ fn write(conn: &mut super::DbConn, events: Vec<NewEvent>) -> diesel::QueryResult
         insert_pending(conn, events)
     } else {
         super::write_tx(conn, |c| insert_pending(c, events))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Db, DbOptions, migrate};
+    use super::*;
+
+    fn event(n: usize) -> Vec<NewEvent> {
+        vec![NewEvent {
+            actor_id: None,
+            actor_role: "social_worker".into(),
+            action: "read".into(),
+            object_type: "case".into(),
+            object_id: None,
+            case_id: None,
+            request_id: format!("request-{n}"),
+            client_addr: "127.0.0.1".into(),
+            object_ids: None,
+            case_ids: None,
+        }]
+    }
+
+    fn db(delay: Duration) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let opts = DbOptions {
+            audit_group_commit_delay: delay,
+            ..DbOptions::new(dir.path().join("t.db").to_string_lossy().into_owned())
+        };
+        migrate(&opts).expect("migrate");
+        (dir, Db::new(&opts))
+    }
+
+    fn commits(db: &Db) -> u64 {
+        db.metrics
+            .audit_group_commits
+            .with_label_values(&["ok"])
+            .get()
+    }
+
+    #[actix_web::test]
+    async fn a_lone_read_is_committed_without_waiting_for_the_delay() {
+        let (_dir, db) = db(Duration::from_secs(30));
+        let started = Instant::now();
+        let running = db.audit.reading();
+        drop(running);
+        db.audit.commit(event(1)).await.expect("committed");
+        // No other read runs: the batch is written at once, not after 30 s.
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(commits(&db), 1);
+    }
+
+    #[actix_web::test]
+    async fn a_batch_waits_for_the_events_of_reads_still_running_and_commits_them_together() {
+        let (_dir, db) = db(Duration::from_secs(30));
+        let other = db.audit.reading();
+        let started = Instant::now();
+        // The other read submits 300 ms after this one; both land in one commit.
+        let first = db.audit.commit(event(1));
+        let second = async {
+            actix_web::rt::time::sleep(Duration::from_millis(300)).await;
+            drop(other);
+            db.audit.commit(event(2)).await
+        };
+        let (a, b) = futures_util::future::join(first, second).await;
+        a.expect("first committed");
+        b.expect("second committed");
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(commits(&db), 1, "one commit for both reads");
+        assert_eq!(db.metrics.audit_group_commit_events.get(), 2);
+    }
+
+    #[actix_web::test]
+    async fn a_read_that_ends_without_events_holds_the_batch_no_longer_than_the_delay() {
+        let (_dir, db) = db(Duration::from_millis(600));
+        let other = db.audit.reading();
+        let started = Instant::now();
+        let first = db.audit.commit(event(1));
+        let ends = async {
+            actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+            // Failed: it submits nothing.
+            drop(other);
+        };
+        let (a, ()) = futures_util::future::join(first, ends).await;
+        a.expect("committed");
+        // It waited for the other read, and then no longer than the delay.
+        assert!(started.elapsed() >= Duration::from_millis(500));
+        assert!(started.elapsed() < Duration::from_secs(10));
+        assert_eq!(commits(&db), 1);
     }
 }

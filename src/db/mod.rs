@@ -93,6 +93,9 @@ pub struct DbOptions {
     pub statement_timeout_ms: u64,
     /// SQLite `busy_timeout`: how long a writer waits for the write lock.
     pub sqlite_busy_timeout_ms: u64,
+    /// How long the audit group commit waits for the events of reads still running (see
+    /// `audit_writer`).
+    pub audit_group_commit_delay: Duration,
 }
 
 impl DbOptions {
@@ -103,6 +106,7 @@ impl DbOptions {
             connect_timeout: Duration::from_secs(5),
             statement_timeout_ms: 30_000,
             sqlite_busy_timeout_ms: 30_000,
+            audit_group_commit_delay: Duration::from_millis(1),
         }
     }
     pub fn backend(&self) -> Backend {
@@ -199,8 +203,12 @@ impl Db {
             .test_on_check_out(true)
             .build_unchecked(DbManager { opts: opts.clone() });
         let metrics = std::sync::Arc::new(crate::metrics::Metrics::new(opts.backend().name()));
-        let audit =
-            audit_writer::AuditWriter::start(pool.clone(), opts.connect_timeout, metrics.clone());
+        let audit = audit_writer::AuditWriter::start(
+            pool.clone(),
+            opts.connect_timeout,
+            opts.audit_group_commit_delay,
+            metrics.clone(),
+        );
         Db {
             pool,
             backend: opts.backend(),

@@ -111,12 +111,15 @@ impl Db {
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
+        // Counted as running until its events are submitted: the group commit waits for them.
+        let running = self.audit.reading();
         let (value, events) = self
             .run(move |conn| {
                 let (value, events) = crate::db::audit::collecting(|| f(conn));
                 Ok((value?, events))
             })
             .await?;
+        drop(running);
         self.audit.commit(events).await.map_err(|e| match e {
             crate::db::audit_writer::CommitError::Failed(why) => {
                 log::error!("a read was not answered: {why}");
