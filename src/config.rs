@@ -26,7 +26,7 @@ pub struct DatabaseArgs {
     /// How long the group commit of audit events waits, at most, for the events of reads still
     /// running before it writes a batch, in microseconds. It waits only while other audited reads
     /// are running, so a lone read never waits (0: never).
-    #[arg(long, env = "AUDIT_GROUP_COMMIT_DELAY_US", default_value_t = 1_000)]
+    #[arg(long, env = "AUDIT_GROUP_COMMIT_DELAY_US", default_value_t = crate::db::audit_writer::DEFAULT_DELAY_US)]
     pub audit_group_commit_delay_us: u64,
 }
 

@@ -24,6 +24,9 @@ use super::audit::{NewEvent, PENDING_ROWS_PER_STATEMENT, insert_pending};
 /// Events written per transaction at most; more wait for the next one.
 const MAX_BATCH_EVENTS: usize = 20_000;
 
+/// `AUDIT_GROUP_COMMIT_DELAY_US` when not set: 1 ms, in microseconds.
+pub const DEFAULT_DELAY_US: u64 = 1_000;
+
 struct Job {
     events: Vec<NewEvent>,
     done: tokio::sync::oneshot::Sender<Result<(), String>>,
@@ -66,13 +69,13 @@ impl AuditWriter {
         let (jobs, rx) = mpsc::channel::<Job>();
         let m = metrics.clone();
         let reading = Arc::new(AtomicUsize::new(0));
-        let others = Gather {
+        let gather = Gather {
             reading: reading.clone(),
             delay,
         };
         std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || run(pool, connect_timeout, rx, others, &m))
+            .spawn(move || run(pool, connect_timeout, rx, gather, &m))
             .expect("the audit writer thread starts");
         AuditWriter {
             jobs,
@@ -264,8 +267,8 @@ mod tests {
     async fn a_lone_read_is_committed_without_waiting_for_the_delay() {
         let (_dir, db) = db(Duration::from_secs(30));
         let started = Instant::now();
-        let running = db.audit.reading();
-        drop(running);
+        // As `read_audited` does: the read ends before it hands over its events.
+        drop(db.audit.reading());
         db.audit.commit(event(1)).await.expect("committed");
         // No other read runs: the batch is written at once, not after 30 s.
         assert!(started.elapsed() < Duration::from_secs(10));

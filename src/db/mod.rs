@@ -106,7 +106,7 @@ impl DbOptions {
             connect_timeout: Duration::from_secs(5),
             statement_timeout_ms: 30_000,
             sqlite_busy_timeout_ms: 30_000,
-            audit_group_commit_delay: Duration::from_millis(1),
+            audit_group_commit_delay: Duration::from_micros(audit_writer::DEFAULT_DELAY_US),
         }
     }
     pub fn backend(&self) -> Backend {
