@@ -127,7 +127,7 @@ impl Gather {
         let mut batch = vec![first];
         while size < MAX_BATCH_EVENTS {
             let job = match rx.try_recv() {
-                Ok(job) => Some(job),
+                Ok(job) => job,
                 Err(mpsc::TryRecvError::Disconnected) => break,
                 Err(mpsc::TryRecvError::Empty) => {
                     let now = Instant::now();
@@ -137,16 +137,14 @@ impl Gather {
                     // Woken by the next job, not by polling: a read that ends without events
                     // (it failed) leaves the batch waiting until the deadline at most.
                     match rx.recv_timeout(deadline - now) {
-                        Ok(job) => Some(job),
-                        Err(mpsc::RecvTimeoutError::Timeout) => break,
-                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                        Ok(job) => job,
+                        // The deadline passed, or the service is stopping.
+                        Err(_) => break,
                     }
                 }
             };
-            if let Some(job) = job {
-                size += job.events.len();
-                batch.push(job);
-            }
+            size += job.events.len();
+            batch.push(job);
         }
         (batch, size)
     }
