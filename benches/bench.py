@@ -37,6 +37,7 @@ ALL_SCENARIOS = [
     "school_detail",
     "school_list",
     "worker_list",
+    "worker_cases",
     "case_detail",
     "social_map",
     "checklist_submit",
@@ -47,6 +48,7 @@ DESCRIPTIONS = {
     "school_detail": "reference: one school, no personal data, not audited (GET /schools/{id}, worker)",
     "school_list": "school lists its cases (GET /cases, school)",
     "worker_list": "worker's case list by status and theme (GET /cases?status=&theme=)",
+    "worker_cases": "worker's case list, newest first, no filter (GET /cases, worker)",
     "case_detail": "case detail, audited read (GET /cases/{id}, worker)",
     "social_map": "social map (GET /services?theme=&q=, worker)",
     "checklist_submit": "checklist submission (POST /checklist-submissions, school)",
@@ -326,6 +328,9 @@ def prepare(ctx, name: str, server: Server, tokens: dict, conns: int) -> Prepare
         # fixed, so every size of the scale curve runs the same query
         st, th = "in_progress", "poverty"
         return Prepared("get.lua", "worker", [f"/api/v1/cases?status={st}&theme={th}"], f"status={st}, theme={th}")
+    if name == "worker_cases":
+        # the list a worker's start page opens: the same page size, no condition but the scope
+        return Prepared("get.lua", "worker", ["/api/v1/cases"])
     if name == "case_detail":
         if "case_ids" not in cache:
             cache["case_ids"] = [c["id"] for c in server.pages("/api/v1/cases", tokens["worker"], 1000)]

@@ -474,11 +474,13 @@ fn seal_batch(c: &mut DbConn) -> QueryResult<usize> {
             // (`audit_events_listed_page`, migration 000260). Asked before this batch is in.
             let mut new = new_pages(pg, &rows)?;
             arrays::insert_events(pg, &rows)?;
-            let by_case = cases_of(&rows, |r| r.listed_cases().is_some_and(|p| new.remove(p)));
+            let by_case = cases_of(&rows, OwnCase::ByObject, |r| {
+                r.listed_cases().is_some_and(|p| new.remove(p))
+            });
             arrays::insert_event_cases(pg, &by_case)?;
         }
         DbConn::Sqlite(lite) => {
-            let by_case = cases_of(&rows, |_| true);
+            let by_case = cases_of(&rows, OwnCase::Row, |_| true);
             // 15 values per row; SQLite binds at most 32,766 per statement.
             for chunk in rows.chunks(2_000) {
                 diesel::insert_into(audit_events::table)
@@ -509,9 +511,33 @@ struct EventCase<'a> {
     seq: i64,
 }
 
-/// The cases each event names: its `case_id`, and each case of a list read for which `listed`
-/// holds (on PostgreSQL only the first read of a page; see `new_pages`).
-fn cases_of(rows: &[AuditRow], mut listed: impl FnMut(&AuditRow) -> bool) -> Vec<EventCase<'_>> {
+/// How an event's own case (`case_id`) is found from the case.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OwnCase {
+    /// Always by a row of `audit_event_cases`.
+    Row,
+    /// By the index on the event's object (`audit_events_object`) when the object is the case
+    /// itself (a read of the case, the most frequent audited event): no row, which on
+    /// PostgreSQL was a third of the trail's statement time per case view, a B-tree insert at a
+    /// random place (cases have random ids) beside the object index's own. `list` looks there too.
+    ByObject,
+}
+
+impl OwnCase {
+    fn row_for(self, r: &AuditRow) -> Option<&str> {
+        let case = r.case_id.as_deref()?;
+        let by_object = r.object_type == CASE && r.object_id.as_deref() == Some(case);
+        (self == OwnCase::Row || !by_object).then_some(case)
+    }
+}
+
+/// The cases each event names: its `case_id` (see `OwnCase`), and each case of a list read for
+/// which `listed` holds (on PostgreSQL only the first read of a page; see `new_pages`).
+fn cases_of(
+    rows: &[AuditRow],
+    own: OwnCase,
+    mut listed: impl FnMut(&AuditRow) -> bool,
+) -> Vec<EventCase<'_>> {
     let mut out = Vec::new();
     for r in rows {
         let listed = r
@@ -519,7 +545,7 @@ fn cases_of(rows: &[AuditRow], mut listed: impl FnMut(&AuditRow) -> bool) -> Vec
             .filter(|_| listed(r))
             .unwrap_or("")
             .split_whitespace();
-        let mut named: Vec<&str> = r.case_id.as_deref().into_iter().chain(listed).collect();
+        let mut named: Vec<&str> = own.row_for(r).into_iter().chain(listed).collect();
         named.sort_unstable();
         named.dedup();
         out.extend(named.into_iter().map(|case_id| EventCase {
@@ -622,17 +648,25 @@ pub fn list(
                         .select(audit_event_cases::seq),
                 ),
             ),
-            // The same index for events of one case and the first read of each page; every
-            // read of those pages by the page's index (`audit_events_listed_page`). The case's
-            // events, then their pages, are gathered first (`ARRAY(…)`, once each), so each
-            // index is searched for them whatever the statistics say. The md5 only finds
-            // candidates: `strpos` checks that the page names the case.
+            // The same index for events of one case and the first read of each page; the
+            // reads of the case itself by the object index (`OwnCase::ByObject`); every read of
+            // those pages by the page's index (`audit_events_listed_page`). The case's events,
+            // then their pages, are gathered first (`ARRAY(…)`, once each), so each index is
+            // searched for them whatever the statistics say. The md5 only finds candidates:
+            // `strpos` checks that the page names the case.
             DbConn::Postgres(_) => {
                 use diesel::sql_types::{Bool, Text};
                 q.filter(
                     diesel::dsl::sql::<Bool>(
                         "\"audit_events\".\"seq\" IN (SELECT seq FROM audit_event_cases WHERE case_id = ",
                     )
+                    .bind::<Text, _>(c.clone())
+                    .sql(
+                        " UNION ALL SELECT o.seq FROM audit_events o WHERE o.object_type = 'case' \
+                         AND o.object_id = ",
+                    )
+                    .bind::<Text, _>(c.clone())
+                    .sql(" AND o.case_id = ")
                     .bind::<Text, _>(c.clone())
                     .sql(concat!(
                         " UNION ALL SELECT l.seq FROM audit_events l WHERE l.object_ids IS NOT NULL AND md5(",
