@@ -518,8 +518,9 @@ enum OwnCase {
     Row,
     /// By the index on the event's object (`audit_events_object`) when the object is the case
     /// itself (a read of the case, the most frequent audited event): no row, which on
-    /// PostgreSQL was a third of the trail's statement time per case view, a B-tree insert at a
-    /// random place (cases have random ids) beside the object index's own. `list` looks there too.
+    /// PostgreSQL was a quarter of the trail's statement time per case view, a B-tree insert at
+    /// a random place (cases have random ids) beside the object index's own. `list` looks there
+    /// too.
     ByObject,
 }
 
