@@ -664,10 +664,8 @@ pub fn list(
                     .bind::<Text, _>(c.clone())
                     .sql(
                         " UNION ALL SELECT o.seq FROM audit_events o WHERE o.object_type = 'case' \
-                         AND o.object_id = ",
+                         AND o.case_id = o.object_id AND o.object_id = ",
                     )
-                    .bind::<Text, _>(c.clone())
-                    .sql(" AND o.case_id = ")
                     .bind::<Text, _>(c.clone())
                     .sql(concat!(
                         " UNION ALL SELECT l.seq FROM audit_events l WHERE l.object_ids IS NOT NULL AND md5(",
