@@ -16,6 +16,16 @@ fn events(w: &World, query: &str) -> Vec<Value> {
     res.json()["items"].as_array().unwrap().clone()
 }
 
+/// The case's whole access log (up to 200 entries), as its worker reads it.
+fn access_log(w: &World, case: &str) -> Vec<Value> {
+    let res = w.app.get(
+        &format!("/api/v1/cases/{case}/access-log?limit=200"),
+        Some(&w.worker_a.token),
+    );
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json()["items"].as_array().unwrap().clone()
+}
+
 fn verify(w: &World) -> Value {
     let res = w
         .app
@@ -166,21 +176,13 @@ fn a_read_of_a_case_shows_once_in_its_access_log_however_it_was_indexed() {
     // ways. Each read still shows once, in the case's access log and in the trail by case.
     let w = world();
     let id = busy_case(&w);
-    let whole_log = || -> Vec<Value> {
-        let res = w.app.get(
-            &format!("/api/v1/cases/{id}/access-log?limit=200"),
-            Some(&w.worker_a.token),
-        );
-        assert_eq!(res.status, 200, "{}", res.text());
-        res.json()["items"].as_array().unwrap().clone()
-    };
     let reads_by_case = || -> Vec<Value> {
         events(&w, &format!("case={id}&limit=200"))
             .into_iter()
             .filter(|e| e["action"] == "read" && e["object_type"] == "case")
             .collect()
     };
-    let log = whole_log();
+    let log = access_log(&w, &id);
     let reads = log.iter().filter(|e| e["action"] == "read").count();
     assert_eq!(reads, 2, "the worker's and the school's read: {log:?}");
     let trail = reads_by_case();
@@ -193,7 +195,7 @@ fn a_read_of_a_case_shows_once_in_its_access_log_however_it_was_indexed() {
              WHERE object_type = 'case' AND object_id = case_id ON CONFLICT DO NOTHING",
         )
         .unwrap();
-    assert_eq!(whole_log(), log);
+    assert_eq!(access_log(&w, &id), log);
     assert_eq!(reads_by_case(), trail);
 }
 
@@ -330,13 +332,10 @@ fn every_read_of_a_page_shows_in_the_access_log_of_each_case_on_it_and_of_no_oth
         crate::helpers::item_ids(&res.json())
     };
     let lists_in_log = |case: &str| {
-        let log = w.app.get(
-            &format!("/api/v1/cases/{case}/access-log?limit=200"),
-            Some(&w.worker_a.token),
-        );
-        assert_eq!(log.status, 200, "{}", log.text());
-        let items = log.json()["items"].as_array().unwrap().clone();
-        items.iter().filter(|e| e["action"] == "list").count()
+        access_log(&w, case)
+            .iter()
+            .filter(|e| e["action"] == "list")
+            .count()
     };
     // Three reads of the whole page, one after the other (sealed in one batch or a few), then
     // the access log (which seals what waits), then two more reads of the same page.
