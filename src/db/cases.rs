@@ -334,121 +334,6 @@ impl<GB> diesel::expression::ValidGrouping<GB> for ChildList {
 impl<QS> diesel::AppearsOnTable<QS> for ChildList {}
 impl<QS> diesel::SelectableExpression<QS> for ChildList {}
 
-/// Where `NewestOfSchools` reads a school's rows: the cases themselves, or the theme rows of one
-/// theme (which carry the case's school, status and opening time; migration 000163).
-#[derive(Debug, Clone, Copy)]
-enum Newest {
-    Cases,
-    ThemeRows,
-}
-
-/// Schools one page is merged from at most; a scope with more is read as one set (the plan
-/// would grow with every school, and a worker has a handful).
-const MERGED_SCHOOLS_MAX: usize = 32;
-
-/// `"cases"."id" IN (…)`: the ids of the first `limit` rows, newest first, of a set of schools,
-/// each school read in its own index order (`cases_school_status_opened`,
-/// `cases_school_opened` or `case_themes_school_status`) and the reads merged. Read as one set,
-/// the schools' rows are either collected whole and sorted (every case of them in that status),
-/// or found by walking every case of the city newest first and dropping the other schools'
-/// (2,563 rows dropped for one page of a worker's 8 schools among 400, measured); merged, a page
-/// reads about one row per case it shows, whatever share of the city the schools hold.
-/// Only for conditions every branch can carry (a status, a theme, the opening window, the
-/// cursor): nothing left for the case rows may drop a row of the page.
-#[derive(Debug, Clone)]
-struct NewestOfSchools {
-    from: Newest,
-    schools: Vec<String>,
-    theme: Option<String>,
-    status: Option<String>,
-    opened_from: Option<NaiveDateTime>,
-    opened_before: Option<NaiveDateTime>,
-    after: Option<(NaiveDateTime, String)>,
-    limit: i64,
-}
-
-impl Expression for NewestOfSchools {
-    type SqlType = diesel::sql_types::Bool;
-}
-
-impl<DB> diesel::query_builder::QueryFragment<DB> for NewestOfSchools
-where
-    DB: diesel::backend::Backend
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Text>
-        + diesel::sql_types::HasSqlType<diesel::sql_types::Timestamp>,
-    String: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
-    NaiveDateTime: diesel::serialize::ToSql<diesel::sql_types::Timestamp, DB>,
-{
-    fn walk_ast<'b>(
-        &'b self,
-        mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
-    ) -> QueryResult<()> {
-        use diesel::sql_types::{Text, Timestamp};
-        let (table, id) = match self.from {
-            Newest::Cases => ("cases", "id"),
-            Newest::ThemeRows => ("case_themes", "case_id"),
-        };
-        let limit = self.limit.max(0);
-        // Each branch is a sub-select in FROM (SQLite allows no ORDER BY or LIMIT on a member of
-        // a compound select), named, as PostgreSQL 15 requires.
-        out.push_sql("\"cases\".\"id\" IN (SELECT m.id FROM (");
-        for (i, school) in self.schools.iter().enumerate() {
-            if i > 0 {
-                out.push_sql(" UNION ALL ");
-            }
-            out.push_sql(&format!(
-                "SELECT * FROM (SELECT x.{id} AS id, x.opened_at AS opened_at FROM {table} x \
-                 WHERE x.school_id = "
-            ));
-            out.push_bind_param::<Text, String>(school)?;
-            if let Some(theme) = &self.theme {
-                out.push_sql(" AND x.theme_code = ");
-                out.push_bind_param::<Text, String>(theme)?;
-            }
-            if let Some(status) = &self.status {
-                out.push_sql(" AND x.status = ");
-                out.push_bind_param::<Text, String>(status)?;
-            }
-            if let Some(from) = &self.opened_from {
-                out.push_sql(" AND x.opened_at >= ");
-                out.push_bind_param::<Timestamp, NaiveDateTime>(from)?;
-            }
-            if let Some(before) = &self.opened_before {
-                out.push_sql(" AND x.opened_at < ");
-                out.push_bind_param::<Timestamp, NaiveDateTime>(before)?;
-            }
-            if let Some((at, after_id)) = &self.after {
-                out.push_sql(" AND (x.opened_at < ");
-                out.push_bind_param::<Timestamp, NaiveDateTime>(at)?;
-                out.push_sql(" OR (x.opened_at = ");
-                out.push_bind_param::<Timestamp, NaiveDateTime>(at)?;
-                out.push_sql(&format!(" AND x.{id} < "));
-                out.push_bind_param::<Text, String>(after_id)?;
-                out.push_sql("))");
-            }
-            out.push_sql(&format!(
-                " ORDER BY x.opened_at DESC, x.{id} DESC LIMIT {limit}) AS s{i}"
-            ));
-        }
-        out.push_sql(&format!(
-            ") AS m ORDER BY m.opened_at DESC, m.id DESC LIMIT {limit})"
-        ));
-        Ok(())
-    }
-}
-
-impl diesel::query_builder::QueryId for NewestOfSchools {
-    type QueryId = ();
-    const HAS_STATIC_QUERY_ID: bool = false;
-}
-
-impl<GB> diesel::expression::ValidGrouping<GB> for NewestOfSchools {
-    type IsAggregate = diesel::expression::is_aggregate::Never;
-}
-
-impl<QS> diesel::AppearsOnTable<QS> for NewestOfSchools {}
-impl<QS> diesel::SelectableExpression<QS> for NewestOfSchools {}
-
 /// What a search of cases compares, for the cases in `scope` whose personal data is kept.
 #[derive(Debug, Queryable)]
 pub struct SearchRow {
@@ -518,47 +403,17 @@ pub fn list(
         (CaseScope::Partner { .. }, None) => Some(vec![]),
     };
     let by_theme_rows = f.theme.is_some() && f.status.is_some() && schools.is_some();
-    // Cut to the page before the case rows are read only when no condition left for them can
-    // drop a row of it (a search's ids and a reference are such conditions too).
-    let cut_to_page = f.network_id.is_none()
-        && f.origin.is_none()
-        && f.lead_worker_id.is_none()
-        && f.ids.is_none()
-        && f.reference.is_none()
-        && !matches!(scope, CaseScope::SchoolRaised { .. });
-    // A page of a few schools is merged from each school's own newest rows (`NewestOfSchools`).
-    let merged = |schools: &Option<Vec<String>>| {
-        cut_to_page
-            && schools
-                .as_ref()
-                .is_some_and(|v| (1..=MERGED_SCHOOLS_MAX).contains(&v.len()))
-    };
-    if !by_theme_rows && f.theme.is_none() && merged(&schools) {
-        q = q.filter(NewestOfSchools {
-            from: Newest::Cases,
-            schools: schools.clone().unwrap_or_default(),
-            theme: None,
-            status: f.status.clone(),
-            opened_from: f.opened_from,
-            opened_before: f.opened_before,
-            after: after.clone(),
-            limit: limit + 1,
-        });
-    }
-    if by_theme_rows && merged(&schools) {
-        q = q.filter(NewestOfSchools {
-            from: Newest::ThemeRows,
-            schools: schools.clone().unwrap_or_default(),
-            theme: f.theme.clone(),
-            status: f.status.clone(),
-            opened_from: f.opened_from,
-            opened_before: f.opened_before,
-            after: after.clone(),
-            limit: limit + 1,
-        });
-    } else if let (true, Some(theme), Some(status), Some(schools)) =
+    if let (true, Some(theme), Some(status), Some(schools)) =
         (by_theme_rows, &f.theme, &f.status, schools)
     {
+        // Cut to the page only when no condition left for the case rows can drop a row of it
+        // (a search's ids and a reference are such conditions too).
+        let cut_to_page = f.network_id.is_none()
+            && f.origin.is_none()
+            && f.lead_worker_id.is_none()
+            && f.ids.is_none()
+            && f.reference.is_none()
+            && !matches!(scope, CaseScope::SchoolRaised { .. });
         // Conditions not asked for hold for every row: the statement keeps one shape.
         // (Years 1 and 9999: SQLite compares timestamps as text, which a sign would upset.)
         let first = chrono::NaiveDate::from_ymd_opt(1, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
