@@ -815,6 +815,106 @@ fn a_list_by_theme_and_status_pages_across_schools_and_searches_beyond_its_first
     );
 }
 
+/// A worker's list over several schools, with a status, an opening window or none, in pages of
+/// two, shows exactly the cases of those schools in the order of the coordinator's list of the
+/// whole city, and no case of a school the worker does not work at.
+#[test]
+fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
+    let w = world();
+    // Worker A works at school B too; school C is another worker's.
+    let res = w.app.post(
+        "/api/v1/assignments",
+        Some(&w.coord.token),
+        &json!({"worker_id": w.worker_a.id, "school_id": w.school_b, "mode": "consult", "valid_from": "2020-01-01"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    // School C: worker B's only.
+    let nets = w.app.get("/api/v1/networks", Some(&w.coord.token)).json();
+    let school_c = w.app.post(
+        "/api/v1/schools",
+        Some(&w.coord.token),
+        &json!({"network_id": nets["items"][0]["id"], "name": "School 100003", "institution_number": "100003", "level": "primary"}),
+    );
+    assert_eq!(school_c.status, 201, "{}", school_c.text());
+    let school_c = school_c.json()["id"].as_str().unwrap().to_string();
+    let res = w.app.post(
+        "/api/v1/assignments",
+        Some(&w.coord.token),
+        &json!({"worker_id": w.worker_b.id, "school_id": school_c, "mode": "spoc", "valid_from": "2020-01-01"}),
+    );
+    assert_eq!(res.status, 201, "{}", res.text());
+    let mut made = Vec::new();
+    for i in 0..9 {
+        let school = if i % 3 == 0 { &w.school_b } else { &w.school_a };
+        let res = w.post(
+            &w.worker_a,
+            "/api/v1/cases",
+            json!({"school_id": school, "origin": "office_hours", "themes": ["school_costs"],
+                   "pupil": {"pseudonym": format!("MERGE-{i}"), "birth_year": 2016}}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+        let case = res.json();
+        if i % 2 == 0 {
+            let id = case["id"].as_str().unwrap();
+            w.post(&w.worker_a, &format!("/api/v1/cases/{id}/start"), json!({}));
+        }
+        made.push(case);
+    }
+    let outside = w.post(
+        &w.worker_b,
+        "/api/v1/cases",
+        json!({"school_id": school_c, "origin": "office_hours", "themes": ["school_costs"],
+               "pupil": {"pseudonym": "ELDERS", "birth_year": 2016}}),
+    );
+    assert_eq!(outside.status, 201, "{}", outside.text());
+    let outside = outside.json()["id"].as_str().unwrap().to_string();
+    let walk = |user: &crate::helpers::TestUser, query: &str| -> Vec<Value> {
+        crate::partners::walk(&w.app, user, &format!("/api/v1/cases?{query}"))
+    };
+    let ids = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mine = [w.school_a.as_str(), w.school_b.as_str()];
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    for query in [
+        String::new(),
+        "status=in_progress".to_string(),
+        format!("opened_from={today}&opened_to={tomorrow}"),
+    ] {
+        let and = if query.is_empty() { "" } else { "&" };
+        let city: Vec<Value> = walk(&w.coord, &format!("{query}{and}limit=200"))
+            .into_iter()
+            .filter(|c| mine.contains(&c["school"]["id"].as_str().unwrap()))
+            .collect();
+        let worker = walk(&w.worker_a, &format!("{query}{and}limit=2"));
+        assert_eq!(
+            ids(&worker),
+            ids(&city),
+            "`{query}`: the same cases, in the same order"
+        );
+        assert!(worker.len() >= 5, "`{query}`: {} cases", worker.len());
+        assert!(
+            worker
+                .iter()
+                .any(|c| c["school"]["id"] == w.school_b.as_str())
+        );
+        assert!(
+            !ids(&worker).contains(&outside),
+            "`{query}`: another worker's school"
+        );
+    }
+    let started = walk(&w.worker_a, "status=in_progress&limit=2");
+    assert_eq!(
+        started.len(),
+        made.iter().step_by(2).count(),
+        "each started case once"
+    );
+}
+
 /// Each role × each case endpoint × own/other school (assigned/unassigned worker).
 #[test]
 fn authorization_matrix_for_cases() {
