@@ -112,6 +112,34 @@ impl World {
         self.app.post(path, Some(&user.token), &body)
     }
 
+    /// The coordinator assigns `worker` to `school` (`mode`: spoc, consult, …).
+    pub fn assign(&self, worker: &TestUser, school: &str, mode: &str) {
+        let res = self.app.post(
+            "/api/v1/assignments",
+            Some(&self.coord.token),
+            &json!({"worker_id": worker.id, "school_id": school, "mode": mode, "valid_from": "2020-01-01"}),
+        );
+        assert_eq!(res.status, 201, "{}", res.text());
+    }
+
+    /// `n` cases worker A opens with theme `school_costs`, every third at school B (worker A must
+    /// work there), the others at school A; pseudonyms `{prefix}-{i}`, oldest first.
+    pub fn cases_at_both_schools(&self, n: usize, prefix: &str) -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                let school = if i % 3 == 0 { &self.school_b } else { &self.school_a };
+                let res = self.post(
+                    &self.worker_a,
+                    "/api/v1/cases",
+                    json!({"school_id": school, "origin": "office_hours", "themes": ["school_costs"],
+                           "pupil": {"pseudonym": format!("{prefix}-{i}"), "birth_year": 2016}}),
+                );
+                assert_eq!(res.status, 201, "{}", res.text());
+                res.json()
+            })
+            .collect()
+    }
+
     pub fn put(&self, user: &TestUser, path: &str, body: Value) -> Resp {
         self.app.request(
             "PUT",
@@ -730,24 +758,8 @@ fn case_lists_filter_and_page_without_gaps() {
 fn a_list_by_theme_and_status_pages_across_schools_and_searches_beyond_its_first_page() {
     let w = world();
     // Worker A works at school B too.
-    let res = w.app.post(
-        "/api/v1/assignments",
-        Some(&w.coord.token),
-        &json!({"worker_id": w.worker_a.id, "school_id": w.school_b, "mode": "consult", "valid_from": "2020-01-01"}),
-    );
-    assert_eq!(res.status, 201, "{}", res.text());
-    let mut made = Vec::new();
-    for i in 0..7 {
-        let school = if i % 3 == 0 { &w.school_b } else { &w.school_a };
-        let res = w.post(
-            &w.worker_a,
-            "/api/v1/cases",
-            json!({"school_id": school, "origin": "office_hours", "themes": ["school_costs"],
-                   "pupil": {"pseudonym": format!("ZOEK-{i}"), "birth_year": 2016}}),
-        );
-        assert_eq!(res.status, 201, "{}", res.text());
-        made.push(res.json());
-    }
+    w.assign(&w.worker_a, &w.school_b, "consult");
+    let made = w.cases_at_both_schools(7, "ZOEK");
     // One case of another theme, which no page below may show.
     let other = w.post(
         &w.worker_a,
@@ -821,14 +833,8 @@ fn a_list_by_theme_and_status_pages_across_schools_and_searches_beyond_its_first
 #[test]
 fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
     let w = world();
-    // Worker A works at school B too; school C is another worker's.
-    let res = w.app.post(
-        "/api/v1/assignments",
-        Some(&w.coord.token),
-        &json!({"worker_id": w.worker_a.id, "school_id": w.school_b, "mode": "consult", "valid_from": "2020-01-01"}),
-    );
-    assert_eq!(res.status, 201, "{}", res.text());
-    // School C: worker B's only.
+    // Worker A works at school B too; school C is worker B's only.
+    w.assign(&w.worker_a, &w.school_b, "consult");
     let nets = w.app.get("/api/v1/networks", Some(&w.coord.token)).json();
     let school_c = w.app.post(
         "/api/v1/schools",
@@ -837,28 +843,13 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
     );
     assert_eq!(school_c.status, 201, "{}", school_c.text());
     let school_c = school_c.json()["id"].as_str().unwrap().to_string();
-    let res = w.app.post(
-        "/api/v1/assignments",
-        Some(&w.coord.token),
-        &json!({"worker_id": w.worker_b.id, "school_id": school_c, "mode": "spoc", "valid_from": "2020-01-01"}),
-    );
-    assert_eq!(res.status, 201, "{}", res.text());
-    let mut made = Vec::new();
-    for i in 0..9 {
-        let school = if i % 3 == 0 { &w.school_b } else { &w.school_a };
-        let res = w.post(
-            &w.worker_a,
-            "/api/v1/cases",
-            json!({"school_id": school, "origin": "office_hours", "themes": ["school_costs"],
-                   "pupil": {"pseudonym": format!("MERGE-{i}"), "birth_year": 2016}}),
-        );
-        assert_eq!(res.status, 201, "{}", res.text());
-        let case = res.json();
-        if i % 2 == 0 {
-            let id = case["id"].as_str().unwrap();
-            w.post(&w.worker_a, &format!("/api/v1/cases/{id}/start"), json!({}));
-        }
-        made.push(case);
+    w.assign(&w.worker_b, &school_c, "spoc");
+    let made = w.cases_at_both_schools(9, "TWEE");
+    // Every other case started: in progress.
+    for case in made.iter().step_by(2) {
+        let id = case["id"].as_str().unwrap();
+        let res = w.post(&w.worker_a, &format!("/api/v1/cases/{id}/start"), json!({}));
+        assert!(res.status < 300, "{}", res.text());
     }
     let outside = w.post(
         &w.worker_b,
