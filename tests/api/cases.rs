@@ -869,12 +869,13 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
             .collect()
     };
     let mine = [w.school_a.as_str(), w.school_b.as_str()];
+    // A window around today, wide enough for a run across midnight in any time zone.
     let today = chrono::Utc::now().date_naive();
-    let tomorrow = today.succ_opt().unwrap();
+    let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
     for query in [
         String::new(),
         "status=in_progress".to_string(),
-        format!("opened_from={today}&opened_to={tomorrow}"),
+        format!("opened_from={yesterday}&opened_to={tomorrow}"),
     ] {
         let and = if query.is_empty() { "" } else { "&" };
         let city: Vec<Value> = walk(&w.coord, &format!("{query}{and}limit=200"))
