@@ -6,24 +6,23 @@ use kinderen_eerst::db::{Backend, DbConn};
 use serde_json::{Value, json};
 
 use crate::cases::{World, world};
+use crate::helpers::TestUser;
 
-fn events(w: &World, query: &str) -> Vec<Value> {
-    let res = w.app.get(
-        &format!("/api/v1/audit-events?{query}"),
-        Some(&w.coord.token),
-    );
+/// The items of one page `user` reads at `path` (which must answer 200).
+fn items(w: &World, user: &TestUser, path: &str) -> Vec<Value> {
+    let res = w.app.get(path, Some(&user.token));
     assert_eq!(res.status, 200, "{}", res.text());
     res.json()["items"].as_array().unwrap().clone()
 }
 
+fn events(w: &World, query: &str) -> Vec<Value> {
+    items(w, &w.coord, &format!("/api/v1/audit-events?{query}"))
+}
+
 /// The case's whole access log (up to 200 entries), as its worker reads it.
 fn access_log(w: &World, case: &str) -> Vec<Value> {
-    let res = w.app.get(
-        &format!("/api/v1/cases/{case}/access-log?limit=200"),
-        Some(&w.worker_a.token),
-    );
-    assert_eq!(res.status, 200, "{}", res.text());
-    res.json()["items"].as_array().unwrap().clone()
+    let path = format!("/api/v1/cases/{case}/access-log?limit=200");
+    items(w, &w.worker_a, &path)
 }
 
 fn verify(w: &World) -> Value {
