@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use kinderen_eerst::domain::Role;
 use serde_json::{Value, json};
 
-use crate::helpers::{Resp, TestApp, TestUser, item_ids};
+use crate::helpers::{Resp, TestApp, TestUser, ids_of, item_ids};
 
 /// Two schools in one network, each with its own worker (SPOC) and school account, and a
 /// coordinator. School A's worker is `worker_a`; `worker_b` works only at school B.
@@ -772,10 +772,7 @@ fn a_list_by_theme_and_status_pages_across_schools_and_searches_beyond_its_first
     assert!(made.iter().all(|c| c["status"] == status.as_str()));
     let walk = |query: &str| -> Vec<String> {
         let path = format!("/api/v1/cases?{query}");
-        crate::partners::walk(&w.app, &w.worker_a, &path)
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect()
+        ids_of(&crate::partners::walk(&w.app, &w.worker_a, &path))
     };
     let all = walk("limit=200");
     let expected: Vec<String> = all
@@ -862,12 +859,6 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
     let walk = |user: &crate::helpers::TestUser, query: &str| -> Vec<Value> {
         crate::partners::walk(&w.app, user, &format!("/api/v1/cases?{query}"))
     };
-    let ids = |items: &[Value]| -> Vec<String> {
-        items
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_string())
-            .collect()
-    };
     let mine = [w.school_a.as_str(), w.school_b.as_str()];
     // A window around today, wide enough for a run across midnight in any time zone.
     let today = chrono::Utc::now().date_naive();
@@ -884,8 +875,8 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
             .collect();
         let worker = walk(&w.worker_a, &format!("{query}{and}limit=2"));
         assert_eq!(
-            ids(&worker),
-            ids(&city),
+            ids_of(&worker),
+            ids_of(&city),
             "`{query}`: the same cases, in the same order"
         );
         assert!(worker.len() >= 5, "`{query}`: {} cases", worker.len());
@@ -895,7 +886,7 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
                 .any(|c| c["school"]["id"] == w.school_b.as_str())
         );
         assert!(
-            !ids(&worker).contains(&outside),
+            !ids_of(&worker).contains(&outside),
             "`{query}`: another worker's school"
         );
     }

@@ -443,9 +443,12 @@ impl Drop for TestApp {
 
 /// The `id` of every item on a page (`{"items": [{"id": …}, …]}`), in order.
 pub fn item_ids(page: &serde_json::Value) -> Vec<String> {
-    page["items"]
-        .as_array()
-        .unwrap()
+    ids_of(page["items"].as_array().unwrap())
+}
+
+/// The `id` of each of `items`, in order.
+pub fn ids_of(items: &[serde_json::Value]) -> Vec<String> {
+    items
         .iter()
         .map(|c| c["id"].as_str().unwrap().to_string())
         .collect()
