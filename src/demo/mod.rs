@@ -872,10 +872,17 @@ pub fn generate(
                 audit_head::hash.eq(&g.audit_hash),
             ))
             .execute(c)?;
-        // What the sealer writes for each event: which case it names.
+        // What the sealer writes for each event: which case it names. On PostgreSQL a read of
+        // the case itself gets no row; the object index finds it (`db::audit::OwnCase`).
+        let own_case = match c.backend() {
+            crate::db::Backend::Postgres => {
+                " AND NOT (object_type = 'case' AND object_id IS NOT NULL AND object_id = case_id)"
+            }
+            crate::db::Backend::Sqlite => "",
+        };
         c.batch_execute(&format!(
             "INSERT INTO audit_event_cases (case_id, seq) SELECT case_id, seq FROM audit_events \
-             WHERE case_id IS NOT NULL AND seq >= {first_new_seq}"
+             WHERE case_id IS NOT NULL AND seq >= {first_new_seq}{own_case}"
         ))?;
         for (year, last) in &counters {
             c.batch_execute(&format!(
