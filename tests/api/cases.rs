@@ -863,39 +863,59 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
     // A window around today, wide enough for a run across midnight in any time zone.
     let today = chrono::Utc::now().date_naive();
     let (yesterday, tomorrow) = (today.pred_opt().unwrap(), today.succ_opt().unwrap());
-    for query in [
-        String::new(),
-        "status=in_progress".to_string(),
-        format!("opened_from={yesterday}&opened_to={tomorrow}"),
-    ] {
-        let and = if query.is_empty() { "" } else { "&" };
-        let city: Vec<Value> = walk(&w.coord, &format!("{query}{and}limit=200"))
-            .into_iter()
-            .filter(|c| mine.contains(&c["school"]["id"].as_str().unwrap()))
-            .collect();
-        let worker = walk(&w.worker_a, &format!("{query}{and}limit=2"));
+    let same_as_the_city = |city_schools: usize| {
+        for query in [
+            String::new(),
+            "status=in_progress".to_string(),
+            format!("opened_from={yesterday}&opened_to={tomorrow}"),
+        ] {
+            let and = if query.is_empty() { "" } else { "&" };
+            let at = format!("`{query}`, {city_schools} schools");
+            let city: Vec<Value> = walk(&w.coord, &format!("{query}{and}limit=200"))
+                .into_iter()
+                .filter(|c| mine.contains(&c["school"]["id"].as_str().unwrap()))
+                .collect();
+            let worker = walk(&w.worker_a, &format!("{query}{and}limit=2"));
+            assert_eq!(
+                ids_of(&worker),
+                ids_of(&city),
+                "{at}: the same cases, in the same order"
+            );
+            assert!(worker.len() >= 5, "{at}: {} cases", worker.len());
+            assert!(
+                worker
+                    .iter()
+                    .any(|c| c["school"]["id"] == w.school_b.as_str())
+            );
+            assert!(
+                !ids_of(&worker).contains(&outside),
+                "{at}: another worker's school"
+            );
+        }
+        let started = walk(&w.worker_a, "status=in_progress&limit=2");
         assert_eq!(
-            ids_of(&worker),
-            ids_of(&city),
-            "`{query}`: the same cases, in the same order"
+            started.len(),
+            made.iter().step_by(2).count(),
+            "{city_schools} schools: each started case once"
         );
-        assert!(worker.len() >= 5, "`{query}`: {} cases", worker.len());
-        assert!(
-            worker
-                .iter()
-                .any(|c| c["school"]["id"] == w.school_b.as_str())
+    };
+    // The worker's two schools of three: the page walks the city's newest cases.
+    let city_schools = |w: &World| {
+        crate::partners::walk(&w.app, &w.coord, "/api/v1/schools?limit=200").len()
+    };
+    same_as_the_city(city_schools(&w));
+    // Two of 24, a twelfth: on PostgreSQL the page is merged from each school's newest cases.
+    for n in city_schools(&w)..24 {
+        let res = w.app.post(
+            "/api/v1/schools",
+            Some(&w.coord.token),
+            &json!({"network_id": nets["items"][0]["id"], "name": format!("School {}", 100100 + n),
+                    "institution_number": format!("{}", 100100 + n), "level": "primary"}),
         );
-        assert!(
-            !ids_of(&worker).contains(&outside),
-            "`{query}`: another worker's school"
-        );
+        assert_eq!(res.status, 201, "{}", res.text());
     }
-    let started = walk(&w.worker_a, "status=in_progress&limit=2");
-    assert_eq!(
-        started.len(),
-        made.iter().step_by(2).count(),
-        "each started case once"
-    );
+    assert_eq!(city_schools(&w), 24);
+    same_as_the_city(24);
 }
 
 /// Each role × each case endpoint × own/other school (assigned/unassigned worker).
