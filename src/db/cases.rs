@@ -374,7 +374,8 @@ const MERGED_SCHOOLS_MAX: usize = 32;
 /// twelve): the walk over the city's newest cases reads about a page divided by their share,
 /// each merged school costs a branch to start. Measured with 8 schools (`benches/results/
 /// 20261207-18*`): at a fifth of the city (100k cases) the walk took 2.7 times the reference's
-/// CPU and the merge 3.1; at 2 % (1M) the walk 4.9 and the merge 3.1–3.3: even at about 7 %.
+/// CPU and the merge 3.1; at 2 % (1M) the walk 4.9 and the merge 3.1–3.3; so the two cost about
+/// the same near 7 %.
 const MERGED_SHARE_DIVISOR: i64 = 12;
 
 /// Whether `n` schools are at most a twelfth of the city's (`MERGED_SHARE_DIVISOR`); one count
@@ -382,7 +383,10 @@ const MERGED_SHARE_DIVISOR: i64 = 12;
 fn few_of_the_city(conn: &mut DbConn, n: usize) -> QueryResult<bool> {
     use super::schema::schools;
     let city: i64 = schools::table.count().get_result(conn)?;
-    Ok(i64::try_from(n).unwrap_or(i64::MAX).saturating_mul(MERGED_SHARE_DIVISOR) <= city)
+    Ok(i64::try_from(n)
+        .unwrap_or(i64::MAX)
+        .saturating_mul(MERGED_SHARE_DIVISOR)
+        <= city)
 }
 
 /// A page of the cases of `schools` (two or more), newest first, for a filter with no condition

@@ -53,8 +53,8 @@ impl<Q, Conn> RunQueryDsl<Conn> for Paged<Q> {}
 /// the first `n` rows of several branches, each already in the order of `key` (descending), as
 /// one page in that order. PostgreSQL reads it as a merge of the branches' index scans (`Merge
 /// Append`): a page reads about one row per row it returns, plus one per branch. For PostgreSQL
-/// only (SQLite allows no `LIMIT` on a member of a compound select). The branches share one
-/// select list, whose names `key` must be.
+/// only (SQLite allows no `LIMIT` on a member of a compound select). There is at least one
+/// branch; the branches share one select list, in which `key` are names.
 #[derive(Debug, Clone)]
 pub struct MergedPage<Q> {
     branches: Vec<Q>,

@@ -900,9 +900,8 @@ fn a_workers_list_over_several_schools_pages_in_the_order_of_the_whole_city() {
         );
     };
     // The worker's two schools of three: the page walks the city's newest cases.
-    let city_schools = |w: &World| {
-        crate::partners::walk(&w.app, &w.coord, "/api/v1/schools?limit=200").len()
-    };
+    let city_schools =
+        |w: &World| crate::partners::walk(&w.app, &w.coord, "/api/v1/schools?limit=200").len();
     same_as_the_city(city_schools(&w));
     // Two of 24, a twelfth: on PostgreSQL the page is merged from each school's newest cases.
     for n in city_schools(&w)..24 {
