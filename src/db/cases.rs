@@ -196,6 +196,29 @@ macro_rules! scoped {
 }
 pub(crate) use scoped;
 
+/// A boxed list of cases (newest first) cut to the filter's opening window and to the cases
+/// after the cursor `after` (the last row's opening time and id): the conditions every page of
+/// cases carries, read as one set or merged per school (`newest_of_schools`).
+macro_rules! opened_within {
+    ($q:expr, $f:expr, $after:expr) => {{
+        let mut q = $q;
+        if let Some(from) = $f.opened_from {
+            q = q.filter(cases::opened_at.ge(from));
+        }
+        if let Some(before) = $f.opened_before {
+            q = q.filter(cases::opened_at.lt(before));
+        }
+        if let Some((at, id)) = $after {
+            q = q.filter(
+                cases::opened_at
+                    .lt(at)
+                    .or(cases::opened_at.eq(at).and(cases::id.lt(id))),
+            );
+        }
+        q
+    }};
+}
+
 #[derive(Debug, Default)]
 pub struct CaseFilter {
     pub school_id: Option<String>,
@@ -416,20 +439,7 @@ fn newest_of_schools(
             if let Some(s) = f.status.clone() {
                 b = b.filter(cases::status.eq(s));
             }
-            if let Some(from) = f.opened_from {
-                b = b.filter(cases::opened_at.ge(from));
-            }
-            if let Some(before) = f.opened_before {
-                b = b.filter(cases::opened_at.lt(before));
-            }
-            if let Some((at, id)) = after.clone() {
-                b = b.filter(
-                    cases::opened_at
-                        .lt(at)
-                        .or(cases::opened_at.eq(at).and(cases::id.lt(id))),
-                );
-            }
-            b
+            opened_within!(b, f, after.clone())
         })
         .collect();
     super::paged::MergedPage::new(branches, &["opened_at", "id"], limit + 1).load(conn)
@@ -556,19 +566,7 @@ pub fn list(
                 .filter(case_themes::theme_code.eq(t)),
         ));
     }
-    if let Some(from) = f.opened_from {
-        q = q.filter(cases::opened_at.ge(from));
-    }
-    if let Some(before) = f.opened_before {
-        q = q.filter(cases::opened_at.lt(before));
-    }
-    if let Some((at, id)) = after {
-        q = q.filter(
-            cases::opened_at
-                .lt(at)
-                .or(cases::opened_at.eq(at).and(cases::id.lt(id))),
-        );
-    }
+    q = opened_within!(q, f, after);
     super::paged::Paged::new(q, limit + 1).load(conn)
 }
 
