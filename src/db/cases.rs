@@ -248,7 +248,7 @@ extern "SQL" {
 /// What a case's views show beside it, in the statement of the case: the school's name and
 /// network, the lead worker's name and the case's themes, all copies on the case row kept by
 /// triggers (migrations 000230 and 000250), so no school, user or theme row is read. `case` is
-/// the case's columns: all of them (`CaseRow`) or a list's (`CaseItem`).
+/// the case's columns (`CaseRow`); a page of cases reads its view's (`item_columns!`).
 fn with_names<S>(
     case: S,
 ) -> (
@@ -265,6 +265,83 @@ fn with_names<S>(
         cases::lead_worker_name,
         cases::themes,
     )
+}
+
+/// Which columns of a case a page of cases reads: those its view shows (`CaseItem`), each
+/// column another view shows replaced by a NULL of its type, so the statement neither reads
+/// nor carries it. The coordinator's page reads no pupil; the school's no theme, outcome or
+/// worker; the worker's no feedback meant for the school.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemView {
+    /// The case team's summary (`CaseSummary`).
+    CaseTeam,
+    /// The coordinator's metadata (`CaseMetadata`).
+    Metadata,
+    /// The school's view of a case it raised (`SchoolCase`), with the feedback's consent.
+    School,
+}
+
+/// A nullable column of `CaseItem` that a view reads (`read`), or a NULL of its SQL type `$st`
+/// (`skip`).
+macro_rules! read_or_null {
+    (read, $col:expr, $st:ty) => {
+        $col
+    };
+    (skip, $col:expr, $st:ty) => {
+        Fixed::<diesel::sql_types::Nullable<$st>>::new("NULL")
+    };
+}
+
+/// `with_names` of `CaseItem`'s columns in its order, groups of them read or not: `ocmw`
+/// (known to the OCMW), `pupil` (pseudonym, class), `birth` (birth year), `team` (outcome,
+/// lead worker, first contact, themes), `school` (feedback, its consent, the submission).
+macro_rules! item_columns {
+    ($ocmw:ident, $pupil:ident, $birth:ident, $team:ident, $school:ident) => {
+        (
+            (
+                cases::id,
+                cases::reference,
+                cases::school_id,
+                cases::origin,
+                cases::priority,
+                read_or_null!($ocmw, cases::known_to_ocmw, diesel::sql_types::Bool),
+                cases::status,
+                read_or_null!($team, cases::outcome, diesel::sql_types::Text),
+                read_or_null!($team, cases::lead_worker_id, diesel::sql_types::Text),
+                cases::opened_at,
+                read_or_null!($team, cases::first_contact_at, diesel::sql_types::Timestamp),
+                cases::closed_at,
+                read_or_null!($pupil, cases::pupil_pseudonym, diesel::sql_types::Text),
+                read_or_null!($birth, cases::pupil_birth_year, diesel::sql_types::Integer),
+                read_or_null!($pupil, cases::pupil_class, diesel::sql_types::Text),
+                read_or_null!($school, cases::feedback_for_school, diesel::sql_types::Text),
+                read_or_null!($school, cases::submission_id, diesel::sql_types::Text),
+                cases::updated_at,
+                read_or_null!($school, cases::feedback_consent_id, diesel::sql_types::Text),
+            ),
+            cases::school_name,
+            cases::school_network_id,
+            cases::lead_worker_name,
+            read_or_null!($team, cases::themes, diesel::sql_types::Text),
+        )
+    };
+}
+
+/// A boxed statement of the cases a page shows to `view`, its columns as `item_columns!`.
+macro_rules! case_items {
+    ($view:expr) => {
+        match $view {
+            ItemView::CaseTeam => cases::table
+                .select(item_columns!(skip, read, read, read, skip))
+                .into_boxed(),
+            ItemView::Metadata => cases::table
+                .select(item_columns!(read, skip, skip, read, skip))
+                .into_boxed(),
+            ItemView::School => cases::table
+                .select(item_columns!(skip, read, skip, skip, read))
+                .into_boxed(),
+        }
+    };
 }
 
 /// The case with this id, if the scope reaches it.
@@ -285,7 +362,7 @@ pub fn find_scoped_with_children(
     scope: &CaseScope,
 ) -> QueryResult<(CaseListRow, super::case_children::Children)> {
     let [a, b, c, d, e] = super::case_children::columns_on_case(conn.backend());
-    let list = ChildList;
+    let list = Fixed::<diesel::sql_types::Nullable<diesel::sql_types::Text>>::new;
     let q = cases::table
         .filter(cases::id.eq(id.to_string()))
         .select((
@@ -325,37 +402,55 @@ pub fn find_scoped_with_children(
     Ok((row, super::case_children::decode(id, (a, b, c, d, e))?))
 }
 
-/// One aggregated list of a case's children as a column of a statement on `cases` (see
-/// `case_children::columns_on_case`). Unlike `dsl::sql`, its text may be kept as a prepared
-/// statement: it is fixed per backend and binds nothing.
+/// SQL text of type `ST`, fixed per backend and binding nothing: a case's aggregated children
+/// (see `case_children::columns_on_case`), a column a view does not read (`NULL`), a status
+/// written into SQLite's statement. Unlike `dsl::sql`, which diesel never keeps in its statement
+/// cache (a literal could hold anything), a statement with it is prepared and planned once per
+/// connection and text.
 #[derive(Debug, Clone)]
-struct ChildList(String);
-
-impl Expression for ChildList {
-    type SqlType = diesel::sql_types::Nullable<diesel::sql_types::Text>;
+pub(crate) struct Fixed<ST> {
+    sql: std::borrow::Cow<'static, str>,
+    sql_type: std::marker::PhantomData<ST>,
 }
 
-impl<DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for ChildList {
+impl<ST> Fixed<ST> {
+    pub(crate) fn new(sql: impl Into<std::borrow::Cow<'static, str>>) -> Self {
+        Fixed {
+            sql: sql.into(),
+            sql_type: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<ST> Expression for Fixed<ST>
+where
+    ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType,
+{
+    type SqlType = ST;
+}
+
+impl<ST, DB: diesel::backend::Backend> diesel::query_builder::QueryFragment<DB> for Fixed<ST> {
     fn walk_ast<'b>(
         &'b self,
         mut out: diesel::query_builder::AstPass<'_, 'b, DB>,
     ) -> QueryResult<()> {
-        out.push_sql(&self.0);
+        out.push_sql(&self.sql);
         Ok(())
     }
 }
 
-impl diesel::query_builder::QueryId for ChildList {
+// The text varies: the statement cache keys on it.
+impl<ST> diesel::query_builder::QueryId for Fixed<ST> {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<GB> diesel::expression::ValidGrouping<GB> for ChildList {
+impl<ST, GB> diesel::expression::ValidGrouping<GB> for Fixed<ST> {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-impl<QS> diesel::AppearsOnTable<QS> for ChildList {}
-impl<QS> diesel::SelectableExpression<QS> for ChildList {}
+impl<ST, QS> diesel::AppearsOnTable<QS> for Fixed<ST> where Fixed<ST>: Expression {}
+impl<ST, QS> diesel::SelectableExpression<QS> for Fixed<ST> where Fixed<ST>: Expression {}
 
 /// What a search of cases compares, for the cases in `scope` whose personal data is kept.
 #[derive(Debug, Queryable)]
@@ -423,6 +518,7 @@ fn few_of_the_city(conn: &mut DbConn, n: usize) -> QueryResult<bool> {
 /// cost more than it saved where the schools are a fifth of the city.)
 fn newest_of_schools(
     conn: &mut DbConn,
+    view: ItemView,
     schools: &[String],
     f: &CaseFilter,
     after: Option<(NaiveDateTime, String)>,
@@ -431,11 +527,9 @@ fn newest_of_schools(
     let branches = schools
         .iter()
         .map(|school| {
-            let mut b = cases::table
-                .select(with_names(CaseItem::as_select()))
+            let mut b = case_items!(view)
                 .filter(cases::school_id.eq(school.clone()))
-                .order((cases::opened_at.desc(), cases::id.desc()))
-                .into_boxed();
+                .order((cases::opened_at.desc(), cases::id.desc()));
             if let Some(s) = f.status.clone() {
                 b = b.filter(cases::status.eq(s));
             }
@@ -445,19 +539,18 @@ fn newest_of_schools(
     super::paged::MergedPage::new(branches, &["opened_at", "id"], limit + 1).load(conn)
 }
 
-/// Cases newest first (`opened_at`, then id, both descending); `after` is the last row's key.
+/// Cases newest first (`opened_at`, then id, both descending), with the columns `view` shows;
+/// `after` is the last row's key.
 pub fn list(
     conn: &mut DbConn,
     scope: &CaseScope,
+    view: ItemView,
     f: CaseFilter,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<CaseListItem>> {
     let backend = conn.backend();
-    let mut q = cases::table
-        .select(with_names(CaseItem::as_select()))
-        .order((cases::opened_at.desc(), cases::id.desc()))
-        .into_boxed();
+    let mut q = case_items!(view).order((cases::opened_at.desc(), cases::id.desc()));
     q = scoped!(q, scope);
     if let Some(s) = f.school_id.clone() {
         q = q.filter(cases::school_id.eq(s));
@@ -500,7 +593,7 @@ pub fn list(
             && (2..=MERGED_SCHOOLS_MAX).contains(&v.len())
     }) && few_of_the_city(conn, schools.len())?
     {
-        return newest_of_schools(conn, schools, &f, after, limit);
+        return newest_of_schools(conn, view, schools, &f, after, limit);
     }
     if let (true, Some(theme), Some(status), Some(schools)) =
         (by_theme_rows, &f.theme, &f.status, schools)
@@ -536,12 +629,18 @@ pub fn list(
         let code = CaseStatus::parse(&s);
         q = match code {
             // On SQLite the status is written into the statement, not bound: one cached
-            // statement per status, planned knowing how rare it is (`in_progress` is a few per
+            // statement per status (`Fixed`; with a `sql` literal it was prepared again on
+            // every call), planned knowing how rare it is (`in_progress` is a few per
             // cent of a city's cases, `closed` most of them); SQLite plans bound values blind
             // (see .cargo/config.toml). PostgreSQL plans each execution with the value bound.
-            Some(code) if backend == Backend::Sqlite => q.filter(cases::status.eq(
-                diesel::dsl::sql::<diesel::sql_types::Text>(&format!("'{}'", code.as_str())),
-            )),
+            Some(code) if backend == Backend::Sqlite => {
+                q.filter(
+                    cases::status.eq(Fixed::<diesel::sql_types::Text>::new(format!(
+                        "'{}'",
+                        code.as_str()
+                    ))),
+                )
+            }
             _ => q.filter(cases::status.eq(s)),
         };
     }

@@ -1192,6 +1192,30 @@ fn a_checklist_becomes_a_case_and_every_role_sees_only_its_part() {
     w.app.get(&base, Some(&w.worker_b.token)).problem(404);
     w.app.get(&sub_path, Some(&w.user_b.token)).problem(404);
     w.app.get(&sub_path, Some(&w.worker_b.token)).problem(404);
+
+    // Each role's page of cases shows the case as that role's view of it does: a page reads
+    // only the columns its view shows, and none it shows is left out.
+    let listed = |token: &str| {
+        let page = w.app.get("/api/v1/cases", Some(token)).json();
+        let items = page["items"].as_array().unwrap();
+        items
+            .iter()
+            .find(|i| i["id"] == id.as_str())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(listed(&w.user_a.token), seen, "the school's page");
+    assert_eq!(listed(&w.coord.token), meta, "the coordinator's page");
+    let detail = w.app.get(&base, Some(&w.worker_a.token)).json();
+    let item = listed(&w.worker_a.token);
+    assert!(
+        item["pupil"]["birth_year"] == 2017 && item["lead_worker"]["id"] == w.worker_a.id,
+        "{item}"
+    );
+    assert!(item["first_contact_at"].is_string(), "{item}");
+    for (k, v) in item.as_object().unwrap() {
+        assert_eq!(&detail[k], v, "the worker's page, `{k}`");
+    }
 }
 
 /// A case's themes are kept on its row (migration 000230) for its views and lists; triggers keep
@@ -1449,4 +1473,50 @@ fn count_of(conn: &mut kinderen_eerst::db::DbConn, sql: &str) -> i64 {
         .get_result(conn)
         .expect("the count runs");
     c.n
+}
+
+/// A page of cases, in each role's view, is a statement prepared once per connection and kept
+/// in diesel's statement cache. Written with a `sql` literal (a column a view does not read as
+/// `sql("NULL")`), it was sent unprepared, and PostgreSQL parsed and planned it again on every
+/// request. PostgreSQL only: SQLite's statement cache cannot be seen from outside.
+#[test]
+fn a_page_of_cases_is_prepared_once_per_connection_in_every_view() {
+    use diesel::prelude::*;
+    use kinderen_eerst::db::cases::{self as repo, CaseFilter, CaseScope, ItemView};
+    if crate::helpers::test_backend_url().is_none() {
+        return;
+    }
+    let app = TestApp::spawn();
+    let mut conn = app.conn();
+    let prepared = |conn: &mut kinderen_eerst::db::DbConn| -> i64 {
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM \"cases\"%')",
+        ))
+        .get_result(conn)
+        .unwrap()
+    };
+    let views = [ItemView::CaseTeam, ItemView::Metadata, ItemView::School];
+    let school = kinderen_eerst::domain::ids::SchoolId::new();
+    for round in 1..=2 {
+        for view in views {
+            // The coordinator's page of one status, and a worker's by theme and status.
+            let f = CaseFilter {
+                status: Some("in_progress".into()),
+                ..CaseFilter::default()
+            };
+            repo::list(&mut conn, &CaseScope::All, view, f, None, 50).unwrap();
+            let f = CaseFilter {
+                status: Some("in_progress".into()),
+                theme: Some("poverty".into()),
+                ..CaseFilter::default()
+            };
+            let scope = CaseScope::Schools(vec![school.clone()]);
+            repo::list(&mut conn, &scope, view, f, None, 50).unwrap();
+        }
+        assert_eq!(
+            prepared(&mut conn),
+            6,
+            "round {round}: two statements per view, kept"
+        );
+    }
 }

@@ -101,7 +101,12 @@ pub async fn list_cases(
             if let Some(q) = &search {
                 filter.ids = Some(search_ids(conn, &scope, sees, q)?);
             }
-            let rows = repo::list(conn, &scope, filter, after, limit)?;
+            let view = match sees {
+                Sees::CaseTeam => repo::ItemView::CaseTeam,
+                Sees::School => repo::ItemView::School,
+                Sees::Metadata | Sees::Partner => repo::ItemView::Metadata,
+            };
+            let rows = repo::list(conn, &scope, view, filter, after, limit)?;
             match sees {
                 // Workers' and schools' lists carry personal data (pseudonyms, feedback): each
                 // case on the page is named.
