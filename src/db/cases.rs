@@ -270,7 +270,7 @@ fn with_names<S>(
 /// Which columns of a case a page of cases reads: those its view shows (`CaseItem`), each
 /// column another view shows replaced by a NULL of its type, so the statement neither reads
 /// nor carries it. The coordinator's page reads no pupil; the school's no theme, outcome or
-/// worker; the worker's no feedback meant for the school.
+/// first contact; the worker's no feedback meant for the school.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemView {
     /// The case team's summary (`CaseSummary`).
@@ -292,7 +292,8 @@ macro_rules! read_or_null {
     };
 }
 
-/// `with_names` of `CaseItem`'s columns in its order, groups of them read or not: `ocmw`
+/// `with_names` of `CaseItem`'s columns in the order of its fields (it is loaded by position),
+/// groups of them read or not: `ocmw`
 /// (known to the OCMW), `pupil` (pseudonym, class), `birth` (birth year), `team` (outcome,
 /// lead worker, first contact, themes), `school` (feedback, its consent, the submission).
 macro_rules! item_columns {
