@@ -1481,19 +1481,17 @@ fn count_of(conn: &mut kinderen_eerst::db::DbConn, sql: &str) -> i64 {
 /// request. PostgreSQL only: SQLite's statement cache cannot be seen from outside.
 #[test]
 fn a_page_of_cases_is_prepared_once_per_connection_in_every_view() {
-    use diesel::prelude::*;
     use kinderen_eerst::db::cases::{self as repo, CaseFilter, CaseScope, ItemView};
     if crate::helpers::test_backend_url().is_none() {
         return;
     }
     let app = TestApp::spawn();
     let mut conn = app.conn();
-    let prepared = |conn: &mut kinderen_eerst::db::DbConn| -> i64 {
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-            "(SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM \"cases\"%')",
-        ))
-        .get_result(conn)
-        .unwrap()
+    let prepared = |conn: &mut kinderen_eerst::db::DbConn| {
+        count_of(
+            conn,
+            "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%FROM \"cases\"%'",
+        )
     };
     let views = [ItemView::CaseTeam, ItemView::Metadata, ItemView::School];
     let school = kinderen_eerst::domain::ids::SchoolId::new();
