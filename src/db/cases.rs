@@ -78,9 +78,9 @@ impl CaseListRow {
 
 /// The columns of a case that its list views show (the worker's, the school's and the
 /// coordinator's): a page of cases reads no question, family contact, outcome note or erasure
-/// data, which only the worker's view of one case shows.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = cases)]
+/// data, which only the worker's view of one case shows. Each view reads only its own of these
+/// (`item_columns!`, in the order of these fields).
+#[derive(Debug, Clone, Queryable)]
 pub struct CaseItem {
     pub id: CaseId,
     pub reference: String,
@@ -293,9 +293,9 @@ macro_rules! read_or_null {
 }
 
 /// `with_names` of `CaseItem`'s columns in the order of its fields (it is loaded by position),
-/// groups of them read or not: `ocmw`
-/// (known to the OCMW), `pupil` (pseudonym, class), `birth` (birth year), `team` (outcome,
-/// lead worker, first contact, themes), `school` (feedback, its consent, the submission).
+/// groups of them read or not: `ocmw` (known to the OCMW), `pupil` (pseudonym, class), `birth`
+/// (birth year), `team` (outcome, lead worker, first contact, themes), `school` (feedback, its
+/// consent, the submission).
 macro_rules! item_columns {
     ($ocmw:ident, $pupil:ident, $birth:ident, $team:ident, $school:ident) => {
         (
